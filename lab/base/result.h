@@ -1,0 +1,44 @@
+// Errors as values: Result<T> = std::expected<T, Error>, where Error carries errno and context.
+// Library code returns these; only the CLI turns them into words for the user, once, at the top.
+#pragma once
+
+#include <cerrno>
+#include <cstring>
+#include <expected>
+#include <string>
+#include <utility>
+
+namespace lab {
+
+struct Error {
+  int code = 0;         // errno, or 0 when the error is not a system error
+  std::string message;  // what was being done, in the user's words ("create veth v1 in node-1")
+
+  // "message: strerror(code)" or just "message".
+  std::string what() const {
+    if (code == 0) return message;
+    return message + ": " + std::strerror(code);
+  }
+  // Prefixes more context: err.context("start pod web-1") -> "start pod web-1: <old message>".
+  Error context(const std::string& outer) const& { return Error{code, outer + ": " + message}; }
+};
+
+template <typename T = void>
+using Result = std::expected<T, Error>;
+
+inline std::unexpected<Error> fail(std::string message, int code = 0) {
+  return std::unexpected<Error>(Error{code, std::move(message)});
+}
+// For libc calls that set errno: return fail_errno("mount /usr").
+inline std::unexpected<Error> fail_errno(std::string message) {
+  return std::unexpected<Error>(Error{errno, std::move(message)});
+}
+
+}  // namespace lab
+
+// Early return on error, as Abseil's RETURN_IF_ERROR: LAB_TRY(do_thing());
+#define LAB_TRY(expr)                                               \
+  do {                                                              \
+    auto lab_try_result_ = (expr);                                  \
+    if (!lab_try_result_) return std::unexpected(lab_try_result_.error()); \
+  } while (0)

@@ -1,0 +1,49 @@
+// Output formats of `lab get`, as kubectl prints them: tables (with -o wide, --no-headers),
+// yaml, json, name, custom-columns and jsonpath. Pure functions of the API's JSON.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "lab/base/result.h"
+
+namespace lab::cli {
+
+using Json = nlohmann::json;
+using Clock = std::chrono::system_clock;
+
+// kubectl's AGE column (k8s.io/apimachinery duration.HumanDuration): "45s", "3m12s", "2d5h"...
+std::string human_duration(std::chrono::seconds d);
+// Age of an RFC 3339 timestamp ("2026-11-26T09:40:00Z") at `now`; "<unknown>" if unparsable.
+std::string age_of(const std::string& rfc3339, Clock::time_point now);
+
+// Columns left-aligned, separated by 3 spaces, like kubectl's tabwriter. Rows include the header
+// when one is wanted.
+std::string format_table(const std::vector<std::vector<std::string>>& rows);
+
+// `kubectl get pods`: NAME READY STATUS RESTARTS AGE [IP NODE NOMINATED NODE READINESS GATES].
+std::string pods_table(const Json& pod_list, bool wide, bool headers, Clock::time_point now);
+// `kubectl get nodes`: NAME STATUS ROLES AGE VERSION [INTERNAL-IP EXTERNAL-IP OS-IMAGE
+// KERNEL-VERSION CONTAINER-RUNTIME].
+std::string nodes_table(const Json& node_list, bool wide, bool headers, Clock::time_point now);
+// `kubectl get deployments`: NAME READY UP-TO-DATE AVAILABLE AGE [CONTAINERS IMAGES SELECTOR].
+std::string deployments_table(const Json& list, bool wide, bool headers, Clock::time_point now);
+
+// -o yaml / -o json of a list or object (kubectl prints a List for several items).
+std::string to_yaml(const Json& j);
+std::string to_json_text(const Json& j);  // 4-space indent, like kubectl
+// -o name: "pod/my-nginx-abc".
+std::string names(const Json& list);
+
+// -o custom-columns=NAME:.metadata.name,IP:.status.podIP ; values printed as Go's fmt %v does
+// (a list of maps prints "[map[ip:10.244.1.5]]"), missing values "<none>".
+Result<std::string> custom_columns(const Json& list, const std::string& spec, bool headers);
+// -o jsonpath='{.items[*].metadata.name}' (kubectl's JSONPath subset: fields, [n], [*], ranges
+// of text and {} expressions).
+Result<std::string> jsonpath(const Json& obj, const std::string& templ);
+// Go's %v of a JSON value.
+std::string go_format(const Json& v);
+
+}  // namespace lab::cli

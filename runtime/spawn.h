@@ -1,0 +1,37 @@
+// Starting and stopping a pod's processes from the node agent, and entering a running
+// container for `lab exec`. The pod's PID 1 is lab's own small init (see pod_init.h).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "lab/base/result.h"
+#include "runtime/pod_spec.h"
+
+namespace lab::runtime {
+
+// Starts the pod in netns_fd: returns the host pid of the pod's init once every container
+// process has exec'd (or the first container's setup error, with nothing left running).
+// self_exe is the lab binary (re-executed as `lab __pod-init`).
+Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::string& self_exe);
+
+// SIGKILL to the pod's init (which takes its pid namespace and every container with it).
+// ESRCH is not an error. Waits (briefly polling) until the process is gone.
+Result<void> kill_pod(pid_t init_pid);
+
+// Host pids of the processes that are direct children of the pod's init (its containers,
+// in start order).
+Result<std::vector<pid_t>> container_pids(pid_t init_pid);
+
+// Runs argv inside the container whose main process is container_pid (its mount, pid, net,
+// uts and ipc namespaces, its environment, the container's capability set), stdio inherited;
+// returns the command's exit code (128+signal if killed). For the single-threaded CLI.
+Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string>& argv);
+
+// Finds pod inits of a lab by their command line marker; used by `lab down` when the daemon
+// is gone.
+std::vector<pid_t> find_pod_inits(const std::string& lab);
+
+}  // namespace lab::runtime

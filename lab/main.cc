@@ -1,1 +1,72 @@
-int main() { return 0; }
+// The one binary: the kubectl-like CLI, and (hidden verbs) the lab daemon and the pod init.
+// Dispatch only; each verb lives in lab/cli/commands.cc.
+#include <unistd.h>
+
+#include <boost/program_options/errors.hpp>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "lab/cli/commands.h"
+#include "lab/server/daemon.h"
+#include "runtime/pod_init.h"
+
+namespace {
+
+const char kUsage[] =
+    "lab: a small Kubernetes-like cluster made of real kernel objects on this host\n\n"
+    "Usage:\n"
+    "  lab up [FILE] [--name NAME]         start a lab from a scenario (default: the tutorial)\n"
+    "  lab ls                              list running labs\n"
+    "  lab get TYPE [NAME] [-o wide|yaml|json|name|custom-columns=...|jsonpath=...]\n"
+    "          [-l SELECTOR] [--no-headers]  TYPE: pods (po), nodes (no), deployments (deploy),\n"
+    "                                      replicasets (rs)\n"
+    "  lab exec POD [-c CONTAINER] -- CMD  run a command inside a pod's container\n"
+    "  lab ssh NODE [-- CMD]               a shell or command on a node\n"
+    "  lab down [--lab NAME | --all]       remove a lab and everything it made\n\n"
+    "Every verb takes --lab NAME to choose a lab when several run.\n";
+
+std::string self_exe() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "/proc/self/exe";
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "__pod-init") == 0) return lab::runtime::pod_init_main(argc, argv);
+  if (argc < 2 || std::strcmp(argv[1], "help") == 0 || std::strcmp(argv[1], "--help") == 0 ||
+      std::strcmp(argv[1], "-h") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 1 : 0;
+  }
+  std::string verb = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (verb == "__daemon") {
+      lab::server::DaemonOptions opts;
+      opts.self_exe = self_exe();
+      for (const auto& a : args) {
+        if (a.starts_with("--lab=")) opts.lab = a.substr(6);
+        if (a.starts_with("--ready-fd=")) opts.ready_fd = std::stoi(a.substr(11));
+      }
+      return lab::server::daemon_main(opts);
+    }
+    if (verb == "up") return lab::cli::cmd_up(args, self_exe());
+    if (verb == "down") return lab::cli::cmd_down(args);
+    if (verb == "ls") return lab::cli::cmd_ls(args);
+    if (verb == "get") return lab::cli::cmd_get(args);
+    if (verb == "exec") return lab::cli::cmd_exec(args);
+    if (verb == "ssh") return lab::cli::cmd_ssh(args);
+    if (verb == "version") {
+      std::puts("lab v0.1.0 (API v1.31.0-lab)");
+      return 0;
+    }
+  } catch (const boost::program_options::error& e) {
+    return lab::cli::report_error(std::string(e.what()) + "\nSee 'lab help' for usage.");
+  }
+  return lab::cli::report_error("unknown command \"" + verb + "\" for \"lab\"\nSee 'lab help' for usage.");
+}

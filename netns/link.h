@@ -23,10 +23,14 @@ class NlSocket {
   static Result<NlSocket> open_here();                  // in the calling thread's netns
   static Result<NlSocket> open_in(const Netns& ns);     // enters ns, opens, comes back
   nl_sock* get() const { return sock_; }
+  // The name of the netns open_in() entered ("" for open_here or an anonymous netns). Errors of
+  // calls on this socket name it: "create veth n1 (peer eth0) in lab-demo: File exists".
+  const std::string& netns_name() const { return netns_name_; }
 
  private:
   explicit NlSocket(nl_sock* s) : sock_(s) {}
   nl_sock* sock_ = nullptr;
+  std::string netns_name_;
 };
 
 // libnl reports negative NLE_* codes; this turns one into an Error with context.
@@ -34,6 +38,8 @@ Error nl_error(int nle_code, const std::string& what);
 
 Result<int> link_index(NlSocket& sk, const std::string& name);
 Result<bool> link_exists(NlSocket& sk, const std::string& name);
+// The link's kind ("veth", "bridge", ...; "" for e.g. lo). ENODEV if missing.
+Result<std::string> link_kind(NlSocket& sk, const std::string& name);
 Result<void> create_bridge(NlSocket& sk, const std::string& name, bool up);
 
 struct VethSpec {

@@ -44,6 +44,8 @@ class NetnsSwitch {
  public:
   static Result<NetnsSwitch> enter(int netns_fd);
   static Result<NetnsSwitch> enter(const Netns& ns) { return enter(ns.fd()); }
+  // Remembers the thread's netns without leaving it, for code that then calls unshare(CLONE_NEWNET).
+  static Result<NetnsSwitch> remember();
   NetnsSwitch(NetnsSwitch&&) noexcept = default;
   NetnsSwitch& operator=(NetnsSwitch&&) noexcept = default;
   ~NetnsSwitch();

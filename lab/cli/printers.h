@@ -30,10 +30,16 @@ std::string pods_table(const Json& pod_list, bool wide, bool headers, Clock::tim
 std::string nodes_table(const Json& node_list, bool wide, bool headers, Clock::time_point now);
 // `kubectl get deployments`: NAME READY UP-TO-DATE AVAILABLE AGE [CONTAINERS IMAGES SELECTOR].
 std::string deployments_table(const Json& list, bool wide, bool headers, Clock::time_point now);
+// The tables print nothing for an empty list; kubectl says this on stderr instead:
+// "No resources found in default namespace.\n", or "No resources found\n" for ns "" (cluster-scoped
+// kinds, --all-namespaces).
+std::string no_resources_message(const std::string& ns);
 
 // -o yaml / -o json of a list or object (kubectl prints a List for several items).
 std::string to_yaml(const Json& j);
 std::string to_json_text(const Json& j);  // 4-space indent, like kubectl
+// Go's encoding/json text of j (sorted keys, <>& escaped as \u003c \u003e \u0026); indent -1 = compact.
+std::string go_json(const Json& j, int indent);
 // -o name: "pod/my-nginx-abc".
 std::string names(const Json& list);
 
@@ -42,7 +48,10 @@ std::string names(const Json& list);
 Result<std::string> custom_columns(const Json& list, const std::string& spec, bool headers);
 // -o jsonpath='{.items[*].metadata.name}' (kubectl's JSONPath subset: fields, [n], [*], ranges
 // of text and {} expressions).
+// A missing field is an error ("x is not found").
 Result<std::string> jsonpath(const Json& obj, const std::string& templ);
+// kubectl's --allow-missing-template-keys (true by default in kubectl): missing fields print nothing.
+Result<std::string> jsonpath(const Json& obj, const std::string& templ, bool allow_missing_keys);
 // Go's %v of a JSON value.
 std::string go_format(const Json& v);
 

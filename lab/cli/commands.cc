@@ -1,0 +1,422 @@
+// The verbs: up, down, ls, get, exec, ssh. Each parses its own flags (Boost.Program_options),
+// does its work through the library, and prints for a person the way kubectl would.
+#include "lab/cli/commands.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "lab/api/resources.h"
+#include "lab/api/scenario.h"
+#include "lab/cli/client.h"
+#include "lab/cli/printers.h"
+#include "lab/cluster/lab_record.h"
+#include "lab/cluster/planner.h"
+#include "lab/cluster/teardown.h"
+#include "lab/server/http.h"
+#include "netns/route.h"
+#include "runtime/spawn.h"
+
+namespace po = boost::program_options;
+
+namespace lab::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+po::variables_map parse(const Args& args, const po::options_description& opts,
+                        const po::positional_options_description& pos) {
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  return vm;
+}
+
+std::string arg(const po::variables_map& vm, const char* name) {
+  return vm.count(name) ? vm[name].as<std::string>() : "";
+}
+
+// Host routes that a new lab's node network must not overlap: everything in the main table but
+// the default route (which "overlaps" every address and is where lab traffic must never go).
+Result<std::vector<cluster::HostRoute>> host_routes() {
+  auto sk = net::NlSocket::open_here();
+  if (!sk) return std::unexpected(sk.error());
+  auto routes = net::list_routes(*sk);
+  if (!routes) return std::unexpected(routes.error());
+  std::vector<cluster::HostRoute> out;
+  for (const auto& r : *routes)
+    if (r.dst.prefix > 0) out.push_back({r.dst, r.dev});
+  return out;
+}
+
+// Starts `lab __daemon` detached (own session, log in the lab dir) and waits for its verdict.
+Result<void> start_daemon(const std::string& lab, const std::string& self_exe) {
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return fail_errno("pipe");
+  UniqueFd rd(pipefd[0]), wr(pipefd[1]);
+  std::string log = cluster::lab_dir(lab) + "/daemon.log";
+  std::string lab_arg = "--lab=" + lab;
+  const char* argv[] = {"lab", "__daemon", lab_arg.c_str(), "--ready-fd=3", nullptr};
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork");
+  if (pid == 0) {
+    ::setsid();
+    int devnull = ::open("/dev/null", O_RDONLY);
+    int logfd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (devnull < 0 || logfd < 0) ::_exit(127);
+    ::dup2(devnull, 0);
+    ::dup2(logfd, 1);
+    ::dup2(logfd, 2);
+    ::dup2(wr.get(), 3);  // dup2 clears CLOEXEC on the copy
+    ::execv(self_exe.c_str(), const_cast<char* const*>(argv));
+    ::_exit(127);
+  }
+  wr.reset();
+  std::string verdict;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(rd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    verdict.append(buf, static_cast<size_t>(n));
+  }
+  // The daemon is not our child to keep: it was setsid'd; reap the fork itself only if it died.
+  int status;
+  ::waitpid(pid, &status, WNOHANG);
+  while (!verdict.empty() && verdict.back() == '\n') verdict.pop_back();
+  if (verdict == "ok") return {};
+  if (verdict.starts_with("error ")) return fail(verdict.substr(6));
+  auto tail = read_file(log);
+  return fail("the lab daemon died while starting" +
+              (tail ? std::string(":\n") + *tail : std::string()));
+}
+
+void print_summary(const std::string& lab, double seconds) {
+  auto rec = cluster::read_record(lab);
+  if (!rec) return;
+  std::printf("lab/%s created in %.2fs: node network %s (this host is %s), pods %s, services %s\n",
+              lab.c_str(), seconds, rec->plan.node_cidr.str().c_str(),
+              rec->plan.host_ip.str().c_str(), rec->plan.pod_cidr.str().c_str(),
+              rec->plan.service_cidr.str().c_str());
+  auto now = Clock::now();
+  if (auto nodes = api_get(lab, "/api/v1/nodes")) std::printf("\n%s", nodes_table(*nodes, true, true, now).c_str());
+  if (auto deps = api_get(lab, "/apis/apps/v1/deployments"); deps && !(*deps)["items"].empty())
+    std::printf("\n%s", deployments_table(*deps, false, true, now).c_str());
+  if (auto pods = api_get(lab, "/api/v1/pods"); pods && !(*pods)["items"].empty())
+    std::printf("\n%s", pods_table(*pods, true, true, now).c_str());
+}
+
+std::string default_scenario() {
+#ifdef LAB_DEFAULT_SCENARIO
+  if (std::filesystem::exists(LAB_DEFAULT_SCENARIO)) return LAB_DEFAULT_SCENARIO;
+#endif
+  return "scenarios/tutorial.yaml";
+}
+
+}  // namespace
+
+int report_error(const std::string& message) {
+  if (message.starts_with("Error from server"))
+    std::fprintf(stderr, "%s\n", message.c_str());
+  else
+    std::fprintf(stderr, "error: %s\n", message.c_str());
+  return 1;
+}
+
+int cmd_up(const Args& args, const std::string& self_exe) {
+  po::options_description opts;
+  opts.add_options()("file", po::value<std::string>())("name", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  auto vm = parse(args, opts, pos);
+  std::string file = vm.count("file") ? arg(vm, "file") : default_scenario();
+  auto started = std::chrono::steady_clock::now();
+
+  auto scenario = api::load_scenario(file);
+  if (!scenario) return report_error(scenario.error().what());
+  std::string lab = vm.count("name") ? arg(vm, "name") : scenario->lab.name;
+  if (lab.empty()) lab = "lab";
+  if (!api::is_dns1123_label(lab) || lab.size() > 40)
+    return report_error("invalid lab name \"" + lab +
+                        "\": a lowercase RFC 1123 label of at most 40 characters "
+                        "(letters, digits, '-'; alphanumeric at both ends)");
+  if (::geteuid() != 0) return report_error("lab needs root: it creates namespaces and links");
+
+  {
+    auto lock = cluster::RegistryLock::acquire();
+    if (!lock) return report_error(lock.error().what());
+    if (cluster::read_record(lab)) {
+      if (cluster::daemon_pid(lab) != 0)
+        return report_error("lab \"" + lab + "\" already exists (use --name to start another)");
+      return report_error("lab \"" + lab + "\" is left over from a daemon that died: run `lab down --lab " +
+                          lab + "` first");
+    }
+    cluster::PlanInput in;
+    in.lab = lab;
+    in.scenario_file = file;
+    in.spec = scenario->lab;
+    auto routes = host_routes();
+    if (!routes) return report_error(routes.error().what());
+    in.host_routes = *routes;
+    for (const auto& other : cluster::list_labs())
+      if (auto r = cluster::read_record(other)) in.other_labs.push_back(*r);
+    auto rec = cluster::plan_lab(in);
+    if (!rec) return report_error(rec.error().what());
+    rec->scenario = std::filesystem::absolute(file).string();
+    if (auto w = cluster::write_record(*rec); !w) return report_error(w.error().what());
+    Json objects = scenario->objects;
+    if (auto w = write_file(cluster::lab_dir(lab) + "/objects.json", objects.dump(), 0600); !w) {
+      (void)cluster::teardown_lab(*rec);
+      return report_error(w.error().what());
+    }
+  }
+  auto up = start_daemon(lab, self_exe);
+  if (!up) {
+    // The daemon undoes its own work; this catches a daemon that died before it could.
+    if (auto rec = cluster::read_record(lab)) (void)cluster::teardown_lab(*rec);
+    cluster::tidy_run_dir();
+    return report_error("lab up " + file + ": " + up.error().what());
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  print_summary(lab, secs);
+  return 0;
+}
+
+int cmd_down(const Args& args) {
+  po::options_description opts;
+  opts.add_options()("lab", po::value<std::string>())("all", po::bool_switch());
+  po::positional_options_description pos;
+  pos.add("lab", 1);
+  auto vm = parse(args, opts, pos);
+  std::vector<std::string> labs;
+  if (vm["all"].as<bool>()) {
+    labs = cluster::list_labs();
+  } else {
+    auto lab = pick_lab(arg(vm, "lab"));
+    if (!lab) return report_error(lab.error().what());
+    labs = {*lab};
+  }
+  int rc = 0;
+  for (const auto& lab : labs) {
+    auto rec = cluster::read_record(lab);
+    if (!rec) {
+      rc = report_error(rec.error().what());
+      continue;
+    }
+    if (pid_t pid = cluster::daemon_pid(lab)) {
+      // The daemon tears down itself on SIGTERM; give it a moment, then make sure.
+      ::kill(pid, SIGTERM);
+      for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (::kill(pid, 0) == 0) ::kill(pid, SIGKILL);
+    }
+    // Whatever the daemon left (or all of it, when the daemon was dead).
+    if (auto r = cluster::teardown_lab(*rec); !r) {
+      rc = report_error("lab down " + lab + ": " + r.error().what());
+      continue;
+    }
+    std::printf("lab/%s deleted\n", lab.c_str());
+  }
+  cluster::tidy_run_dir();
+  return rc;
+}
+
+int cmd_ls(const Args&) {
+  std::vector<std::vector<std::string>> rows = {{"NAME", "STATUS", "NODES", "NODE-NETWORK", "AGE", "SCENARIO"}};
+  auto now = Clock::now();
+  for (const auto& lab : cluster::list_labs()) {
+    auto rec = cluster::read_record(lab);
+    if (!rec) continue;
+    rows.push_back({lab, cluster::daemon_pid(lab) ? "Running" : "DaemonDown",
+                    std::to_string(rec->plan.nodes.size()), rec->plan.node_cidr.str(),
+                    age_of(rec->created, now), rec->scenario});
+  }
+  if (rows.size() == 1) {
+    std::fprintf(stderr, "No labs are running.\n");
+    return 0;
+  }
+  std::fputs(format_table(rows).c_str(), stdout);
+  return 0;
+}
+
+int cmd_get(const Args& args) {
+  po::options_description opts;
+  opts.add_options()("type", po::value<std::string>())("name", po::value<std::string>())(
+      "output,o", po::value<std::string>()->default_value(""))("selector,l", po::value<std::string>())(
+      "no-headers", po::bool_switch())("namespace,n", po::value<std::string>()->default_value("default"))(
+      "all-namespaces,A", po::bool_switch())("lab", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("type", 1).add("name", 1);
+  auto vm = parse(args, opts, pos);
+  if (!vm.count("type"))
+    return report_error("You must specify the type of resource to get. Use \"lab get pods\", \"lab get nodes\" or \"lab get deployments\"");
+  auto type = api::find_resource(arg(vm, "type"));
+  if (!type) return report_error("the server doesn't have a resource type \"" + arg(vm, "type") + "\"");
+  auto lab = pick_lab(arg(vm, "lab"));
+  if (!lab) return report_error(lab.error().what());
+
+  std::string ns = vm["all-namespaces"].as<bool>() ? "" : arg(vm, "namespace");
+  std::string name = arg(vm, "name");
+  std::string target = name.empty() ? type->collection_path(ns) : type->object_path(ns, name);
+  if (vm.count("selector") && name.empty())
+    target += "?labelSelector=" + server::url_encode(arg(vm, "selector"));
+  auto result = api_get(*lab, target);
+  if (!result) return report_error(result.error().what());
+
+  Json list = *result;
+  if (!name.empty()) list = Json{{"kind", "List"}, {"apiVersion", "v1"}, {"items", Json::array({*result})}};
+  // Lists served by the API carry no kind per item; kubectl fills it in for printing.
+  for (auto& item : list["items"]) {
+    item["kind"] = type->kind;
+    item["apiVersion"] = type->api_version();
+  }
+  std::string out = arg(vm, "output");
+  bool headers = !vm["no-headers"].as<bool>();
+  auto now = Clock::now();
+  Json single_or_list = name.empty() ? Json{{"apiVersion", "v1"}, {"kind", "List"}, {"items", list["items"]},
+                                            {"metadata", {{"resourceVersion", ""}}}}
+                                     : list["items"][0];
+  if (out == "yaml") {
+    std::fputs(to_yaml(single_or_list).c_str(), stdout);
+    return 0;
+  }
+  if (out == "json") {
+    std::fputs(to_json_text(single_or_list).c_str(), stdout);
+    return 0;
+  }
+  if (out == "name") {
+    std::fputs(names(list).c_str(), stdout);
+    return 0;
+  }
+  if (out.starts_with("custom-columns=")) {
+    auto text = custom_columns(list, out.substr(15), headers);
+    if (!text) return report_error(text.error().what());
+    std::fputs(text->c_str(), stdout);
+    return 0;
+  }
+  if (out.starts_with("jsonpath=")) {
+    auto text = jsonpath(single_or_list, out.substr(9));
+    if (!text) return report_error(text.error().what());
+    std::fputs(text->c_str(), stdout);
+    return 0;
+  }
+  if (!out.empty() && out != "wide")
+    return report_error("unable to match a printer suitable for the output format \"" + out +
+                        "\", allowed formats are: custom-columns,json,jsonpath,name,wide,yaml");
+  if (list["items"].empty()) {
+    if (type->namespaced && !ns.empty())
+      std::fprintf(stderr, "No resources found in %s namespace.\n", ns.c_str());
+    else
+      std::fprintf(stderr, "No resources found\n");
+    return 0;
+  }
+  bool wide = out == "wide";
+  std::string text;
+  if (type->kind == "Pod") text = pods_table(list, wide, headers, now);
+  else if (type->kind == "Node") text = nodes_table(list, wide, headers, now);
+  else if (type->kind == "Deployment") text = deployments_table(list, wide, headers, now);
+  else {
+    std::vector<std::vector<std::string>> rows;
+    if (headers) rows.push_back({"NAME", "AGE"});
+    for (const auto& item : list["items"])
+      rows.push_back({item["metadata"].value("name", ""),
+                      age_of(item["metadata"].value("creationTimestamp", ""), now)});
+    text = format_table(rows);
+  }
+  std::fputs(text.c_str(), stdout);
+  return 0;
+}
+
+int cmd_exec(const Args& all) {
+  // Everything after "--" is the command, untouched by option parsing.
+  auto dash = std::find(all.begin(), all.end(), "--");
+  Args args(all.begin(), dash);
+  Args command(dash == all.end() ? dash : dash + 1, all.end());
+  po::options_description opts;
+  opts.add_options()("pod", po::value<std::string>())("container,c", po::value<std::string>())(
+      "namespace,n", po::value<std::string>()->default_value("default"))(
+      "stdin,i", po::bool_switch())("tty,t", po::bool_switch())("lab", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("pod", 1);
+  auto vm = parse(args, opts, pos);
+  if (!vm.count("pod") || command.empty())
+    return report_error("expected 'exec POD -- COMMAND [args...]'");
+  auto lab = pick_lab(arg(vm, "lab"));
+  if (!lab) return report_error(lab.error().what());
+  std::string pod_name = arg(vm, "pod");
+  if (pod_name.starts_with("pod/")) pod_name = pod_name.substr(4);
+  std::string ns = arg(vm, "namespace");
+  auto pod = api_get(*lab, "/api/v1/namespaces/" + ns + "/pods/" + pod_name);
+  if (!pod) return report_error(pod.error().what());
+  if ((*pod)["status"].value("phase", "") != "Running")
+    return report_error("cannot exec into a container in a completed pod; current phase is " +
+                        (*pod)["status"].value("phase", std::string("Unknown")));
+
+  size_t index = 0;
+  const auto& containers = (*pod)["spec"]["containers"];
+  if (vm.count("container")) {
+    std::string want = arg(vm, "container");
+    for (index = 0; index < containers.size() && containers[index]["name"] != want; ++index) {}
+    if (index == containers.size())
+      return report_error("container " + want + " is not valid for pod " + pod_name);
+  }
+  auto init_text = read_file(cluster::pod_dir(*lab, ns, pod_name) + "/init.pid");
+  if (!init_text) return report_error("pod " + pod_name + " has no running init process");
+  auto pids = runtime::container_pids(std::atoi(init_text->c_str()));
+  if (!pids || pids->size() <= index)
+    return report_error("container " + containers[index].value("name", "") + " of pod " + pod_name +
+                        " is not running");
+  auto rc = runtime::exec_in_container((*pids)[index], command);
+  if (!rc) return report_error(rc.error().what());
+  return *rc;
+}
+
+int cmd_ssh(const Args& all) {
+  auto dash = std::find(all.begin(), all.end(), "--");
+  Args args(all.begin(), dash);
+  Args command(dash == all.end() ? dash : dash + 1, all.end());
+  po::options_description opts;
+  opts.add_options()("node", po::value<std::string>())("lab", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("node", 1);
+  auto vm = parse(args, opts, pos);
+  if (!vm.count("node")) return report_error("expected 'ssh NODE [-- COMMAND [args...]]'");
+  auto lab = pick_lab(arg(vm, "lab"));
+  if (!lab) return report_error(lab.error().what());
+  auto rec = cluster::read_record(*lab);
+  if (!rec) return report_error(rec.error().what());
+  std::string node = arg(vm, "node");
+  if (node.starts_with("node/")) node = node.substr(5);
+  const net::NodePlan* plan = nullptr;
+  for (const auto& n : rec->plan.nodes)
+    if (n.name == node) plan = &n;
+  if (!plan) return report_error("Error from server (NotFound): nodes \"" + node + "\" not found");
+  auto ns = net::Netns::open_named(plan->netns_name);
+  if (!ns) return report_error(ns.error().what());
+  // The node's network, and its own hostname in a private UTS namespace, as if ssh'd in; the
+  // host's files and binaries (curl, ip, tcpdump) stay at hand.
+  if (::setns(ns->fd(), CLONE_NEWNET) != 0) return report_error(std::string("enter node network: ") + std::strerror(errno));
+  if (::unshare(CLONE_NEWUTS) == 0) (void)::sethostname(node.c_str(), node.size());
+  if (command.empty()) {
+    const char* shell = std::getenv("SHELL");
+    std::string sh = shell && *shell ? shell : (std::filesystem::exists("/bin/bash") ? "/bin/bash" : "/bin/sh");
+    command = {sh, "-i"};
+  }
+  std::vector<char*> argv;
+  for (auto& a : command) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execvp(argv[0], argv.data());
+  report_error("exec " + command[0] + ": " + std::strerror(errno));
+  return 127;
+}
+
+}  // namespace lab::cli

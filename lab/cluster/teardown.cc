@@ -1,0 +1,38 @@
+// Lab teardown in dependency order: processes first (they hold pod netns), then the wiring,
+// then the files under /run/lab/<lab>.
+#include "lab/cluster/teardown.h"
+
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "runtime/spawn.h"
+
+namespace lab::cluster {
+
+Result<void> teardown_lab(const LabRecord& rec) {
+  Result<void> first;
+  auto keep = [&](Result<void> r) {
+    if (first && !r) first = std::move(r);
+  };
+  for (pid_t pid : runtime::find_pod_inits(rec.name)) keep(runtime::kill_pod(pid));
+  keep(net::teardown_fabric(rec.plan));
+  std::error_code ec;
+  std::filesystem::remove_all(lab_dir(rec.name), ec);
+  if (ec) keep(fail("remove " + lab_dir(rec.name) + ": " + ec.message()));
+  return first;
+}
+
+void tidy_run_dir() {
+  auto lock = RegistryLock::acquire();
+  if (!lock || !list_labs().empty()) return;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(kRunDir, ec)) {
+    // Only the lock file and leftovers of half-made labs can be here.
+    std::filesystem::remove_all(entry.path(), ec);
+  }
+  ::rmdir(kRunDir);
+}
+
+}  // namespace lab::cluster

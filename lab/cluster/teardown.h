@@ -1,0 +1,20 @@
+// Removing a lab from the machine: its pods' processes, its namespaces and links, its record.
+// Works from the record alone, so it cleans up after a daemon that died.
+#pragma once
+
+#include <string>
+
+#include "lab/base/result.h"
+#include "lab/cluster/lab_record.h"
+
+namespace lab::cluster {
+
+// Kills every pod init of the lab (which takes their containers and pod netns with them), then
+// the fabric, node netns and host link, then /run/lab/<lab>. Keeps going past errors and returns
+// the first. Does not touch the daemon.
+Result<void> teardown_lab(const LabRecord& rec);
+
+// Removes /run/lab when no lab is left in it.
+void tidy_run_dir();
+
+}  // namespace lab::cluster

@@ -1,0 +1,116 @@
+// The container child's sequence: stdio, its own mount namespace, rootfs + pivot, cwd,
+// capabilities, no_new_privs, seccomp (last: it would refuse the mounts), execve.
+#include "runtime/container.h"
+
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "lab/base/unique_fd.h"
+#include "runtime/caps.h"
+
+namespace lab::runtime {
+namespace {
+
+void write_all(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
+}
+
+// Reported on the pipe as "P<host pid>\n" then, on failure only, "E<message>".
+[[noreturn]] void child_fail(int report_fd, const Error& e) {
+  write_all(report_fd, "E" + e.what());
+  write_all(2, "lab: " + e.what() + "\n");  // stderr is the container log by now
+  ::_exit(127);
+}
+
+Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd) {
+  // Our own host pid, read while the host's /proc is still mounted here.
+  char buf[32] = {};
+  ssize_t n = ::readlink("/proc/self", buf, sizeof buf - 1);
+  if (n > 0) write_all(report_fd, "P" + std::string(buf, static_cast<size_t>(n)) + "\n");
+
+  if (::unshare(CLONE_NEWNS) != 0) return fail_errno("unshare mount namespace");
+  LAB_TRY(enter_rootfs(c.rootfs));
+  std::string cwd = c.working_dir.empty() ? "/" : c.working_dir;
+  if (::chdir(cwd.c_str()) != 0) return fail_errno("chdir " + cwd);
+  auto path = lookup_executable(c.process.argv[0], c.process.env);
+  if (!path) return std::unexpected(path.error());
+
+  LAB_TRY(drop_to_default_caps());
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail_errno("set no_new_privs");
+  if (c.seccomp) LAB_TRY(c.seccomp->load());
+  auto argv = c_strings(c.process.argv);
+  auto envp = c_strings(c.process.env);
+  ::execve(path->c_str(), argv.data(), envp.data());
+  return fail_errno("exec " + c.process.argv[0]);
+}
+
+}  // namespace
+
+void reset_signals() {
+  struct sigaction dfl{};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);  // EINVAL for KILL/STOP
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+Result<LaunchedProcess> launch_container(const ContainerLaunch& c) {
+  auto log = UniqueFd::open(c.log_path, O_WRONLY | O_APPEND | O_CREAT, 0640);
+  if (!log) return std::unexpected(log.error());
+  auto devnull = UniqueFd::open("/dev/null", O_RDONLY);
+  if (!devnull) return std::unexpected(devnull.error());
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
+  UniqueFd rd(p[0]), wr(p[1]);
+
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork");
+  if (pid == 0) {
+    // The pod init is single-threaded, so the child may allocate freely.
+    reset_signals();
+    ::setsid();
+    if (::dup2(devnull->get(), 0) < 0 || ::dup2(log->get(), 1) < 0 || ::dup2(log->get(), 2) < 0)
+      child_fail(wr.get(), Error{errno, "redirect stdio"});
+    auto r = prepare_and_exec(c, wr.get());
+    child_fail(wr.get(), r.error());
+  }
+  wr.reset();
+
+  std::string report;
+  char buf[1024];
+  for (;;) {
+    ssize_t n = ::read(rd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EOF: exec'd (CLOEXEC) or exited
+    report.append(buf, static_cast<size_t>(n));
+  }
+  LaunchedProcess out{pid, 0};
+  std::string error;
+  if (report.starts_with("P")) {
+    size_t nl = report.find('\n');
+    out.host_pid = static_cast<pid_t>(std::atoi(report.substr(1, nl).c_str()));
+    report.erase(0, nl == std::string::npos ? report.size() : nl + 1);
+  }
+  if (report.starts_with("E")) error = report.substr(1);
+  if (!error.empty()) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return fail(error);
+  }
+  return out;
+}
+
+}  // namespace lab::runtime

@@ -1,0 +1,214 @@
+// `lab __pod-init`: P0 joins the pod's netns, unshares pid/uts/ipc/mount and forks P1, the
+// pod's PID 1, which starts the containers and stays as their supervisor; P0 reports and exits.
+#include "runtime/pod_init.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "lab/base/unique_fd.h"
+#include "runtime/container.h"
+#include "runtime/etc_files.h"
+#include "runtime/pod_spec.h"
+#include "runtime/supervisor.h"
+
+namespace lab::runtime {
+namespace {
+
+// Everything the containers need, computed in P0 before any namespace changes, so that P1
+// and every (re)started container only copy it.
+struct PreparedPod {
+  PodRuntimeSpec spec;
+  std::vector<std::string> applets;
+  SeccompFilter seccomp;
+  std::vector<ContainerLaunch> launches;
+};
+
+void write_all(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
+}
+
+std::string read_all(int fd) {
+  std::string out;
+  char buf[1024];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
+  auto text = read_file(spec_path);
+  if (!text) return std::unexpected(text.error());
+  auto pod = std::make_unique<PreparedPod>();
+  try {
+    pod->spec = nlohmann::json::parse(*text).get<PodRuntimeSpec>();
+  } catch (const std::exception& e) {
+    return fail("parse " + spec_path + ": " + e.what());
+  }
+  auto applets = busybox_applets();
+  if (!applets) return std::unexpected(applets.error());
+  pod->applets = std::move(*applets);
+  auto seccomp = SeccompFilter::container_profile();
+  if (!seccomp) return std::unexpected(seccomp.error());
+  pod->seccomp = std::move(*seccomp);
+
+  bool lib64 = ::access("/usr/lib64", F_OK) == 0;
+  std::string mime_types;
+  for (const auto& c : pod->spec.containers) {
+    auto ctx = [&](const Error& e) { return std::unexpected(e.context("container " + c.name)); };
+    auto image = find_image(c.image);
+    if (!image) return ctx(image.error());
+    for (const auto& bin : (*image)->host_binaries)
+      if (::access(bin.c_str(), X_OK) != 0)
+        return ctx(Error{errno, "image " + (*image)->name + " needs " + bin + " on the host"});
+    if ((*image)->nginx && mime_types.empty()) {
+      auto m = read_file("/etc/nginx/mime.types");
+      if (!m) return ctx(m.error());
+      mime_types = std::move(*m);
+    }
+    auto process = resolve_process(**image, c, pod->spec.name);
+    if (!process) return std::unexpected(process.error());
+    if (c.log_path.empty()) return ctx(Error{0, "no log path"});
+    ContainerLaunch l;
+    l.name = c.name;
+    l.log_path = c.log_path;
+    l.working_dir = c.working_dir;
+    l.process = std::move(*process);
+    l.rootfs.etc = etc_files(pod->spec, **image, mime_types);
+    l.rootfs.applets = &pod->applets;
+    l.rootfs.nginx = (*image)->nginx;
+    l.rootfs.host_lib64 = lib64;
+    l.seccomp = &pod->seccomp;
+    pod->launches.push_back(std::move(l));
+  }
+  return pod;
+}
+
+Result<pid_t> start_container(PreparedPod& pod, size_t i) {
+  const auto& l = pod.launches[i];
+  auto p = launch_container(l);
+  if (!p) return std::unexpected(p.error().context("container " + l.name));
+  // Where `lab exec` finds the container: the host pid, which only the child could see.
+  (void)write_file_atomic(pod.spec.state_dir + "/" + l.name + ".pid",
+                          std::to_string(p->host_pid) + "\n");
+  return p->pid;
+}
+
+// P1: the pod's PID 1. Never returns.
+[[noreturn]] void pod_init(PreparedPod& pod, UniqueFd report) {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&sigs, s);
+  UniqueFd sfd(::signalfd(-1, &sigs, SFD_CLOEXEC));
+  if (!sfd) {
+    write_all(report.get(), Error{errno, "signalfd"}.what());
+    ::_exit(1);
+  }
+  std::vector<SupervisedContainer> cs(pod.launches.size());
+  for (size_t i = 0; i < cs.size(); ++i) {
+    cs[i].name = pod.launches[i].name;
+    (void)write_file_atomic(pod.spec.state_dir + "/" + cs[i].name + ".restarts", "0\n");
+    cs[i].started = std::chrono::steady_clock::now();
+    auto pid = start_container(pod, i);
+    if (!pid) {
+      // Our exit takes the pod's pid namespace, and the containers started so far, with it.
+      write_all(report.get(), pid.error().what());
+      ::_exit(1);
+    }
+    cs[i].pid = *pid;
+  }
+  write_all(report.get(), "ok");
+  report.reset();
+  StartFn start = [&](size_t i) { return start_container(pod, i); };
+  ::_exit(supervise(cs, pod.spec.state_dir, sfd.get(), start));
+}
+
+// P0 up to the fork; returns P1's host pid and the read end of its report pipe.
+Result<std::pair<pid_t, UniqueFd>> fork_pod_init(PreparedPod& pod, UniqueFd netns,
+                                                 UniqueFd& status) {
+  if (::setns(netns.get(), CLONE_NEWNET) != 0) return fail_errno("join the pod's netns");
+  netns.reset();
+  if (::unshare(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS) != 0)
+    return fail_errno("unshare pid/uts/ipc/mount namespaces");
+  // From here on no mount of ours reaches the host.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return fail_errno("make / private");
+  if (::sethostname(pod.spec.name.data(), pod.spec.name.size()) != 0)
+    return fail_errno("sethostname " + pod.spec.name);
+
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
+  UniqueFd rd(p[0]), wr(p[1]);
+  // Blocked before the fork, so no SIGCHLD is lost before P1's signalfd exists.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&sigs, s);
+  ::sigprocmask(SIG_BLOCK, &sigs, nullptr);
+
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork the pod init");
+  if (pid == 0) {
+    rd.reset();
+    status.reset();  // else the node agent would see EOF only when the pod ends
+    pod_init(pod, std::move(wr));
+  }
+  return std::pair{pid, std::move(rd)};
+}
+
+}  // namespace
+
+int pod_init_main(int argc, char** argv) {
+  // argv: lab-pod-init __pod-init SPEC_FILE NETNS_FD STATUS_FD --lab=L --pod=NS/NAME
+  if (argc < 5) return 2;
+  ::prctl(PR_SET_NAME, "lab-pod-init", 0, 0, 0);
+  ::signal(SIGPIPE, SIG_IGN);  // a vanished node agent must not kill us mid-report
+  UniqueFd netns(std::atoi(argv[3]));
+  UniqueFd status(std::atoi(argv[4]));
+  // Both came without CLOEXEC (dup2); containers must not inherit them.
+  ::fcntl(netns.get(), F_SETFD, FD_CLOEXEC);
+  ::fcntl(status.get(), F_SETFD, FD_CLOEXEC);
+
+  auto pod = prepare(argv[2]);
+  if (!pod) {
+    write_all(status.get(), "error " + pod.error().what() + "\n");
+    return 1;
+  }
+  auto forked = fork_pod_init(**pod, std::move(netns), status);
+  if (!forked) {
+    write_all(status.get(), "error " + forked.error().what() + "\n");
+    return 1;
+  }
+  auto& [pid, report] = *forked;
+  // Announced first, so that the node agent can still kill P1 if we die before the verdict.
+  write_all(status.get(), "pid " + std::to_string(pid) + "\n");
+  std::string verdict = read_all(report.get());
+  if (verdict == "ok") {
+    write_all(status.get(), "ok " + std::to_string(pid) + "\n");
+    return 0;
+  }
+  ::kill(pid, SIGKILL);
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  if (verdict.empty()) verdict = "pod init exited during start-up";
+  write_all(status.get(), "error " + verdict + "\n");
+  return 1;
+}
+
+}  // namespace lab::runtime

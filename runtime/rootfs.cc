@@ -1,0 +1,199 @@
+// Rootfs assembly with mount(2), bubblewrap's way: a tmpfs mounted over /tmp inside the new
+// mount namespace serves as the new root, then pivot_root(".", ".") and a lazy unmount.
+#include "runtime/rootfs.h"
+
+#include <spawn.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab/base/unique_fd.h"
+
+extern char** environ;
+
+namespace lab::runtime {
+namespace {
+
+constexpr unsigned long kNoSuidDev = MS_NOSUID | MS_NODEV;
+
+Result<void> do_mount(const char* source, const char* target, const char* type,
+                      unsigned long flags, const char* data) {
+  if (::mount(source, target, type, flags, data) != 0)
+    return fail_errno(std::string("mount ") + (type ? type : source ? source : "") + " on " +
+                      target);
+  return {};
+}
+
+Result<void> make_dir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return fail_errno("mkdir " + path);
+  // mkdir obeys the umask; the sticky tmp dirs need their exact mode.
+  if (::chmod(path.c_str(), mode) != 0) return fail_errno("chmod " + path);
+  return {};
+}
+
+Result<void> make_link(const std::string& target, const std::string& path) {
+  if (::symlink(target.c_str(), path.c_str()) != 0) return fail_errno("symlink " + path);
+  return {};
+}
+
+Result<void> tmpfs(const char* target, const char* options) {
+  LAB_TRY(make_dir(target, 0755));
+  return do_mount("tmpfs", target, "tmpfs", kNoSuidDev, options);
+}
+
+// A bind ignores MS_RDONLY; read-only takes a second, remounting call.
+Result<void> bind_ro(const char* source, const char* target, unsigned long extra) {
+  LAB_TRY(do_mount(source, target, nullptr, MS_BIND | MS_REC, nullptr));
+  return do_mount(nullptr, target, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | extra, nullptr);
+}
+
+Result<void> build_usr_and_bin(const RootfsPlan& plan) {
+  LAB_TRY(make_dir("usr", 0755));
+  LAB_TRY(bind_ro("/usr", "usr", MS_NODEV));
+  // Debian's merged /usr: the top-level dirs are links, except bin, which holds busybox's
+  // applets so every image has sh, ps, wget... (the host's /usr/bin stays ahead in PATH).
+  LAB_TRY(make_link("usr/lib", "lib"));
+  if (plan.host_lib64) LAB_TRY(make_link("usr/lib64", "lib64"));
+  LAB_TRY(make_link("usr/sbin", "sbin"));
+  LAB_TRY(make_dir("bin", 0755));
+  if (plan.applets) {
+    for (const auto& applet : *plan.applets) LAB_TRY(make_link(kBusybox, "bin/" + applet));
+  }
+  return {};
+}
+
+Result<void> build_etc(const RootfsPlan& plan) {
+  LAB_TRY(make_dir("etc", 0755));
+  for (const auto& [path, content] : plan.etc) {
+    std::string full = "etc/" + path;
+    if (auto slash = full.rfind('/'); slash > 3) LAB_TRY(make_dir(full.substr(0, slash), 0755));
+    LAB_TRY(write_file(full, content, 0644));
+  }
+  return {};
+}
+
+Result<void> build_writable_dirs(const RootfsPlan& plan) {
+  LAB_TRY(tmpfs("tmp", "mode=1777"));
+  LAB_TRY(tmpfs("run", "mode=0755"));
+  LAB_TRY(make_dir("run/lock", 01777));
+  LAB_TRY(tmpfs("var", "mode=0755"));
+  for (const char* dir : {"var/lib", "var/log", "var/cache", "var/spool"})
+    LAB_TRY(make_dir(dir, 0755));
+  LAB_TRY(make_dir("var/tmp", 01777));
+  LAB_TRY(make_link("/run", "var/run"));
+  LAB_TRY(make_link("/run/lock", "var/lock"));
+  if (plan.nginx) {
+    // nginx's compiled-in temp paths (/var/lib/nginx/body ...); the master creates the
+    // subdirectories and chowns them to www-data.
+    LAB_TRY(make_dir("var/lib/nginx", 0755));
+    LAB_TRY(make_dir("var/log/nginx", 0755));
+    LAB_TRY(make_dir("var/cache/nginx", 0755));
+  }
+  LAB_TRY(make_dir("root", 0700));
+  return {};
+}
+
+// Docker's masked and read-only /proc paths: host-wide knobs that root in a container could
+// otherwise write (uid 0 passes the /proc/sys permission check without any capability).
+Result<void> build_proc() {
+  LAB_TRY(make_dir("proc", 0555));
+  LAB_TRY(do_mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr));
+  for (const char* path : {"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger"}) {
+    if (::access(path, F_OK) != 0) continue;
+    LAB_TRY(bind_ro(path, path, MS_NOSUID | MS_NODEV | MS_NOEXEC));
+  }
+  for (const char* path : {"proc/kcore", "proc/keys", "proc/timer_list", "proc/sched_debug",
+                           "proc/latency_stats"}) {
+    if (::access(path, F_OK) != 0) continue;
+    LAB_TRY(do_mount("/dev/null", path, nullptr, MS_BIND, nullptr));
+  }
+  for (const char* path : {"proc/acpi", "proc/scsi"}) {
+    if (::access(path, F_OK) != 0) continue;
+    LAB_TRY(do_mount("tmpfs", path, "tmpfs", MS_RDONLY | kNoSuidDev, "size=4k,nr_inodes=1"));
+  }
+  return {};
+}
+
+Result<void> build_dev() {
+  LAB_TRY(make_dir("dev", 0755));
+  LAB_TRY(do_mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=64k"));
+  for (const char* node : {"null", "zero", "full", "random", "urandom", "tty"}) {
+    std::string host = std::string("/dev/") + node, target = std::string("dev/") + node;
+    auto fd = UniqueFd::open(target, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (!fd) return std::unexpected(fd.error());
+    LAB_TRY(do_mount(host.c_str(), target.c_str(), nullptr, MS_BIND, nullptr));
+  }
+  LAB_TRY(make_link("/proc/self/fd", "dev/fd"));
+  LAB_TRY(make_link("/proc/self/fd/0", "dev/stdin"));
+  LAB_TRY(make_link("/proc/self/fd/1", "dev/stdout"));
+  LAB_TRY(make_link("/proc/self/fd/2", "dev/stderr"));
+  LAB_TRY(make_dir("dev/shm", 01777));
+  LAB_TRY(do_mount("shm", "dev/shm", "tmpfs", kNoSuidDev | MS_NOEXEC, "mode=1777,size=65536k"));
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> busybox_applets() {
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return fail_errno("pipe");
+  UniqueFd rd(pipefd[0]), wr(pipefd[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, wr.get(), 1);
+  char arg0[] = "busybox", arg1[] = "--list";
+  char* argv[] = {arg0, arg1, nullptr};
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, kBusybox, &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return fail(std::string("run ") + kBusybox + " --list", rc);
+  wr.reset();
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(rd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return fail(std::string(kBusybox) + " --list failed");
+  std::vector<std::string> applets;
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t nl = out.find('\n', start);
+    if (nl == std::string::npos) nl = out.size();
+    std::string name = out.substr(start, nl - start);
+    // A name with '/' would escape /bin; busybox never prints one, but the list is input.
+    if (!name.empty() && name.find('/') == std::string::npos && name != "." && name != "..")
+      applets.push_back(std::move(name));
+    start = nl + 1;
+  }
+  return applets;
+}
+
+Result<void> enter_rootfs(const RootfsPlan& plan) {
+  // Any existing directory will do as the mount point: in this namespace the tmpfs merely
+  // hides the host's /tmp, and it becomes "/" below.
+  LAB_TRY(do_mount("tmpfs", "/tmp", "tmpfs", kNoSuidDev, "mode=0755,size=16m"));
+  if (::chdir("/tmp") != 0) return fail_errno("chdir to the new root");
+  LAB_TRY(build_usr_and_bin(plan));
+  LAB_TRY(build_etc(plan));
+  LAB_TRY(build_writable_dirs(plan));
+  LAB_TRY(build_proc());
+  LAB_TRY(build_dev());
+
+  // The old root ends up stacked on "."; detaching it leaves the new root alone (runc, LXC).
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) return fail_errno("pivot_root");
+  if (::umount2(".", MNT_DETACH) != 0) return fail_errno("detach the host root");
+  if (::chdir("/") != 0) return fail_errno("chdir /");
+  LAB_TRY(do_mount(nullptr, "/", nullptr, MS_REMOUNT | MS_RDONLY | kNoSuidDev, nullptr));
+  return {};
+}
+
+}  // namespace lab::runtime

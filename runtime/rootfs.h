@@ -1,0 +1,31 @@
+// A container's root filesystem: a private tmpfs holding read-only binds of the host's /usr,
+// busybox applet links, generated /etc, fresh /proc and a minimal /dev. Nothing on host disk.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lab/base/result.h"
+
+namespace lab::runtime {
+
+inline constexpr const char* kBusybox = "/usr/bin/busybox";
+
+struct RootfsPlan {
+  std::vector<std::pair<std::string, std::string>> etc;  // path under /etc, content
+  const std::vector<std::string>* applets = nullptr;     // busybox applets for /bin
+  bool nginx = false;                                     // nginx's /var/lib, /var/log dirs
+  bool host_lib64 = false;                                // host has /usr/lib64
+};
+
+// Names from `busybox --list`. Runs busybox once; call before forking containers.
+Result<std::vector<std::string>> busybox_applets();
+
+// Builds the root and pivots into it. The caller must be alone in a mount namespace whose
+// mounts don't propagate to the host (unshare(CLONE_NEWNS) from a MS_PRIVATE tree), and in
+// the pod's pid namespace (for /proc). Afterwards "/" is the container root, read-only except
+// /tmp, /run, /var and /dev.
+Result<void> enter_rootfs(const RootfsPlan& plan);
+
+}  // namespace lab::runtime

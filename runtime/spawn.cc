@@ -1,0 +1,209 @@
+// Node-agent side of a pod's life: spawn `lab __pod-init` and read its verdict, SIGKILL the
+// pod init and wait until it is gone. Safe to call from a multithreaded daemon: the spawn is
+// posix_spawn (vfork-like, nothing runs between fork and exec but glibc's own safe steps).
+#include "runtime/spawn.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "lab/base/unique_fd.h"
+#include "runtime/command.h"
+#include "runtime/proc.h"
+
+namespace lab::runtime {
+namespace {
+
+constexpr int kNetnsFd = 3;   // fd numbers in `lab __pod-init`, named on its command line
+constexpr int kStatusFd = 4;
+constexpr int kStartTimeoutMs = 30'000;
+
+Result<void> mkdir_p(const std::string& path, mode_t mode) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    std::string dir = path.substr(0, pos);
+    if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) return fail_errno("mkdir " + dir);
+  }
+  return {};
+}
+
+std::string parent_dir(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
+}
+
+void reap(pid_t pid) {
+  // ECHILD is fine: a daemon-wide reaper may have collected it first.
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrappers don't link from C++.
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_kill(int pidfd) {
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0));
+}
+
+struct SpawnAttrs {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  SpawnAttrs() {
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+  }
+  ~SpawnAttrs() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+};
+
+// Reads the status pipe to EOF (or the deadline): "pid N", then "ok N" or "error MESSAGE".
+struct Verdict {
+  pid_t init_pid = 0;
+  bool ok = false;
+  bool timed_out = false;
+  std::string error;
+};
+
+Verdict read_verdict(int fd) {
+  Verdict v;
+  std::string text;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kStartTimeoutMs);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    pollfd pfd{fd, POLLIN, 0};
+    int rc = left > 0 ? ::poll(&pfd, 1, static_cast<int>(left)) : 0;
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc == 0) {
+      v.timed_out = true;
+      break;
+    }
+    char buf[1024];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    start = nl == std::string::npos ? text.size() : nl + 1;
+    if (line.starts_with("pid ")) {
+      v.init_pid = static_cast<pid_t>(std::atoi(line.c_str() + 4));
+    } else if (line.starts_with("ok ")) {
+      v.init_pid = static_cast<pid_t>(std::atoi(line.c_str() + 3));
+      v.ok = true;
+    } else if (line.starts_with("error ")) {
+      v.error = line.substr(6);
+    }
+  }
+  return v;
+}
+
+}  // namespace
+
+Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::string& self_exe) {
+  auto ctx = [&](const Error& e) { return std::unexpected(e.context("start pod " + spec.name)); };
+  if (auto r = mkdir_p(spec.state_dir, 0755); !r) return ctx(r.error());
+  for (const auto& c : spec.containers)
+    if (auto r = mkdir_p(parent_dir(c.log_path), 0755); !r) return ctx(r.error());
+  std::string spec_path = spec.state_dir + "/spec.json";
+  if (auto r = write_file_atomic(spec_path, nlohmann::json(spec).dump(2) + "\n", 0600); !r)
+    return ctx(r.error());
+
+  // The command line is the marker find_pod_inits() looks for, and what `ps` shows.
+  std::vector<std::string> args = {"lab-pod-init",
+                                   "__pod-init",
+                                   spec_path,
+                                   std::to_string(kNetnsFd),
+                                   std::to_string(kStatusFd),
+                                   "--lab=" + spec.lab,
+                                   "--pod=" + spec.namespace_ + "/" + spec.name};
+  std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  auto argv = c_strings(args);
+  auto envp = c_strings(env);
+
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return ctx(Error{errno, "pipe"});
+  UniqueFd status_rd(p[0]), status_wr(p[1]);
+  // Above the target numbers, so that the dup2s below can't clobber one another.
+  UniqueFd netns_hi(::fcntl(netns_fd, F_DUPFD_CLOEXEC, 10));
+  UniqueFd status_hi(::fcntl(status_wr.get(), F_DUPFD_CLOEXEC, 10));
+  if (!netns_hi || !status_hi) return ctx(Error{errno, "dup"});
+  status_wr.reset();
+
+  SpawnAttrs sa;
+  posix_spawn_file_actions_addopen(&sa.actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&sa.actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&sa.actions, 1, 2);
+  posix_spawn_file_actions_adddup2(&sa.actions, netns_hi.get(), kNetnsFd);
+  posix_spawn_file_actions_adddup2(&sa.actions, status_hi.get(), kStatusFd);
+  posix_spawn_file_actions_addclosefrom_np(&sa.actions, kStatusFd + 1);
+  posix_spawn_file_actions_addchdir_np(&sa.actions, "/");
+  // Own session: a Ctrl-C at the daemon's terminal must not reach the pods, which outlive it.
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&sa.attr, &none);
+  posix_spawnattr_setsigdefault(&sa.attr, &all);
+  posix_spawnattr_setflags(&sa.attr,
+                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t p0 = 0;
+  int rc = ::posix_spawn(&p0, self_exe.c_str(), &sa.actions, &sa.attr, argv.data(), envp.data());
+  netns_hi.reset();
+  status_hi.reset();
+  if (rc != 0) return ctx(Error{rc, "spawn " + self_exe});
+
+  Verdict v = read_verdict(status_rd.get());
+  if (v.timed_out) ::kill(p0, SIGKILL);
+  reap(p0);
+  if (v.ok && v.init_pid > 0) return v.init_pid;
+  if (v.init_pid > 0) (void)kill_pod(v.init_pid);  // P0 died or timed out after forking P1
+  if (v.timed_out) return ctx(Error{0, "pod init gave no answer within 30 s"});
+  if (v.error.empty()) return ctx(Error{0, "pod init exited without a status"});
+  return ctx(Error{0, v.error});
+}
+
+Result<void> kill_pod(pid_t init_pid) {
+  if (init_pid <= 0) return fail("kill pod: bad pid " + std::to_string(init_pid));
+  // The pidfd pins this very process: no pid reuse between the check and the kill.
+  UniqueFd pidfd(pidfd_open(init_pid));
+  if (!pidfd) {
+    if (errno == ESRCH) return {};
+    return fail_errno("pidfd_open " + std::to_string(init_pid));
+  }
+  auto cmd = read_cmdline(init_pid);
+  if (cmd.empty() || cmd[0] != "lab-pod-init") return {};  // gone, and the pid reused
+  if (pidfd_kill(pidfd.get()) != 0 && errno != ESRCH)
+    return fail_errno("kill pod init " + std::to_string(init_pid));
+  // Readable once it has exited, which for a pid-namespace init is after every process of
+  // the namespace is gone.
+  pollfd pfd{pidfd.get(), POLLIN, 0};
+  for (;;) {
+    int rc = ::poll(&pfd, 1, 10'000);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc == 0) return fail("pod init " + std::to_string(init_pid) + " did not die within 10 s");
+    break;
+  }
+  ::waitpid(init_pid, nullptr, WNOHANG);  // ours only if the caller is a subreaper
+  // Then its parent (host init) reaps it; a zombie is dead enough.
+  for (int i = 0; i < 1000; ++i) {
+    auto st = read_proc_stat(init_pid);
+    if (!st || st->state == 'Z' || st->state == 'X') return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return fail("pod init " + std::to_string(init_pid) + " is still there after SIGKILL");
+}
+
+}  // namespace lab::runtime

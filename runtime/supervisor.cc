@@ -1,0 +1,132 @@
+// PID 1 duties in a pod: signals arrive through a signalfd (blocked signals are queued even
+// for a namespace init, which drops unhandled default-action ones), restarts on a timer.
+#include "runtime/supervisor.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "lab/base/unique_fd.h"
+
+namespace lab::runtime {
+
+using Clock = std::chrono::steady_clock;
+
+RestartBackoff::Duration RestartBackoff::next(Duration ran_for) {
+  if (ran_for >= kReset) current_ = Duration{0};
+  Duration delay = current_;
+  current_ = current_ == Duration{0} ? kInitial : std::min(current_ * 2, kMax);
+  return delay;
+}
+
+namespace {
+
+class Supervisor {
+ public:
+  Supervisor(std::vector<SupervisedContainer>& cs, const std::string& state_dir,
+             const StartFn& start)
+      : cs_(cs), state_dir_(state_dir), start_(start) {}
+
+  int run(int signal_fd) {
+    reap();  // children that exited before the signalfd existed
+    for (;;) {
+      if (terminating_ && std::ranges::none_of(cs_, [](auto& c) { return c.pid > 0; })) return 0;
+      pollfd pfd{signal_fd, POLLIN, 0};
+      int rc = ::poll(&pfd, 1, poll_timeout_ms());
+      if (rc < 0 && errno != EINTR) return 1;
+      if (rc > 0) read_signals(signal_fd);
+      if (!terminating_) restart_due();
+    }
+  }
+
+ private:
+  int poll_timeout_ms() const {
+    if (terminating_) return -1;
+    std::optional<Clock::time_point> next;
+    for (const auto& c : cs_)
+      if (c.restart_at && (!next || *c.restart_at < *next)) next = c.restart_at;
+    if (!next) return -1;
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now()).count();
+    return static_cast<int>(std::clamp<long long>(ms, 0, 1 << 30));
+  }
+
+  void read_signals(int fd) {
+    signalfd_siginfo si[16];
+    ssize_t n = ::read(fd, si, sizeof si);
+    if (n <= 0) return;
+    for (size_t i = 0; i < static_cast<size_t>(n) / sizeof si[0]; ++i) {
+      int sig = static_cast<int>(si[i].ssi_signo);
+      if (sig == SIGCHLD) {
+        reap();
+      } else if (sig == SIGTERM || sig == SIGINT) {
+        terminating_ = true;
+        for (auto& c : cs_) {
+          c.restart_at.reset();
+          if (c.pid > 0) ::kill(c.pid, sig);
+        }
+      }
+      // SIGHUP: ignored, as the pause container does.
+    }
+  }
+
+  // SIGCHLD coalesces, so reap until nothing is left; orphans of the pod land here too.
+  void reap() {
+    for (;;) {
+      int status = 0;
+      pid_t pid = ::waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) return;
+      for (auto& c : cs_)
+        if (c.pid == pid) exited(c, status);
+    }
+  }
+
+  void exited(SupervisedContainer& c, int status) {
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    (void)write_file_atomic(path(c, "last-exit"), std::to_string(code) + "\n");
+    c.pid = 0;
+    if (terminating_) return;
+    auto ran_for = std::chrono::duration_cast<RestartBackoff::Duration>(Clock::now() - c.started);
+    c.restart_at = Clock::now() + c.backoff.next(ran_for);
+  }
+
+  void restart_due() {
+    for (size_t i = 0; i < cs_.size(); ++i) {
+      auto& c = cs_[i];
+      if (!c.restart_at || *c.restart_at > Clock::now()) continue;
+      c.restart_at.reset();
+      ++c.restarts;
+      (void)write_file_atomic(path(c, "restarts"), std::to_string(c.restarts) + "\n");
+      c.started = Clock::now();
+      auto pid = start_(i);
+      if (pid) {
+        c.pid = *pid;
+      } else {
+        // A failed start counts as a crash at once (the error is in the container's log).
+        (void)write_file_atomic(path(c, "last-exit"), "128\n");
+        c.restart_at = Clock::now() + c.backoff.next(RestartBackoff::Duration{0});
+      }
+    }
+  }
+
+  std::string path(const SupervisedContainer& c, const char* what) const {
+    return state_dir_ + "/" + c.name + "." + what;
+  }
+
+  std::vector<SupervisedContainer>& cs_;
+  const std::string& state_dir_;
+  const StartFn& start_;
+  bool terminating_ = false;
+};
+
+}  // namespace
+
+int supervise(std::vector<SupervisedContainer>& containers, const std::string& state_dir,
+              int signal_fd, const StartFn& start) {
+  return Supervisor(containers, state_dir, start).run(signal_fd);
+}
+
+}  // namespace lab::runtime

@@ -1,0 +1,65 @@
+# Shared helpers of the integration tests: run the real `lab` binary as root, compare the
+# machine before and after, and fail loudly with what a user would have seen.
+set -euo pipefail
+
+LAB=${LAB:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/lab}
+SRC=${LAB_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+TUTORIAL=$SRC/scenarios/tutorial.yaml
+FIXTURES=$SRC/tests/fixtures
+TEST_LABS=()
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "--- $*"; }
+
+[ "$(id -u)" = 0 ] || fail "integration tests need root"
+
+# Everything a lab could leave behind, one item per line, sorted.
+machine_state() {
+  {
+    ip netns list 2>/dev/null | awk '{print "netns " $1}'
+    ip -br link 2>/dev/null | awk '{print "link " $1}'
+    nft list tables 2>/dev/null | sed 's/^/nft /'
+    grep -E ' /run/(netns|lab)' /proc/self/mountinfo 2>/dev/null | awk '{print "mount " $5}'
+    ps -eo args= 2>/dev/null | grep -E '^(lab-pod-init|lab __daemon|nginx: master)' | sed 's/^/proc /'
+    ls -A /run/lab 2>/dev/null | sed 's/^/runlab /'
+    ls /sys/fs/cgroup/*/ 2>/dev/null | grep -E '^lab' | sed 's/^/cgroup /'
+  } | sort
+}
+
+# Polls (the kernel removes a dead netns's veths asynchronously) until the machine is back to
+# the state given, or fails after ~5 s with the difference.
+expect_state() {
+  local want=$1 now
+  for _ in $(seq 1 100); do
+    now=$(machine_state)
+    [ "$now" = "$want" ] && return 0
+    sleep 0.05
+  done
+  diff <(echo "$want") <(echo "$now") >&2 || true
+  fail "the machine is not back to its state before the test (diff above: < before, > now)"
+}
+
+# `lab up` that remembers the lab for the cleanup trap.
+lab_up() {
+  local name=$1; shift
+  TEST_LABS+=("$name")
+  "$LAB" up "$@" --name "$name"
+}
+
+cleanup_labs() {
+  for l in "${TEST_LABS[@]}"; do "$LAB" down --lab "$l" >/dev/null 2>&1 || true; done
+}
+trap cleanup_labs EXIT
+
+# Pod names / IPs / nodes of a lab, from the CLI as a user would read them.
+pod_names() { "$LAB" get pods --lab "$1" -o name | sed 's|^pod/||'; }
+pod_field() { "$LAB" get pods --lab "$1" "$2" -o "jsonpath={$3}"; }
+
+# Retries a command for up to ~3 s (a server may need a moment after `lab up` returns).
+retry() {
+  for _ in $(seq 1 60); do
+    if "$@"; then return 0; fi
+    sleep 0.05
+  done
+  "$@"
+}

@@ -1,0 +1,102 @@
+// Store bookkeeping, the Deployment controller's naming, the scheduler's spreading and the API
+// server's routes and Status errors, all without a kernel.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "lab/controllers/deployment.h"
+#include "lab/controllers/scheduler.h"
+#include "lab/server/api_server.h"
+#include "lab/store/store.h"
+
+using namespace lab;
+using Json = nlohmann::json;
+
+namespace {
+
+Json deployment(int replicas) {
+  return Json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment",
+    "metadata":{"name":"my-nginx","namespace":"default"},
+    "spec":{"replicas":)" + std::to_string(replicas) + R"(,"selector":{"matchLabels":{"run":"my-nginx"}},
+      "template":{"metadata":{"labels":{"run":"my-nginx"}},
+                  "spec":{"containers":[{"name":"my-nginx","image":"nginx"}]}}}})");
+}
+
+}  // namespace
+
+TEST(Store, StampsMetadataAndRefusesDuplicates) {
+  store::Store st;
+  auto a = st.create(deployment(1));
+  ASSERT_TRUE(a);
+  EXPECT_TRUE((*a)["metadata"].contains("uid"));
+  EXPECT_TRUE((*a)["metadata"].contains("creationTimestamp"));
+  EXPECT_TRUE((*a)["metadata"].contains("resourceVersion"));
+  auto b = st.create(deployment(1));
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().code, store::kAlreadyExists);
+  EXPECT_EQ(b.error().message, "deployments \"my-nginx\" already exists");
+}
+
+TEST(DeploymentController, NamesFollowKubernetes) {
+  store::Store st;
+  auto dep = st.create(deployment(3));
+  ASSERT_TRUE(dep);
+  ASSERT_TRUE(controllers::reconcile_deployment(st, *dep));
+  auto rs = st.list("ReplicaSet", "default");
+  ASSERT_EQ(rs.size(), 1u);
+  std::string hash = controllers::pod_template_hash((*dep)["spec"]["template"]);
+  EXPECT_EQ(rs[0]["metadata"]["name"], "my-nginx-" + hash);
+  auto pods = st.list("Pod", "default");
+  ASSERT_EQ(pods.size(), 3u);
+  std::regex name("my-nginx-" + hash + "-[bcdfghjklmnpqrstvwxz2456789]{5}");
+  for (const auto& p : pods) {
+    EXPECT_TRUE(std::regex_match(p["metadata"]["name"].get<std::string>(), name)) << p["metadata"]["name"];
+    EXPECT_EQ(p["metadata"]["labels"]["pod-template-hash"], hash);
+    EXPECT_EQ(p["metadata"]["ownerReferences"][0]["kind"], "ReplicaSet");
+  }
+  // Reconciling again creates nothing more.
+  ASSERT_TRUE(controllers::reconcile_deployment(st, *dep));
+  EXPECT_EQ(st.list("Pod", "default").size(), 3u);
+}
+
+TEST(Scheduler, SpreadsAWorkloadAcrossNodes) {
+  store::Store st;
+  auto dep = st.create(deployment(4));
+  ASSERT_TRUE(controllers::reconcile_deployment(st, *dep));
+  auto bound = controllers::schedule_pending(st, {"node-1", "node-2"});
+  ASSERT_TRUE(bound);
+  int on1 = 0, on2 = 0;
+  for (const auto& p : st.list("Pod", "")) (p["spec"]["nodeName"] == "node-1" ? on1 : on2)++;
+  EXPECT_EQ(on1, 2);
+  EXPECT_EQ(on2, 2);
+}
+
+TEST(Scheduler, HonoursNodeNameAndRefusesUnknownNodes) {
+  store::Store st;
+  Json pod = {{"metadata", {{"name", "p"}}}, {"spec", {{"nodeName", "node-9"}}}};
+  auto r = controllers::choose_node(st, pod, {"node-1"});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("node \"node-9\" does not exist"), std::string::npos);
+}
+
+TEST(ApiServer, RoutesAndStatusErrors) {
+  store::Store st;
+  ASSERT_TRUE(st.create(deployment(1)));
+  server::ApiServer api(st);
+  auto list = api.handle({"GET", "/apis/apps/v1/namespaces/default/deployments", {}, ""});
+  EXPECT_EQ(list.status, 200);
+  auto j = Json::parse(list.body);
+  EXPECT_EQ(j["kind"], "DeploymentList");
+  EXPECT_EQ(j["items"].size(), 1u);
+
+  auto missing = api.handle({"GET", "/api/v1/namespaces/default/pods/nope", {}, ""});
+  EXPECT_EQ(missing.status, 404);
+  auto status = Json::parse(missing.body);
+  EXPECT_EQ(status["kind"], "Status");
+  EXPECT_EQ(status["reason"], "NotFound");
+  EXPECT_EQ(status["message"], "pods \"nope\" not found");
+
+  auto selected = api.handle({"GET", "/apis/apps/v1/deployments", {{"labelSelector", "x=y"}}, ""});
+  EXPECT_EQ(Json::parse(selected.body)["items"].size(), 0u);
+  EXPECT_EQ(api.handle({"GET", "/api/v1/things", {}, ""}).status, 404);
+}

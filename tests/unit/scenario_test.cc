@@ -1,0 +1,372 @@
+// Scenario loading: the tutorial's defaults, Lab document variants, and for each kind of bad input
+// the exact "FILE:LINE:COL: KIND NAME: FIELD.PATH: message" a user would see.
+#include "lab/api/scenario.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace lab::api {
+namespace {
+
+const std::string kSource = LAB_SOURCE_DIR;
+
+Scenario parse_ok(const std::string& yaml) {
+  auto s = parse_scenario(yaml, "s.yaml");
+  EXPECT_TRUE(s.has_value()) << s.error().what();
+  return s ? *s : Scenario{};
+}
+
+std::string error_of(const std::string& yaml) {
+  auto s = parse_scenario(yaml, "s.yaml");
+  return s ? "(no error)" : s.error().what();
+}
+
+std::string fixture_error(const std::string& name) {
+  auto s = load_scenario(kSource + "/tests/fixtures/" + name);
+  return s ? "(no error)" : s.error().what();
+}
+
+// A valid Pod, with `extra` appended to its first container.
+std::string pod(const std::string& extra = "") {
+  return "apiVersion: v1\n"
+         "kind: Pod\n"
+         "metadata:\n"
+         "  name: web\n"
+         "spec:\n"
+         "  containers:\n"
+         "  - name: web\n"
+         "    image: nginx\n" +
+         extra;
+}
+
+// A valid Deployment; `replicas` is written as given.
+std::string deployment(const std::string& replicas = "2") {
+  return "apiVersion: apps/v1\n"
+         "kind: Deployment\n"
+         "metadata:\n"
+         "  name: my-nginx\n"
+         "spec:\n"
+         "  replicas: " + replicas + "\n"
+         "  selector:\n"
+         "    matchLabels:\n"
+         "      run: my-nginx\n"
+         "  template:\n"
+         "    metadata:\n"
+         "      labels:\n"
+         "        run: my-nginx\n"
+         "    spec:\n"
+         "      containers:\n"
+         "      - name: my-nginx\n"
+         "        image: nginx\n";
+}
+
+TEST(Scenario, TutorialParsesWithDefaults) {
+  auto s = load_scenario(kSource + "/scenarios/tutorial.yaml");
+  ASSERT_TRUE(s.has_value()) << s.error().what();
+  EXPECT_EQ(s->lab.name, "tutorial");
+  EXPECT_EQ(s->lab.nodes, (std::vector<std::string>{"node-1", "node-2"}));
+  EXPECT_EQ(s->lab.pod_cidr, "10.244.0.0/16");
+  EXPECT_EQ(s->lab.service_cidr, "10.96.0.0/12");
+  EXPECT_EQ(s->lab.node_cidr, "172.18.0.0/16");
+  EXPECT_EQ(s->lab.lb_pool, "172.18.255.200-172.18.255.250");
+  EXPECT_FALSE(s->lab.node_cidr_explicit);
+  EXPECT_FALSE(s->lab.lb_pool_explicit);
+
+  ASSERT_EQ(s->objects.size(), 1u);
+  const auto& d = s->objects[0];
+  EXPECT_EQ(d["apiVersion"], "apps/v1");
+  EXPECT_EQ(d["kind"], "Deployment");
+  EXPECT_EQ(d["metadata"]["name"], "my-nginx");
+  EXPECT_EQ(d["metadata"]["namespace"], "default");
+  EXPECT_EQ(d["spec"]["replicas"], 2);
+  EXPECT_EQ(d["spec"]["selector"]["matchLabels"]["run"], "my-nginx");
+  EXPECT_EQ(d["spec"]["strategy"]["type"], "RollingUpdate");
+  EXPECT_EQ(d["spec"]["strategy"]["rollingUpdate"]["maxSurge"], "25%");
+  EXPECT_EQ(d["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"], "25%");
+  EXPECT_EQ(d["spec"]["revisionHistoryLimit"], 10);
+  EXPECT_EQ(d["spec"]["progressDeadlineSeconds"], 600);
+  const auto& pod_spec = d["spec"]["template"]["spec"];
+  EXPECT_EQ(d["spec"]["template"]["metadata"]["labels"]["run"], "my-nginx");
+  EXPECT_EQ(pod_spec["restartPolicy"], "Always");
+  EXPECT_EQ(pod_spec["terminationGracePeriodSeconds"], 30);
+  EXPECT_EQ(pod_spec["dnsPolicy"], "ClusterFirst");
+  const auto& c = pod_spec["containers"][0];
+  EXPECT_EQ(c["name"], "my-nginx");
+  EXPECT_EQ(c["image"], "nginx");
+  EXPECT_EQ(c["imagePullPolicy"], "IfNotPresent");
+  EXPECT_TRUE(c["ports"][0]["containerPort"].is_number_integer());
+  EXPECT_EQ(c["ports"][0]["containerPort"], 80);
+  EXPECT_EQ(c["ports"][0]["protocol"], "TCP");
+}
+
+TEST(Scenario, NoLabDocumentMeansDefaults) {
+  auto s = parse_ok(pod());
+  EXPECT_EQ(s.lab.name, "");
+  EXPECT_EQ(s.lab.nodes, (std::vector<std::string>{"node-1", "node-2"}));
+  EXPECT_EQ(s.lab.lb_pool, "172.18.255.200-172.18.255.250");
+  ASSERT_EQ(s.objects.size(), 1u);
+  EXPECT_EQ(s.objects[0]["metadata"]["namespace"], "default");
+  EXPECT_EQ(s.objects[0]["spec"]["restartPolicy"], "Always");
+  EXPECT_EQ(parse_ok("# nothing\n---\n").objects.size(), 0u);
+}
+
+TEST(Scenario, PodFieldsConvertByType) {
+  auto s = parse_ok(pod("    command: [sh, -c]\n"
+                        "    args: ['echo hi']\n"
+                        "    env:\n"
+                        "    - {name: PORT, value: \"80\"}\n"
+                        "    ports:\n"
+                        "    - {containerPort: 8080, name: http, protocol: UDP}\n"
+                        "    resources: {limits: {cpu: 0.5, memory: 128Mi}, requests: {cpu: 100m}}\n"
+                        "    readinessProbe: {httpGet: {port: http}}\n"
+                        "    stdin: true\n"));
+  const auto& c = s.objects[0]["spec"]["containers"][0];
+  EXPECT_EQ(c["command"], (nlohmann::json{"sh", "-c"}));
+  EXPECT_EQ(c["env"][0]["value"], "80");
+  EXPECT_EQ(c["ports"][0]["protocol"], "UDP");
+  EXPECT_EQ(c["resources"]["limits"]["cpu"], "0.5");
+  EXPECT_EQ(c["resources"]["limits"]["memory"], "128Mi");
+  EXPECT_EQ(c["readinessProbe"]["httpGet"]["port"], "http");
+  EXPECT_EQ(c["readinessProbe"]["httpGet"]["path"], "/");
+  EXPECT_EQ(c["readinessProbe"]["periodSeconds"], 10);
+  EXPECT_EQ(c["stdin"], true);
+}
+
+TEST(Scenario, KubectlDryRunOutputIsAccepted) {
+  // `kubectl create deployment --dry-run=client -o yaml` writes these empty and status fields.
+  auto s = parse_ok("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  creationTimestamp: null\n"
+                    "  labels: {app: x}\n  name: x\nspec:\n  replicas: 1\n  selector:\n"
+                    "    matchLabels: {app: x}\n  strategy: {}\n  template:\n    metadata:\n"
+                    "      creationTimestamp: null\n      labels: {app: x}\n    spec:\n      containers:\n"
+                    "      - image: nginx\n        name: nginx\n        resources: {}\nstatus: {}\n");
+  ASSERT_EQ(s.objects.size(), 1u);
+  EXPECT_FALSE(s.objects[0].contains("status"));
+  EXPECT_EQ(s.objects[0]["spec"]["strategy"]["rollingUpdate"]["maxSurge"], "25%");
+}
+
+TEST(Scenario, NodesCountOrList) {
+  EXPECT_EQ(parse_ok("kind: Lab\nspec: {nodes: 3}\n").lab.nodes,
+            (std::vector<std::string>{"node-1", "node-2", "node-3"}));
+  EXPECT_EQ(parse_ok("kind: Lab\nspec:\n  nodes: [alpha, beta]\n").lab.nodes,
+            (std::vector<std::string>{"alpha", "beta"}));
+  EXPECT_EQ(error_of("kind: Lab\nspec:\n  nodes: [alpha, beta, alpha]\n"),
+            "s.yaml:3:24: Lab: spec.nodes[2]: duplicate node name \"alpha\"");
+  EXPECT_EQ(error_of("kind: Lab\nspec:\n  nodes: [alpha, Beta]\n"),
+            "s.yaml:3:18: Lab: spec.nodes[1]: invalid value \"Beta\": a lowercase RFC 1123 label must "
+            "consist of lower case alphanumeric characters or '-', and must start and end with an "
+            "alphanumeric character");
+  EXPECT_EQ(error_of("kind: Lab\nspec:\n  nodes: 0\n"),
+            "s.yaml:3:10: Lab: spec.nodes: must be greater than or equal to 1, got 0");
+  EXPECT_EQ(error_of("kind: Lab\nspec:\n  podCIDR: 10.244.0.0/23\n  nodes: 2\n"),
+            "s.yaml:4:10: Lab: spec.nodes: 2 nodes do not fit in podCIDR 10.244.0.0/23 (one /24 per "
+            "node; room for 1)");
+}
+
+TEST(Scenario, PoolDerivedFromWrittenNodeCidr) {
+  auto s = parse_ok("kind: Lab\nmetadata: {name: demo}\nspec:\n  nodeCIDR: 10.10.0.0/16\n");
+  EXPECT_EQ(s.lab.node_cidr, "10.10.0.0/16");
+  EXPECT_EQ(s.lab.lb_pool, "10.10.255.200-10.10.255.250");
+  EXPECT_TRUE(s.lab.node_cidr_explicit);
+  EXPECT_FALSE(s.lab.lb_pool_explicit);
+  EXPECT_EQ(s.lab.node_cidr_pos.line, 4);
+  EXPECT_EQ(s.lab.node_cidr_pos.column, 13);
+
+  EXPECT_EQ(parse_ok("kind: Lab\nspec: {nodeCIDR: 192.168.50.0/24}\n").lab.lb_pool,
+            "192.168.50.200-192.168.50.250");
+  EXPECT_EQ(parse_ok("kind: Lab\nspec: {nodeCIDR: 10.20.0.0/20}\n").lab.lb_pool, "10.20.15.200-10.20.15.250");
+
+  auto both = parse_ok("kind: Lab\nspec:\n  nodeCIDR: 10.10.0.0/16\n  loadBalancerPool: 10.10.1.10-10.10.1.20\n");
+  EXPECT_EQ(both.lab.lb_pool, "10.10.1.10-10.10.1.20");
+  EXPECT_TRUE(both.lab.lb_pool_explicit);
+  EXPECT_EQ(both.lab.lb_pool_pos.line, 4);
+
+  EXPECT_EQ(error_of("kind: Lab\nspec:\n  nodeCIDR: 10.10.0.0/16\n  loadBalancerPool: 10.11.0.1-10.11.0.9\n"),
+            "s.yaml:4:21: Lab: spec.loadBalancerPool: loadBalancerPool 10.11.0.1-10.11.0.9 must lie "
+            "inside nodeCIDR 10.10.0.0/16");
+  EXPECT_EQ(error_of("kind: Lab\nspec:\n  nodeCIDR: 10.10.0.0/28\n"),
+            "s.yaml:3:13: Lab: spec.nodeCIDR: 10.10.0.0/28 is too small for the default loadBalancerPool "
+            "(its last 55..5 addresses): write spec.loadBalancerPool too");
+  EXPECT_EQ(error_of("kind: Lab\nspec:\n  nodeCIDR: 10.244.0.0/16\n"),
+            "s.yaml:3:13: Lab: spec.nodeCIDR: podCIDR 10.244.0.0/16 overlaps nodeCIDR 10.244.0.0/16");
+}
+
+TEST(Scenario, BadCidr) {
+  EXPECT_TRUE(fixture_error("bad-cidr.yaml")
+                  .starts_with(kSource + "/tests/fixtures/bad-cidr.yaml:5:12: Lab: spec.podCIDR: invalid CIDR "
+                                         "\"10.244.0.1/16\""))
+      << fixture_error("bad-cidr.yaml");
+  EXPECT_TRUE(error_of("kind: Lab\nspec: {serviceCIDR: 10.96.0.0}\n")
+                  .starts_with("s.yaml:2:21: Lab: spec.serviceCIDR: invalid CIDR \"10.96.0.0\""));
+  EXPECT_TRUE(error_of("kind: Lab\nspec: {loadBalancerPool: 172.18.255.250}\n")
+                  .starts_with("s.yaml:2:26: Lab: spec.loadBalancerPool: invalid address range"));
+}
+
+TEST(Scenario, NodeCidrWrittenForTheCollisionCheck) {
+  auto s = load_scenario(kSource + "/tests/fixtures/node-cidr-collides.yaml");
+  ASSERT_TRUE(s.has_value()) << s.error().what();
+  EXPECT_TRUE(s->lab.node_cidr_explicit);
+  EXPECT_EQ(s->lab.node_cidr, "192.0.2.0/24");
+  EXPECT_EQ(s->lab.node_cidr_pos.line, 9);
+}
+
+TEST(Scenario, SyntaxError) {
+  EXPECT_EQ(fixture_error("syntax-error.yaml"),
+            kSource + "/tests/fixtures/syntax-error.yaml:7:1: YAML syntax error: end of sequence flow not found");
+  EXPECT_EQ(error_of("a: b\n c: d\n"), "s.yaml:2:3: YAML syntax error: illegal map value");
+}
+
+TEST(Scenario, UnknownFieldsAtEveryDepth) {
+  EXPECT_EQ(fixture_error("unknown-field.yaml"),
+            kSource + "/tests/fixtures/unknown-field.yaml:17:9: Deployment \"my-nginx\": "
+                      "spec.template.spec.containers[0].imagee: unknown field (expected one of: args, command, "
+                      "env, envFrom, image, imagePullPolicy, livenessProbe, name, ports, readinessProbe, resources, "
+                      "startupProbe, stdin, tty, volumeMounts, workingDir)");
+  EXPECT_EQ(error_of(pod() + "status2: {}\n"),
+            "s.yaml:9:1: Pod \"web\": status2: unknown field (expected one of: apiVersion, kind, metadata, spec, "
+            "status)");
+  EXPECT_EQ(error_of("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  lables: {a: b}\n"),
+            "s.yaml:5:3: Pod \"web\": metadata.lables: unknown field (expected one of: annotations, "
+            "creationTimestamp, generateName, labels, name, namespace)");
+  EXPECT_EQ(error_of(pod("    ports:\n    - containerport: 80\n")),
+            "s.yaml:10:7: Pod \"web\": spec.containers[0].ports[0].containerport: unknown field (expected one "
+            "of: containerPort, hostIP, hostPort, name, protocol)");
+  EXPECT_EQ(error_of("kind: Lab\nspec:\n  node: 3\n"),
+            "s.yaml:3:3: Lab: spec.node: unknown field (expected one of: loadBalancerPool, nodeCIDR, nodes, "
+            "podCIDR, serviceCIDR)");
+  EXPECT_EQ(error_of(pod() + "metadata: {name: web}\n"),
+            "s.yaml:9:1: Pod \"web\": metadata: duplicate field (first at line 3)");
+}
+
+TEST(Scenario, WrongTypes) {
+  EXPECT_EQ(fixture_error("wrong-type.yaml"),
+            kSource + "/tests/fixtures/wrong-type.yaml:11:14: Pod \"web\": spec.containers[0].env[0].value: "
+                      "expected a string, got 80 (quote it)");
+  EXPECT_EQ(error_of(deployment("abc")),
+            "s.yaml:6:13: Deployment \"my-nginx\": spec.replicas: expected an integer, got \"abc\"");
+  EXPECT_EQ(error_of(deployment("\"2\"")),
+            "s.yaml:6:13: Deployment \"my-nginx\": spec.replicas: expected an integer, got \"2\" (remove the quotes)");
+  EXPECT_EQ(error_of(deployment("1.5")),
+            "s.yaml:6:13: Deployment \"my-nginx\": spec.replicas: expected an integer, got 1.5");
+  EXPECT_EQ(error_of(deployment("-1")),
+            "s.yaml:6:13: Deployment \"my-nginx\": spec.replicas: must be greater than or equal to 0, got -1");
+  EXPECT_EQ(error_of(pod("    stdin: maybe\n")),
+            "s.yaml:9:12: Pod \"web\": spec.containers[0].stdin: expected true or false, got \"maybe\"");
+  EXPECT_EQ(error_of(pod("    args: sleep 1\n")),
+            "s.yaml:9:11: Pod \"web\": spec.containers[0].args: expected a list, got \"sleep 1\"");
+  EXPECT_EQ(error_of("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    enabled: true\n"),
+            "s.yaml:6:14: Pod \"web\": metadata.labels[enabled]: expected a string, got true (quote it)");
+  EXPECT_EQ(error_of(pod("    resources: {limits: {memory: lots}}\n")),
+            "s.yaml:9:30: Pod \"web\": spec.containers[0].resources.limits[memory]: expected a quantity such "
+            "as 500m, 0.5, 128Mi or 1Gi, got \"lots\"");
+  EXPECT_EQ(error_of(pod("    ports: [{containerPort: 70000}]\n")),
+            "s.yaml:9:29: Pod \"web\": spec.containers[0].ports[0].containerPort: must be between 1 and 65535, "
+            "got 70000");
+  EXPECT_EQ(error_of(pod("    imagePullPolicy: Sometimes\n")),
+            "s.yaml:9:22: Pod \"web\": spec.containers[0].imagePullPolicy: unsupported value \"Sometimes\" "
+            "(expected one of: Always, IfNotPresent, Never)");
+}
+
+TEST(Scenario, BadNames) {
+  EXPECT_EQ(fixture_error("bad-name.yaml"),
+            kSource + "/tests/fixtures/bad-name.yaml:5:9: Pod \"My_App\": metadata.name: invalid value "
+                      "\"My_App\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+                      "characters, '-' or '.', and must start and end with an alphanumeric character");
+  EXPECT_EQ(error_of(pod("  - name: web\n    image: busybox\n")),
+            "s.yaml:9:11: Pod \"web\": spec.containers[1].name: duplicate container name \"web\"");
+  EXPECT_EQ(error_of("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels: {-bad: x}\n"),
+            "s.yaml:5:13: Pod \"web\": metadata.labels[-bad]: invalid key \"-bad\": the name part must consist "
+            "of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+            "character");
+  EXPECT_TRUE(error_of(pod("    ports: [{containerPort: 80, name: HTTP}]\n"))
+                  .starts_with("s.yaml:9:42: Pod \"web\": spec.containers[0].ports[0].name: invalid port name "
+                               "\"HTTP\""));
+}
+
+TEST(Scenario, RequiredFieldsPointAtTheirParent) {
+  EXPECT_EQ(error_of("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n"),
+            "s.yaml:7:5: Pod \"web\": spec.containers[0].image: required field missing");
+  EXPECT_EQ(error_of("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n"),
+            "s.yaml:6:3: Pod \"web\": spec.containers: required field is empty");
+  EXPECT_EQ(error_of("apiVersion: v1\nkind: Pod\nmetadata:\n  labels: {a: b}\nspec: {}\n"),
+            "s.yaml:4:3: Pod: metadata.name: required field missing");
+  EXPECT_EQ(error_of("metadata: {name: x}\n"),
+            "s.yaml:1:1: kind: required field missing (expected one of: Lab, Pod, Deployment)");
+}
+
+TEST(Scenario, UnknownImage) {
+  std::string e = fixture_error("unknown-image.yaml");
+  EXPECT_TRUE(e.starts_with(kSource + "/tests/fixtures/unknown-image.yaml:9:12: Pod \"db\": "
+                                      "spec.containers[0].image: unknown image \"postgres:16\""))
+      << e;
+  EXPECT_NE(e.find("nginx"), std::string::npos) << "lists the known images: " << e;
+}
+
+TEST(Scenario, KindsAndApiVersions) {
+  EXPECT_EQ(fixture_error("unknown-kind.yaml"),
+            kSource + "/tests/fixtures/unknown-kind.yaml:3:7: kind \"Service\" is not supported (supported: Lab, "
+                      "Pod, Deployment)");
+  EXPECT_EQ(error_of("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: x}\n"),
+            "s.yaml:1:13: Deployment \"x\": apiVersion: expected \"apps/v1\" for kind Deployment, got "
+            "\"extensions/v1beta1\"");
+  EXPECT_EQ(error_of("kind: Pod\nmetadata: {name: x}\n"),
+            "s.yaml:1:1: Pod \"x\": apiVersion: required field missing (expected \"v1\")");
+  EXPECT_EQ(error_of("kind: Lab\n---\nkind: Lab\n"),
+            "s.yaml:3:7: Lab: a scenario holds at most one Lab document (another starts at line 1)");
+  EXPECT_EQ(error_of("- a\n- b\n"),
+            "s.yaml:1:1: expected a mapping (the Lab document or a Kubernetes object), got a list");
+}
+
+TEST(Scenario, DuplicateObject) {
+  EXPECT_EQ(fixture_error("duplicate-object.yaml"),
+            kSource + "/tests/fixtures/duplicate-object.yaml:13:9: Pod \"web\": metadata.name: duplicate Pod "
+                      "default/web (first defined at line 5)");
+  // Another namespace or another kind is another object.
+  EXPECT_EQ(parse_ok(pod() + "---\n" + pod() + "  namespace: other\n").objects.size(), 2u);
+}
+
+TEST(Scenario, DeploymentRules) {
+  EXPECT_EQ(fixture_error("selector-mismatch.yaml"),
+            kSource + "/tests/fixtures/selector-mismatch.yaml:13:9: Deployment \"my-nginx\": "
+                      "spec.template.metadata.labels: `selector` does not match template `labels` (selector: "
+                      "run=my-nginx; labels: app=nginx)");
+  std::string recreate = deployment() + "  strategy: {type: Recreate, rollingUpdate: {maxSurge: 1}}\n";
+  EXPECT_EQ(error_of(recreate),
+            "s.yaml:18:30: Deployment \"my-nginx\": spec.strategy.rollingUpdate: may not be specified when "
+            "strategy `type` is 'Recreate'");
+  EXPECT_EQ(error_of(deployment() + "        ports: [{containerPort: 80}]\n      restartPolicy: Never\n"),
+            "s.yaml:19:22: Deployment \"my-nginx\": spec.template.spec.restartPolicy: unsupported value \"Never\" "
+            "(a Deployment's pods must use Always)");
+  EXPECT_EQ(error_of(deployment() + "  selector:\n"),
+            "s.yaml:18:3: Deployment \"my-nginx\": spec.selector: duplicate field (first at line 7)");
+}
+
+TEST(Scenario, UnsupportedFieldsSaySo) {
+  EXPECT_EQ(error_of(pod("    env:\n    - name: A\n      valueFrom: {}\n")),
+            "s.yaml:11:7: Pod \"web\": spec.containers[0].env[0].valueFrom: not supported yet (write value)");
+  EXPECT_EQ(error_of(pod("  volumes: []\n")),
+            "s.yaml:9:3: Pod \"web\": spec.volumes: not supported yet (lab has no volumes yet)");
+  EXPECT_EQ(error_of(pod("    livenessProbe: {periodSeconds: 5}\n")),
+            "s.yaml:9:20: Pod \"web\": spec.containers[0].livenessProbe: must specify a handler type (one of: "
+            "exec, httpGet, tcpSocket)");
+}
+
+TEST(Scenario, LoadReportsUnreadableFile) {
+  auto s = load_scenario("/nonexistent/lab.yaml");
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().what(), "cannot read /nonexistent/lab.yaml: No such file or directory");
+}
+
+TEST(Dns1123, LabelAndSubdomain) {
+  EXPECT_TRUE(is_dns1123_label("my-nginx"));
+  EXPECT_FALSE(is_dns1123_label("my.nginx"));
+  EXPECT_FALSE(is_dns1123_label("-a"));
+  EXPECT_FALSE(is_dns1123_label(std::string(64, 'a')));
+  EXPECT_TRUE(is_dns1123_subdomain("my.nginx-1"));
+  EXPECT_FALSE(is_dns1123_subdomain("a..b"));
+  EXPECT_FALSE(is_dns1123_subdomain("My_App"));
+  EXPECT_FALSE(is_dns1123_subdomain(""));
+}
+
+}  // namespace
+}  // namespace lab::api

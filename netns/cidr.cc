@@ -3,7 +3,6 @@
 #include "netns/cidr.h"
 
 #include <charconv>
-#include <format>
 
 namespace lab::net {
 namespace {
@@ -18,17 +17,17 @@ bool parse_decimal(std::string_view text, uint32_t max, uint32_t& out, std::stri
     return false;
   }
   if (text.size() > 1 && text[0] == '0') {
-    why = std::format("\"{}\" has a leading zero", text);
+    why = "\"" + std::string(text) + "\" has a leading zero";
     return false;
   }
   uint32_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size()) {
-    why = std::format("\"{}\" is not a number", text);
+    why = "\"" + std::string(text) + "\" is not a number";
     return false;
   }
   if (v > max) {
-    why = std::format("{} is larger than {}", v, max);
+    why = std::to_string(v) + " is larger than " + std::to_string(max);
     return false;
   }
   out = v;
@@ -58,18 +57,19 @@ Result<Ipv4> Ipv4::parse(std::string_view text) {
   uint32_t v = 0;
   std::string why;
   if (!parse_ipv4(text, v, why))
-    return fail(std::format("invalid IPv4 address \"{}\": {}; expected e.g. 10.0.0.1", text, why));
+    return fail("invalid IPv4 address \"" + std::string(text) + "\": " + why +
+                "; expected e.g. 10.0.0.1");
   return Ipv4{v};
 }
 
 std::string Ipv4::str() const {
-  return std::format("{}.{}.{}.{}", value >> 24, (value >> 16) & 0xff, (value >> 8) & 0xff,
-                     value & 0xff);
+  return std::to_string(value >> 24) + "." + std::to_string((value >> 16) & 0xff) + "." +
+         std::to_string((value >> 8) & 0xff) + "." + std::to_string(value & 0xff);
 }
 
 Result<Cidr> Cidr::parse(std::string_view text) {
   auto bad = [&](const std::string& why) {
-    return fail(std::format("invalid CIDR \"{}\": {}; expected e.g. 10.0.0.0/16", text, why));
+    return fail("invalid CIDR \"" + std::string(text) + "\": " + why + "; expected e.g. 10.0.0.0/16");
   };
   size_t slash = text.find('/');
   if (slash == std::string_view::npos) return bad("missing /prefix length");
@@ -82,7 +82,7 @@ Result<Cidr> Cidr::parse(std::string_view text) {
   return Cidr{Ipv4{base}, static_cast<int>(prefix)};
 }
 
-std::string Cidr::str() const { return std::format("{}/{}", base.str(), prefix); }
+std::string Cidr::str() const { return base.str() + "/" + std::to_string(prefix); }
 
 bool Cidr::contains(Ipv4 ip) const { return (ip.value & mask_of(prefix)) == base.value; }
 
@@ -92,21 +92,20 @@ bool Cidr::overlaps(const Cidr& other) const {
 
 Result<Cidr> Cidr::subnet(int new_prefix, uint32_t index) const {
   if (new_prefix < prefix || new_prefix > 32)
-    return fail(std::format("cannot split {} into /{} blocks: the prefix length must be {}..32",
-                            str(), new_prefix, prefix));
+    return fail("cannot split " + str() + " into /" + std::to_string(new_prefix) +
+                " blocks: the prefix length must be " + std::to_string(prefix) + "..32");
   uint64_t count = uint64_t{1} << (new_prefix - prefix);
   if (index >= count)
-    return fail(std::format("{} has only {} /{} blocks; block {} is out of range", str(), count,
-                            new_prefix, index));
+    return fail(str() + " has only " + std::to_string(count) + " /" + std::to_string(new_prefix) +
+                " blocks; block " + std::to_string(index) + " is out of range");
   uint64_t block = uint64_t{1} << (32 - new_prefix);
   return Cidr{Ipv4{static_cast<uint32_t>(base.value + index * block)}, new_prefix};
 }
 
 Result<Ipv4Range> Ipv4Range::parse(std::string_view text) {
   auto bad = [&](const std::string& why) {
-    return fail(std::format("invalid address range \"{}\": {}; expected e.g. "
-                            "172.18.255.200-172.18.255.250",
-                            text, why));
+    return fail("invalid address range \"" + std::string(text) + "\": " + why +
+                "; expected e.g. 172.18.255.200-172.18.255.250");
   };
   size_t dash = text.find('-');
   if (dash == std::string_view::npos) return bad("missing \"-\" between first and last address");

@@ -28,7 +28,7 @@ namespace {
 // answer happen on the calling thread, and nl_sock is single-threaded anyway.
 struct KernelError {
   int code = 0;
-  std::string message;  // extack text, e.g. "Exchange full" has none but many EINVALs do
+  std::string message;  // extack text when the kernel gives one ("Nexthop has invalid gateway")
 };
 thread_local KernelError last_error;
 
@@ -249,7 +249,7 @@ Result<void> delete_link(NlSocket& sk, const std::string& name) {
 
 Result<void> set_bridge_port_hairpin(NlSocket& sk, const std::string& name, bool on) {
   std::string what =
-      std::string("set hairpin ") + (on ? "on" : "off") + " on bridge port " + name + where(sk);
+      std::string("turn hairpin ") + (on ? "on" : "off") + " for bridge port " + name + where(sk);
   auto idx = link_index(sk, name);
   if (!idx) return std::unexpected(idx.error().context(what));
   // What `bridge link set dev NAME hairpin on` sends: AF_BRIDGE RTM_SETLINK with the port's

@@ -86,6 +86,9 @@ class Supervisor {
 
   void exited(SupervisedContainer& c, int status) {
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    // A container ends with its main process, as under Docker: the rest of its process group
+    // (nginx's workers, still holding :80) would otherwise block the restart.
+    ::kill(-c.pid, SIGKILL);
     (void)write_file_atomic(path(c, "last-exit"), std::to_string(code) + "\n");
     c.pid = 0;
     if (terminating_) return;

@@ -74,6 +74,7 @@ std::string describe(const YAML::Node& n) {
 }
 
 std::string join(const std::string& path, std::string_view name) {
+  if (name.empty()) return path;  // a hook's problem with the object itself
   return path.empty() ? std::string(name) : path + "." + std::string(name);
 }
 std::string index(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }

@@ -158,17 +158,15 @@ std::string image(const json& v) {
   return found ? "" : found.error().message;
 }
 
+// Both parsers' messages already quote the value and show an example.
 std::string cidr(const json& v) {
   auto parsed = net::Cidr::parse(v.get<std::string>());
-  return parsed ? "" : "invalid CIDR " + show(v) + ": " + parsed.error().message;
+  return parsed ? "" : parsed.error().message;
 }
 
 std::string ip_range(const json& v) {
   auto parsed = net::Ipv4Range::parse(v.get<std::string>());
-  if (!parsed)
-    return "invalid address range " + show(v) + " (expected FIRST-LAST, e.g. " +
-           "172.18.255.200-172.18.255.250): " + parsed.error().message;
-  return parsed->first <= parsed->last ? "" : "invalid address range " + show(v) + ": first address is after the last";
+  return parsed ? "" : parsed.error().message;
 }
 
 // The lab's name prefixes netns and link names, hence shorter than a label (the CLI's limit too).

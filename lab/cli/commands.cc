@@ -150,6 +150,18 @@ int cmd_up(const Args& args, const std::string& self_exe) {
                         "\": a lowercase RFC 1123 label of at most 40 characters "
                         "(letters, digits, '-'; alphanumeric at both ends)");
   if (::geteuid() != 0) return report_error("lab needs root: it creates namespaces and links");
+  for (const auto& obj : scenario->objects) {
+    const auto& pod_spec = obj["kind"] == "Deployment" ? obj["spec"]["template"]["spec"] : obj["spec"];
+    std::string node = pod_spec.value("nodeName", "");
+    const auto& nodes = scenario->lab.nodes;
+    if (!node.empty() && std::find(nodes.begin(), nodes.end(), node) == nodes.end()) {
+      std::string list;
+      for (const auto& n : nodes) list += (list.empty() ? "" : ", ") + n;
+      return report_error(file + ": " + obj.value("kind", std::string()) + " \"" +
+                          obj["metadata"].value("name", std::string()) + "\": spec.nodeName: node \"" +
+                          node + "\" is not a node of this lab (nodes: " + list + ")");
+    }
+  }
 
   {
     auto lock = cluster::RegistryLock::acquire();

@@ -350,6 +350,92 @@ void go_format_to(const Json& v, std::string& out) {
   }
 }
 
+
+// encoding/json's string escaping: HTML-safe, and U+2028/U+2029 escaped for JavaScript.
+void go_json_string(const std::string& s, std::string& out) {
+  static const char* hex = "0123456789abcdef";
+  out += '"';
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '<': case '>': case '&': out += std::string("\\u00") + hex[c >> 4] + hex[c & 0xF]; break;
+      default:
+        if (c < 0x20) {
+          out += std::string("\\u00") + hex[c >> 4] + hex[c & 0xF];
+        } else if (c == 0xE2 && i + 2 < s.size() && s[i + 1] == '\x80' && (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
+          out += s[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+          i += 2;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+// encoding/json's float64: %f-like, exponent form outside [1e-6, 1e21) with "e-7" not "e-07".
+std::string go_json_float(double v) {
+  double a = std::fabs(v);
+  if (a != 0 && (a < 1e-6 || a >= 1e21)) {
+    std::string s = go_float(v);  // exponent form already for these magnitudes
+    size_t e = s.find("e-0");
+    if (e != std::string::npos && e + 4 == s.size()) s.erase(e + 2, 1);
+    return s;
+  }
+  auto [digits, exp] = shortest_digits(a);
+  std::string out = std::signbit(v) ? "-" : "";
+  int dp = exp + 1;
+  if (dp <= 0) return out + "0." + std::string(-dp, '0') + digits;
+  if (dp >= static_cast<int>(digits.size())) return out + digits + std::string(dp - digits.size(), '0');
+  return out + digits.substr(0, dp) + "." + digits.substr(dp);
+}
+
+// json.MarshalIndent(v, "", spaces) for indent >= 0, json.Marshal for indent < 0.
+void go_json_to(const Json& v, int indent, int depth, std::string& out) {
+  auto newline = [&](int d) {
+    if (indent >= 0) out += "\n" + std::string(static_cast<size_t>(indent) * d, ' ');
+  };
+  switch (v.type()) {
+    case Json::value_t::null: out += "null"; break;
+    case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
+    case Json::value_t::number_integer: out += std::to_string(v.get<long long>()); break;
+    case Json::value_t::number_unsigned: out += std::to_string(v.get<unsigned long long>()); break;
+    case Json::value_t::number_float: out += go_json_float(v.get<double>()); break;
+    case Json::value_t::string: go_json_string(v.get_ref<const std::string&>(), out); break;
+    case Json::value_t::array:
+    case Json::value_t::object: {
+      bool obj = v.is_object();
+      out += obj ? '{' : '[';
+      if (v.empty()) {
+        out += obj ? '}' : ']';
+        break;
+      }
+      bool first = true;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        newline(depth + 1);
+        if (obj) {
+          go_json_string(it.key(), out);
+          out += indent >= 0 ? ": " : ":";
+        }
+        go_json_to(*it, indent, depth + 1, out);
+      }
+      newline(depth);
+      out += obj ? '}' : ']';
+      break;
+    }
+    default: break;
+  }
+}
+
 }  // namespace
 
 std::string human_duration(std::chrono::seconds d) {
@@ -433,22 +519,8 @@ std::string no_resources_message(const std::string& ns) {
 }
 
 std::string go_json(const Json& j, int indent) {
-  std::string s = j.dump(indent, ' ', false, Json::error_handler_t::replace);
-  // encoding/json's HTML-safe escaping; these bytes only occur inside strings.
   std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '<') out += "\\u003c";
-    else if (c == '>') out += "\\u003e";
-    else if (c == '&') out += "\\u0026";
-    else if (c == '\xE2' && i + 2 < s.size() && s[i + 1] == '\x80' && (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
-      out += s[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
+  go_json_to(j, indent, 0, out);
   return out;
 }
 

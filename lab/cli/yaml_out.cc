@@ -1,6 +1,7 @@
 // -o yaml as kubectl writes it: sigs.k8s.io/yaml over go-yaml v2, block style, indentless lists.
 // Quoting, line folding at 80 columns and key order follow go-yaml's encoder and emitter rules.
 #include <algorithm>
+#include <charconv>
 #include <regex>
 #include <set>
 #include <string_view>
@@ -13,33 +14,10 @@ namespace {
 constexpr int kBestWidth = 80;  // go-yaml folds long scalars at spaces past this column
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_letter(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80;
-}
-
-// go-yaml's keyList.Less: letters sort after other runes, digit runs compare as numbers.
-bool key_less(const std::string& a, const std::string& b) {
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    if (a[i] == b[i]) continue;
-    bool al = is_letter(a[i]), bl = is_letter(b[i]);
-    if (al && bl) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
-    if (al || bl) return bl;
-    long long an = 0, bn = 0;
-    if (a[i] == '0' || b[i] == '0') {
-      for (size_t j = i; j-- > 0 && is_digit(a[j]);)
-        if (a[j] != '0') {
-          an = bn = 1;
-          break;
-        }
-    }
-    size_t ai = i, bi = i;
-    for (; ai < a.size() && is_digit(a[ai]); ++ai) an = an * 10 + (a[ai] - '0');
-    for (; bi < b.size() && is_digit(b[bi]); ++bi) bn = bn * 10 + (b[bi] - '0');
-    if (an != bn) return an < bn;
-    if (ai != bi) return ai < bi;
-    return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
-  }
-  return a.size() < b.size();
+// unicode.IsLetter, closely enough for keys: ASCII, Latin and CJK letters yes, symbols and emoji no.
+bool is_letter(char32_t r) {
+  return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= 0xC0 && r < 0x2000 && r != 0xD7 && r != 0xF7) ||
+         (r >= 0x3040 && r <= 0x9FFF) || (r >= 0xAC00 && r <= 0xD7A3);
 }
 
 // Would go-yaml read this plain scalar back as something other than a string (resolve())?
@@ -61,7 +39,30 @@ bool resolves_to_non_string(const std::string& s) {
   if (std::regex_match(s, timestamp) || std::regex_match(s, base60)) return true;
   std::string plain;
   std::copy_if(s.begin(), s.end(), std::back_inserter(plain), [](char ch) { return ch != '_'; });
-  return std::regex_match(plain, go_int) || std::regex_match(plain, yaml_float);
+  if (std::regex_match(plain, yaml_float)) return true;
+  if (!std::regex_match(plain, go_int)) return false;
+  // strconv.ParseInt/ParseUint: an out-of-range 0x/0o/0b literal stays a string.
+  size_t at = plain[0] == '+' || plain[0] == '-' ? 1 : 0;
+  int base = 8;
+  if (plain.size() > at + 1 && plain[at] == '0' && std::string_view("xXoObB").find(plain[at + 1]) != std::string_view::npos) {
+    base = plain[at + 1] == 'x' || plain[at + 1] == 'X' ? 16 : plain[at + 1] == 'b' || plain[at + 1] == 'B' ? 2 : 8;
+    at += 2;
+  }
+  unsigned long long mag = 0;
+  auto [end, ec] = std::from_chars(plain.data() + at, plain.data() + plain.size(), mag, base);
+  (void)end;
+  if (ec != std::errc()) return false;
+  constexpr unsigned long long kMaxInt = 1ULL << 63;
+  return plain[0] == '-' ? mag <= kMaxInt : plain[0] == '+' ? mag < kMaxInt : true;
+}
+
+// An integer literal too wide for int64/uint64 reads back as a float.
+bool resolves_to_big_int(const std::string& digits) {
+  unsigned long long u;
+  long long i;
+  const char* end = digits.data() + digits.size();
+  return std::from_chars(digits.data(), end, i).ec != std::errc() &&
+         std::from_chars(digits.data(), end, u).ec != std::errc();
 }
 
 // One decoded UTF-8 rune; invalid bytes come back as themselves.
@@ -81,13 +82,45 @@ bool printable(char32_t r) {
 }
 bool line_break(char32_t r) { return r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029; }
 
+// go-yaml's keyList.Less: letters sort after other runes, digit runs compare as numbers.
+bool key_less(const std::string& as, const std::string& bs) {
+  auto runes = [](const std::string& s) {
+    std::u32string out;
+    for (size_t i = 0, w = 1; i < s.size(); i += w) out += rune_at(s, i, w);
+    return out;
+  };
+  std::u32string a = runes(as), b = runes(bs);
+  auto digit = [](char32_t r) { return r >= '0' && r <= '9'; };
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (a[i] == b[i]) continue;
+    bool al = is_letter(a[i]), bl = is_letter(b[i]);
+    if (al && bl) return a[i] < b[i];
+    if (al || bl) return bl;
+    long long an = 0, bn = 0;
+    if (a[i] == '0' || b[i] == '0') {
+      for (size_t j = i; j-- > 0 && digit(a[j]);)
+        if (a[j] != '0') {
+          an = bn = 1;
+          break;
+        }
+    }
+    size_t ai = i, bi = i;
+    for (; ai < a.size() && digit(a[ai]); ++ai) an = an * 10 + (a[ai] - '0');
+    for (; bi < b.size() && digit(b[bi]); ++bi) bn = bn * 10 + (b[bi] - '0');
+    if (an != bn) return an < bn;
+    if (ai != bi) return ai < bi;
+    return a[i] < b[i];
+  }
+  return a.size() < b.size();
+}
+
 enum class Style { Plain, Single, Double, Literal };
 
 // yaml_emitter_analyze_scalar + select_scalar_style for the block context we always write in.
 Style choose_style(const std::string& s, bool key) {
   if (resolves_to_non_string(s)) return Style::Double;
   bool block_indicators = s.starts_with("---") || s.starts_with("..."), breaks = false, special = false,
-       tabs = false, leading_space = false, trailing_space = false, space_break = false, break_space = false,
+       leading_space = false, trailing_space = false, space_break = false, break_space = false,
        prev_space = false, prev_break = false, preceded_by_ws = true;
   for (size_t i = 0, w = 1; i < s.size(); i += w) {
     char32_t r = rune_at(s, i, w);
@@ -98,8 +131,8 @@ Style choose_style(const std::string& s, bool key) {
     } else if ((r == ':' && followed_by_ws) || (r == '#' && preceded_by_ws)) {
       block_indicators = true;
     }
-    if (r == '\t') tabs = true;
-    else if (!printable(r) || (r != '\n' && line_break(r))) special = true;  // only \n goes literal
+    // go-yaml v2 counts a tab as unprintable: such strings end up double-quoted.
+    if (!printable(r) || (r != '\n' && line_break(r))) special = true;
     if (r == ' ') {
       if (i == 0) leading_space = true;
       if (i + w == s.size()) trailing_space = true;
@@ -116,8 +149,8 @@ Style choose_style(const std::string& s, bool key) {
   }
   bool leading_break = !s.empty() && s[0] == '\n', trailing_break = !s.empty() && s.back() == '\n';
   bool plain_ok = !(leading_space || leading_break || trailing_space || trailing_break || break_space ||
-                    space_break || tabs || special || breaks || block_indicators);
-  bool single_ok = !(break_space || space_break || tabs || special);
+                    space_break || special || breaks || block_indicators);
+  bool single_ok = !(break_space || space_break || special);
   bool block_ok = !(trailing_space || space_break || special);
   if (s.find('\n') != std::string::npos) return block_ok && !key ? Style::Literal : Style::Double;
   if (plain_ok) return Style::Plain;
@@ -171,9 +204,19 @@ class Emitter {
     std::sort(keys.begin(), keys.end(), key_less);
     for (size_t i = 0; i < keys.size(); ++i) {
       if (i > 0 || !inline_first) newline_indent(indent);
-      string(keys[i], indent + 2, true);
+      const std::string& k = keys[i];
+      if (k.size() > 128 || std::any_of(k.begin(), k.end(), [](char c) { return c == '\n' || c == '\r'; })) {
+        // Not a simple key for go-yaml: "? key" then ": value" on a line of its own.
+        put("?");
+        child(Json(k), indent, true);
+        newline_indent(indent);
+        put(":");
+        child(m[k], indent, true);  // after ": " a block value starts on the same line, as after "- "
+        continue;
+      }
+      string(k, indent + 2, true);
       put(":");
-      child(m[keys[i]], indent, false);
+      child(m[k], indent, false);
     }
   }
 
@@ -189,6 +232,12 @@ class Emitter {
     if (v.is_string()) return string(v.get_ref<const std::string&>(), indent, key);
     if (v.is_object()) return put("{}");
     if (v.is_array()) return put("[]");
+    if (v.is_number_float()) {
+      // kubectl turns objects into JSON before YAML, so 2.0 is written "2" and comes back an int.
+      std::string text = go_json(v, -1);
+      bool integral = text.find_first_of(".eE") == std::string::npos;
+      return put(integral && !resolves_to_big_int(text) ? text : go_format(v));
+    }
     put(v.is_null() ? "null" : go_format(v));
   }
 
@@ -268,6 +317,8 @@ class Emitter {
     if (s[0] == ' ' || s[0] == '\n') put("2");  // indentation indicator (best_indent)
     if (s.back() != '\n') put("-");
     else if (s.size() == 1 || s[s.size() - 2] == '\n') put("+");
+    out += '\n';  // the content starts below the header, so a leading break is a blank line
+    column_ = 0;
     bool breaks = true;
     for (size_t i = 0; i < s.size(); ++i) {
       if (s[i] == '\n') {
@@ -276,7 +327,10 @@ class Emitter {
         breaks = true;
         continue;
       }
-      if (breaks) newline_indent(indent);
+      if (breaks) {
+        out.append(indent, ' ');
+        column_ = indent;
+      }
       size_t w;
       rune_at(s, i, w);
       put(s.substr(i, w));

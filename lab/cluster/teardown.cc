@@ -3,6 +3,7 @@
 #include "lab/cluster/teardown.h"
 
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -33,6 +34,12 @@ void tidy_run_dir() {
     std::filesystem::remove_all(entry.path(), ec);
   }
   ::rmdir(kRunDir);
+  // `ip netns add` leaves /run/netns as a bind mount of itself; with no namespace left in it,
+  // take it away too, so the machine is as it was (iproute2 recreates it when needed).
+  if (std::filesystem::is_empty(net::kNetnsDir, ec) && !ec) {
+    ::umount2(net::kNetnsDir, MNT_DETACH);
+    ::rmdir(net::kNetnsDir);
+  }
 }
 
 }  // namespace lab::cluster

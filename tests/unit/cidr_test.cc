@@ -76,7 +76,9 @@ TEST(Cidr, RejectsMalformed) {
                           "10.0.0/8", "10.0.0.0/16/2", "10.0.0.0/ 16", "/16", ""}) {
     auto r = Cidr::parse(bad);
     EXPECT_FALSE(r) << bad;
-    if (!r) EXPECT_NE(r.error().message.find("invalid CIDR"), std::string::npos) << bad;
+    if (!r) {
+      EXPECT_NE(r.error().message.find("invalid CIDR"), std::string::npos) << bad;
+    }
   }
 }
 
@@ -132,7 +134,9 @@ TEST(Ipv4Range, Rejects) {
                           "-1.2.3.4", "1.2.3.4-1.2.3.x", "1.2.3.0/24"}) {
     auto r = Ipv4Range::parse(bad);
     EXPECT_FALSE(r) << bad;
-    if (!r) EXPECT_NE(r.error().message.find("invalid address range"), std::string::npos) << bad;
+    if (!r) {
+      EXPECT_NE(r.error().message.find("invalid address range"), std::string::npos) << bad;
+    }
   }
 }
 

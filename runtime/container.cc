@@ -13,7 +13,6 @@
 
 #include "lab/base/unique_fd.h"
 #include "runtime/caps.h"
-#include "runtime/zz_trace.h"
 
 namespace lab::runtime {
 namespace {
@@ -41,11 +40,8 @@ Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd) {
   ssize_t n = ::readlink("/proc/self", buf, sizeof buf - 1);
   if (n > 0) write_all(report_fd, "P" + std::string(buf, static_cast<size_t>(n)) + "\n");
 
-  zz_trace("C before unshare");
   if (::unshare(CLONE_NEWNS) != 0) return fail_errno("unshare mount namespace");
-  zz_trace("C unshared");
   LAB_TRY(enter_rootfs(c.rootfs));
-  zz_trace("C rootfs");
   std::string cwd = c.working_dir.empty() ? "/" : c.working_dir;
   if (::chdir(cwd.c_str()) != 0) return fail_errno("chdir " + cwd);
   auto path = lookup_executable(c.process.argv[0], c.process.env);
@@ -56,7 +52,6 @@ Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd) {
   if (c.seccomp) LAB_TRY(c.seccomp->load());
   auto argv = c_strings(c.process.argv);
   auto envp = c_strings(c.process.env);
-  zz_trace("C exec");
   ::execve(path->c_str(), argv.data(), envp.data());
   return fail_errno("exec " + c.process.argv[0]);
 }
@@ -81,11 +76,9 @@ Result<LaunchedProcess> launch_container(const ContainerLaunch& c) {
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
   UniqueFd rd(p[0]), wr(p[1]);
 
-  zz_trace("P1 fork");
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork");
   if (pid == 0) {
-    zz_trace("C forked");
     reset_signals();
     ::setsid();
     if (::dup2(devnull->get(), 0) < 0 || ::dup2(log->get(), 1) < 0 || ::dup2(log->get(), 2) < 0)

@@ -19,7 +19,6 @@
 #include "runtime/etc_files.h"
 #include "runtime/pod_spec.h"
 #include "runtime/supervisor.h"
-#include "runtime/zz_trace.h"
 
 namespace lab::runtime {
 namespace {
@@ -59,20 +58,21 @@ Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
   if (!text) return std::unexpected(text.error());
   auto pod = std::make_unique<PreparedPod>();
   try {
-    pod->spec = nlohmann::json::parse(*text).get<PodRuntimeSpec>();
+    auto j = nlohmann::json::parse(*text);
+    pod->spec = j.get<PodRuntimeSpec>();
+    pod->applets = j.value(kAppletsKey, std::vector<std::string>{});
   } catch (const std::exception& e) {
     return fail("parse " + spec_path + ": " + e.what());
   }
-  zz_trace("P0 parsed");
-  auto applets = busybox_applets();
-  zz_trace("P0 applets");
-  if (!applets) return std::unexpected(applets.error());
-  pod->applets = std::move(*applets);
+  if (pod->applets.empty()) {
+    auto applets = busybox_applets();
+    if (!applets) return std::unexpected(applets.error());
+    pod->applets = std::move(*applets);
+  }
   auto seccomp = SeccompFilter::container_profile();
   if (!seccomp) return std::unexpected(seccomp.error());
   pod->seccomp = std::move(*seccomp);
 
-  zz_trace("P0 seccomp");
   bool lib64 = ::access("/usr/lib64", F_OK) == 0;
   std::string mime_types;
   for (const auto& c : pod->spec.containers) {
@@ -157,7 +157,6 @@ Result<std::pair<pid_t, UniqueFd>> fork_pod_init(PreparedPod& pod, UniqueFd netn
   if (::sethostname(pod.spec.name.data(), pod.spec.name.size()) != 0)
     return fail_errno("sethostname " + pod.spec.name);
 
-  zz_trace("P0 unshared");
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
   UniqueFd rd(p[0]), wr(p[1]);
@@ -170,7 +169,6 @@ Result<std::pair<pid_t, UniqueFd>> fork_pod_init(PreparedPod& pod, UniqueFd netn
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork the pod init");
   if (pid == 0) {
-    zz_trace("P1 start");
     rd.reset();
     status.reset();  // else the node agent would see EOF only when the pod ends
     pod_init(pod, std::move(wr));
@@ -182,7 +180,6 @@ Result<std::pair<pid_t, UniqueFd>> fork_pod_init(PreparedPod& pod, UniqueFd netn
 
 int pod_init_main(int argc, char** argv) {
   // argv: lab-pod-init __pod-init SPEC_FILE NETNS_FD STATUS_FD --lab=L --pod=NS/NAME
-  zz_trace("P0 main");
   if (argc < 5) return 2;
   ::prctl(PR_SET_NAME, "lab-pod-init", 0, 0, 0);
   ::signal(SIGPIPE, SIG_IGN);  // a vanished node agent must not kill us mid-report
@@ -197,7 +194,6 @@ int pod_init_main(int argc, char** argv) {
     write_all(status.get(), "error " + pod.error().what() + "\n");
     return 1;
   }
-  zz_trace("P0 prepared");
   auto forked = fork_pod_init(**pod, std::move(netns), status);
   if (!forked) {
     write_all(status.get(), "error " + forked.error().what() + "\n");
@@ -207,7 +203,6 @@ int pod_init_main(int argc, char** argv) {
   // Announced first, so that the node agent can still kill P1 if we die before the verdict.
   write_all(status.get(), "pid " + std::to_string(pid) + "\n");
   std::string verdict = read_all(report.get());
-  zz_trace("P0 verdict");
   if (verdict == "ok") {
     write_all(status.get(), "ok " + std::to_string(pid) + "\n");
     return 0;

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "lab/base/unique_fd.h"
-#include "runtime/zz_trace.h"
 
 extern char** environ;
 
@@ -184,21 +183,15 @@ Result<void> enter_rootfs(const RootfsPlan& plan) {
   LAB_TRY(do_mount("tmpfs", "/tmp", "tmpfs", kNoSuidDev, "mode=0755,size=16m"));
   if (::chdir("/tmp") != 0) return fail_errno("chdir to the new root");
   LAB_TRY(build_usr_and_bin(plan));
-  zz_trace("R build_usr_and_bin");
   LAB_TRY(build_etc(plan));
-  zz_trace("R build_etc");
   LAB_TRY(build_writable_dirs(plan));
-  zz_trace("R build_writable_dirs");
   LAB_TRY(build_proc());
-  zz_trace("R build_proc");
   LAB_TRY(build_dev());
-  zz_trace("R build_dev");
 
   // The old root ends up stacked on "."; detaching it leaves the new root alone (runc, LXC).
   if (::syscall(SYS_pivot_root, ".", ".") != 0) return fail_errno("pivot_root");
   if (::umount2(".", MNT_DETACH) != 0) return fail_errno("detach the host root");
   if (::chdir("/") != 0) return fail_errno("chdir /");
-  zz_trace("R pivoted");
   LAB_TRY(do_mount(nullptr, "/", nullptr, MS_REMOUNT | MS_RDONLY | kNoSuidDev, nullptr));
   return {};
 }

@@ -21,6 +21,8 @@ struct RootfsPlan {
 
 // Names from `busybox --list`. Runs busybox once; call before forking containers.
 Result<std::vector<std::string>> busybox_applets();
+// Key under which start_pod() passes the list in spec.json (not part of PodRuntimeSpec).
+inline constexpr const char* kAppletsKey = "busyboxApplets";
 
 // Builds the root and pivots into it. The caller must be alone in a mount namespace whose
 // mounts don't propagate to the host (unshare(CLONE_NEWNS) from a MS_PRIVATE tree), and in

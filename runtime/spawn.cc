@@ -18,7 +18,7 @@
 #include "lab/base/unique_fd.h"
 #include "runtime/command.h"
 #include "runtime/proc.h"
-#include "runtime/zz_trace.h"
+#include "runtime/rootfs.h"
 
 namespace lab::runtime {
 namespace {
@@ -115,13 +115,16 @@ Verdict read_verdict(int fd) {
 }  // namespace
 
 Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::string& self_exe) {
-  auto ctx = [&](const Error& e) { return std::unexpected(e.context("start pod " + spec.name)); };
-  zz_trace("D start_pod");
+  auto ctx = [](const Error& e) { return std::unexpected(e); };
   if (auto r = mkdir_p(spec.state_dir, 0755); !r) return ctx(r.error());
   for (const auto& c : spec.containers)
     if (auto r = mkdir_p(parent_dir(c.log_path), 0755); !r) return ctx(r.error());
   std::string spec_path = spec.state_dir + "/spec.json";
-  if (auto r = write_file_atomic(spec_path, nlohmann::json(spec).dump(2) + "\n", 0600); !r)
+  nlohmann::json spec_json = spec;
+  // Listed once per node agent rather than once per pod: running busybox costs a few ms.
+  static const Result<std::vector<std::string>> applets = busybox_applets();
+  if (applets) spec_json[kAppletsKey] = *applets;
+  if (auto r = write_file_atomic(spec_path, spec_json.dump(1) + "\n", 0600); !r)
     return ctx(r.error());
 
   // The command line is the marker find_pod_inits() looks for, and what `ps` shows.
@@ -162,15 +165,12 @@ Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::str
   posix_spawnattr_setflags(&sa.attr,
                            POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t p0 = 0;
-  zz_trace("D spawn");
   int rc = ::posix_spawn(&p0, self_exe.c_str(), &sa.actions, &sa.attr, argv.data(), envp.data());
   netns_hi.reset();
   status_hi.reset();
   if (rc != 0) return ctx(Error{rc, "spawn " + self_exe});
 
-  zz_trace("D spawned");
   Verdict v = read_verdict(status_rd.get());
-  zz_trace("D verdict");
   if (v.timed_out) ::kill(p0, SIGKILL);
   reap(p0);
   if (v.ok && v.init_pid > 0) return v.init_pid;

@@ -115,6 +115,38 @@ void print_summary(const std::string& lab, double seconds) {
     std::printf("\n%s", pods_table(*pods, true, true, now).c_str());
 }
 
+// Claims the lab's name and address ranges under the registry lock: plans against the host's
+// routes and the other labs, then writes the record and the objects for the daemon.
+Result<void> register_lab(const std::string& lab, const std::string& file, const api::Scenario& scenario) {
+  auto lock = cluster::RegistryLock::acquire();
+  if (!lock) return std::unexpected(lock.error());
+  if (cluster::read_record(lab)) {
+    if (cluster::daemon_pid(lab) != 0)
+      return fail("lab \"" + lab + "\" already exists (use --name to start another)");
+    return fail("lab \"" + lab + "\" is left over from a daemon that died: run `lab down --lab " + lab +
+                "` first");
+  }
+  cluster::PlanInput in;
+  in.lab = lab;
+  in.scenario_file = file;
+  in.spec = scenario.lab;
+  auto routes = host_routes();
+  if (!routes) return std::unexpected(routes.error());
+  in.host_routes = *routes;
+  for (const auto& other : cluster::list_labs())
+    if (auto r = cluster::read_record(other)) in.other_labs.push_back(*r);
+  auto rec = cluster::plan_lab(in);
+  if (!rec) return std::unexpected(rec.error());
+  rec->scenario = std::filesystem::absolute(file).string();
+  LAB_TRY(cluster::write_record(*rec));
+  Json objects = scenario.objects;
+  if (auto w = write_file(cluster::lab_dir(lab) + "/objects.json", objects.dump(), 0600); !w) {
+    (void)cluster::teardown_lab(*rec);
+    return w;
+  }
+  return {};
+}
+
 std::string default_scenario() {
 #ifdef LAB_DEFAULT_SCENARIO
   if (std::filesystem::exists(LAB_DEFAULT_SCENARIO)) return LAB_DEFAULT_SCENARIO;
@@ -163,33 +195,9 @@ int cmd_up(const Args& args, const std::string& self_exe) {
     }
   }
 
-  {
-    auto lock = cluster::RegistryLock::acquire();
-    if (!lock) return report_error(lock.error().what());
-    if (cluster::read_record(lab)) {
-      if (cluster::daemon_pid(lab) != 0)
-        return report_error("lab \"" + lab + "\" already exists (use --name to start another)");
-      return report_error("lab \"" + lab + "\" is left over from a daemon that died: run `lab down --lab " +
-                          lab + "` first");
-    }
-    cluster::PlanInput in;
-    in.lab = lab;
-    in.scenario_file = file;
-    in.spec = scenario->lab;
-    auto routes = host_routes();
-    if (!routes) return report_error(routes.error().what());
-    in.host_routes = *routes;
-    for (const auto& other : cluster::list_labs())
-      if (auto r = cluster::read_record(other)) in.other_labs.push_back(*r);
-    auto rec = cluster::plan_lab(in);
-    if (!rec) return report_error(rec.error().what());
-    rec->scenario = std::filesystem::absolute(file).string();
-    if (auto w = cluster::write_record(*rec); !w) return report_error(w.error().what());
-    Json objects = scenario->objects;
-    if (auto w = write_file(cluster::lab_dir(lab) + "/objects.json", objects.dump(), 0600); !w) {
-      (void)cluster::teardown_lab(*rec);
-      return report_error(w.error().what());
-    }
+  if (auto reg = register_lab(lab, file, *scenario); !reg) {
+    cluster::tidy_run_dir();  // a refused lab leaves not even /run/lab behind
+    return report_error(reg.error().what());
   }
   auto up = start_daemon(lab, self_exe);
   if (!up) {
@@ -316,7 +324,7 @@ int cmd_get(const Args& args) {
     return 0;
   }
   if (out.starts_with("jsonpath=")) {
-    auto text = jsonpath(single_or_list, out.substr(9));
+    auto text = jsonpath(single_or_list, out.substr(9), /*allow_missing_keys=*/true);
     if (!text) return report_error(text.error().what());
     std::fputs(text->c_str(), stdout);
     return 0;

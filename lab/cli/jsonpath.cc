@@ -18,7 +18,8 @@ struct Param {
 };
 
 struct Node {
-  enum Kind { List, Text, Field, Array, Filter, Wildcard, Recursive, Union, Identifier, Int, Float, Bool } kind = Text;
+  enum Kind { List, Text, Field, Array, Filter, Wildcard, Recursive, Union, Identifier, Int, Float, Bool };
+  Kind kind = Text;
   std::string text{};                    // Text, Field and Identifier value; Filter operator
   Param params[3] = {};                  // Array: start, end, step
   std::vector<std::vector<Node>> lists{};  // List: {children}; Union: alternatives; Filter: {left, right}
@@ -102,7 +103,10 @@ std::optional<std::string> unquote(std::string_view s) {
       char32_t r = 0;
       for (int k = 0; k < n; ++k) {
         char d = s[from + k];
-        int v = is_digit(d) ? d - '0' : (d >= 'a' && d <= 'f') ? d - 'a' + 10 : (d >= 'A' && d <= 'F') ? d - 'A' + 10 : 99;
+        int v = is_digit(d)                ? d - '0'
+                : (d >= 'a' && d <= 'f') ? d - 'a' + 10
+                : (d >= 'A' && d <= 'F') ? d - 'A' + 10
+                                         : 99;
         if (v >= base) return std::nullopt;
         r = r * base + v;
       }
@@ -468,7 +472,8 @@ class Evaluator {
           if (p[1].value < 0 || (p[1].value == 0 && p[1].derived)) p[1].value += len;
           if (p[1].value == p[0].value) return out;  // client-go stops here too
           auto bounds = [&](long long idx) {
-            return fail("array index out of bounds: index " + std::to_string(idx) + ", length " + std::to_string(len));
+            return fail("array index out of bounds: index " + std::to_string(idx) + ", length " +
+                        std::to_string(len));
           };
           if (p[0].value >= len || p[0].value < 0) return bounds(p[0].value);
           if (p[1].value > len || p[1].value < 0) return bounds(p[1].value - 1);
@@ -558,7 +563,8 @@ Result<std::string> jsonpath(const Json& obj, const std::string& templ, bool all
   Evaluator eval(allow_missing_keys);
   auto groups = eval.run(*root, obj);
   if (!groups)
-    return fail("error executing jsonpath " + go_quote(templ) + ": Error executing template: " + groups.error().message);
+    return fail("error executing jsonpath " + go_quote(templ) +
+                ": Error executing template: " + groups.error().message);
   std::string out;
   for (const Values& group : *groups)
     for (size_t i = 0; i < group.size(); ++i) {
@@ -591,7 +597,8 @@ Result<std::string> custom_columns(const Json& list, const std::string& spec, bo
     from = comma + 1;
   }
 
-  const Json* items = list.is_object() && list.contains("items") && list["items"].is_array() ? &list["items"] : nullptr;
+  const Json* items = nullptr;
+  if (list.is_object() && list.contains("items") && list["items"].is_array()) items = &list["items"];
   if (items && items->empty()) return std::string();
   std::vector<std::vector<std::string>> rows;
   if (headers) rows.push_back(names);

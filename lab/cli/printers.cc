@@ -131,9 +131,10 @@ std::string go_float(double v) {
   return out + digits.substr(0, dp) + "." + digits.substr(dp);
 }
 
-std::string restarts_cell(long long restarts, std::optional<Clock::time_point> last, Clock::time_point now) {
-  if (restarts == 0 || !last) return std::to_string(restarts);
-  auto d = std::chrono::duration_cast<std::chrono::seconds>(now - *last);
+// `last` is Clock::time_point::min() when no container has a last termination time.
+std::string restarts_cell(long long restarts, Clock::time_point last, Clock::time_point now) {
+  if (restarts == 0 || last == Clock::time_point::min()) return std::to_string(restarts);
+  auto d = std::chrono::duration_cast<std::chrono::seconds>(now - last);
   return std::to_string(restarts) + " (" + human_duration(d) + " ago)";
 }
 
@@ -148,11 +149,11 @@ std::vector<std::string> pod_row(const Json& pod, bool wide, Clock::time_point n
   std::string phase = str(pod, {"status", "phase"});
   std::string reason = str(pod, {"status", "reason"}).empty() ? phase : str(pod, {"status", "reason"});
   long long restarts = 0;
-  std::optional<Clock::time_point> last_restart;
+  Clock::time_point last_restart = Clock::time_point::min();
   auto note_restarts = [&](const Json& cs) {
     restarts += num(cs, {"restartCount"});
     if (auto t = parse_rfc3339(str(cs, {"lastState", "terminated", "finishedAt"})))
-      if (!last_restart || *t > *last_restart) last_restart = t;
+      last_restart = std::max(last_restart, *t);
   };
   auto exit_reason = [](const Json& term) {
     long long sig = num(term, {"signal"});
@@ -181,7 +182,7 @@ std::vector<std::string> pod_row(const Json& pod, bool wide, Clock::time_point n
   if (!initializing || condition_true(pod, "Initialized")) {
     // Plain init containers' restarts stop counting once the pod is initialized, as in kubectl.
     restarts = 0;
-    last_restart.reset();
+    last_restart = Clock::time_point::min();
     bool has_running = false;
     const Json& statuses = arr(pod, {"status", "containerStatuses"});
     for (auto it = statuses.rbegin(); it != statuses.rend(); ++it) {  // the first container wins
@@ -244,7 +245,8 @@ std::vector<std::string> node_row(const Json& node, bool wide, Clock::time_point
     constexpr std::string_view prefix = "node-role.kubernetes.io/";
     for (const auto& [k, v] : labels->items()) {
       if (k.starts_with(prefix) && k.size() > prefix.size()) roles.insert(k.substr(prefix.size()));
-      if (k == "kubernetes.io/role" && v.is_string() && !v.get<std::string>().empty()) roles.insert(v.get<std::string>());
+      if (k == "kubernetes.io/role" && v.is_string() && !v.get<std::string>().empty())
+        roles.insert(v.get<std::string>());
     }
   }
   std::vector<std::string> row{str(node, {"metadata", "name"}), status,
@@ -265,7 +267,8 @@ std::vector<std::string> node_row(const Json& node, bool wide, Clock::time_point
 std::string selector_string(const Json& sel) {
   std::vector<std::pair<std::string, std::string>> reqs;
   if (const Json* ml = get(sel, {"matchLabels"}); ml && ml->is_object())
-    for (const auto& [k, v] : ml->items()) reqs.emplace_back(k, k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
+    for (const auto& [k, v] : ml->items())
+      reqs.emplace_back(k, k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
   for (const auto& e : arr(sel, {"matchExpressions"})) {
     std::string key = str(e, {"key"}), op = str(e, {"operator"});
     std::vector<std::string> vals;
@@ -369,7 +372,8 @@ void go_json_string(const std::string& s, std::string& out) {
       default:
         if (c < 0x20) {
           out += std::string("\\u00") + hex[c >> 4] + hex[c & 0xF];
-        } else if (c == 0xE2 && i + 2 < s.size() && s[i + 1] == '\x80' && (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
+        } else if (c == 0xE2 && i + 2 < s.size() && s[i + 1] == '\x80' &&
+                   (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
           out += s[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
           i += 2;
         } else {

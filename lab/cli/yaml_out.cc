@@ -28,8 +28,11 @@ bool resolves_to_non_string(const std::string& s) {
       "~",     "null",  "Null",  "NULL", ".nan", ".NaN",  ".NAN",  ".inf",  ".Inf", ".INF", "+.inf",
       "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF"};
   static const std::regex yaml_float(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
+  // The layouts go-yaml tries: date, RFC 3339 with zone, and "date time" without one.
   static const std::regex timestamp(
-      R"(^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]+)?(Z|[-+][0-9]{2}:[0-9]{2}))|( [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]+)?))?$)");
+      R"(^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})"
+      R"((([Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]+)?(Z|[-+][0-9]{2}:[0-9]{2}))|)"
+      R"(( [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]+)?))?$)");
   static const std::regex go_int(R"(^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[1-9][0-9]*|0)$)");
   static const std::regex base60(R"(^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$)");
   if (s.empty() || special.contains(s)) return true;
@@ -44,7 +47,8 @@ bool resolves_to_non_string(const std::string& s) {
   // strconv.ParseInt/ParseUint: an out-of-range 0x/0o/0b literal stays a string.
   size_t at = plain[0] == '+' || plain[0] == '-' ? 1 : 0;
   int base = 8;
-  if (plain.size() > at + 1 && plain[at] == '0' && std::string_view("xXoObB").find(plain[at + 1]) != std::string_view::npos) {
+  if (plain.size() > at + 1 && plain[at] == '0' &&
+      std::string_view("xXoObB").find(plain[at + 1]) != std::string_view::npos) {
     base = plain[at + 1] == 'x' || plain[at + 1] == 'X' ? 16 : plain[at + 1] == 'b' || plain[at + 1] == 'B' ? 2 : 8;
     at += 2;
   }

@@ -23,7 +23,8 @@ machine_state() {
     ps -eo args= 2>/dev/null | grep -E '^(lab-pod-init|lab __daemon|nginx: master)' | sed 's/^/proc /'
     ls -A /run/lab 2>/dev/null | sed 's/^/runlab /'
     ls /sys/fs/cgroup/*/ 2>/dev/null | grep -E '^lab' | sed 's/^/cgroup /'
-  } | sort
+    true
+  } | sort || true
 }
 
 # Polls (the kernel removes a dead netns's veths asynchronously) until the machine is back to

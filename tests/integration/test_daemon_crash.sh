@@ -7,7 +7,7 @@ pid=$(cat /run/lab/$L/daemon.pid)
 kill -9 "$pid"
 while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 note "daemon $pid killed; pods still running:"
-ps -eo pid,args | grep -E 'lab-pod-init.*--lab='$L || fail "pods died with the daemon"
+pgrep -af "^lab-pod-init .*--lab=$L( |\$)" || fail "pods died with the daemon"
 "$LAB" ls
 "$LAB" down --lab $L
 expect_state "$before"

@@ -51,7 +51,8 @@ Json node(const std::string& name, bool ready, Json labels) {
           {"spec", Json::object()},
           {"status",
            {{"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}},
-            {"addresses", {{{"type", "InternalIP"}, {"address", "10.0.0.2"}}, {{"type", "Hostname"}, {"address", name}}}},
+            {"addresses",
+             {{{"type", "InternalIP"}, {"address", "10.0.0.2"}}, {{"type", "Hostname"}, {"address", name}}}},
             {"nodeInfo",
              {{"kubeletVersion", "v1.30.0-lab"},
               {"osImage", "Debian GNU/Linux 12 (bookworm)"},
@@ -167,7 +168,10 @@ TEST(PodsTable, StatusReasons) {
 
   Json creating = p;
   creating["status"]["containerStatuses"][0] = {
-      {"name", "my-nginx"}, {"ready", false}, {"restartCount", 0}, {"state", {{"waiting", {{"reason", "ContainerCreating"}}}}}};
+      {"name", "my-nginx"},
+      {"ready", false},
+      {"restartCount", 0},
+      {"state", {{"waiting", {{"reason", "ContainerCreating"}}}}}};
   EXPECT_EQ(status_of(creating), "0/1 ContainerCreating");
 
   Json crashing = creating;
@@ -195,7 +199,10 @@ TEST(PodsTable, StatusReasons) {
   init["status"]["initContainerStatuses"] = {
       {{"name", "setup"}, {"ready", false}, {"restartCount", 0}, {"state", {{"running", Json::object()}}}}};
   init["status"]["containerStatuses"][0] = {
-      {"name", "my-nginx"}, {"ready", false}, {"restartCount", 0}, {"state", {{"waiting", {{"reason", "PodInitializing"}}}}}};
+      {"name", "my-nginx"},
+      {"ready", false},
+      {"restartCount", 0},
+      {"state", {{"waiting", {{"reason", "PodInitializing"}}}}}};
   EXPECT_EQ(status_of(init), "0/1 Init:0/1");
 }
 
@@ -377,13 +384,15 @@ TEST(ToJsonText, FourSpacesAndHtmlEscapes) {
             "}\n");
   EXPECT_EQ(go_json({{"ip", "10.244.3.4"}}, -1), "{\"ip\":\"10.244.3.4\"}");
   // encoding/json's float64 text.
-  EXPECT_EQ(go_json({1e-7, 123456789.0, 2.5e22, 0.1, 1e20}, -1), "[1e-7,123456789,2.5e+22,0.1,100000000000000000000]");
+  EXPECT_EQ(go_json({1e-7, 123456789.0, 2.5e22, 0.1, 1e20}, -1),
+            "[1e-7,123456789,2.5e+22,0.1,100000000000000000000]");
 }
 
 TEST(Names, KindAndGroup) {
   EXPECT_EQ(names(pod_list()), "pod/my-nginx-3800858182-jr4a2\npod/my-nginx-3800858182-kna2y\n");
   EXPECT_EQ(names(deployment()), "deployment.apps/my-nginx\n");
-  Json typed = {{"apiVersion", "apps/v1"}, {"kind", "DeploymentList"}, {"items", {{{"metadata", {{"name", "web"}}}}}}};
+  Json typed = {
+      {"apiVersion", "apps/v1"}, {"kind", "DeploymentList"}, {"items", {{{"metadata", {{"name", "web"}}}}}}};
   EXPECT_EQ(names(typed), "deployment.apps/web\n");
   EXPECT_EQ(names({{"kind", "List"}, {"items", Json::array()}}), "");
 }

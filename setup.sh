@@ -17,7 +17,7 @@ packages=(
   # build
   g++ cmake make pkg-config libgtest-dev
   libnl-3-dev libnl-route-3-dev libnftables-dev libcap-dev libseccomp-dev
-  libboost-program-options-dev libyaml-cpp-dev nlohmann-json3-dev
+  libboost-program-options-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
   # what pods run: the images are recipes over these host binaries
   nginx-light busybox-static curl
   # what the lab and its tests use on the host

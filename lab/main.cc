@@ -4,6 +4,7 @@
 
 #include <boost/program_options/errors.hpp>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "lab/cli/commands.h"
 #include "lab/server/daemon.h"
 #include "runtime/pod_init.h"
+#include "runtime/spawn.h"
 
 namespace {
 
@@ -20,10 +22,16 @@ const char kUsage[] =
     "  lab up [FILE] [--name NAME]         start a lab from a scenario (default: the tutorial)\n"
     "  lab ls                              list running labs\n"
     "  lab get TYPE [NAME] [-o wide|yaml|json|name|custom-columns=...|jsonpath=...]\n"
-    "          [-l SELECTOR] [--no-headers]  TYPE: pods (po), nodes (no), deployments (deploy),\n"
-    "                                      replicasets (rs)\n"
+    "          [-l SELECTOR] [--no-headers] [-w]  TYPE: pods (po), nodes (no),\n"
+    "                                      deployments (deploy), replicasets (rs), events (ev)\n"
     "  lab exec POD [-c CONTAINER] -- CMD  run a command inside a pod's container\n"
     "  lab ssh NODE [-- CMD]               a shell or command on a node\n"
+    "  lab apply -f FILE | create -f FILE  create or update objects (Deployment, Pod)\n"
+    "  lab delete TYPE[,TYPE] NAME... | -f FILE | -l SELECTOR\n"
+    "  lab scale deployment NAME --replicas=N\n"
+    "  lab describe TYPE [NAME]            details and events (pods, deployments, ...)\n"
+    "  lab logs POD [-c CONTAINER] [-f] [--previous]\n"
+    "  lab rollout status deployment NAME  wait for a rolling update to finish\n"
     "  lab down [--lab NAME | --all]       remove a lab and everything it made\n\n"
     "Every verb takes --lab NAME to choose a lab when several run.\n";
 
@@ -61,6 +69,21 @@ int main(int argc, char** argv) {
     if (verb == "get") return lab::cli::cmd_get(args);
     if (verb == "exec") return lab::cli::cmd_exec(args);
     if (verb == "ssh") return lab::cli::cmd_ssh(args);
+    if (verb == "apply") return lab::cli::cmd_apply(args, false);
+    if (verb == "create") return lab::cli::cmd_apply(args, true);
+    if (verb == "delete") return lab::cli::cmd_delete(args);
+    if (verb == "scale") return lab::cli::cmd_scale(args);
+    if (verb == "describe") return lab::cli::cmd_describe(args);
+    if (verb == "logs") return lab::cli::cmd_logs(args);
+    if (verb == "rollout") return lab::cli::cmd_rollout(args);
+    if (verb == "__exec") {
+      // Exec probes: `lab __exec PID -- CMD...`, run apart from the daemon's threads.
+      auto dash = std::find(args.begin(), args.end(), "--");
+      if (args.empty() || dash == args.end()) return 2;
+      std::vector<std::string> cmd(dash + 1, args.end());
+      auto rc = lab::runtime::exec_in_container(std::stoi(args[0]), cmd);
+      return rc ? *rc : 126;
+    }
     if (verb == "version") {
       std::puts("lab v0.1.0 (API v1.31.0-lab)");
       return 0;

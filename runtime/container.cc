@@ -2,30 +2,21 @@
 // capabilities, no_new_privs, seccomp (last: it would refuse the mounts), execve.
 #include "runtime/container.h"
 
-#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "lab/base/unique_fd.h"
+#include "runtime/fd_io.h"
 #include "runtime/caps.h"
 
 namespace lab::runtime {
 namespace {
-
-void write_all(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    off += static_cast<size_t>(n);
-  }
-}
 
 // Reported on the pipe as "P<host pid>\n" then, on failure only, "E<message>".
 [[noreturn]] void child_fail(int report_fd, const Error& e) {
@@ -68,6 +59,9 @@ void reset_signals() {
 }
 
 Result<LaunchedProcess> launch_container(const ContainerLaunch& c) {
+  // A restart keeps the last run's output for `logs --previous`, as the kubelet keeps the
+  // previous container's log.
+  (void)::rename(c.log_path.c_str(), (c.log_path + ".previous").c_str());
   auto log = UniqueFd::open(c.log_path, O_WRONLY | O_APPEND | O_CREAT, 0640);
   if (!log) return std::unexpected(log.error());
   auto devnull = UniqueFd::open("/dev/null", O_RDONLY);
@@ -88,14 +82,7 @@ Result<LaunchedProcess> launch_container(const ContainerLaunch& c) {
   }
   wr.reset();
 
-  std::string report;
-  char buf[1024];
-  for (;;) {
-    ssize_t n = ::read(rd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // EOF: exec'd (CLOEXEC) or exited
-    report.append(buf, static_cast<size_t>(n));
-  }
+  std::string report = read_all(rd.get());  // EOF: exec'd (CLOEXEC) or exited
   LaunchedProcess out{pid, 0};
   std::string error;
   if (report.starts_with("P")) {

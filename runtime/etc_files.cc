@@ -6,7 +6,10 @@ namespace lab::runtime {
 
 std::string hosts_file(const PodRuntimeSpec& pod) {
   // The kubelet's managed hosts file, minus the ip6 multicast lines nobody reads.
-  std::string s = "# Kubernetes-managed hosts file (lab).\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  std::string s =
+      "# Kubernetes-managed hosts file (lab).\n"
+      "127.0.0.1\tlocalhost\n"
+      "::1\tlocalhost ip6-localhost ip6-loopback\n";
   if (!pod.ip.empty()) s += pod.ip + "\t" + pod.name + "\n";
   return s;
 }

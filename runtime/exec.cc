@@ -1,18 +1,17 @@
-// `lab exec`: run a command inside a running container. An intermediate child enters the
-// namespaces (so the caller's own stay untouched) and forks the command, which then lives in
-// the pod's pid namespace and is confined like the container itself.
-#include <signal.h>
+// `lab exec`: an intermediate child enters the container's namespaces (the caller's stay as
+// they are) and forks the command into the pod's pid namespace, confined like the container.
+#include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <limits.h>
 
 #include <cstdlib>
 #include <optional>
 
 #include "lab/base/unique_fd.h"
+#include "runtime/fd_io.h"
 #include "runtime/caps.h"
 #include "runtime/command.h"
 #include "runtime/container.h"
@@ -24,16 +23,6 @@
 
 namespace lab::runtime {
 namespace {
-
-void write_all(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    off += static_cast<size_t>(n);
-  }
-}
 
 [[noreturn]] void child_fail(int fd, const Error& e) {
   write_all(fd, e.what());
@@ -55,8 +44,8 @@ struct Target {
 };
 
 // The container's configured environment, as `kubectl exec` gives it: found through the pod
-// init's command line (its spec file) and the <container>.pid files next to it. /proc/PID/environ
-// is only the fallback, since nginx overwrites that memory with its process title.
+// init's command line (its spec file) and the <container>.hostpid files next to it.
+// /proc/PID/environ is only the fallback: nginx overwrites that memory with its title.
 std::optional<std::vector<std::string>> env_from_spec(pid_t pid) {
   auto st = read_proc_stat(pid);
   if (!st) return std::nullopt;
@@ -71,7 +60,7 @@ std::optional<std::vector<std::string>> env_from_spec(pid_t pid) {
     return std::nullopt;
   }
   for (const auto& c : spec.containers) {
-    auto pid_text = read_file(spec.state_dir + "/" + c.name + ".pid");
+    auto pid_text = read_file(spec.state_dir + "/" + c.name + ".hostpid");
     if (!pid_text || std::atoi(pid_text->c_str()) != pid) continue;
     auto image = find_image(c.image);
     if (!image) return std::nullopt;
@@ -172,15 +161,7 @@ Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string
   int fork_errno = errno;
   wr.reset();
   std::string error;
-  if (pid > 0) {
-    char buf[1024];
-    for (;;) {
-      ssize_t n = ::read(rd.get(), buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      error.append(buf, static_cast<size_t>(n));
-    }
-  }
+  if (pid > 0) error = read_all(rd.get());
   int code = pid > 0 ? wait_code(pid) : -1;
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGQUIT, &old_quit, nullptr);

@@ -7,6 +7,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lab/base/unique_fd.h"
+#include "runtime/fd_io.h"
 #include "runtime/container.h"
 #include "runtime/etc_files.h"
 #include "runtime/pod_spec.h"
@@ -31,27 +33,6 @@ struct PreparedPod {
   SeccompFilter seccomp;
   std::vector<ContainerLaunch> launches;
 };
-
-void write_all(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    off += static_cast<size_t>(n);
-  }
-}
-
-std::string read_all(int fd) {
-  std::string out;
-  char buf[1024];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return out;
-    out.append(buf, static_cast<size_t>(n));
-  }
-}
 
 Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
   auto text = read_file(spec_path);
@@ -110,7 +91,7 @@ Result<pid_t> start_container(PreparedPod& pod, size_t i) {
   auto p = launch_container(l);
   if (!p) return std::unexpected(p.error().context("container " + l.name));
   // Where `lab exec` finds the container: the host pid, which only the child could see.
-  (void)write_file_atomic(pod.spec.state_dir + "/" + l.name + ".pid",
+  (void)write_file_atomic(pod.spec.state_dir + "/" + l.name + ".hostpid",
                           std::to_string(p->host_pid) + "\n");
   return p->pid;
 }
@@ -180,9 +161,10 @@ Result<std::pair<pid_t, UniqueFd>> fork_pod_init(PreparedPod& pod, UniqueFd netn
 
 int pod_init_main(int argc, char** argv) {
   // argv: lab-pod-init __pod-init SPEC_FILE NETNS_FD STATUS_FD --lab=L --pod=NS/NAME
-  if (argc < 5) return 2;
+  if (argc < 5 || std::atoi(argv[3]) < 3 || std::atoi(argv[4]) < 3) return 2;
   ::prctl(PR_SET_NAME, "lab-pod-init", 0, 0, 0);
   ::signal(SIGPIPE, SIG_IGN);  // a vanished node agent must not kill us mid-report
+  ::umask(022);                // Docker's; generated /etc files must be world-readable
   UniqueFd netns(std::atoi(argv[3]));
   UniqueFd status(std::atoi(argv[4]));
   // Both came without CLOEXEC (dup2); containers must not inherit them.

@@ -79,7 +79,7 @@ Result<std::vector<pid_t>> container_pids(pid_t init_pid) {
 
 Result<pid_t> container_pid(pid_t init_pid, const std::string& state_dir,
                             const std::string& container) {
-  auto text = read_file(state_dir + "/" + container + ".pid");
+  auto text = read_file(state_dir + "/" + container + ".hostpid");
   if (!text) return fail("container " + container + " has not started");
   pid_t pid = static_cast<pid_t>(std::atoi(text->c_str()));
   auto st = read_proc_stat(pid);

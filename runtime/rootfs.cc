@@ -28,8 +28,9 @@ Result<void> do_mount(const char* source, const char* target, const char* type,
 
 Result<void> make_dir(const std::string& path, mode_t mode) {
   if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return fail_errno("mkdir " + path);
-  // mkdir obeys the umask; the sticky tmp dirs need their exact mode.
-  if (::chmod(path.c_str(), mode) != 0) return fail_errno("chmod " + path);
+  // The umask is 022 (pod_init_main sets it), so only the sticky 1777 dirs need fixing.
+  if ((mode & 07022) != 0 && ::chmod(path.c_str(), mode) != 0)
+    return fail_errno("chmod " + path);
   return {};
 }
 

@@ -1,6 +1,5 @@
-// Node-agent side of a pod's life: spawn `lab __pod-init` and read its verdict, SIGKILL the
-// pod init and wait until it is gone. Safe to call from a multithreaded daemon: the spawn is
-// posix_spawn (vfork-like, nothing runs between fork and exec but glibc's own safe steps).
+// Node-agent side of a pod's life: posix_spawn `lab __pod-init` (safe in a multithreaded
+// daemon: nothing of ours runs between fork and exec) and read its verdict; kill the pod init.
 #include "runtime/spawn.h"
 
 #include <poll.h>
@@ -115,17 +114,16 @@ Verdict read_verdict(int fd) {
 }  // namespace
 
 Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::string& self_exe) {
-  auto ctx = [](const Error& e) { return std::unexpected(e); };
-  if (auto r = mkdir_p(spec.state_dir, 0755); !r) return ctx(r.error());
+  if (auto r = mkdir_p(spec.state_dir, 0755); !r) return std::unexpected(r.error());
   for (const auto& c : spec.containers)
-    if (auto r = mkdir_p(parent_dir(c.log_path), 0755); !r) return ctx(r.error());
+    if (auto r = mkdir_p(parent_dir(c.log_path), 0755); !r) return std::unexpected(r.error());
   std::string spec_path = spec.state_dir + "/spec.json";
   nlohmann::json spec_json = spec;
   // Listed once per node agent rather than once per pod: running busybox costs a few ms.
   static const Result<std::vector<std::string>> applets = busybox_applets();
   if (applets) spec_json[kAppletsKey] = *applets;
   if (auto r = write_file_atomic(spec_path, spec_json.dump(1) + "\n", 0600); !r)
-    return ctx(r.error());
+    return std::unexpected(r.error());
 
   // The command line is the marker find_pod_inits() looks for, and what `ps` shows.
   std::vector<std::string> args = {"lab-pod-init",
@@ -140,12 +138,12 @@ Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::str
   auto envp = c_strings(env);
 
   int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) return ctx(Error{errno, "pipe"});
+  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
   UniqueFd status_rd(p[0]), status_wr(p[1]);
   // Above the target numbers, so that the dup2s below can't clobber one another.
   UniqueFd netns_hi(::fcntl(netns_fd, F_DUPFD_CLOEXEC, 10));
   UniqueFd status_hi(::fcntl(status_wr.get(), F_DUPFD_CLOEXEC, 10));
-  if (!netns_hi || !status_hi) return ctx(Error{errno, "dup"});
+  if (!netns_hi || !status_hi) return fail_errno("dup the netns and status fds");
   status_wr.reset();
 
   SpawnAttrs sa;
@@ -168,16 +166,16 @@ Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::str
   int rc = ::posix_spawn(&p0, self_exe.c_str(), &sa.actions, &sa.attr, argv.data(), envp.data());
   netns_hi.reset();
   status_hi.reset();
-  if (rc != 0) return ctx(Error{rc, "spawn " + self_exe});
+  if (rc != 0) return fail("spawn " + self_exe, rc);
 
   Verdict v = read_verdict(status_rd.get());
   if (v.timed_out) ::kill(p0, SIGKILL);
   reap(p0);
   if (v.ok && v.init_pid > 0) return v.init_pid;
   if (v.init_pid > 0) (void)kill_pod(v.init_pid);  // P0 died or timed out after forking P1
-  if (v.timed_out) return ctx(Error{0, "pod init gave no answer within 30 s"});
-  if (v.error.empty()) return ctx(Error{0, "pod init exited without a status"});
-  return ctx(Error{0, v.error});
+  if (v.timed_out) return fail("pod init gave no answer within 30 s");
+  if (v.error.empty()) return fail("pod init exited without a status");
+  return fail(v.error);
 }
 
 Result<void> kill_pod(pid_t init_pid) {

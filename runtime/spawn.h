@@ -25,15 +25,17 @@ Result<void> kill_pod(pid_t init_pid);
 // in start order).
 Result<std::vector<pid_t>> container_pids(pid_t init_pid);
 
-// Host pid of one container's current process, from <state_dir>/<container>.pid (rewritten
-// by the pod init at every restart), checked to still be a child of init_pid. Unlike
-// container_pids(), stays right after a restart reorders the start times.
+// Host pid of one container's current process, from <state_dir>/<container>.hostpid
+// (rewritten by the pod init at every restart), checked to still be a child of init_pid.
+// Unlike container_pids(), stays right after a restart reorders the start times.
 Result<pid_t> container_pid(pid_t init_pid, const std::string& state_dir,
                             const std::string& container);
 
 // Runs argv inside the container whose main process is container_pid (its mount, pid, net,
-// uts and ipc namespaces, its environment, the container's capability set), stdio inherited;
-// returns the command's exit code (128+signal if killed). For the single-threaded CLI.
+// uts and ipc namespaces, its configured environment, the container's capabilities and
+// seccomp filter), stdio inherited; returns the command's exit code (128+signal if killed).
+// The caller's own namespaces are left alone. Forks and allocates in the child: call it from
+// a single-threaded process (the CLI).
 Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string>& argv);
 
 // Finds pod inits of a lab by their command line marker; used by `lab down` when the daemon

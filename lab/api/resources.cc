@@ -22,6 +22,7 @@ const std::vector<ResourceType>& resource_types() {
       {"Node", "nodes", "node", {"no"}, "", "v1", false},
       {"Deployment", "deployments", "deployment", {"deploy"}, "apps", "v1", true},
       {"ReplicaSet", "replicasets", "replicaset", {"rs"}, "apps", "v1", true},
+      {"Event", "events", "event", {"ev"}, "", "v1", true},
   };
   return types;
 }

@@ -2,6 +2,11 @@
 // A dead daemon is reported with what to do about it.
 #include "lab/cli/client.h"
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab/base/unique_fd.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/server/http.h"
 
@@ -24,21 +29,91 @@ Result<std::string> pick_lab(const std::string& requested) {
   return labs.front();
 }
 
-Result<nlohmann::json> api_get(const std::string& lab, const std::string& target) {
-  auto resp = server::http_call(cluster::socket_path(lab), "GET", target);
-  if (!resp) {
-    if (cluster::daemon_pid(lab) == 0)
-      return fail("the daemon of lab \"" + lab + "\" is not running (`lab down --lab " + lab +
-                  "` cleans up what is left)");
-    return std::unexpected(resp.error());
+// Starts `lab __daemon` detached (own session, log in the lab dir) and waits for its verdict.
+Result<void> start_daemon(const std::string& lab, const std::string& self_exe) {
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return fail_errno("pipe");
+  UniqueFd rd(pipefd[0]), wr(pipefd[1]);
+  std::string log = cluster::lab_dir(lab) + "/daemon.log";
+  std::string lab_arg = "--lab=" + lab;
+  const char* argv[] = {"lab", "__daemon", lab_arg.c_str(), "--ready-fd=3", nullptr};
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork");
+  if (pid == 0) {
+    ::setsid();
+    int devnull = ::open("/dev/null", O_RDONLY);
+    int logfd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (devnull < 0 || logfd < 0) ::_exit(127);
+    ::dup2(devnull, 0);
+    ::dup2(logfd, 1);
+    ::dup2(logfd, 2);
+    ::dup2(wr.get(), 3);  // dup2 clears CLOEXEC on the copy
+    ::execv(self_exe.c_str(), const_cast<char* const*>(argv));
+    ::_exit(127);
   }
+  wr.reset();
+  std::string verdict;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(rd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    verdict.append(buf, static_cast<size_t>(n));
+  }
+  // The daemon is not our child to keep: it was setsid'd; reap the fork itself only if it died.
+  int status;
+  ::waitpid(pid, &status, WNOHANG);
+  while (!verdict.empty() && verdict.back() == '\n') verdict.pop_back();
+  if (verdict == "ok") return {};
+  if (verdict.starts_with("error ")) return fail(verdict.substr(6));
+  auto tail = read_file(log);
+  return fail("the lab daemon died while starting" +
+              (tail ? std::string(":\n") + *tail : std::string()));
+}
+
+std::string self_exe() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "/proc/self/exe";
+}
+
+Result<void> ensure_daemon(const std::string& lab) {
+  if (cluster::daemon_pid(lab) != 0) return {};
+  // A daemon that died (kill -9, OOM) is started again; it adopts the pods that kept running.
+  auto lock = cluster::RegistryLock::acquire();
+  if (!lock) return std::unexpected(lock.error());
+  if (cluster::daemon_pid(lab) != 0) return {};
+  if (!cluster::read_record(lab)) return fail("lab \"" + lab + "\" not found");
+  auto r = start_daemon(lab, self_exe());
+  if (!r) return std::unexpected(r.error().context("restart the daemon of lab \"" + lab + "\""));
+  return {};
+}
+
+Result<server::HttpResponse> call_daemon(const std::string& lab, const std::string& method,
+                                         const std::string& target, const std::string& body) {
+  auto resp = server::http_call(cluster::socket_path(lab), method, target, body);
+  if (!resp && cluster::daemon_pid(lab) == 0) {
+    LAB_TRY(ensure_daemon(lab));
+    resp = server::http_call(cluster::socket_path(lab), method, target, body);
+  }
+  return resp;
+}
+
+Result<nlohmann::json> api_call(const std::string& lab, const std::string& method,
+                                const std::string& target, const nlohmann::json& body) {
+  auto resp = call_daemon(lab, method, target, body.is_null() ? "" : body.dump());
+  if (!resp) return std::unexpected(resp.error());
   auto j = nlohmann::json::parse(resp->body, nullptr, false);
   if (j.is_discarded()) return fail("malformed response from the lab daemon");
-  if (resp->status >= 400 || j.value("kind", "") == "Status")
+  if (resp->status >= 400 || (j.value("kind", "") == "Status" && j.value("status", "") == "Failure"))
     return fail("Error from server (" + j.value("reason", std::string("Unknown")) +
                     "): " + j.value("message", std::string()),
                 resp->status);
   return j;
+}
+
+Result<nlohmann::json> api_get(const std::string& lab, const std::string& target) {
+  return api_call(lab, "GET", target, nullptr);
 }
 
 }  // namespace lab::cli

@@ -13,5 +13,14 @@ namespace lab::cli {
 // --lab NAME if given, else the only running lab; errors name the choices.
 Result<std::string> pick_lab(const std::string& requested);
 Result<nlohmann::json> api_get(const std::string& lab, const std::string& target);
+// Any verb; body null = none. Errors carry the HTTP status as code.
+Result<nlohmann::json> api_call(const std::string& lab, const std::string& method,
+                                const std::string& target, const nlohmann::json& body);
+
+// Starts `lab __daemon` detached (own session, log in the lab dir) and waits for its verdict.
+Result<void> start_daemon(const std::string& lab, const std::string& self_exe);
+// Restarts a lab's daemon that died; no-op when it runs.
+Result<void> ensure_daemon(const std::string& lab);
+std::string self_exe();
 
 }  // namespace lab::cli

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,48 +60,6 @@ Result<std::vector<cluster::HostRoute>> host_routes() {
   return out;
 }
 
-// Starts `lab __daemon` detached (own session, log in the lab dir) and waits for its verdict.
-Result<void> start_daemon(const std::string& lab, const std::string& self_exe) {
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return fail_errno("pipe");
-  UniqueFd rd(pipefd[0]), wr(pipefd[1]);
-  std::string log = cluster::lab_dir(lab) + "/daemon.log";
-  std::string lab_arg = "--lab=" + lab;
-  const char* argv[] = {"lab", "__daemon", lab_arg.c_str(), "--ready-fd=3", nullptr};
-  pid_t pid = ::fork();
-  if (pid < 0) return fail_errno("fork");
-  if (pid == 0) {
-    ::setsid();
-    int devnull = ::open("/dev/null", O_RDONLY);
-    int logfd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (devnull < 0 || logfd < 0) ::_exit(127);
-    ::dup2(devnull, 0);
-    ::dup2(logfd, 1);
-    ::dup2(logfd, 2);
-    ::dup2(wr.get(), 3);  // dup2 clears CLOEXEC on the copy
-    ::execv(self_exe.c_str(), const_cast<char* const*>(argv));
-    ::_exit(127);
-  }
-  wr.reset();
-  std::string verdict;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(rd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    verdict.append(buf, static_cast<size_t>(n));
-  }
-  // The daemon is not our child to keep: it was setsid'd; reap the fork itself only if it died.
-  int status;
-  ::waitpid(pid, &status, WNOHANG);
-  while (!verdict.empty() && verdict.back() == '\n') verdict.pop_back();
-  if (verdict == "ok") return {};
-  if (verdict.starts_with("error ")) return fail(verdict.substr(6));
-  auto tail = read_file(log);
-  return fail("the lab daemon died while starting" +
-              (tail ? std::string(":\n") + *tail : std::string()));
-}
-
 void print_summary(const std::string& lab, double seconds) {
   auto rec = cluster::read_record(lab);
   if (!rec) return;
@@ -145,6 +105,45 @@ Result<void> register_lab(const std::string& lab, const std::string& file, const
     return w;
   }
   return {};
+}
+
+// The table of one kind, as `kubectl get` prints it.
+std::string table_for(const std::string& kind, const Json& list, bool wide, bool headers, Clock::time_point now) {
+  if (kind == "Pod") return pods_table(list, wide, headers, now);
+  if (kind == "Node") return nodes_table(list, wide, headers, now);
+  if (kind == "Deployment") return deployments_table(list, wide, headers, now);
+  if (kind == "ReplicaSet") return replicasets_table(list, wide, headers, now);
+  if (kind == "Event") return events_table(list, wide, headers, now);
+  std::vector<std::vector<std::string>> rows;
+  if (headers) rows.push_back({"NAME", "AGE"});
+  for (const auto& item : list["items"])
+    rows.push_back({item["metadata"].value("name", ""), age_of(item["metadata"].value("creationTimestamp", ""), now)});
+  return format_table(rows);
+}
+
+// `get -w`: a row for every change, as it happens, until interrupted.
+int watch_rows(const std::string& lab, const api::ResourceType& type, const std::string& ns,
+               const std::string& selector, const std::string& since, bool wide) {
+  std::string target = type.collection_path(ns) + "?watch=true&resourceVersion=" + since;
+  if (!selector.empty()) target += "&labelSelector=" + server::url_encode(selector);
+  std::string pending;
+  auto on_data = [&](const std::string& data) {
+    pending += data;
+    for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
+      Json ev = Json::parse(pending.substr(0, nl), nullptr, false);
+      pending.erase(0, nl + 1);
+      if (!ev.is_object() || !ev.contains("object")) continue;
+      Json obj = ev["object"];
+      obj["kind"] = type.kind;
+      Json one = {{"items", Json::array({obj})}};
+      std::fputs(table_for(type.kind, one, wide, false, Clock::now()).c_str(), stdout);
+      std::fflush(stdout);
+    }
+    return true;
+  };
+  auto rc = server::http_stream(cluster::socket_path(lab), "GET", target, on_data);
+  if (!rc) return report_error(rc.error().what());
+  return 0;
 }
 
 std::string default_scenario() {
@@ -234,10 +233,12 @@ int cmd_down(const Args& args) {
     }
     if (pid_t pid = cluster::daemon_pid(lab)) {
       // The daemon tears down itself on SIGTERM; give it a moment, then make sure.
+      // A pidfd turns readable when the daemon exits, even while it waits as a zombie for
+      // the host's init (which may reap it seconds later).
+      UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
       ::kill(pid, SIGTERM);
-      for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      if (::kill(pid, 0) == 0) ::kill(pid, SIGKILL);
+      pollfd pfd{pidfd.get(), POLLIN, 0};
+      if (!pidfd || ::poll(&pfd, 1, 5000) != 1) ::kill(pid, SIGKILL);
     }
     // Whatever the daemon left (or all of it, when the daemon was dead).
     if (auto r = cluster::teardown_lab(*rec); !r) {
@@ -273,7 +274,7 @@ int cmd_get(const Args& args) {
   opts.add_options()("type", po::value<std::string>())("name", po::value<std::string>())(
       "output,o", po::value<std::string>()->default_value(""))("selector,l", po::value<std::string>())(
       "no-headers", po::bool_switch())("namespace,n", po::value<std::string>()->default_value("default"))(
-      "all-namespaces,A", po::bool_switch())("lab", po::value<std::string>());
+      "all-namespaces,A", po::bool_switch())("lab", po::value<std::string>())("watch,w", po::bool_switch());
   po::positional_options_description pos;
   pos.add("type", 1).add("name", 1);
   auto vm = parse(args, opts, pos);
@@ -332,28 +333,19 @@ int cmd_get(const Args& args) {
   if (!out.empty() && out != "wide")
     return report_error("unable to match a printer suitable for the output format \"" + out +
                         "\", allowed formats are: custom-columns,json,jsonpath,name,wide,yaml");
+  bool wide = out == "wide";
   if (list["items"].empty()) {
     if (type->namespaced && !ns.empty())
       std::fprintf(stderr, "No resources found in %s namespace.\n", ns.c_str());
     else
       std::fprintf(stderr, "No resources found\n");
-    return 0;
+    if (!vm["watch"].as<bool>()) return 0;
   }
-  bool wide = out == "wide";
-  std::string text;
-  if (type->kind == "Pod") text = pods_table(list, wide, headers, now);
-  else if (type->kind == "Node") text = nodes_table(list, wide, headers, now);
-  else if (type->kind == "Deployment") text = deployments_table(list, wide, headers, now);
-  else {
-    std::vector<std::vector<std::string>> rows;
-    if (headers) rows.push_back({"NAME", "AGE"});
-    for (const auto& item : list["items"])
-      rows.push_back({item["metadata"].value("name", ""),
-                      age_of(item["metadata"].value("creationTimestamp", ""), now)});
-    text = format_table(rows);
-  }
-  std::fputs(text.c_str(), stdout);
-  return 0;
+  std::fputs(table_for(type->kind, list, wide, headers, now).c_str(), stdout);
+  if (!vm["watch"].as<bool>()) return 0;
+  std::fflush(stdout);
+  return watch_rows(*lab, *type, ns, vm.count("selector") ? arg(vm, "selector") : "",
+                    (*result)["metadata"].value("resourceVersion", ""), wide);
 }
 
 int cmd_exec(const Args& all) {

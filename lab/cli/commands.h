@@ -15,6 +15,12 @@ int cmd_ls(const Args& args);
 int cmd_get(const Args& args);
 int cmd_exec(const Args& args);
 int cmd_ssh(const Args& args);
+int cmd_apply(const Args& args, bool create_only);  // apply -f / create -f
+int cmd_delete(const Args& args);
+int cmd_scale(const Args& args);
+int cmd_describe(const Args& args);
+int cmd_logs(const Args& args);
+int cmd_rollout(const Args& args);
 
 // Prints "error: ..." to stderr as kubectl does and returns 1.
 int report_error(const std::string& message);

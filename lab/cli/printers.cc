@@ -305,6 +305,57 @@ std::vector<std::string> deployment_row(const Json& d, bool wide, Clock::time_po
   return row;
 }
 
+std::vector<std::string> replicaset_row(const Json& rs, bool wide, Clock::time_point now) {
+  std::vector<std::string> row{str(rs, {"metadata", "name"}), std::to_string(num(rs, {"spec", "replicas"}, 1)),
+                               std::to_string(num(rs, {"status", "replicas"})),
+                               std::to_string(num(rs, {"status", "readyReplicas"})), age(rs, now)};
+  if (wide) {
+    std::vector<std::string> names, images;
+    for (const auto& c : arr(rs, {"spec", "template", "spec", "containers"})) {
+      names.push_back(str(c, {"name"}));
+      images.push_back(str(c, {"image"}));
+    }
+    // metav1.FormatLabelSelector, unlike deployments' selector.String(), says <none> for nothing.
+    const Json* sel = get(rs, {"spec", "selector"});
+    row.insert(row.end(), {join(names, ","), join(images, ","), or_none(sel ? selector_string(*sel) : "")});
+  }
+  return row;
+}
+
+// strings.TrimSpace.
+std::string trim_space(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n\v\f");
+  return b == std::string::npos ? "" : s.substr(b, s.find_last_not_of(" \t\r\n\v\f") - b + 1);
+}
+
+std::string first_non_empty(const std::string& a, const std::string& b) { return a.empty() ? b : a; }
+
+// printEvent: eventTime stands in for a missing firstTimestamp, and both for a missing lastTimestamp;
+// an events.k8s.io series overrides the last time and count.
+std::vector<std::string> event_row(const Json& e, bool wide, Clock::time_point now) {
+  std::string first = str(e, {"firstTimestamp"}).empty() ? age_of(str(e, {"eventTime"}), now)
+                                                         : age_of(str(e, {"firstTimestamp"}), now);
+  std::string last = str(e, {"lastTimestamp"}).empty() ? first : age_of(str(e, {"lastTimestamp"}), now);
+  long long count = num(e, {"count"});
+  if (get(e, {"series"})) {
+    last = age_of(str(e, {"series", "lastObservedTime"}), now);
+    count = num(e, {"series", "count"});
+  } else if (count == 0) {
+    count = 1;  // singleton events of the new API carry no count
+  }
+  std::string kind = str(e, {"involvedObject", "kind"});
+  std::transform(kind.begin(), kind.end(), kind.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string name = str(e, {"involvedObject", "name"});
+  std::string object = name.empty() ? kind : kind + "/" + name;
+  std::string message = trim_space(str(e, {"message"}));
+  if (!wide) return {last, str(e, {"type"}), str(e, {"reason"}), object, message};
+  std::string component = first_non_empty(str(e, {"source", "component"}), str(e, {"reportingController"}));
+  std::string instance = first_non_empty(str(e, {"source", "host"}), str(e, {"reportingInstance"}));
+  return {last,    str(e, {"type"}), str(e, {"reason"}), object, str(e, {"involvedObject", "fieldPath"}),
+          instance.empty() ? component : component + ", " + instance,
+          message, first, std::to_string(count), str(e, {"metadata", "name"})};
+}
+
 std::string table(const Json& list, std::vector<std::string> header, bool headers,
                   const std::function<std::vector<std::string>(const Json&)>& row_of) {
   const Json& items = arr(list, {"items"});
@@ -516,6 +567,36 @@ std::string deployments_table(const Json& list, bool wide, bool headers, Clock::
   if (wide) header.insert(header.end(), {"CONTAINERS", "IMAGES", "SELECTOR"});
   return table(list, header, headers, [&](const Json& d) { return deployment_row(d, wide, now); });
 }
+
+std::string replicasets_table(const Json& list, bool wide, bool headers, Clock::time_point now) {
+  std::vector<std::string> header{"NAME", "DESIRED", "CURRENT", "READY", "AGE"};
+  if (wide) header.insert(header.end(), {"CONTAINERS", "IMAGES", "SELECTOR"});
+  return table(list, header, headers, [&](const Json& rs) { return replicaset_row(rs, wide, now); });
+}
+
+std::string events_table(const Json& list, bool wide, bool headers, Clock::time_point now) {
+  std::vector<std::string> header{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"};
+  if (wide)
+    header = {"LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT", "NAME"};
+  return table(list, header, headers, [&](const Json& e) { return event_row(e, wide, now); });
+}
+
+// DescribeEvents' interval: eventTime (else firstTimestamp) is the first sighting.
+std::string event_interval(const Json& e, Clock::time_point now) {
+  std::string first = str(e, {"eventTime"}).empty() ? age_of(str(e, {"firstTimestamp"}), now)
+                                                    : age_of(str(e, {"eventTime"}), now);
+  if (get(e, {"series"}))
+    return age_of(str(e, {"series", "lastObservedTime"}), now) + " (x" +
+           std::to_string(num(e, {"series", "count"})) + " over " + first + ")";
+  if (num(e, {"count"}) > 1)
+    return age_of(str(e, {"lastTimestamp"}), now) + " (x" + std::to_string(num(e, {"count"})) + " over " + first +
+           ")";
+  return first;
+}
+
+std::optional<Clock::time_point> parse_time(const std::string& rfc3339) { return parse_rfc3339(rfc3339); }
+
+std::string label_selector_string(const Json& selector) { return selector_string(selector); }
 
 std::string no_resources_message(const std::string& ns) {
   if (ns.empty()) return "No resources found\n";

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ using Clock = std::chrono::system_clock;
 std::string human_duration(std::chrono::seconds d);
 // Age of an RFC 3339 timestamp ("2026-11-26T09:40:00Z") at `now`; "<unknown>" if unparsable.
 std::string age_of(const std::string& rfc3339, Clock::time_point now);
+// The instant an RFC 3339 timestamp names; nullopt if it is not one.
+std::optional<Clock::time_point> parse_time(const std::string& rfc3339);
+// metav1.LabelSelectorAsSelector(sel).String(): "app=web,tier in (a,b)"; "" for an empty selector.
+std::string label_selector_string(const Json& selector);
 
 // Columns left-aligned, separated by 3 spaces, like kubectl's tabwriter. Rows include the header
 // when one is wanted.
@@ -30,6 +35,14 @@ std::string pods_table(const Json& pod_list, bool wide, bool headers, Clock::tim
 std::string nodes_table(const Json& node_list, bool wide, bool headers, Clock::time_point now);
 // `kubectl get deployments`: NAME READY UP-TO-DATE AVAILABLE AGE [CONTAINERS IMAGES SELECTOR].
 std::string deployments_table(const Json& list, bool wide, bool headers, Clock::time_point now);
+// `kubectl get replicasets`: NAME DESIRED CURRENT READY AGE [CONTAINERS IMAGES SELECTOR].
+std::string replicasets_table(const Json& list, bool wide, bool headers, Clock::time_point now);
+// `kubectl get events`: LAST SEEN TYPE REASON OBJECT MESSAGE [with -o wide: SUBOBJECT SOURCE between
+// OBJECT and MESSAGE, then FIRST SEEN COUNT NAME]. Rows keep the list's order, as kubectl does.
+// LAST SEEN is the last time alone; the "5s (x3 over 20s)" form is describe's (event_interval).
+std::string events_table(const Json& list, bool wide, bool headers, Clock::time_point now);
+// The Age cell of describe's Events table: "20s", or "5s (x3 over 20s)" for a repeated event.
+std::string event_interval(const Json& event, Clock::time_point now);
 // The tables print nothing for an empty list; kubectl says this on stderr instead:
 // "No resources found in default namespace.\n", or "No resources found\n" for ns "" (cluster-scoped
 // kinds, --all-namespaces).

@@ -1,24 +1,47 @@
-// Deployment -> ReplicaSet -> Pods, with owner references and the pod-template-hash label.
-// Scale-down, healing and rolling updates build on this in the control-plane issue.
+// Deployment -> ReplicaSets: find or create the ReplicaSet of the current template, then one
+// rolling step (scale the new one up within maxSurge, old ones down within maxUnavailable).
 #include "lab/controllers/deployment.h"
 
+#include <algorithm>
 #include <random>
+
+#include "lab/api/objects.h"
+#include "lab/controllers/events.h"
 
 namespace lab::controllers {
 namespace {
 
 const char kSafeAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
 
-Json owner_ref(const Json& owner) {
-  return {{"apiVersion", owner["apiVersion"]}, {"kind", owner["kind"]},
-          {"name", owner["metadata"]["name"]}, {"uid", owner["metadata"]["uid"]},
-          {"controller", true}, {"blockOwnerDeletion", true}};
+struct RsCounts {
+  int pods = 0;   // active (not terminating) pods
+  int ready = 0;
+};
+
+RsCounts count_pods(const store::Store& st, const Json& rs) {
+  RsCounts c;
+  for (const auto& pod : st.list("Pod", rs["metadata"].value("namespace", "default"))) {
+    if (!api::owned_by(pod, rs) || api::is_terminating(pod)) continue;
+    c.pods++;
+    if (api::is_pod_ready(pod)) c.ready++;
+  }
+  return c;
 }
 
-bool owned_by(const Json& obj, const Json& owner) {
-  for (const auto& ref : obj["metadata"].value("ownerReferences", Json::array()))
-    if (ref.value("uid", "") == owner["metadata"].value("uid", "")) return true;
-  return false;
+int replicas_of(const Json& obj) { return obj["spec"].value("replicas", 1); }
+
+Result<Json> set_replicas(store::Store& st, const Json& deployment, Json rs, int n) {
+  int old = replicas_of(rs);
+  if (old == n) return rs;
+  rs["spec"]["replicas"] = n;
+  auto updated = st.update(rs);
+  if (!updated) return updated;
+  record_event(st, deployment, "Normal", "ScalingReplicaSet",
+               std::string(n > old ? "Scaled up" : "Scaled down") + " replica set " +
+                   rs["metadata"].value("name", "") + " from " + std::to_string(old) + " to " +
+                   std::to_string(n),
+               "deployment-controller");
+  return updated;
 }
 
 }  // namespace
@@ -26,11 +49,10 @@ bool owned_by(const Json& obj, const Json& owner) {
 std::string pod_template_hash(const Json& pod_template) {
   uint32_t h = 2166136261u;
   for (unsigned char c : pod_template.dump()) h = (h ^ c) * 16777619u;
-  // Kubernetes renders the hash as decimal then maps each digit-char through the safe alphabet
-  // (rand.SafeEncodeString); the result is a short string of consonants and digits.
-  std::string decimal = std::to_string(h);
+  // As rand.SafeEncodeString: the decimal hash mapped character by character onto the safe
+  // alphabet, so names carry no vowels (no accidental words).
   std::string out;
-  for (char c : decimal) out += kSafeAlphabet[static_cast<unsigned char>(c) % (sizeof kSafeAlphabet - 1)];
+  for (char c : std::to_string(h)) out += kSafeAlphabet[static_cast<unsigned char>(c) % (sizeof kSafeAlphabet - 1)];
   return out;
 }
 
@@ -48,83 +70,139 @@ Result<void> reconcile_deployment(store::Store& st, const Json& deployment) {
   const Json& tmpl = deployment["spec"]["template"];
   std::string hash = pod_template_hash(tmpl);
   std::string rs_name = meta["name"].get<std::string>() + "-" + hash;
+  int desired = replicas_of(deployment);
 
-  auto rs = st.get("ReplicaSet", ns, rs_name);
-  if (!rs) {
+  std::vector<Json> olds;
+  int max_revision = 0;
+  for (auto& rs : st.list("ReplicaSet", ns)) {
+    if (!api::owned_by(rs, deployment)) continue;
+    max_revision = std::max(max_revision, std::atoi(rs["metadata"].value("annotations", Json::object())
+                                                        .value("deployment.kubernetes.io/revision", "0")
+                                                        .c_str()));
+    if (rs["metadata"]["name"] != rs_name) olds.push_back(rs);
+  }
+
+  auto current = st.get("ReplicaSet", ns, rs_name);
+  if (!current) {
     Json labels = tmpl["metadata"].value("labels", Json::object());
     labels["pod-template-hash"] = hash;
     Json selector = deployment["spec"]["selector"];
     selector["matchLabels"]["pod-template-hash"] = hash;
     Json rs_tmpl = tmpl;
     rs_tmpl["metadata"]["labels"] = labels;
+    bool has_old_pods = false;
+    for (const auto& o : olds) has_old_pods |= replicas_of(o) > 0 || count_pods(st, o).pods > 0;
     Json obj = {{"apiVersion", "apps/v1"},
                 {"kind", "ReplicaSet"},
                 {"metadata",
                  {{"name", rs_name},
                   {"namespace", ns},
                   {"labels", labels},
-                  {"annotations", {{"deployment.kubernetes.io/revision", "1"}}},
-                  {"ownerReferences", Json::array({owner_ref(deployment)})}}},
-                {"spec",
-                 {{"replicas", deployment["spec"].value("replicas", 1)},
-                  {"selector", selector},
-                  {"template", rs_tmpl}}},
+                  {"annotations", {{"deployment.kubernetes.io/revision", std::to_string(max_revision + 1)},
+                                   {"deployment.kubernetes.io/desired-replicas", std::to_string(desired)}}},
+                  {"ownerReferences", Json::array({api::owner_reference(deployment)})}}},
+                {"spec", {{"replicas", has_old_pods ? 0 : desired}, {"selector", selector}, {"template", rs_tmpl}}},
                 {"status", {{"replicas", 0}}}};
-    rs = st.create(obj);
-    if (!rs) return std::unexpected(rs.error());
+    current = st.create(obj);
+    if (!current) return std::unexpected(current.error());
+    if (!has_old_pods)
+      record_event(st, deployment, "Normal", "ScalingReplicaSet",
+                   "Scaled up replica set " + rs_name + " from 0 to " + std::to_string(desired),
+                   "deployment-controller");
+  } else if (std::atoi((*current)["metadata"]["annotations"].value("deployment.kubernetes.io/revision", "0").c_str()) < max_revision) {
+    // Rolling back to an earlier template makes its ReplicaSet the newest revision again.
+    (*current)["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = std::to_string(max_revision + 1);
+    current = st.update(*current);
+    if (!current) return std::unexpected(current.error());
   }
 
-  int want = (*rs)["spec"].value("replicas", 1);
-  int have = 0;
-  for (const auto& pod : st.list("Pod", ns))
-    if (owned_by(pod, *rs)) have++;
-  for (; have < want; ++have) {
-    Json pod_meta = (*rs)["spec"]["template"].value("metadata", Json::object());
-    pod_meta["namespace"] = ns;
-    pod_meta["ownerReferences"] = Json::array({owner_ref(*rs)});
-    pod_meta["generateName"] = rs_name + "-";
-    Json pod = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", pod_meta},
-                {"spec", (*rs)["spec"]["template"]["spec"]},
-                {"status", {{"phase", "Pending"}}}};
-    // A random name can collide; Kubernetes retries generateName collisions too.
-    for (int attempt = 0;; ++attempt) {
-      pod["metadata"]["name"] = rs_name + "-" + random_suffix();
-      auto created = st.create(pod);
-      if (created) break;
-      if (created.error().code != store::kAlreadyExists || attempt > 10)
-        return std::unexpected(created.error());
+  const Json& strategy = deployment["spec"].value("strategy", Json::object());
+  bool recreate = strategy.value("type", "RollingUpdate") == "Recreate";
+  Json ru = strategy.value("rollingUpdate", Json::object());
+  int surge = api::resolve_int_or_percent(ru.value("maxSurge", Json("25%")), desired, true, 1);
+  int unavailable = api::resolve_int_or_percent(ru.value("maxUnavailable", Json("25%")), desired, false, 0);
+  if (surge == 0 && unavailable == 0) unavailable = 1;
+
+  int old_pods = 0, old_ready = 0, old_replicas = 0;
+  for (const auto& o : olds) {
+    auto c = count_pods(st, o);
+    old_pods += c.pods;
+    old_ready += c.ready;
+    old_replicas += replicas_of(o);
+  }
+  auto newc = count_pods(st, *current);
+  int new_replicas = replicas_of(*current);
+
+  if (recreate) {
+    for (auto& o : olds)
+      if (auto r = set_replicas(st, deployment, o, 0); !r) return std::unexpected(r.error());
+    if (old_pods == 0)
+      if (auto r = set_replicas(st, deployment, *current, desired); !r) return std::unexpected(r.error());
+  } else if (olds.empty() || old_replicas == 0) {
+    // Nothing to roll from: plain scaling.
+    if (auto r = set_replicas(st, deployment, *current, desired); !r) return std::unexpected(r.error());
+  } else {
+    // Scale up the new ReplicaSet as far as maxSurge allows over the pods that exist.
+    int total = std::max(old_pods + newc.pods, old_replicas + new_replicas);
+    int room = desired + surge - total;
+    if (room > 0 && new_replicas < desired) {
+      new_replicas = std::min(desired, new_replicas + room);
+      auto r = set_replicas(st, deployment, *current, new_replicas);
+      if (!r) return std::unexpected(r.error());
     }
+    // Scale old ones down as far as maxUnavailable allows, counting only ready pods as available;
+    // old pods that are not ready cost nothing to remove.
+    int min_available = desired - unavailable;
+    int can_remove = old_ready + newc.ready - min_available + (old_pods - old_ready);
+    for (auto& o : olds) {
+      if (can_remove <= 0) break;
+      int n = replicas_of(o);
+      int cut = std::min(n, can_remove);
+      if (cut > 0) {
+        auto r = set_replicas(st, deployment, o, n - cut);
+        if (!r) return std::unexpected(r.error());
+        can_remove -= cut;
+      }
+    }
+  }
+
+  // Status, as `kubectl get deploy` and `rollout status` read it.
+  int total = 0, ready = 0;
+  for (const auto& rs : st.list("ReplicaSet", ns)) {
+    if (!api::owned_by(rs, deployment)) continue;
+    auto c = count_pods(st, rs);
+    total += c.pods;
+    ready += c.ready;
+  }
+  auto fresh = st.get("Deployment", ns, meta["name"]);
+  if (!fresh) return {};
+  newc = count_pods(st, *current);
+  Json status = {{"observedGeneration", (*fresh)["metadata"].value("generation", 1)},
+                 {"replicas", total},
+                 {"updatedReplicas", newc.pods},
+                 {"readyReplicas", ready},
+                 {"availableReplicas", ready}};
+  if (total - ready > 0) status["unavailableReplicas"] = total - ready;
+  bool available = ready >= desired - unavailable;
+  status["conditions"] = Json::array(
+      {{{"type", "Available"}, {"status", available ? "True" : "False"},
+        {"reason", available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable"},
+        {"message", available ? "Deployment has minimum availability."
+                              : "Deployment does not have minimum availability."}},
+       {{"type", "Progressing"}, {"status", "True"},
+        {"reason", newc.ready == desired && total == desired ? "NewReplicaSetAvailable" : "ReplicaSetUpdated"},
+        {"message", "ReplicaSet \"" + rs_name + "\" " +
+                        (newc.ready == desired && total == desired ? "has successfully progressed." : "is progressing.")}}});
+  Json old_status = (*fresh).value("status", Json::object());
+  // Keep transition-free conditions stable so watchers see no noise.
+  if (old_status.value("replicas", -1) != total || old_status.value("readyReplicas", -1) != ready ||
+      old_status.value("updatedReplicas", -1) != newc.pods ||
+      old_status.value("observedGeneration", -1) != status["observedGeneration"] ||
+      old_status.value("conditions", Json()) != status["conditions"]) {
+    (*fresh)["status"] = status;
+    (void)st.update(*fresh);
   }
   return {};
-}
-
-void update_deployment_status(store::Store& st, const Json& deployment) {
-  std::string ns = deployment["metadata"].value("namespace", "default");
-  auto dep = st.get("Deployment", ns, deployment["metadata"]["name"]);
-  if (!dep) return;
-  int total = 0, ready = 0;
-  for (auto rs : st.list("ReplicaSet", ns)) {
-    if (!owned_by(rs, *dep)) continue;
-    int rs_total = 0, rs_ready = 0;
-    for (const auto& pod : st.list("Pod", ns)) {
-      if (!owned_by(pod, rs)) continue;
-      rs_total++;
-      bool pod_ready = false;
-      for (const auto& c : pod["status"].value("conditions", Json::array()))
-        if (c.value("type", "") == "Ready" && c.value("status", "") == "True") pod_ready = true;
-      if (pod_ready) rs_ready++;
-    }
-    rs["status"] = {{"replicas", rs_total}, {"fullyLabeledReplicas", rs_total},
-                    {"readyReplicas", rs_ready}, {"availableReplicas", rs_ready},
-                    {"observedGeneration", 1}};
-    (void)st.update(rs);
-    total += rs_total;
-    ready += rs_ready;
-  }
-  (*dep)["status"] = {{"replicas", total},      {"updatedReplicas", total},
-                      {"readyReplicas", ready}, {"availableReplicas", ready},
-                      {"observedGeneration", 1}};
-  (void)st.update(*dep);
 }
 
 }  // namespace lab::controllers

@@ -1,5 +1,6 @@
-// The Deployment controller: a Deployment owns a ReplicaSet named <deployment>-<pod-template-hash>,
-// which owns pods named <replicaset>-<5 random chars>, as in Kubernetes.
+// The Deployment controller: a Deployment owns ReplicaSets named <deployment>-<pod-template-hash>;
+// a template change rolls pods from the old ReplicaSets to the new one within maxSurge and
+// maxUnavailable, as Kubernetes' rolling updater does.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -17,10 +18,8 @@ std::string pod_template_hash(const Json& pod_template);
 // Five characters of the safe alphabet (bcdfghjklmnpqrstvwxz2456789), as pod names use.
 std::string random_suffix(size_t n = 5);
 
-// Brings a Deployment's ReplicaSet and pod objects into the store (no kernel work: the kubelet
-// realizes pods). Creates what is missing up to spec.replicas.
+// One pass over a Deployment: the ReplicaSet for its current template exists, replica counts
+// move one rolling step, status is recomputed.
 Result<void> reconcile_deployment(store::Store& st, const Json& deployment);
-// Recomputes status of the Deployment and its ReplicaSets from their pods.
-void update_deployment_status(store::Store& st, const Json& deployment);
 
 }  // namespace lab::controllers

@@ -49,7 +49,7 @@ Result<std::vector<nlohmann::json>> schedule_pending(store::Store& st,
                                                      const std::vector<std::string>& nodes) {
   std::vector<nlohmann::json> bound;
   for (auto pod : st.list("Pod", "")) {
-    if (!pod["spec"].value("nodeName", "").empty() && pod["status"].value("phase", "") != "Pending")
+    if (!pod["spec"].value("nodeName", "").empty() || pod["metadata"].contains("deletionTimestamp"))
       continue;
     auto node = choose_node(st, pod, nodes);
     if (!node) return std::unexpected(node.error());

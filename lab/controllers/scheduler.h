@@ -13,7 +13,7 @@ namespace lab::controllers {
 // Chooses a node for pod among nodes (in order); honours spec.nodeName when set.
 Result<std::string> choose_node(const store::Store& st, const nlohmann::json& pod,
                                 const std::vector<std::string>& nodes);
-// Binds every pending pod without spec.nodeName; returns the pods it bound.
+// Binds every pod without spec.nodeName; returns the pods it bound.
 Result<std::vector<nlohmann::json>> schedule_pending(store::Store& st,
                                                      const std::vector<std::string>& nodes);
 

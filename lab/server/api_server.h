@@ -1,8 +1,11 @@
-// The API server's request handling: Kubernetes-shaped REST paths over the object store,
-// lists with labelSelector, errors as Status objects.
+// The API server's request handling: Kubernetes-shaped REST paths over the object store —
+// list, get, create, replace, merge-patch, delete, watch — with errors as Status objects, and
+// pod logs from the node agent's files.
 #pragma once
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "lab/server/http.h"
 #include "lab/store/store.h"
@@ -14,11 +17,19 @@ nlohmann::json status_object(int code, const std::string& reason, const std::str
 
 class ApiServer {
  public:
-  explicit ApiServer(store::Store& st) : store_(st) {}
+  ApiServer(store::Store& st, std::string lab) : store_(st), lab_(std::move(lab)) {}
+  // Answers one request on fd: whole responses, or streams for ?watch=true and log?follow=true.
+  void serve(int fd, const HttpRequest& req, const std::atomic<bool>& stop);
+  // The non-streaming part, for tests and for serve().
   HttpResponse handle(const HttpRequest& req);
 
  private:
+  void watch(int fd, const std::string& kind, const std::string& ns, const HttpRequest& req,
+             const std::atomic<bool>& stop);
+  void logs(int fd, const std::string& ns, const std::string& pod, const HttpRequest& req,
+            const std::atomic<bool>& stop);
   store::Store& store_;
+  std::string lab_;
 };
 
 }  // namespace lab::server

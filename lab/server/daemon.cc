@@ -1,5 +1,6 @@
-// Daemon life cycle: wire the fabric, create the API objects, schedule and start pods, report
-// ready, then serve requests and signals from one poll loop. A failed start undoes everything.
+// Daemon life cycle: wire the fabric (or find it, after a restart), load the store, run the
+// controller manager and the kubelet on their own threads, report ready, then serve the API
+// until SIGTERM, when everything the lab made is removed.
 #include "lab/server/daemon.h"
 
 #include <poll.h>
@@ -8,14 +9,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "lab/base/unique_fd.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/cluster/teardown.h"
-#include "lab/controllers/deployment.h"
-#include "lab/controllers/scheduler.h"
+#include "lab/controllers/manager.h"
 #include "lab/node/kubelet.h"
 #include "lab/server/api_server.h"
 #include "lab/store/store.h"
@@ -36,8 +39,8 @@ void report(int fd, const std::string& line) {
   (void)!::write(fd, msg.data(), msg.size());
 }
 
-// Everything `lab up` promises before it returns: nodes, objects, pods running and listening.
-Result<void> build_cluster(const cluster::LabRecord& rec, store::Store& st, node::Kubelet& kubelet) {
+// A new lab: the fabric, the Node objects and the scenario's objects.
+Result<void> seed(const cluster::LabRecord& rec, store::Store& st, const node::Kubelet& kubelet) {
   LAB_TRY(net::build_fabric(rec.plan));
   for (auto& n : kubelet.node_objects()) {
     auto r = st.create(n);
@@ -47,46 +50,39 @@ Result<void> build_cluster(const cluster::LabRecord& rec, store::Store& st, node
   if (!objects_text) return std::unexpected(objects_text.error());
   Json objects = Json::parse(*objects_text, nullptr, false);
   if (!objects.is_array()) return fail("malformed objects.json");
-  for (const auto& obj : objects) {
-    Json o = obj;
+  for (auto o : objects) {
+    o["metadata"]["generation"] = 1;
     if (o["kind"] == "Pod") o["status"] = {{"phase", "Pending"}};
     auto created = st.create(o);
     if (!created) return std::unexpected(created.error());
-    if (o["kind"] == "Deployment") LAB_TRY(controllers::reconcile_deployment(st, *created));
   }
-
-  std::vector<std::string> node_names;
-  for (const auto& n : rec.plan.nodes) node_names.push_back(n.name);
-  auto bound = controllers::schedule_pending(st, node_names);
-  if (!bound) return std::unexpected(bound.error());
-  std::vector<Json> started;
-  for (const auto& pod : *bound) {
-    auto running = kubelet.start_pod(pod);
-    if (!running) return std::unexpected(running.error());
-    auto updated = st.update(*running);
-    if (!updated) return std::unexpected(updated.error());
-    started.push_back(*updated);
-    log_line("pod " + pod["metadata"]["name"].get<std::string>() + " running on " +
-             pod["spec"]["nodeName"].get<std::string>());
-  }
-  // Ports are polled after every pod has started, so their start-up overlaps.
-  for (const auto& pod : started)
-    if (!kubelet.wait_ports(pod, 5000))
-      log_line("pod " + pod["metadata"]["name"].get<std::string>() +
-               ": container port not open after 5s");
-  for (const auto& dep : st.list("Deployment", "")) controllers::update_deployment_status(st, dep);
   return {};
 }
 
-void serve_one(int listen_fd, ApiServer& api) {
-  UniqueFd conn(::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC));
-  if (!conn) return;
-  // A stuck client must not stall the daemon.
-  timeval tv{5, 0};
-  ::setsockopt(conn.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  auto req = read_request(conn.get());
-  if (!req) return;
-  (void)write_response(conn.get(), api.handle(*req));
+// What `lab up` promises before it returns: every pod Running with its ports open.
+Result<void> wait_ready(store::Store& st, const node::Kubelet& kubelet, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    bool all = true;
+    for (const auto& pod : st.list("Pod", "")) {
+      std::string phase = pod.value("status", Json::object()).value("phase", "Pending");
+      if (phase == "Failed")
+        return fail("pod " + pod["metadata"].value("name", "") + ": " +
+                    pod["status"].value("message", std::string("failed to start")));
+      if (phase != "Running") all = false;
+    }
+    bool deployments_done = true;
+    for (const auto& d : st.list("Deployment", ""))
+      if (d.value("status", Json::object()).value("replicas", -1) != d["spec"].value("replicas", 1))
+        deployments_done = false;
+    if (all && deployments_done) break;
+    if (std::chrono::steady_clock::now() > deadline) return fail("pods did not start within the time allowed");
+    (void)st.events_since(st.version(), 20);
+  }
+  for (const auto& pod : st.list("Pod", ""))
+    if (!kubelet.wait_ports(pod, 5000))
+      log_line("pod " + pod["metadata"].value("name", "") + ": container port not open after 5s");
+  return {};
 }
 
 }  // namespace
@@ -95,10 +91,8 @@ int daemon_main(const DaemonOptions& opts) {
   ::signal(SIGPIPE, SIG_IGN);
   sigset_t mask;
   sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGHUP);
-  ::sigprocmask(SIG_BLOCK, &mask, nullptr);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
+  ::sigprocmask(SIG_BLOCK, &mask, nullptr);  // threads inherit the mask; only the signalfd sees them
   UniqueFd sigfd(::signalfd(-1, &mask, SFD_CLOEXEC));
 
   auto rec = cluster::read_record(opts.lab);
@@ -106,27 +100,56 @@ int daemon_main(const DaemonOptions& opts) {
     report(opts.ready_fd, "error " + rec.error().what());
     return 1;
   }
-  (void)write_file(cluster::lab_dir(opts.lab) + "/daemon.pid", std::to_string(::getpid()) + "\n");
-  log_line("lab " + opts.lab + ": daemon " + std::to_string(::getpid()) + " starting");
+  std::string dir = cluster::lab_dir(opts.lab);
+  (void)write_file(dir + "/daemon.pid", std::to_string(::getpid()) + "\n");
+  std::string db = dir + "/store.db";
+  bool fresh = !std::filesystem::exists(db);
+  log_line("lab " + opts.lab + ": daemon " + std::to_string(::getpid()) + (fresh ? " starting" : " restarting"));
 
   store::Store st;
-  node::Kubelet kubelet(*rec, opts.self_exe);
-  auto listener = listen_unix(cluster::socket_path(opts.lab));
-  Result<void> built = listener ? build_cluster(*rec, st, kubelet)
-                                : Result<void>(std::unexpected(listener.error()));
-  if (!built) {
-    log_line("lab up failed: " + built.error().what());
-    report(opts.ready_fd, "error " + built.error().what());
+  node::Kubelet kubelet(*rec, opts.self_exe, st);
+  std::atomic<bool> stop{false};
+  std::vector<std::string> nodes;
+  for (const auto& n : rec->plan.nodes) nodes.push_back(n.name);
+
+  auto fail_up = [&](const Error& e) {
+    log_line("lab up failed: " + e.what());
+    report(opts.ready_fd, "error " + e.what());
     kubelet.stop_all();
     (void)cluster::teardown_lab(*rec);
     cluster::tidy_run_dir();
     return 1;
+  };
+  if (auto r = st.open_file(db); !r) return fail_up(r.error());
+  auto listener = listen_unix(cluster::socket_path(opts.lab));
+  if (!listener) return fail_up(listener.error());
+  if (fresh) {
+    if (auto r = seed(*rec, st, kubelet); !r) return fail_up(r.error());
+  } else {
+    kubelet.adopt();
   }
-  report(opts.ready_fd, "ok");
-  if (opts.ready_fd >= 0) ::close(opts.ready_fd);
+
+  std::thread controllers([&] { controllers::run_controller_loop(st, nodes, stop); });
+  std::thread kubelet_thread([&] { kubelet.run_loop(stop); });
+  auto stop_threads = [&] {
+    stop = true;
+    st.wake_all();
+    controllers.join();
+    kubelet_thread.join();
+  };
+
+  if (opts.ready_fd >= 0) {
+    if (auto r = wait_ready(st, kubelet, 60'000); !r) {
+      stop_threads();
+      return fail_up(r.error());
+    }
+    report(opts.ready_fd, "ok");
+    ::close(opts.ready_fd);
+  }
   log_line("lab " + opts.lab + " ready");
 
-  ApiServer api(st);
+  ApiServer api(st, opts.lab);
+  std::atomic<int> connections{0};
   for (;;) {
     pollfd fds[2] = {{listener->get(), POLLIN, 0}, {sigfd.get(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
@@ -139,8 +162,21 @@ int daemon_main(const DaemonOptions& opts) {
       log_line("signal " + std::to_string(si.ssi_signo) + ": tearing down");
       break;
     }
-    if (fds[0].revents & POLLIN) serve_one(listener->get(), api);
+    if (!(fds[0].revents & POLLIN)) continue;
+    int conn = ::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) continue;
+    // One thread per connection: watches and `logs -f` stream for as long as the client stays.
+    connections++;
+    std::thread([conn, &api, &stop, &connections] {
+      UniqueFd fd(conn);
+      timeval tv{5, 0};
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      if (auto req = read_request(fd.get())) api.serve(fd.get(), *req, stop);
+      connections--;
+    }).detach();
   }
+  stop_threads();
+  for (int i = 0; i < 200 && connections > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   kubelet.stop_all();
   auto down = cluster::teardown_lab(*rec);
   if (!down) log_line("teardown: " + down.error().what());

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <cstdio>
 #include <cstring>
 
 namespace lab::server {
@@ -185,6 +186,77 @@ Result<HttpResponse> http_call(const std::string& socket_path, const std::string
   resp.status = std::atoi(head.c_str() + sp + 1);
   resp.body = std::move(msg->second);
   return resp;
+}
+
+Result<void> write_stream_head(int fd, int status, const std::string& content_type) {
+  return write_all(fd, "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
+                           "\r\nContent-Type: " + content_type +
+                           "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+}
+
+Result<void> write_chunk(int fd, const std::string& data) {
+  char size[32];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  return write_all(fd, size + data + "\r\n");
+}
+
+Result<int> http_stream(const std::string& socket_path, const std::string& method,
+                        const std::string& target,
+                        const std::function<bool(const std::string&)>& on_data) {
+  auto addr = unix_address(socket_path);
+  if (!addr) return std::unexpected(addr.error());
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return fail_errno("socket");
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) != 0)
+    return fail_errno("connect to " + socket_path);
+  LAB_TRY(write_all(fd.get(), method + " " + target +
+                                  " HTTP/1.1\r\nHost: lab\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+  std::string buf;
+  char tmp[16384];
+  int status = 0;
+  bool chunked = false, head_done = false;
+  size_t content_left = std::string::npos;
+  for (;;) {
+    // Consume whatever is complete in buf.
+    for (;;) {
+      if (!head_done) {
+        size_t end = buf.find("\r\n\r\n");
+        if (end == std::string::npos) break;
+        std::string head = buf.substr(0, end);
+        size_t sp = head.find(' ');
+        status = sp == std::string::npos ? 0 : std::atoi(head.c_str() + sp + 1);
+        std::string lower = head;
+        for (auto& c : lower) c = static_cast<char>(::tolower(c));
+        chunked = lower.find("transfer-encoding: chunked") != std::string::npos;
+        if (size_t p = lower.find("content-length:"); p != std::string::npos)
+          content_left = std::stoul(head.substr(p + 15));
+        buf.erase(0, end + 4);
+        head_done = true;
+        continue;
+      }
+      if (!chunked) {
+        if (!buf.empty()) {
+          if (content_left != std::string::npos) content_left -= std::min(content_left, buf.size());
+          if (!on_data(buf)) return status;
+          buf.clear();
+        }
+        if (content_left == 0) return status;
+        break;
+      }
+      size_t line_end = buf.find("\r\n");
+      if (line_end == std::string::npos) break;
+      size_t size = std::stoul(buf.substr(0, line_end), nullptr, 16);
+      if (size == 0) return status;
+      if (buf.size() < line_end + 2 + size + 2) break;
+      if (!on_data(buf.substr(line_end + 2, size))) return status;
+      buf.erase(0, line_end + 2 + size + 2);
+    }
+    ssize_t n = ::recv(fd.get(), tmp, sizeof tmp, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("receive");
+    if (n == 0) return status;
+    buf.append(tmp, static_cast<size_t>(n));
+  }
 }
 
 }  // namespace lab::server

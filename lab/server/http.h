@@ -2,6 +2,7 @@
 // Content-Length bodies. The CLI is the client; the daemon's API server the other end.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -31,6 +32,15 @@ Result<UniqueFd> listen_unix(const std::string& path);
 // One request to the server at socket_path; target is "/api/v1/pods?labelSelector=run%3Dx".
 Result<HttpResponse> http_call(const std::string& socket_path, const std::string& method,
                                const std::string& target, const std::string& body = "");
+
+// Streaming responses (watch, logs -f): a head with chunked encoding, then one chunk per call.
+Result<void> write_stream_head(int fd, int status, const std::string& content_type);
+Result<void> write_chunk(int fd, const std::string& data);  // empty data ends the stream
+
+// A streaming call: on_data gets the body as it arrives (chunks decoded) and returns false to
+// stop. Returns the HTTP status; a non-2xx body is passed to on_data whole.
+Result<int> http_stream(const std::string& socket_path, const std::string& method,
+                        const std::string& target, const std::function<bool(const std::string&)>& on_data);
 
 std::string url_encode(const std::string& s);
 std::string url_decode(const std::string& s);

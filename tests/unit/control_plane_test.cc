@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "lab/controllers/deployment.h"
+#include "lab/controllers/manager.h"
 #include "lab/controllers/scheduler.h"
 #include "lab/server/api_server.h"
 #include "lab/store/store.h"
@@ -41,7 +42,7 @@ TEST(DeploymentController, NamesFollowKubernetes) {
   store::Store st;
   auto dep = st.create(deployment(3));
   ASSERT_TRUE(dep);
-  ASSERT_TRUE(controllers::reconcile_deployment(st, *dep));
+  controllers::run_controllers_once(st, {"node-1", "node-2"});
   auto rs = st.list("ReplicaSet", "default");
   ASSERT_EQ(rs.size(), 1u);
   std::string hash = controllers::pod_template_hash((*dep)["spec"]["template"]);
@@ -55,16 +56,14 @@ TEST(DeploymentController, NamesFollowKubernetes) {
     EXPECT_EQ(p["metadata"]["ownerReferences"][0]["kind"], "ReplicaSet");
   }
   // Reconciling again creates nothing more.
-  ASSERT_TRUE(controllers::reconcile_deployment(st, *dep));
+  controllers::run_controllers_once(st, {"node-1", "node-2"});
   EXPECT_EQ(st.list("Pod", "default").size(), 3u);
 }
 
 TEST(Scheduler, SpreadsAWorkloadAcrossNodes) {
   store::Store st;
-  auto dep = st.create(deployment(4));
-  ASSERT_TRUE(controllers::reconcile_deployment(st, *dep));
-  auto bound = controllers::schedule_pending(st, {"node-1", "node-2"});
-  ASSERT_TRUE(bound);
+  ASSERT_TRUE(st.create(deployment(4)));
+  controllers::run_controllers_once(st, {"node-1", "node-2"});
   int on1 = 0, on2 = 0;
   for (const auto& p : st.list("Pod", "")) (p["spec"]["nodeName"] == "node-1" ? on1 : on2)++;
   EXPECT_EQ(on1, 2);
@@ -82,7 +81,7 @@ TEST(Scheduler, HonoursNodeNameAndRefusesUnknownNodes) {
 TEST(ApiServer, RoutesAndStatusErrors) {
   store::Store st;
   ASSERT_TRUE(st.create(deployment(1)));
-  server::ApiServer api(st);
+  server::ApiServer api(st, "test");
   auto list = api.handle({"GET", "/apis/apps/v1/namespaces/default/deployments", {}, ""});
   EXPECT_EQ(list.status, 200);
   auto j = Json::parse(list.body);

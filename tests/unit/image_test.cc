@@ -45,7 +45,8 @@ TEST(FindImage, CatalogEntries) {
   const Image* curl = *find_image("radial/busyboxplus:curl");
   EXPECT_FALSE(curl->nginx);
   EXPECT_NE(std::ranges::find(curl->host_binaries, "/usr/bin/curl"), curl->host_binaries.end());
-  EXPECT_EQ(known_images(), (std::vector<std::string>{"busybox", "nginx", "radial/busyboxplus:curl"}));
+  EXPECT_EQ(known_images(),
+            (std::vector<std::string>{"busybox", "nginx", "radial/busyboxplus:curl"}));
 }
 
 Image test_image() {

@@ -1,0 +1,50 @@
+// Helpers over Kubernetes-shaped JSON objects shared by controllers, kubelet and API server.
+#include "lab/api/objects.h"
+
+#include <cmath>
+
+namespace lab::api {
+
+Json owner_reference(const Json& owner) {
+  return {{"apiVersion", owner["apiVersion"]}, {"kind", owner["kind"]},
+          {"name", owner["metadata"]["name"]}, {"uid", owner["metadata"]["uid"]},
+          {"controller", true}, {"blockOwnerDeletion", true}};
+}
+
+std::string controller_uid(const Json& obj) {
+  if (!obj.contains("metadata")) return "";
+  for (const auto& ref : obj["metadata"].value("ownerReferences", Json::array()))
+    if (ref.value("controller", false)) return ref.value("uid", "");
+  return "";
+}
+
+bool owned_by(const Json& obj, const Json& owner) {
+  std::string uid = owner["metadata"].value("uid", "");
+  return !uid.empty() && controller_uid(obj) == uid;
+}
+
+bool is_terminating(const Json& obj) {
+  return obj.contains("metadata") && obj["metadata"].contains("deletionTimestamp");
+}
+
+bool is_pod_ready(const Json& pod) {
+  if (is_terminating(pod) || !pod.contains("status")) return false;
+  for (const auto& c : pod["status"].value("conditions", Json::array()))
+    if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
+  return false;
+}
+
+int resolve_int_or_percent(const Json& value, int total, bool round_up, int fallback) {
+  if (value.is_number_integer()) return value.get<int>();
+  if (value.is_string()) {
+    std::string s = value.get<std::string>();
+    if (!s.empty() && s.back() == '%') {
+      double pct = std::atof(s.c_str()) * total / 100.0;
+      return static_cast<int>(round_up ? std::ceil(pct) : std::floor(pct));
+    }
+    return std::atoi(s.c_str());
+  }
+  return fallback;
+}
+
+}  // namespace lab::api

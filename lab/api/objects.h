@@ -1,0 +1,20 @@
+// Small questions asked of API objects everywhere: who owns it, is the pod ready, is it being
+// deleted, and Kubernetes' int-or-percent values (maxSurge: 25%).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace lab::api {
+
+using Json = nlohmann::json;
+
+Json owner_reference(const Json& owner);  // controller reference to owner
+std::string controller_uid(const Json& obj);  // uid of the controlling owner, "" if none
+bool owned_by(const Json& obj, const Json& owner);
+bool is_terminating(const Json& obj);  // metadata.deletionTimestamp set
+bool is_pod_ready(const Json& pod);    // condition Ready=True and not terminating
+// "25%" of total (rounded up or down) or a plain integer.
+int resolve_int_or_percent(const Json& value, int total, bool round_up, int fallback);
+
+}  // namespace lab::api

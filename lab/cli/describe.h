@@ -1,0 +1,41 @@
+// `lab describe`: kubectl describe's text for pods, deployments and, generically, any object.
+// Pure functions of the API's JSON, laid out by a port of Go's text/tabwriter as kubectl does it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "lab/cli/printers.h"
+
+namespace lab::cli {
+
+// Go's text/tabwriter as kubectl describe sets it up (minwidth 0, padding 2, pad with spaces):
+// cells end at '\t'; a column is aligned over each run of consecutive lines that have a cell in it,
+// so a line without tabs (a section title) starts fresh alignment below it. flush() ends all runs.
+class TabWriter {
+ public:
+  void write(std::string_view text) { pending_ += text; }
+  void flush();
+  std::string str() {
+    flush();
+    return out_;
+  }
+
+ private:
+  std::string pending_, out_;
+};
+
+// `events` is a list ({"items": [...]}) or an array of core/v1 Events about the object, in any order.
+// Like kubectl, fields the API server would have defaulted (spec.replicas, the rolling-update
+// strategy, a pod's priority and service account, port protocols, probe timings) read as defaulted.
+
+// `kubectl describe pod`.
+std::string describe_pod(const Json& pod, const Json& events, Clock::time_point now);
+// `kubectl describe deployment`; `replicasets` (list or array) may hold any replica sets: those the
+// deployment controls become OldReplicaSets/NewReplicaSet.
+std::string describe_deployment(const Json& deployment, const Json& replicasets, const Json& events,
+                                Clock::time_point now);
+// kubectl's describer for kinds it has none for: metadata, then every other field, labelled.
+std::string describe_generic(const Json& obj, const Json& events, Clock::time_point now);
+
+}  // namespace lab::cli

@@ -1,0 +1,367 @@
+// The verbs that change objects or follow them: apply, create, delete, scale, describe, logs,
+// rollout status. Messages and exit codes follow kubectl's.
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "lab/api/objects.h"
+#include "lab/api/resources.h"
+#include "lab/api/scenario.h"
+#include "lab/cli/client.h"
+#include "lab/cli/commands.h"
+#include "lab/cli/describe.h"
+#include "lab/cli/printers.h"
+#include "lab/cluster/lab_record.h"
+#include "lab/server/http.h"
+
+namespace po = boost::program_options;
+
+namespace lab::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+po::variables_map parse(const Args& args, const po::options_description& opts,
+                        const po::positional_options_description& pos) {
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::notify(vm);
+  return vm;
+}
+
+std::string arg(const po::variables_map& vm, const char* name) {
+  return vm.count(name) ? vm[name].as<std::string>() : "";
+}
+
+// "deployment.apps/my-nginx"
+std::string ref(const api::ResourceType& t, const std::string& name) { return t.qualified_name() + "/" + name; }
+
+Result<std::vector<Json>> objects_of_file(const std::string& file) {
+  auto scenario = api::load_scenario(file);
+  if (!scenario) return std::unexpected(scenario.error());
+  return scenario->objects;  // the Lab document describes the cluster, which already exists
+}
+
+}  // namespace
+
+int cmd_apply(const Args& args, bool create_only) {
+  po::options_description opts;
+  opts.add_options()("filename,f", po::value<std::string>())("lab", po::value<std::string>());
+  auto vm = parse(args, opts, {});
+  if (!vm.count("filename")) return report_error("must specify one of -f and -k");
+  std::string file = arg(vm, "filename");
+  // The whole file is validated before anything is sent: one bad document changes nothing.
+  auto objects = objects_of_file(file);
+  if (!objects) return report_error(objects.error().what());
+  auto lab = pick_lab(arg(vm, "lab"));
+  if (!lab) return report_error(lab.error().what());
+  int rc = 0;
+  for (const auto& obj : *objects) {
+    auto type = api::find_resource_by_kind(obj.value("kind", ""));
+    if (!type) continue;
+    std::string ns = obj["metadata"].value("namespace", "default");
+    std::string name = obj["metadata"].value("name", "");
+    auto existing = api_get(*lab, type->object_path(ns, name));
+    if (!existing || create_only) {
+      if (existing) {
+        rc = report_error("Error from server (AlreadyExists): error when creating \"" + file + "\": " +
+                          type->plural + (type->group.empty() ? "" : "." + type->group) + " \"" + name +
+                          "\" already exists");
+        continue;
+      }
+      auto created = api_call(*lab, "POST", type->collection_path(ns), obj);
+      if (!created) {
+        rc = report_error(created.error().what());
+        continue;
+      }
+      std::printf("%s created\n", ref(*type, name).c_str());
+      continue;
+    }
+    if ((*existing).value("spec", Json()) == obj.value("spec", Json()) &&
+        (*existing)["metadata"].value("labels", Json()) == obj["metadata"].value("labels", Json()) &&
+        (*existing)["metadata"].value("annotations", Json()) == obj["metadata"].value("annotations", Json())) {
+      std::printf("%s unchanged\n", ref(*type, name).c_str());
+      continue;
+    }
+    if (type->kind == "Pod") {
+      rc = report_error("The Pod \"" + name + "\" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) or `spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)");
+      continue;
+    }
+    auto updated = api_call(*lab, "PUT", type->object_path(ns, name), obj);
+    if (!updated) {
+      rc = report_error(updated.error().what());
+      continue;
+    }
+    std::printf("%s configured\n", ref(*type, name).c_str());
+  }
+  return rc;
+}
+
+int cmd_delete(const Args& args) {
+  po::options_description opts;
+  opts.add_options()("type", po::value<std::string>())("names", po::value<std::vector<std::string>>())(
+      "filename,f", po::value<std::string>())("selector,l", po::value<std::string>())(
+      "namespace,n", po::value<std::string>()->default_value("default"))(
+      "grace-period", po::value<int>()->default_value(-1))("force", po::bool_switch())(
+      "now", po::bool_switch())("wait", po::value<std::string>()->default_value("true"))(
+      "lab", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("type", 1).add("names", -1);
+  auto vm = parse(args, opts, pos);
+  auto lab = pick_lab(arg(vm, "lab"));
+  if (!lab) return report_error(lab.error().what());
+  std::string ns = arg(vm, "namespace");
+
+  // (type, namespace, name) to delete
+  std::vector<std::tuple<api::ResourceType, std::string, std::string>> targets;
+  if (vm.count("filename")) {
+    auto objects = objects_of_file(arg(vm, "filename"));
+    if (!objects) return report_error(objects.error().what());
+    for (const auto& o : *objects)
+      if (auto t = api::find_resource_by_kind(o.value("kind", "")))
+        targets.emplace_back(*t, o["metadata"].value("namespace", "default"), o["metadata"].value("name", ""));
+  } else {
+    if (!vm.count("type"))
+      return report_error("You must provide one or more resources by argument or filename.");
+    std::string types = arg(vm, "type");
+    std::vector<std::string> names = vm.count("names") ? vm["names"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    // "pod/x" form
+    if (types.find('/') != std::string::npos) {
+      names.insert(names.begin(), types.substr(types.find('/') + 1));
+      types = types.substr(0, types.find('/'));
+    }
+    for (size_t start = 0; start <= types.size();) {
+      size_t comma = types.find(',', start);
+      std::string t = types.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      start = comma == std::string::npos ? types.size() + 1 : comma + 1;
+      auto type = api::find_resource(t);
+      if (!type) return report_error("the server doesn't have a resource type \"" + t + "\"");
+      if (vm.count("selector")) {
+        auto list = api_get(*lab, type->collection_path(ns) + "?labelSelector=" + server::url_encode(arg(vm, "selector")));
+        if (!list) return report_error(list.error().what());
+        for (const auto& item : (*list)["items"]) targets.emplace_back(*type, ns, item["metadata"].value("name", ""));
+      } else {
+        if (names.empty())
+          return report_error("resource(s) were provided, but no name was specified");
+        for (const auto& n : names) targets.emplace_back(*type, ns, n);
+      }
+    }
+    if (targets.empty() && vm.count("selector")) {
+      std::fprintf(stderr, "No resources found\n");
+      return 0;
+    }
+  }
+  int grace = vm["grace-period"].as<int>();
+  if (vm["now"].as<bool>()) grace = 1;
+  if (vm["force"].as<bool>() && grace < 0) grace = 0;
+  int rc = 0;
+  std::vector<std::pair<std::string, std::string>> waiting;  // path, uid
+  for (const auto& [type, tns, name] : targets) {
+    std::string path = type.object_path(tns, name);
+    auto obj = api_get(*lab, path);
+    if (!obj) {
+      rc = report_error(obj.error().what());
+      continue;
+    }
+    auto r = api_call(*lab, "DELETE", path + (grace >= 0 ? "?gracePeriodSeconds=" + std::to_string(grace) : ""), nullptr);
+    if (!r) {
+      rc = report_error(r.error().what());
+      continue;
+    }
+    std::printf("%s \"%s\" deleted\n", type.qualified_name().c_str(), name.c_str());
+    std::fflush(stdout);
+    waiting.emplace_back(path, (*obj)["metadata"].value("uid", ""));
+  }
+  // kubectl waits (--wait=true) until the objects are really gone: a pod after its containers.
+  if (arg(vm, "wait") != "false") {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (const auto& [path, uid] : waiting) {
+      for (;;) {
+        auto obj = api_get(*lab, path);
+        if (!obj || (*obj)["metadata"].value("uid", "") != uid) break;
+        if (std::chrono::steady_clock::now() > deadline) return report_error("timed out waiting for the deletion of " + path);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  }
+  return rc;
+}
+
+int cmd_scale(const Args& args) {
+  po::options_description opts;
+  opts.add_options()("type", po::value<std::string>())("name", po::value<std::string>())(
+      "replicas", po::value<int>())("namespace,n", po::value<std::string>()->default_value("default"))(
+      "lab", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("type", 1).add("name", 1);
+  auto vm = parse(args, opts, pos);
+  if (!vm.count("replicas")) return report_error("required flag(s) \"replicas\" not set");
+  if (vm["replicas"].as<int>() < 0) return report_error("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
+  std::string t = arg(vm, "type"), name = arg(vm, "name");
+  if (t.find('/') != std::string::npos) {
+    name = t.substr(t.find('/') + 1);
+    t = t.substr(0, t.find('/'));
+  }
+  auto type = api::find_resource(t);
+  if (!type || (type->kind != "Deployment" && type->kind != "ReplicaSet"))
+    return report_error("cannot scale resource type \"" + t + "\" (deployments and replicasets can be scaled)");
+  if (name.empty()) return report_error("resource(s) were provided, but no name was specified");
+  auto lab = pick_lab(arg(vm, "lab"));
+  if (!lab) return report_error(lab.error().what());
+  auto r = api_call(*lab, "PATCH", type->object_path(arg(vm, "namespace"), name),
+                    Json{{"spec", {{"replicas", vm["replicas"].as<int>()}}}});
+  if (!r) return report_error(r.error().what());
+  std::printf("%s scaled\n", ref(*type, name).c_str());
+  return 0;
+}
+
+int cmd_describe(const Args& args) {
+  po::options_description opts;
+  opts.add_options()("type", po::value<std::string>())("name", po::value<std::string>())(
+      "namespace,n", po::value<std::string>()->default_value("default"))("lab", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("type", 1).add("name", 1);
+  auto vm = parse(args, opts, pos);
+  std::string t = arg(vm, "type"), name = arg(vm, "name");
+  if (t.find('/') != std::string::npos) {
+    name = t.substr(t.find('/') + 1);
+    t = t.substr(0, t.find('/'));
+  }
+  auto type = api::find_resource(t);
+  if (!type) return report_error("the server doesn't have a resource type \"" + t + "\"");
+  auto lab = pick_lab(arg(vm, "lab"));
+  if (!lab) return report_error(lab.error().what());
+  std::string ns = arg(vm, "namespace");
+  std::vector<Json> objs;
+  if (name.empty()) {
+    auto list = api_get(*lab, type->collection_path(ns));
+    if (!list) return report_error(list.error().what());
+    for (auto& o : (*list)["items"]) objs.push_back(o);
+  } else {
+    auto obj = api_get(*lab, type->object_path(ns, name));
+    if (!obj) return report_error(obj.error().what());
+    objs.push_back(*obj);
+  }
+  auto events = api_get(*lab, "/api/v1/namespaces/" + ns + "/events");
+  auto now = Clock::now();
+  bool first = true;
+  for (auto& obj : objs) {
+    obj["kind"] = type->kind;
+    obj["apiVersion"] = type->api_version();
+    Json mine = Json::array();
+    if (events)
+      for (const auto& ev : (*events)["items"])
+        if (ev["involvedObject"].value("uid", "") == obj["metadata"].value("uid", "")) mine.push_back(ev);
+    if (!first) std::printf("\n\n");
+    first = false;
+    std::string text;
+    if (type->kind == "Pod") {
+      text = describe_pod(obj, mine, now);
+    } else if (type->kind == "Deployment") {
+      Json rss = Json::array();
+      if (auto list = api_get(*lab, "/apis/apps/v1/namespaces/" + ns + "/replicasets"))
+        for (const auto& rs : (*list)["items"])
+          if (api::owned_by(rs, obj)) rss.push_back(rs);
+      text = describe_deployment(obj, rss, mine, now);
+    } else {
+      text = describe_generic(obj, mine, now);
+    }
+    std::fputs(text.c_str(), stdout);
+  }
+  return 0;
+}
+
+int cmd_logs(const Args& args) {
+  po::options_description opts;
+  opts.add_options()("pod", po::value<std::string>())("container,c", po::value<std::string>())(
+      "follow,f", po::bool_switch())("previous,p", po::bool_switch())(
+      "namespace,n", po::value<std::string>()->default_value("default"))("lab", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("pod", 1).add("container", 1);
+  auto vm = parse(args, opts, pos);
+  if (!vm.count("pod")) return report_error("expected 'logs POD_NAME [CONTAINER_NAME]'.");
+  auto lab = pick_lab(arg(vm, "lab"));
+  if (!lab) return report_error(lab.error().what());
+  if (auto r = ensure_daemon(*lab); !r) return report_error(r.error().what());
+  std::string pod = arg(vm, "pod");
+  if (pod.starts_with("pod/")) pod = pod.substr(4);
+  std::string target = "/api/v1/namespaces/" + arg(vm, "namespace") + "/pods/" + pod + "/log?";
+  if (vm.count("container")) target += "container=" + server::url_encode(arg(vm, "container")) + "&";
+  if (vm["follow"].as<bool>()) target += "follow=true&";
+  if (vm["previous"].as<bool>()) target += "previous=true&";
+  std::string error_body;
+  int status = 0;
+  auto rc = server::http_stream(cluster::socket_path(*lab), "GET", target, [&](const std::string& data) {
+    if (status == 0) status = 200;
+    std::fwrite(data.data(), 1, data.size(), stdout);
+    std::fflush(stdout);
+    error_body += data.size() < 65536 ? data : "";
+    return true;
+  });
+  if (!rc) return report_error(rc.error().what());
+  if (*rc >= 400) {
+    // The body was a Status object: say it the kubectl way instead.
+    Json st = Json::parse(error_body, nullptr, false);
+    std::fputs("\n", stdout);
+    return report_error("Error from server (" + st.value("reason", std::string("BadRequest")) + "): " + st.value("message", std::string()));
+  }
+  return 0;
+}
+
+int cmd_rollout(const Args& args) {
+  po::options_description opts;
+  opts.add_options()("action", po::value<std::string>())("type", po::value<std::string>())(
+      "name", po::value<std::string>())("namespace,n", po::value<std::string>()->default_value("default"))(
+      "timeout", po::value<int>()->default_value(300))("lab", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("action", 1).add("type", 1).add("name", 1);
+  auto vm = parse(args, opts, pos);
+  if (arg(vm, "action") != "status") return report_error("only `rollout status` is supported");
+  std::string t = arg(vm, "type"), name = arg(vm, "name");
+  if (t.find('/') != std::string::npos) {
+    name = t.substr(t.find('/') + 1);
+    t = t.substr(0, t.find('/'));
+  }
+  auto type = api::find_resource(t);
+  if (!type || type->kind != "Deployment") return report_error("no status viewer has been implemented for " + t);
+  auto lab = pick_lab(arg(vm, "lab"));
+  if (!lab) return report_error(lab.error().what());
+  std::string path = type->object_path(arg(vm, "namespace"), name);
+  std::string last;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(vm["timeout"].as<int>());
+  for (;;) {
+    auto d = api_get(*lab, path);
+    if (!d) return report_error(d.error().what());
+    const Json& st = (*d).value("status", Json::object());
+    int want = (*d)["spec"].value("replicas", 1);
+    int updated = st.value("updatedReplicas", 0), replicas = st.value("replicas", 0),
+        available = st.value("availableReplicas", 0);
+    std::string msg;
+    // kubectl's DeploymentStatusViewer, message for message.
+    if ((*d)["metadata"].value("generation", 1) > st.value("observedGeneration", 0))
+      msg = "Waiting for deployment spec update to be observed...";
+    else if (updated < want)
+      msg = "Waiting for deployment \"" + name + "\" rollout to finish: " + std::to_string(updated) + " out of " +
+            std::to_string(want) + " new replicas have been updated...";
+    else if (replicas > updated)
+      msg = "Waiting for deployment \"" + name + "\" rollout to finish: " + std::to_string(replicas - updated) +
+            " old replicas are pending termination...";
+    else if (available < updated)
+      msg = "Waiting for deployment \"" + name + "\" rollout to finish: " + std::to_string(available) + " of " +
+            std::to_string(updated) + " updated replicas are available...";
+    else {
+      std::printf("deployment \"%s\" successfully rolled out\n", name.c_str());
+      return 0;
+    }
+    if (msg != last) {
+      std::printf("%s\n", msg.c_str());
+      std::fflush(stdout);
+      last = msg;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return report_error("timed out waiting for the condition");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace lab::cli

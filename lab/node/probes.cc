@@ -1,0 +1,158 @@
+// Probe attempts: sockets are born in the node netns (a switch of this thread only), so they
+// reach the pod IP as the kubelet on that node would; exec probes run in a child process.
+#include "lab/node/probes.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "lab/base/unique_fd.h"
+#include "netns/netns.h"
+
+namespace lab::node {
+namespace {
+
+int resolve_port(const Json& port, const Json& container) {
+  if (port.is_number_integer()) return port.get<int>();
+  if (port.is_string()) {
+    for (const auto& p : container.value("ports", Json::array()))
+      if (p.value("name", "") == port.get<std::string>()) return p.value("containerPort", 0);
+    return std::atoi(port.get<std::string>().c_str());
+  }
+  return 0;
+}
+
+// A connected TCP socket from the node netns to ip:port within timeout_ms; invalid on failure.
+UniqueFd connect_from_node(const ProbeTarget& t, int port, int timeout_ms, std::string* err) {
+  UniqueFd fd;
+  {
+    auto sw = net::NetnsSwitch::enter(t.node_netns_fd);
+    if (!sw) {
+      *err = sw.error().what();
+      return {};
+    }
+    fd = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, t.pod_ip.c_str(), &addr.sin_addr);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
+    *err = "dial tcp " + t.pod_ip + ":" + std::to_string(port) + ": connect: " + std::strerror(errno);
+    return {};
+  }
+  pollfd p{fd.get(), POLLOUT, 0};
+  int soerr = 0;
+  socklen_t len = sizeof soerr;
+  if (::poll(&p, 1, timeout_ms) != 1 || ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
+    *err = "dial tcp " + t.pod_ip + ":" + std::to_string(port) + ": connect: " +
+           (soerr ? std::strerror(soerr) : "i/o timeout");
+    return {};
+  }
+  return fd;
+}
+
+ProbeOutcome http_probe(const Json& h, const ProbeTarget& t, int timeout_ms) {
+  int port = resolve_port(h.value("port", Json(80)), t.container);
+  std::string err;
+  UniqueFd fd = connect_from_node(t, port, timeout_ms, &err);
+  if (!fd) return {false, err};
+  std::string req = "GET " + h.value("path", std::string("/")) + " HTTP/1.1\r\nHost: " + t.pod_ip + ":" +
+                    std::to_string(port) + "\r\nUser-Agent: kube-probe/1.31\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+  (void)!::send(fd.get(), req.data(), req.size(), MSG_NOSIGNAL);
+  std::string resp;
+  char buf[512];
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (resp.find("\r\n") == std::string::npos) {
+    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    pollfd p{fd.get(), POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, left) != 1) return {false, "Get \"http://" + t.pod_ip + ":" + std::to_string(port) + h.value("path", std::string("/")) + "\": context deadline exceeded"};
+    ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+    if (n <= 0) return {false, "HTTP probe failed: connection closed"};
+    resp.append(buf, static_cast<size_t>(n));
+  }
+  int code = 0;
+  if (size_t sp = resp.find(' '); sp != std::string::npos) code = std::atoi(resp.c_str() + sp + 1);
+  if (code >= 200 && code < 400) return {true, ""};
+  return {false, "HTTP probe failed with statuscode: " + std::to_string(code)};
+}
+
+ProbeOutcome exec_probe(const Json& e, const ProbeTarget& t, int timeout_ms) {
+  std::vector<std::string> args = {"lab", "__exec", std::to_string(t.container_pid), "--"};
+  for (const auto& a : e.value("command", Json::array())) args.push_back(a.get<std::string>());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, t.self_exe.c_str(), &fa, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return {false, std::string("exec probe: ") + std::strerror(rc)};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  int status = 0;
+  for (;;) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return {false, "command timed out"};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (code == 0) return {true, ""};
+  return {false, "command exited with " + std::to_string(code)};
+}
+
+}  // namespace
+
+ProbeOutcome run_probe(const Json& probe, const ProbeTarget& target) {
+  int timeout_ms = probe.value("timeoutSeconds", 1) * 1000;
+  if (probe.contains("httpGet")) return http_probe(probe["httpGet"], target, timeout_ms);
+  if (probe.contains("tcpSocket")) {
+    std::string err;
+    int port = resolve_port(probe["tcpSocket"].value("port", Json(0)), target.container);
+    UniqueFd fd = connect_from_node(target, port, timeout_ms, &err);
+    return fd ? ProbeOutcome{true, ""} : ProbeOutcome{false, err};
+  }
+  if (probe.contains("exec")) return exec_probe(probe["exec"], target, timeout_ms);
+  return {true, ""};
+}
+
+ProbeState::ProbeState(Json probe, Clock::time_point container_started) : probe_(std::move(probe)) {
+  next_ = container_started + std::chrono::seconds(probe_.value("initialDelaySeconds", 0));
+}
+
+bool ProbeState::record(bool success, Clock::time_point now) {
+  next_ = now + std::chrono::seconds(std::max(1, probe_.value("periodSeconds", 10)));
+  bool before = healthy_;
+  if (success) {
+    failures_ = 0;
+    if (++successes_ >= probe_.value("successThreshold", 1)) healthy_ = true;
+  } else {
+    successes_ = 0;
+    if (++failures_ >= probe_.value("failureThreshold", 3)) healthy_ = false;
+  }
+  return before != healthy_;
+}
+
+}  // namespace lab::node

@@ -1,0 +1,51 @@
+// Container probes as the kubelet runs them: httpGet and tcpSocket from the node's network to the
+// pod IP, exec inside the container; with the periods and thresholds of the probe spec.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace lab::node {
+
+using Json = nlohmann::json;
+
+struct ProbeOutcome {
+  bool success = false;
+  std::string message;  // for the Unhealthy event: "Readiness probe failed: HTTP probe failed with statuscode: 503"
+};
+
+struct ProbeTarget {
+  int node_netns_fd = -1;
+  std::string pod_ip;
+  pid_t container_pid = 0;   // for exec probes
+  std::string self_exe;      // exec probes run `lab __exec PID -- CMD`
+  Json container;            // the container spec (for named ports)
+};
+
+// One probe attempt, bounded by the probe's timeoutSeconds.
+ProbeOutcome run_probe(const Json& probe, const ProbeTarget& target);
+
+// The schedule and thresholds of one probe of one container.
+class ProbeState {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit ProbeState(Json probe, Clock::time_point container_started);
+  bool due(Clock::time_point now) const { return now >= next_; }
+  // Records an attempt; returns true when the probe's verdict (healthy or not) changed.
+  bool record(bool success, Clock::time_point now);
+  bool healthy() const { return healthy_; }
+  // A restarted daemon carries on with the verdict the pod's status already shows.
+  void assume(bool healthy) { healthy_ = healthy; }
+  const Json& spec() const { return probe_; }
+
+ private:
+  Json probe_;
+  Clock::time_point next_;
+  int successes_ = 0, failures_ = 0;
+  bool healthy_ = false;
+};
+
+}  // namespace lab::node

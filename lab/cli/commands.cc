@@ -1,6 +1,7 @@
 // The verbs: up, down, ls, get, exec, ssh. Each parses its own flags (Boost.Program_options),
 // does its work through the library, and prints for a person the way kubectl would.
 #include "lab/cli/commands.h"
+#include "lab/cli/options.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -28,24 +29,10 @@
 #include "netns/route.h"
 #include "runtime/spawn.h"
 
-namespace po = boost::program_options;
-
 namespace lab::cli {
 namespace {
 
 using Json = nlohmann::json;
-
-po::variables_map parse(const Args& args, const po::options_description& opts,
-                        const po::positional_options_description& pos) {
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
-  return vm;
-}
-
-std::string arg(const po::variables_map& vm, const char* name) {
-  return vm.count(name) ? vm[name].as<std::string>() : "";
-}
 
 // Host routes that a new lab's node network must not overlap: everything in the main table but
 // the default route (which "overlaps" every address and is where lab traffic must never go).

@@ -3,9 +3,11 @@
 #include "lab/cli/describe.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <vector>
@@ -89,10 +91,11 @@ std::optional<double> quantity(const Json* q) {
   double v = std::strtod(s.c_str(), &end);
   if (end == s.c_str()) return std::nullopt;
   std::string suffix(end);
+  // clang-format off
   static const std::pair<const char*, double> kSuffixes[] = {
-      {"", 1},          {"m", 1e-3},       {"k", 1e3},        {"M", 1e6},        {"G", 1e9},
-      {"T", 1e12},      {"P", 1e15},       {"E", 1e18},       {"Ki", 1024.0},    {"Mi", 1048576.0},
-      {"Gi", 1073741824.0}, {"Ti", 1099511627776.0}, {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0}};
+      {"", 1}, {"m", 1e-3}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"P", 1e15}, {"E", 1e18},
+      {"Ki", 0x1p10}, {"Mi", 0x1p20}, {"Gi", 0x1p30}, {"Ti", 0x1p40}, {"Pi", 0x1p50}, {"Ei", 0x1p60}};
+  // clang-format on
   for (auto [name, scale] : kSuffixes)
     if (suffix == name) return v * scale;
   return std::nullopt;
@@ -162,7 +165,8 @@ void tolerations_multiline(Writer& w, const std::string& title, const Json& tole
     if (!value.empty()) line += "=" + value;
     if (!effect.empty()) line += ":" + effect;
     // An Exists toleration without key and effect tolerates everything.
-    if (str(t, "operator") == "Exists" && value.empty()) line += key.empty() && effect.empty() ? "op=Exists" : " op=Exists";
+    if (str(t, "operator") == "Exists" && value.empty())
+      line += key.empty() && effect.empty() ? "op=Exists" : " op=Exists";
     if (at(t, "tolerationSeconds")) line += " for " + std::to_string(num(t, "tolerationSeconds")) + "s";
     w(0, line + "\n");
   }
@@ -183,11 +187,11 @@ std::string ports_cell(const Json& ports, bool host) {
 
 // DescribeProbe, with the API's defaults for timings and the HTTP scheme.
 std::string probe_text(const Json& p) {
-  std::string attrs = "delay=" + std::to_string(num(p, "initialDelaySeconds")) + "s timeout=" +
-                      std::to_string(num(p, "timeoutSeconds", 1)) + "s period=" +
-                      std::to_string(num(p, "periodSeconds", 10)) + "s #success=" +
-                      std::to_string(num(p, "successThreshold", 1)) + " #failure=" +
-                      std::to_string(num(p, "failureThreshold", 3));
+  std::string attrs = "delay=" + std::to_string(num(p, "initialDelaySeconds")) +
+                      "s timeout=" + std::to_string(num(p, "timeoutSeconds", 1)) +
+                      "s period=" + std::to_string(num(p, "periodSeconds", 10)) +
+                      "s #success=" + std::to_string(num(p, "successThreshold", 1)) +
+                      " #failure=" + std::to_string(num(p, "failureThreshold", 3));
   if (const Json* exec = at(p, "exec")) return "exec " + go_format(arr(*exec, "command")) + " " + attrs;
   if (const Json* http = at(p, "httpGet")) {
     std::string scheme = str(*http, "scheme").empty() ? "http" : str(*http, "scheme");
@@ -276,8 +280,8 @@ void describe_env(Writer& w, const Json& c, const Json* pod) {
     } else if (const Json* r = at(*from, "resourceFieldRef")) {
       w(3, name + ":\t" + resource_field(c, *r) + " (" + str(*r, "resource") + ")\n");
     } else if (const Json* s = at(*from, "secretKeyRef")) {
-      w(3, name + ":\t<set to the key '" + str(*s, "key") + "' in secret '" + str(*s, "name") + "'>\tOptional: " +
-               (flag(*s, "optional") ? "true" : "false") + "\n");
+      w(3, name + ":\t<set to the key '" + str(*s, "key") + "' in secret '" + str(*s, "name") +
+               "'>\tOptional: " + (flag(*s, "optional") ? "true" : "false") + "\n");
     } else if (const Json* m = at(*from, "configMapKeyRef")) {
       w(3, name + ":\t<set to the key '" + str(*m, "key") + "' of config map '" + str(*m, "name") +
                "'>\tOptional: " + (flag(*m, "optional") ? "true" : "false") + "\n");
@@ -383,12 +387,13 @@ void describe_volumes(Writer& w, const Json& volumes, const std::string& space) 
       w(2, "Type:\tSecret (a volume populated by a Secret)\n    SecretName:\t" + str(*s, "secretName") +
                "\n    Optional:\t" + optional(*s) + "\n");
     } else if (const Json* m = at(v, "configMap")) {
-      w(2, "Type:\tConfigMap (a volume populated by a ConfigMap)\n    Name:\t" + str(*m, "name") +
-               "\n    Optional:\t" + optional(*m) + "\n");
+      w(2, "Type:\tConfigMap (a volume populated by a ConfigMap)\n    Name:\t" + str(*m, "name") + "\n    Optional:\t" +
+               optional(*m) + "\n");
     } else if (const Json* c = at(v, "persistentVolumeClaim")) {
-      w(2, "Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)\n"
-           "    ClaimName:\t" + str(*c, "claimName") + "\n    ReadOnly:\t" + (flag(*c, "readOnly") ? "true" : "false") +
-               "\n");
+      w(2,
+        "Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)\n"
+        "    ClaimName:\t" +
+            str(*c, "claimName") + "\n    ReadOnly:\t" + (flag(*c, "readOnly") ? "true" : "false") + "\n");
     } else if (const Json* p = at(v, "projected")) {
       w(2, "Type:\tProjected (a volume that contains injected data from multiple sources)\n");
       // v1.30 prints the *bool Optional with %v: "<nil>" when unset.
@@ -456,7 +461,8 @@ void describe_events(Writer& w, const Json& events, Clock::time_point now) {
   w(0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n");
   w(1, "----\t------\t----\t----\t-------\n");
   for (const Json* e : sorted) {
-    std::string from = str(*e, "source.component").empty() ? str(*e, "reportingController") : str(*e, "source.component");
+    std::string from =
+        str(*e, "source.component").empty() ? str(*e, "reportingController") : str(*e, "source.component");
     std::string message = str(*e, "message");
     size_t b = message.find_first_not_of(" \t\r\n"), end = message.find_last_not_of(" \t\r\n");
     message = b == std::string::npos ? "" : message.substr(b, end - b + 1);
@@ -470,7 +476,8 @@ void describe_events(Writer& w, const Json& events, Clock::time_point now) {
 void describe_pod_template(Writer& w, const Json& t) {
   w(0, "Pod Template:\n");
   labels_multiline(w, "  Labels", obj(t, "metadata.labels"));
-  if (!obj(t, "metadata.annotations").empty()) annotations_multiline(w, "  Annotations", obj(t, "metadata.annotations"));
+  if (!obj(t, "metadata.annotations").empty())
+    annotations_multiline(w, "  Annotations", obj(t, "metadata.annotations"));
   if (!str(t, "spec.serviceAccountName").empty()) w(1, "Service Account:\t" + str(t, "spec.serviceAccountName") + "\n");
   if (!arr(t, "spec.initContainers").empty())
     describe_containers(w, "Init Containers", arr(t, "spec.initContainers"), nullptr, nullptr, "  ");
@@ -533,12 +540,19 @@ std::string replica_sets_cell(const std::vector<const Json*>& sets) {
 // fatih/camelcase.Split on ASCII: runs of lower, upper and other characters, where an upper run
 // gives its last letter to a following lower run ("PDFLoader" -> "PDF", "Loader").
 std::vector<std::string> camel_split(const std::string& s) {
-  auto cls = [](char c) { return std::islower(static_cast<unsigned char>(c)) ? 1 : std::isupper(static_cast<unsigned char>(c)) ? 2 : std::isdigit(static_cast<unsigned char>(c)) ? 3 : 4; };
+  auto cls = [](char c) {
+    return std::islower(static_cast<unsigned char>(c))   ? 1
+           : std::isupper(static_cast<unsigned char>(c)) ? 2
+           : std::isdigit(static_cast<unsigned char>(c)) ? 3
+                                                         : 4;
+  };
   std::vector<std::string> runs;
   int last = 0;
   for (char c : s) {
-    if (cls(c) == last) runs.back() += c;
-    else runs.emplace_back(1, c);
+    if (cls(c) == last)
+      runs.back() += c;
+    else
+      runs.emplace_back(1, c);
     last = cls(c);
   }
   for (size_t i = 0; i + 1 < runs.size(); ++i)
@@ -553,15 +567,18 @@ std::vector<std::string> camel_split(const std::string& s) {
 // smartLabelFor: "apiVersion" -> "API Version", "podIPs" -> "Pod I Ps" (sic); keys holding anything
 // but letters and '-' stay as they are.
 std::string smart_label(const std::string& field) {
-  if (std::any_of(field.begin(), field.end(), [](char c) { return !std::isalpha(static_cast<unsigned char>(c)) && c != '-'; }))
+  if (std::any_of(field.begin(), field.end(),
+                  [](char c) { return !std::isalpha(static_cast<unsigned char>(c)) && c != '-'; }))
     return field;
   std::vector<std::string> parts;
   for (std::string part : camel_split(field)) {
     if (part == "_") continue;
     std::string upper = part;
     std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
-    if (upper == "API" || upper == "URL" || upper == "UID" || upper == "OSB" || upper == "GUID") part = upper;
-    else part[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(part[0])));
+    if (upper == "API" || upper == "URL" || upper == "UID" || upper == "OSB" || upper == "GUID")
+      part = upper;
+    else
+      part[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(part[0])));
     parts.push_back(part);
   }
   return join(parts, " ");
@@ -569,8 +586,8 @@ std::string smart_label(const std::string& field) {
 
 // printUnstructuredContent.
 void unstructured(Writer& w, int level, const Json& content, const std::string& prefix) {
-  static const char* kSkip[] = {".metadata.managedFields", ".metadata.name", ".metadata.namespace",
-                                ".metadata.labels", ".metadata.annotations"};
+  static const char* kSkip[] = {".metadata.managedFields", ".metadata.name", ".metadata.namespace", ".metadata.labels",
+                                ".metadata.annotations"};
   for (const auto& [field, value] : content.items()) {
     std::string path = prefix + "." + field;
     if (std::find(std::begin(kSkip), std::end(kSkip), path) != std::end(kSkip)) continue;
@@ -580,8 +597,10 @@ void unstructured(Writer& w, int level, const Json& content, const std::string& 
     } else if (value.is_array()) {
       w(level, smart_label(field) + ":\n");
       for (const auto& child : value) {
-        if (child.is_object()) unstructured(w, level + 1, child, path);
-        else w(level + 1, go_format(child) + "\n");
+        if (child.is_object())
+          unstructured(w, level + 1, child, path);
+        else
+          w(level + 1, go_format(child) + "\n");
       }
     } else {
       w(level, smart_label(field) + ":\t" + go_format(value) + "\n");
@@ -614,7 +633,8 @@ void TabWriter::flush() {
   pending_.clear();
 
   auto width_of = [](const std::string& s) {  // runes, not bytes
-    return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    return static_cast<size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
   };
   std::vector<size_t> widths;
   auto write_lines = [&](size_t from, size_t to) {
@@ -687,8 +707,8 @@ std::string describe_pod(const Json& pod, const Json& events, Clock::time_point 
   if (!str(pod, "status.nominatedNodeName").empty())
     w(0, "NominatedNodeName:\t" + str(pod, "status.nominatedNodeName") + "\n");
   if (!arr(pod, "spec.initContainers").empty())
-    describe_containers(w, "Init Containers", arr(pod, "spec.initContainers"), &arr(pod, "status.initContainerStatuses"),
-                        &pod, "");
+    describe_containers(w, "Init Containers", arr(pod, "spec.initContainers"),
+                        &arr(pod, "status.initContainerStatuses"), &pod, "");
   describe_containers(w, "Containers", arr(pod, "spec.containers"), &arr(pod, "status.containerStatuses"), &pod, "");
   auto condition_status = [&](const std::string& type) {
     for (const auto& c : arr(pod, "status.conditions"))
@@ -721,8 +741,9 @@ std::string describe_deployment(const Json& d, const Json& replicasets, const Js
   annotations_multiline(w, "Annotations", obj(d, "metadata.annotations"));
   w(0, "Selector:\t" + label_selector_string(obj(d, "spec.selector")) + "\n");
   w(0, "Replicas:\t" + std::to_string(num(d, "spec.replicas", 1)) + " desired | " +
-           std::to_string(num(d, "status.updatedReplicas")) + " updated | " + std::to_string(num(d, "status.replicas")) +
-           " total | " + std::to_string(num(d, "status.availableReplicas")) + " available | " +
+           std::to_string(num(d, "status.updatedReplicas")) + " updated | " +
+           std::to_string(num(d, "status.replicas")) + " total | " +
+           std::to_string(num(d, "status.availableReplicas")) + " available | " +
            std::to_string(num(d, "status.unavailableReplicas")) + " unavailable\n");
   std::string strategy = str(d, "spec.strategy.type").empty() ? "RollingUpdate" : str(d, "spec.strategy.type");
   w(0, "StrategyType:\t" + strategy + "\n");
@@ -732,8 +753,8 @@ std::string describe_deployment(const Json& d, const Json& replicasets, const Js
       const Json* v = at(obj(d, "spec.strategy.rollingUpdate"), field);
       return v ? scalar(v) : "25%";
     };
-    w(0, "RollingUpdateStrategy:\t" + value("maxUnavailable") + " max unavailable, " + value("maxSurge") +
-             " max surge\n");
+    w(0,
+      "RollingUpdateStrategy:\t" + value("maxUnavailable") + " max unavailable, " + value("maxSurge") + " max surge\n");
   }
   describe_pod_template(w, obj(d, "spec.template"));
   if (!arr(d, "status.conditions").empty()) {
@@ -746,13 +767,17 @@ std::string describe_deployment(const Json& d, const Json& replicasets, const Js
   std::vector<const Json*> owned, old_sets, new_set;
   for (const auto& rs : items_of(replicasets))
     if (controlled_by(rs, d)) owned.push_back(&rs);
-  auto created = [](const Json* rs) { return parse_time(str(*rs, "metadata.creationTimestamp")).value_or(Clock::time_point::min()); };
+  auto created = [](const Json* rs) {
+    return parse_time(str(*rs, "metadata.creationTimestamp")).value_or(Clock::time_point::min());
+  };
   std::stable_sort(owned.begin(), owned.end(), [&](const Json* a, const Json* b) {
     return created(a) != created(b) ? created(a) < created(b) : str(*a, "metadata.name") < str(*b, "metadata.name");
   });
   for (const Json* rs : owned) {
-    if (new_set.empty() && same_template(obj(*rs, "spec.template"), obj(d, "spec.template"))) new_set.push_back(rs);
-    else old_sets.push_back(rs);
+    if (new_set.empty() && same_template(obj(*rs, "spec.template"), obj(d, "spec.template")))
+      new_set.push_back(rs);
+    else
+      old_sets.push_back(rs);
   }
   if (!owned.empty()) {
     w(0, "OldReplicaSets:\t" + replica_sets_cell(old_sets) + "\n");

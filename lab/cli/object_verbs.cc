@@ -10,29 +10,16 @@
 #include "lab/api/scenario.h"
 #include "lab/cli/client.h"
 #include "lab/cli/commands.h"
+#include "lab/cli/options.h"
 #include "lab/cli/describe.h"
 #include "lab/cli/printers.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/server/http.h"
 
-namespace po = boost::program_options;
-
 namespace lab::cli {
 namespace {
 
 using Json = nlohmann::json;
-
-po::variables_map parse(const Args& args, const po::options_description& opts,
-                        const po::positional_options_description& pos) {
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  po::notify(vm);
-  return vm;
-}
-
-std::string arg(const po::variables_map& vm, const char* name) {
-  return vm.count(name) ? vm[name].as<std::string>() : "";
-}
 
 // "deployment.apps/my-nginx"
 std::string ref(const api::ResourceType& t, const std::string& name) { return t.qualified_name() + "/" + name; }

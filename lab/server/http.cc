@@ -165,19 +165,25 @@ Result<UniqueFd> listen_unix(const std::string& path) {
   return fd;
 }
 
-Result<HttpResponse> http_call(const std::string& socket_path, const std::string& method,
-                               const std::string& target, const std::string& body) {
+static Result<UniqueFd> connect_unix(const std::string& socket_path) {
   auto addr = unix_address(socket_path);
   if (!addr) return std::unexpected(addr.error());
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return fail_errno("socket");
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) != 0)
     return fail_errno("connect to " + socket_path);
+  return fd;
+}
+
+Result<HttpResponse> http_call(const std::string& socket_path, const std::string& method,
+                               const std::string& target, const std::string& body) {
+  auto fd = connect_unix(socket_path);
+  if (!fd) return std::unexpected(fd.error());
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: lab\r\nAccept: application/json\r\n" +
                     "Content-Type: application/json\r\nContent-Length: " +
                     std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  LAB_TRY(write_all(fd.get(), req));
-  auto msg = read_message(fd.get());
+  LAB_TRY(write_all(fd->get(), req));
+  auto msg = read_message(fd->get());
   if (!msg) return std::unexpected(msg.error());
   HttpResponse resp;
   const std::string& head = msg->first;
@@ -203,13 +209,9 @@ Result<void> write_chunk(int fd, const std::string& data) {
 Result<int> http_stream(const std::string& socket_path, const std::string& method,
                         const std::string& target,
                         const std::function<bool(const std::string&)>& on_data) {
-  auto addr = unix_address(socket_path);
-  if (!addr) return std::unexpected(addr.error());
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return fail_errno("socket");
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) != 0)
-    return fail_errno("connect to " + socket_path);
-  LAB_TRY(write_all(fd.get(), method + " " + target +
+  auto fd = connect_unix(socket_path);
+  if (!fd) return std::unexpected(fd.error());
+  LAB_TRY(write_all(fd->get(), method + " " + target +
                                   " HTTP/1.1\r\nHost: lab\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
   std::string buf;
   char tmp[16384];
@@ -251,7 +253,7 @@ Result<int> http_stream(const std::string& socket_path, const std::string& metho
       if (!on_data(buf.substr(line_end + 2, size))) return status;
       buf.erase(0, line_end + 2 + size + 2);
     }
-    ssize_t n = ::recv(fd.get(), tmp, sizeof tmp, 0);
+    ssize_t n = ::recv(fd->get(), tmp, sizeof tmp, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail_errno("receive");
     if (n == 0) return status;

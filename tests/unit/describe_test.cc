@@ -1,11 +1,11 @@
 // `lab describe` against kubectl describe's layout for the tutorial's my-nginx objects: Go tabwriter
 // alignment (runs of lines per column, reset by untabbed lines and before the Events table).
+#include "lab/cli/describe.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <ctime>
-
-#include "lab/cli/describe.h"
 
 namespace lab::cli {
 namespace {
@@ -26,7 +26,8 @@ class Describe : public ::testing::Test {
     set_tz("UTC");
   }
   void TearDown() override {
-    if (saved_) set_tz(saved_->c_str());
+    if (saved_)
+      set_tz(saved_->c_str());
     else {
       unsetenv("TZ");
       tzset();
@@ -53,8 +54,10 @@ Json pod() {
                              "readinessProbe": {"httpGet": {"path": "/", "port": 80}}}]},
     "status": {"phase": "Running", "hostIP": "172.18.0.2", "podIP": "10.244.1.2", "podIPs": [{"ip": "10.244.1.2"}],
                "startTime": "2026-11-26T09:40:00Z",
-               "conditions": [{"type": "Initialized", "status": "True"}, {"type": "Ready", "status": "True"},
-                              {"type": "ContainersReady", "status": "True"}, {"type": "PodScheduled", "status": "True"}],
+               "conditions": [{"type": "Initialized", "status": "True"},
+                              {"type": "Ready", "status": "True"},
+                              {"type": "ContainersReady", "status": "True"},
+                              {"type": "PodScheduled", "status": "True"}],
                "containerStatuses": [{"name": "my-nginx", "ready": true, "restartCount": 0,
                                       "containerID": "lab://4f2a9c", "image": "nginx",
                                       "imageID": "docker.io/library/nginx@sha256:0d17b565",
@@ -79,16 +82,16 @@ Json event(const std::string& reason, const std::string& message, const std::str
 
 Json pod_events() {
   // Out of order on purpose: describe sorts by lastTimestamp.
-  return {{"kind", "EventList"},
-          {"items",
-           {event("Pulled", "Container image \"nginx\" already present on machine", "kubelet", "2026-11-26T09:40:01Z",
-                  "2026-11-26T09:40:01Z", 1),
-            event("Scheduled", "Successfully assigned default/my-nginx-3800858182-jr4a2 to node-1",
-                  "default-scheduler", "2026-11-26T09:40:00Z", "2026-11-26T09:40:00Z", 1),
-            event("Created", "Created container my-nginx", "kubelet", "2026-11-26T09:40:01Z", "2026-11-26T09:40:01Z",
-                  1),
-            event("Started", "Started container my-nginx ", "kubelet", "2026-11-26T09:40:02Z", "2026-11-26T09:40:02Z",
-                  1)}}};
+  return {
+      {"kind", "EventList"},
+      {"items",
+       {event("Pulled", "Container image \"nginx\" already present on machine", "kubelet", "2026-11-26T09:40:01Z",
+              "2026-11-26T09:40:01Z", 1),
+        event("Scheduled", "Successfully assigned default/my-nginx-3800858182-jr4a2 to node-1", "default-scheduler",
+              "2026-11-26T09:40:00Z", "2026-11-26T09:40:00Z", 1),
+        event("Created", "Created container my-nginx", "kubelet", "2026-11-26T09:40:01Z", "2026-11-26T09:40:01Z", 1),
+        event("Started", "Started container my-nginx ", "kubelet", "2026-11-26T09:40:02Z", "2026-11-26T09:40:02Z",
+              1)}}};
 }
 
 TEST(TabWriter, AlignsRunsOfLinesLikeGo) {
@@ -100,10 +103,10 @@ TEST(TabWriter, AlignsRunsOfLinesLikeGo) {
             "Containers:\n"
             "  a:\n"
             "    Image:  nginx\n");
-  // Cells right of a column line up only among lines that reach it; empty cells still pad.
+  // A line's last cell is in no column, so "b" breaks column 1 into two runs; empty cells still pad.
   TabWriter nested;
   nested.write("a\tbb\tc\nlonger\tb\nx\t\ty\n");
-  EXPECT_EQ(nested.str(), "a       bb  c\nlonger  b\nx           y\n");
+  EXPECT_EQ(nested.str(), "a       bb  c\nlonger  b\nx         y\n");
   // flush() starts afresh.
   TabWriter flushed;
   flushed.write("Tolerations:\t<none>\n");
@@ -171,12 +174,13 @@ TEST_F(Describe, PendingPodWithoutNodeOrEvents) {
   EXPECT_NE(out.find("Node:             <none>\n"), std::string::npos) << out;
   EXPECT_EQ(out.find("Start Time:"), std::string::npos);
   EXPECT_NE(out.find("Annotations:      <none>\n"), std::string::npos);  // last-applied is never shown
-  EXPECT_NE(out.find("IP:               \nIPs:              <none>\nControlled By:    ReplicaSet/my-nginx-3800858182\n"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("IP:               \nIPs:              <none>\nControlled By:    ReplicaSet/my-nginx-3800858182\n"),
+      std::string::npos)
       << out;
   // Without a status the container has no ID, state or readiness lines.
   EXPECT_NE(out.find("  my-nginx:\n    Image:        nginx\n    Port:         80/TCP\n"), std::string::npos) << out;
-  EXPECT_TRUE(out.ends_with("Tolerations:       <none>\nEvents:            <none>\n")) << out;
+  EXPECT_TRUE(out.ends_with("Tolerations:     <none>\nEvents:          <none>\n")) << out;
 }
 
 TEST_F(Describe, CrashingContainerAndPodDetails) {
@@ -190,15 +194,18 @@ TEST_F(Describe, CrashingContainerAndPodDetails) {
   c["env"][2] = {{"name", "PASSWORD"}, {"valueFrom", {{"secretKeyRef", {{"name", "db"}, {"key", "pw"}}}}}};
   c["volumeMounts"] = {{{"name", "html"}, {"mountPath", "/usr/share/nginx/html"}, {"readOnly", true}}};
   c["livenessProbe"] = {{"tcpSocket", {{"port", 80}}}, {"initialDelaySeconds", 5}};
-  c["resources"] = {{"limits", {{"cpu", "500m"}, {"memory", "128Mi"}}}};
+  c["resources"] = {{"limits", {{"cpu", "500m"}, {"memory", "128Mi"}}}, {"requests", {{"cpu", "250m"}}}};
   c["ports"].push_back({{"containerPort", 443}, {"name", "https"}});
   p["spec"]["volumes"] = {{{"name", "html"}, {"emptyDir", Json::object()}}};
   p["spec"]["nodeSelector"] = {{"disk", "ssd"}};
-  p["spec"]["tolerations"] = {
-      {{"key", "node.kubernetes.io/unreachable"}, {"operator", "Exists"}, {"effect", "NoExecute"},
-       {"tolerationSeconds", 300}},
-      {{"key", "node.kubernetes.io/not-ready"}, {"operator", "Exists"}, {"effect", "NoExecute"},
-       {"tolerationSeconds", 300}}};
+  p["spec"]["tolerations"] = {{{"key", "node.kubernetes.io/unreachable"},
+                               {"operator", "Exists"},
+                               {"effect", "NoExecute"},
+                               {"tolerationSeconds", 300}},
+                              {{"key", "node.kubernetes.io/not-ready"},
+                               {"operator", "Exists"},
+                               {"effect", "NoExecute"},
+                               {"tolerationSeconds", 300}}};
   Json& s = p["status"]["containerStatuses"][0];
   s["ready"] = false;
   s["restartCount"] = 3;
@@ -212,11 +219,11 @@ TEST_F(Describe, CrashingContainerAndPodDetails) {
                        "2026-11-26T09:40:28Z", 3, "Warning")};
   std::string out = describe_pod(p, events, kNow);
   EXPECT_NE(out.find("  my-nginx:\n"
-                     "    Container ID:   lab://4f2a9c\n"
-                     "    Image:          nginx\n"
-                     "    Image ID:       docker.io/library/nginx@sha256:0d17b565\n"
-                     "    Ports:          80/TCP, 443/TCP (https)\n"
-                     "    Host Ports:     0/TCP, 0/TCP (https)\n"
+                     "    Container ID:  lab://4f2a9c\n"  // a run of its own: "Command:" ends it
+                     "    Image:         nginx\n"
+                     "    Image ID:      docker.io/library/nginx@sha256:0d17b565\n"
+                     "    Ports:         80/TCP, 443/TCP (https)\n"
+                     "    Host Ports:    0/TCP, 0/TCP (https)\n"
                      "    Command:\n"
                      "      sh\n"
                      "      -c\n"
@@ -235,11 +242,13 @@ TEST_F(Describe, CrashingContainerAndPodDetails) {
                      "    Limits:\n"
                      "      cpu:     500m\n"
                      "      memory:  128Mi\n"
-                     "    Liveness:       tcp-socket :80 delay=5s timeout=1s period=10s #success=1 #failure=3\n"
-                     "    Readiness:      http-get http://:80/ delay=0s timeout=1s period=10s #success=1 #failure=3\n"
+                     "    Requests:\n"
+                     "      cpu:      250m\n"  // lines up with the probes below
+                     "    Liveness:   tcp-socket :80 delay=5s timeout=1s period=10s #success=1 #failure=3\n"
+                     "    Readiness:  http-get http://:80/ delay=0s timeout=1s period=10s #success=1 #failure=3\n"
                      "    Environment:\n"
                      "      GREETING:   hello\n"
-                     "      MY_POD_IP:   (v1:status.podIP)\n"
+                     "      MY_POD_IP:  10.244.1.2 (v1:status.podIP)\n"
                      "      PASSWORD:   <set to the key 'pw' in secret 'db'>  Optional: false\n"
                      "    Mounts:\n"
                      "      /usr/share/nginx/html from html (ro)\n"
@@ -248,16 +257,16 @@ TEST_F(Describe, CrashingContainerAndPodDetails) {
       << out;
   EXPECT_NE(out.find("Volumes:\n"
                      "  html:\n"
-                     "    Type:                    EmptyDir (a temporary directory that shares a pod's lifetime)\n"
-                     "    Medium:                  \n"
-                     "    SizeLimit:               <unset>\n"
-                     "QoS Class:                   Burstable\n"
-                     "Node-Selectors:              disk=ssd\n"
-                     "Tolerations:                 node.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n"
-                     "                             node.kubernetes.io/unreachable:NoExecute op=Exists for 300s\n"
+                     "    Type:        EmptyDir (a temporary directory that shares a pod's lifetime)\n"
+                     "    Medium:      \n"
+                     "    SizeLimit:   <unset>\n"
+                     "QoS Class:       Burstable\n"  // memory's request defaults to its limit, cpu's is lower
+                     "Node-Selectors:  disk=ssd\n"
+                     "Tolerations:     node.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n"
+                     "                 node.kubernetes.io/unreachable:NoExecute op=Exists for 300s\n"
                      "Events:\n"
-                     "  Type     Reason   Age                From     Message\n"
-                     "  ----     ------   ----               ----     -------\n"
+                     "  Type     Reason   Age               From     Message\n"
+                     "  ----     ------   ----              ----     -------\n"
                      "  Warning  BackOff  5s (x3 over 23s)  kubelet  Back-off restarting failed container my-nginx\n"),
             std::string::npos)
       << out;
@@ -285,7 +294,9 @@ TEST_F(Describe, QosAndAnnotations) {
   std::string out = describe_pod(p, Json::array(), kNow);
   EXPECT_NE(out.find("QoS Class:          Guaranteed\n"), std::string::npos) << out;
   EXPECT_NE(out.find("Annotations:      big:\n"
-                     "                    " + std::string(138, 'x') + "...\n"
+                     "                    " +
+                     std::string(138, 'x') +
+                     "...\n"
                      "                  note:\n"
                      "                    a\n"
                      "                    b\n"
@@ -349,40 +360,41 @@ TEST_F(Describe, Deployment) {
                     {"firstTimestamp", "2026-11-26T09:40:00Z"},
                     {"lastTimestamp", "2026-11-26T09:40:00Z"},
                     {"source", {{"component", "deployment-controller"}}}}}}};
-  EXPECT_EQ(describe_deployment(deployment(), sets, events, kNow),
-            "Name:                   my-nginx\n"
-            "Namespace:              default\n"
-            "CreationTimestamp:      Thu, 26 Nov 2026 09:40:00 +0000\n"
-            "Labels:                 run=my-nginx\n"
-            "Annotations:            deployment.kubernetes.io/revision: 1\n"
-            "Selector:               run=my-nginx\n"
-            "Replicas:               2 desired | 2 updated | 2 total | 2 available | 0 unavailable\n"
-            "StrategyType:           RollingUpdate\n"
-            "MinReadySeconds:        0\n"
-            "RollingUpdateStrategy:  25% max unavailable, 25% max surge\n"
-            "Pod Template:\n"
-            "  Labels:  run=my-nginx\n"
-            "  Containers:\n"
-            "   my-nginx:\n"
-            "    Image:          nginx\n"
-            "    Port:           80/TCP\n"
-            "    Host Port:      0/TCP\n"
-            "    Environment:    <none>\n"
-            "    Mounts:         <none>\n"
-            "  Volumes:          <none>\n"
-            "  Node-Selectors:   <none>\n"
-            "  Tolerations:      <none>\n"
-            "Conditions:\n"
-            "  Type           Status  Reason\n"
-            "  ----           ------  ------\n"
-            "  Available      True    MinimumReplicasAvailable\n"
-            "  Progressing    True    NewReplicaSetAvailable\n"
-            "OldReplicaSets:  my-nginx-5d59d67564 (0/0 replicas created)\n"
-            "NewReplicaSet:   my-nginx-3800858182 (2/2 replicas created)\n"
-            "Events:\n"
-            "  Type    Reason             Age   From                   Message\n"
-            "  ----    ------             ----  ----                   -------\n"
-            "  Normal  ScalingReplicaSet  33s   deployment-controller  Scaled up replica set my-nginx-3800858182 to 2\n");
+  EXPECT_EQ(
+      describe_deployment(deployment(), sets, events, kNow),
+      "Name:                   my-nginx\n"
+      "Namespace:              default\n"
+      "CreationTimestamp:      Thu, 26 Nov 2026 09:40:00 +0000\n"
+      "Labels:                 run=my-nginx\n"
+      "Annotations:            deployment.kubernetes.io/revision: 1\n"
+      "Selector:               run=my-nginx\n"
+      "Replicas:               2 desired | 2 updated | 2 total | 2 available | 0 unavailable\n"
+      "StrategyType:           RollingUpdate\n"
+      "MinReadySeconds:        0\n"
+      "RollingUpdateStrategy:  25% max unavailable, 25% max surge\n"
+      "Pod Template:\n"
+      "  Labels:  run=my-nginx\n"
+      "  Containers:\n"
+      "   my-nginx:\n"
+      "    Image:         nginx\n"
+      "    Port:          80/TCP\n"
+      "    Host Port:     0/TCP\n"
+      "    Environment:   <none>\n"
+      "    Mounts:        <none>\n"
+      "  Volumes:         <none>\n"
+      "  Node-Selectors:  <none>\n"
+      "  Tolerations:     <none>\n"
+      "Conditions:\n"
+      "  Type           Status  Reason\n"
+      "  ----           ------  ------\n"
+      "  Available      True    MinimumReplicasAvailable\n"
+      "  Progressing    True    NewReplicaSetAvailable\n"
+      "OldReplicaSets:  my-nginx-5d59d67564 (0/0 replicas created)\n"
+      "NewReplicaSet:   my-nginx-3800858182 (2/2 replicas created)\n"
+      "Events:\n"
+      "  Type    Reason             Age   From                   Message\n"
+      "  ----    ------             ----  ----                   -------\n"
+      "  Normal  ScalingReplicaSet  33s   deployment-controller  Scaled up replica set my-nginx-3800858182 to 2\n");
 }
 
 TEST_F(Describe, DeploymentDefaultsAndNoReplicaSets) {
@@ -401,7 +413,7 @@ TEST_F(Describe, DeploymentDefaultsAndNoReplicaSets) {
       << out;
   EXPECT_EQ(out.find("Conditions:"), std::string::npos);
   EXPECT_EQ(out.find("ReplicaSet"), std::string::npos);  // neither Old nor New when none is owned
-  EXPECT_TRUE(out.ends_with("  Tolerations:      <none>\nEvents:             <none>\n")) << out;
+  EXPECT_TRUE(out.ends_with("  Tolerations:     <none>\nEvents:            <none>\n")) << out;
 
   d["spec"]["strategy"] = {{"type", "Recreate"}};
   EXPECT_EQ(describe_deployment(d, Json::array(), Json::array(), kNow).find("RollingUpdateStrategy"),

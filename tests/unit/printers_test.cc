@@ -511,5 +511,83 @@ TEST(Jsonpath, ErrorsLikeKubectl) {
   EXPECT_EQ(jsonpath(pod_list(), "{.x}{.items[0].metadata.name}", true).value(), "my-nginx-3800858182-jr4a2");
 }
 
+TEST(ReplicaSetsTable, ColumnsAndWide) {
+  Json rs = Json::parse(R"({
+    "apiVersion": "apps/v1", "kind": "ReplicaSet",
+    "metadata": {"name": "my-nginx-3800858182", "namespace": "default", "creationTimestamp": "2026-11-26T09:40:00Z"},
+    "spec": {"replicas": 2, "selector": {"matchLabels": {"run": "my-nginx", "pod-template-hash": "3800858182"}},
+             "template": {"spec": {"containers": [{"name": "my-nginx", "image": "nginx"}]}}},
+    "status": {"replicas": 2, "readyReplicas": 1}
+  })");
+  Json list = {{"kind", "List"}, {"items", {rs}}};
+  EXPECT_EQ(replicasets_table(list, false, true, kNow),
+            "NAME                  DESIRED   CURRENT   READY   AGE\n"
+            "my-nginx-3800858182   2         2         1       33s\n");
+  EXPECT_EQ(replicasets_table(list, true, true, kNow),
+            "NAME                  DESIRED   CURRENT   READY   AGE   CONTAINERS   IMAGES   SELECTOR\n"
+            "my-nginx-3800858182   2         2         1       33s   my-nginx     nginx    "
+            "pod-template-hash=3800858182,run=my-nginx\n");
+  rs["spec"].erase("selector");
+  rs["status"] = Json::object();
+  EXPECT_EQ(replicasets_table({{"items", {rs}}}, true, false, kNow),
+            "my-nginx-3800858182   2     0     0     33s   my-nginx   nginx   <none>\n");
+  EXPECT_EQ(replicasets_table({{"items", Json::array()}}, false, true, kNow), "");
+}
+
+Json tutorial_event(const std::string& kind, const std::string& name, const std::string& reason, int count,
+                    const char* first, const char* last) {
+  return {{"kind", "Event"},
+          {"metadata", {{"name", name + ".17a6b3c"}, {"namespace", "default"}}},
+          {"involvedObject", {{"kind", kind}, {"name", name}, {"namespace", "default"}}},
+          {"reason", reason},
+          {"message", " " + reason + " happened\n"},
+          {"type", "Normal"},
+          {"count", count},
+          {"firstTimestamp", first},
+          {"lastTimestamp", last},
+          {"source", {{"component", "kubelet"}, {"host", "node-1"}}}};
+}
+
+TEST(EventsTable, LastSeenObjectAndWide) {
+  Json list = {{"kind", "List"},
+               {"items",
+                {tutorial_event("Pod", "my-nginx-3800858182-jr4a2", "Pulled", 1, "2026-11-26T09:40:01Z",
+                                "2026-11-26T09:40:01Z"),
+                 tutorial_event("ReplicaSet", "my-nginx-3800858182", "SuccessfulCreate", 3, "2026-11-26T09:30:00Z",
+                                "2026-11-26T09:40:28Z")}}};
+  // Server order, and the last time alone: the "(x3 over ...)" form is describe's.
+  EXPECT_EQ(events_table(list, false, true, kNow),
+            "LAST SEEN   TYPE     REASON             OBJECT                           MESSAGE\n"
+            "32s         Normal   Pulled             pod/my-nginx-3800858182-jr4a2    Pulled happened\n"
+            "5s          Normal   SuccessfulCreate   replicaset/my-nginx-3800858182   SuccessfulCreate happened\n");
+  EXPECT_EQ(events_table(list, true, false, kNow),
+            "32s   Normal   Pulled             pod/my-nginx-3800858182-jr4a2          kubelet, node-1   "
+            "Pulled happened             32s   1     my-nginx-3800858182-jr4a2.17a6b3c\n"
+            "5s    Normal   SuccessfulCreate   replicaset/my-nginx-3800858182         kubelet, node-1   "
+            "SuccessfulCreate happened   10m   3     my-nginx-3800858182.17a6b3c\n");
+}
+
+TEST(EventsTable, NewApiEventsAndIntervals) {
+  // An events.k8s.io event: eventTime only, no count, maybe a series.
+  Json e = {{"involvedObject", {{"kind", "Node"}, {"name", ""}}},
+            {"reason", "Starting"},
+            {"type", "Normal"},
+            {"eventTime", "2026-11-26T09:40:13.123456Z"},
+            {"reportingController", "kubelet"}};
+  // 19.9s is "19s": HumanDuration truncates.
+  EXPECT_EQ(events_table({{"items", {e}}}, false, false, kNow), "19s   Normal   Starting   node\n");
+  EXPECT_EQ(event_interval(e, kNow), "19s");
+  e["series"] = {{"count", 4}, {"lastObservedTime", "2026-11-26T09:40:30.000000Z"}};
+  EXPECT_EQ(events_table({{"items", {e}}}, true, false, kNow),
+            "3s    Normal   Starting   node         kubelet         19s   4\n");
+  EXPECT_EQ(event_interval(e, kNow), "3s (x4 over 19s)");
+
+  Json repeated = tutorial_event("Pod", "web", "BackOff", 5, "2026-11-26T09:38:00Z", "2026-11-26T09:40:28Z");
+  EXPECT_EQ(event_interval(repeated, kNow), "5s (x5 over 2m33s)");
+  repeated["count"] = 1;
+  EXPECT_EQ(event_interval(repeated, kNow), "2m33s");  // a single event's age counts from its first sighting
+  EXPECT_EQ(event_interval(Json::object(), kNow), "<unknown>");
+}
+
 }  // namespace
 }  // namespace lab::cli

@@ -32,6 +32,9 @@ const char kUsage[] =
     "  lab describe TYPE [NAME]            details and events (pods, deployments, ...)\n"
     "  lab logs POD [-c CONTAINER] [-f] [--previous]\n"
     "  lab rollout status deployment NAME  wait for a rolling update to finish\n"
+    "  lab expose deployment/NAME [--port P] [--target-port T] [--type T] [--name N]\n"
+    "  lab patch TYPE NAME -p JSON         merge patch (e.g. '{\"spec\":{\"type\":\"LoadBalancer\"}}')\n"
+    "  lab edit TYPE NAME                  edit the YAML in $EDITOR, apply on save\n"
     "  lab down [--lab NAME | --all]       remove a lab and everything it made\n\n"
     "Every verb takes --lab NAME to choose a lab when several run.\n";
 
@@ -76,6 +79,9 @@ int main(int argc, char** argv) {
     if (verb == "describe") return lab::cli::cmd_describe(args);
     if (verb == "logs") return lab::cli::cmd_logs(args);
     if (verb == "rollout") return lab::cli::cmd_rollout(args);
+    if (verb == "expose") return lab::cli::cmd_expose(args);
+    if (verb == "patch") return lab::cli::cmd_patch(args);
+    if (verb == "edit") return lab::cli::cmd_edit(args);
     if (verb == "__exec") {
       // Exec probes: `lab __exec PID -- CMD...`, run apart from the daemon's threads.
       auto dash = std::find(args.begin(), args.end(), "--");

@@ -12,9 +12,11 @@ namespace lab::net {
 using detail::AddrPtr;
 using detail::NlAddrPtr;
 
-Result<void> add_address(NlSocket& sk, const std::string& ifname, Ipv4 ip, int prefix) {
-  std::string what = "add address " + ip.str() + "/" + std::to_string(prefix) + " to " + ifname +
-                     detail::where(sk);
+namespace {
+
+// The rtnl_addr for ip/prefix on ifname, ready to add or delete.
+Result<AddrPtr> build_address(NlSocket& sk, const std::string& ifname, Ipv4 ip, int prefix,
+                              const std::string& what) {
   if (prefix < 0 || prefix > 32) return fail(what + ": prefix length must be 0..32", EINVAL);
   auto idx = link_index(sk, ifname);
   if (!idx) return std::unexpected(idx.error().context(what));
@@ -27,9 +29,30 @@ Result<void> add_address(NlSocket& sk, const std::string& ifname, Ipv4 ip, int p
   if (int rc = rtnl_addr_set_local(addr.get(), local.get()); rc < 0)
     return std::unexpected(nl_error(rc, what));
   rtnl_addr_set_prefixlen(addr.get(), prefix);
+  return addr;
+}
+
+}  // namespace
+
+Result<void> add_address(NlSocket& sk, const std::string& ifname, Ipv4 ip, int prefix) {
+  std::string what = "add address " + ip.str() + "/" + std::to_string(prefix) + " to " + ifname +
+                     detail::where(sk);
+  auto addr = build_address(sk, ifname, ip, prefix, what);
+  if (!addr) return std::unexpected(addr.error());
   detail::clear_kernel_error();
   // EXCL: an address that is already there means two owners think they hold it; say so.
-  if (int rc = rtnl_addr_add(sk.get(), addr.get(), NLM_F_EXCL); rc < 0)
+  if (int rc = rtnl_addr_add(sk.get(), addr->get(), NLM_F_EXCL); rc < 0)
+    return std::unexpected(detail::call_error(rc, what));
+  return {};
+}
+
+Result<void> delete_address(NlSocket& sk, const std::string& ifname, Ipv4 ip, int prefix) {
+  std::string what = "delete address " + ip.str() + "/" + std::to_string(prefix) + " from " + ifname +
+                     detail::where(sk);
+  auto addr = build_address(sk, ifname, ip, prefix, what);
+  if (!addr) return std::unexpected(addr.error());
+  detail::clear_kernel_error();
+  if (int rc = rtnl_addr_delete(sk.get(), addr->get(), 0); rc < 0)
     return std::unexpected(detail::call_error(rc, what));
   return {};
 }

@@ -23,6 +23,8 @@ const std::vector<ResourceType>& resource_types() {
       {"Deployment", "deployments", "deployment", {"deploy"}, "apps", "v1", true},
       {"ReplicaSet", "replicasets", "replicaset", {"rs"}, "apps", "v1", true},
       {"Event", "events", "event", {"ev"}, "", "v1", true},
+      {"Service", "services", "service", {"svc"}, "", "v1", true},
+      {"EndpointSlice", "endpointslices", "endpointslice", {}, "discovery.k8s.io", "v1", true},
   };
   return types;
 }

@@ -70,8 +70,7 @@ Result<void> register_lab(const std::string& lab, const std::string& file, const
   if (cluster::read_record(lab)) {
     if (cluster::daemon_pid(lab) != 0)
       return fail("lab \"" + lab + "\" already exists (use --name to start another)");
-    return fail("lab \"" + lab + "\" is left over from a daemon that died: run `lab down --lab " + lab +
-                "` first");
+    return fail("lab \"" + lab + "\" lost its daemon while starting: run `lab down --lab " + lab + "` first");
   }
   cluster::PlanInput in;
   in.lab = lab;
@@ -143,7 +142,7 @@ std::string default_scenario() {
 }  // namespace
 
 int report_error(const std::string& message) {
-  if (message.starts_with("Error from server"))
+  if (message.starts_with("Error from server") || message.starts_with("The "))
     std::fprintf(stderr, "%s\n", message.c_str());
   else
     std::fprintf(stderr, "error: %s\n", message.c_str());
@@ -181,6 +180,13 @@ int cmd_up(const Args& args, const std::string& self_exe) {
     }
   }
 
+  if (cluster::read_record(lab) && cluster::daemon_pid(lab) == 0) {
+    // `lab up` of a lab whose daemon died brings the daemon back; it adopts the running pods.
+    if (auto r = ensure_daemon(lab); !r) return report_error(r.error().what());
+    std::printf("lab/%s: daemon restarted\n", lab.c_str());
+    print_summary(lab, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return 0;
+  }
   if (auto reg = register_lab(lab, file, *scenario); !reg) {
     cluster::tidy_run_dir();  // a refused lab leaves not even /run/lab behind
     return report_error(reg.error().what());

@@ -21,6 +21,9 @@ int cmd_scale(const Args& args);
 int cmd_describe(const Args& args);
 int cmd_logs(const Args& args);
 int cmd_rollout(const Args& args);
+int cmd_expose(const Args& args);
+int cmd_patch(const Args& args);
+int cmd_edit(const Args& args);
 
 // Prints "error: ..." to stderr as kubectl does and returns 1.
 int report_error(const std::string& message);

@@ -1,6 +1,11 @@
 // The verbs that change objects or follow them: apply, create, delete, scale, describe, logs,
 // rollout status. Messages and exit codes follow kubectl's.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <cstdlib>
+#include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -349,6 +354,224 @@ int cmd_rollout(const Args& args) {
     if (std::chrono::steady_clock::now() > deadline) return report_error("timed out waiting for the condition");
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+}  // namespace lab::cli
+
+namespace lab::cli {
+namespace {
+
+// YAML (as `edit` writes it back) to JSON: quoted scalars stay strings, plain ones become
+// numbers, booleans or null when they read as such, as Kubernetes' YAML decoder does.
+Json yaml_to_json(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      Json o = Json::object();
+      for (const auto& kv : n) o[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+      return o;
+    }
+    case YAML::NodeType::Sequence: {
+      Json a = Json::array();
+      for (const auto& item : n) a.push_back(yaml_to_json(item));
+      return a;
+    }
+    case YAML::NodeType::Scalar: {
+      std::string s = n.Scalar();
+      if (n.Tag() == "!") return s;
+      if (s == "true" || s == "false") return s == "true";
+      if (s == "null" || s == "~") return nullptr;
+      char* end = nullptr;
+      long long i = std::strtoll(s.c_str(), &end, 10);
+      if (!s.empty() && *end == '\0') return i;
+      double d = std::strtod(s.c_str(), &end);
+      if (!s.empty() && *end == '\0') return d;
+      return s;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+// "svc/x" or "svc x" -> type and name.
+Result<std::pair<api::ResourceType, std::string>> type_and_name(std::string t, std::string name) {
+  if (t.find('/') != std::string::npos) {
+    name = t.substr(t.find('/') + 1);
+    t = t.substr(0, t.find('/'));
+  }
+  auto type = api::find_resource(t);
+  if (!type) return fail("the server doesn't have a resource type \"" + t + "\"");
+  if (name.empty()) return fail("resource(s) were provided, but no name was specified");
+  return std::make_pair(*type, name);
+}
+
+}  // namespace
+
+int cmd_expose(const Args& args) {
+  po::options_description opts;
+  opts.add_options()("target", po::value<std::string>())("port", po::value<int>())(
+      "target-port", po::value<std::string>())("type", po::value<std::string>())(
+      "name", po::value<std::string>())("protocol", po::value<std::string>()->default_value("TCP"))(
+      "selector", po::value<std::string>())("namespace,n", po::value<std::string>()->default_value("default"))(
+      "lab", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("target", 1);
+  auto vm = parse(args, opts, pos);
+  auto tn = type_and_name(arg(vm, "target"), "");
+  if (!tn) return report_error(tn.error().what());
+  auto& [type, name] = *tn;
+  if (type.kind != "Deployment" && type.kind != "ReplicaSet" && type.kind != "Pod" && type.kind != "Service")
+    return report_error("cannot expose a " + type.kind);
+  auto lab = pick_lab(arg(vm, "lab"));
+  if (!lab) return report_error(lab.error().what());
+  std::string ns = arg(vm, "namespace");
+  auto obj = api_get(*lab, type.object_path(ns, name));
+  if (!obj) return report_error(obj.error().what());
+
+  // kubectl's defaults: the selector and ports of the exposed object.
+  Json selector, pod_spec;
+  if (type.kind == "Pod") {
+    selector = (*obj)["metadata"].value("labels", Json::object());
+    pod_spec = (*obj)["spec"];
+  } else if (type.kind == "Service") {
+    selector = (*obj)["spec"].value("selector", Json::object());
+  } else {
+    selector = (*obj)["spec"]["selector"].value("matchLabels", Json::object());
+    pod_spec = (*obj)["spec"]["template"]["spec"];
+  }
+  if (vm.count("selector")) {
+    selector = Json::object();
+    std::string sel = arg(vm, "selector");
+    for (size_t start = 0; start < sel.size();) {
+      size_t comma = sel.find(',', start);
+      std::string kv = sel.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (size_t eq = kv.find('='); eq != std::string::npos) selector[kv.substr(0, eq)] = kv.substr(eq + 1);
+      start = comma == std::string::npos ? sel.size() : comma + 1;
+    }
+  }
+  if (selector.empty())
+    return report_error("couldn't retrieve selectors via --selector flag or introspection: the " + type.singular +
+                        " has no selector");
+  Json ports = Json::array();
+  if (vm.count("port")) {
+    Json p = {{"port", vm["port"].as<int>()}, {"protocol", arg(vm, "protocol")}};
+    if (vm.count("target-port")) {
+      std::string tp = arg(vm, "target-port");
+      p["targetPort"] = std::all_of(tp.begin(), tp.end(), ::isdigit) ? Json(std::stoi(tp)) : Json(tp);
+    }
+    ports.push_back(p);
+  } else {
+    for (const auto& c : pod_spec.value("containers", Json::array()))
+      for (const auto& cp : c.value("ports", Json::array()))
+        ports.push_back({{"port", cp.value("containerPort", 0)}, {"protocol", cp.value("protocol", "TCP")},
+                         {"targetPort", vm.count("target-port") ? Json(arg(vm, "target-port")) : Json(cp.value("containerPort", 0))}});
+    if (ports.size() > 1)
+      for (size_t i = 0; i < ports.size(); ++i) ports[i]["name"] = "port-" + std::to_string(i + 1);
+  }
+  if (ports.empty())
+    return report_error("couldn't find port via --port flag or introspection");
+  std::string svc_name = vm.count("name") ? arg(vm, "name") : name;
+  Json labels = (*obj)["metadata"].value("labels", Json::object());
+  Json svc = {{"apiVersion", "v1"},
+              {"kind", "Service"},
+              {"metadata", {{"name", svc_name}, {"namespace", ns}}},
+              {"spec", {{"selector", selector}, {"ports", ports}, {"type", vm.count("type") ? arg(vm, "type") : "ClusterIP"},
+                        {"sessionAffinity", "None"}, {"ipFamilies", {"IPv4"}}, {"ipFamilyPolicy", "SingleStack"},
+                        {"internalTrafficPolicy", "Cluster"}}}};
+  if (!labels.empty()) svc["metadata"]["labels"] = labels;
+  std::string t = svc["spec"]["type"];
+  if (t != "ClusterIP" && t != "NodePort" && t != "LoadBalancer")
+    return report_error("Unsupported value: \"" + t + "\": supported values: \"ClusterIP\", \"LoadBalancer\", \"NodePort\"");
+  if (t != "ClusterIP") svc["spec"]["externalTrafficPolicy"] = "Cluster";
+  auto created = api_call(*lab, "POST", "/api/v1/namespaces/" + ns + "/services", svc);
+  if (!created) return report_error(created.error().what());
+  std::printf("service/%s exposed\n", svc_name.c_str());
+  return 0;
+}
+
+int cmd_patch(const Args& args) {
+  po::options_description opts;
+  opts.add_options()("type", po::value<std::string>())("name", po::value<std::string>())(
+      "patch,p", po::value<std::string>())("patch-type", po::value<std::string>()->default_value("strategic"))(
+      "namespace,n", po::value<std::string>()->default_value("default"))("lab", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("type", 1).add("name", 1);
+  // kubectl's flag is --type; here `type` is the positional, so accept --type=merge as well.
+  Args fixed;
+  for (const auto& a : args) fixed.push_back(a.starts_with("--type") ? "--patch-type" + a.substr(6) : a);
+  auto vm = parse(fixed, opts, pos);
+  auto tn = type_and_name(arg(vm, "type"), arg(vm, "name"));
+  if (!tn) return report_error(tn.error().what());
+  auto& [type, name] = *tn;
+  if (!vm.count("patch")) return report_error("must specify -p to patch");
+  Json patch = Json::parse(arg(vm, "patch"), nullptr, false);
+  if (!patch.is_object()) return report_error("unable to parse \"" + arg(vm, "patch") + "\": invalid JSON");
+  auto lab = pick_lab(arg(vm, "lab"));
+  if (!lab) return report_error(lab.error().what());
+  std::string path = type.object_path(arg(vm, "namespace"), name);
+  auto before = api_get(*lab, path);
+  if (!before) return report_error(before.error().what());
+  auto after = api_call(*lab, "PATCH", path, patch);
+  if (!after) return report_error(after.error().what());
+  bool same = (*before)["metadata"]["resourceVersion"] == (*after)["metadata"]["resourceVersion"] ||
+              (*before).value("spec", Json()) == (*after).value("spec", Json());
+  std::printf("%s/%s %s\n", type.qualified_name().c_str(), name.c_str(), same ? "patched (no change)" : "patched");
+  return 0;
+}
+
+int cmd_edit(const Args& args) {
+  po::options_description opts;
+  opts.add_options()("type", po::value<std::string>())("name", po::value<std::string>())(
+      "namespace,n", po::value<std::string>()->default_value("default"))("lab", po::value<std::string>());
+  po::positional_options_description pos;
+  pos.add("type", 1).add("name", 1);
+  auto vm = parse(args, opts, pos);
+  auto tn = type_and_name(arg(vm, "type"), arg(vm, "name"));
+  if (!tn) return report_error(tn.error().what());
+  auto& [type, name] = *tn;
+  auto lab = pick_lab(arg(vm, "lab"));
+  if (!lab) return report_error(lab.error().what());
+  std::string path = type.object_path(arg(vm, "namespace"), name);
+  auto obj = api_get(*lab, path);
+  if (!obj) return report_error(obj.error().what());
+  (*obj)["kind"] = type.kind;
+  (*obj)["apiVersion"] = type.api_version();
+
+  char tmpl[] = "/tmp/lab-edit-XXXXXX.yaml";
+  int fd = ::mkstemps(tmpl, 5);
+  if (fd < 0) return report_error(std::string("create a temporary file: ") + std::strerror(errno));
+  UniqueFd owned(fd);
+  std::string header =
+      "# Please edit the object below. Lines beginning with a '#' will be ignored,\n"
+      "# and an empty file will abort the edit. If an error occurs while saving this file will be\n"
+      "# reopened with the relevant failures.\n#\n";
+  std::string original = to_yaml(*obj);
+  (void)write_file(tmpl, header + original, 0600);
+  const char* editor = std::getenv("KUBE_EDITOR");
+  if (!editor || !*editor) editor = std::getenv("EDITOR");
+  std::string cmd = std::string(editor && *editor ? editor : "vi") + " '" + tmpl + "'";
+  int rc = std::system(cmd.c_str());
+  auto edited = read_file(tmpl);
+  ::unlink(tmpl);
+  if (rc != 0 || !edited) return report_error("edit cancelled: the editor exited with an error");
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(*edited);
+  } catch (const YAML::Exception& e) {
+    return report_error(std::string("the edited file had a syntax error: ") + e.what());
+  }
+  if (!doc.IsMap()) {
+    std::puts("Edit cancelled, no changes made.");
+    return 0;
+  }
+  Json updated = yaml_to_json(doc);
+  if (updated == *obj) {
+    std::puts("Edit cancelled, no changes made.");
+    return 0;
+  }
+  auto r = api_call(*lab, "PUT", path, updated);
+  if (!r) return report_error(r.error().what());
+  std::printf("%s/%s edited\n", type.qualified_name().c_str(), name.c_str());
+  return 0;
 }
 
 }  // namespace lab::cli

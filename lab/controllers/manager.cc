@@ -7,6 +7,8 @@
 
 #include "lab/api/objects.h"
 #include "lab/controllers/deployment.h"
+#include "lab/controllers/endpointslice.h"
+#include "lab/controllers/service_lb.h"
 #include "lab/controllers/events.h"
 #include "lab/controllers/replicaset.h"
 #include "lab/controllers/scheduler.h"
@@ -20,8 +22,13 @@ static void log_error(const std::string& what, const Error& e) {
 // Owner references whose owner is gone: ReplicaSets go at once (cascading), pods gracefully.
 static void collect_garbage(store::Store& st) {
   std::set<std::string> uids;
-  for (const char* kind : {"Deployment", "ReplicaSet"})
+  for (const char* kind : {"Deployment", "ReplicaSet", "Service"})
     for (const auto& o : st.list(kind, "")) uids.insert(o["metadata"].value("uid", ""));
+  for (const auto& slice : st.list("EndpointSlice", "")) {
+    std::string owner = api::controller_uid(slice);
+    if (!owner.empty() && !uids.contains(owner))
+      (void)st.remove("EndpointSlice", slice["metadata"].value("namespace", "default"), slice["metadata"]["name"]);
+  }
   for (const auto& rs : st.list("ReplicaSet", "")) {
     std::string owner = api::controller_uid(rs);
     if (!owner.empty() && !uids.contains(owner)) {
@@ -35,7 +42,7 @@ static void collect_garbage(store::Store& st) {
   }
   // Events of objects that are gone, after a while, as the API server's event TTL does (1 h).
   std::set<std::string> live;
-  for (const char* kind : {"Deployment", "ReplicaSet", "Pod"})
+  for (const char* kind : {"Deployment", "ReplicaSet", "Pod", "Service"})
     for (const auto& o : st.list(kind, "")) live.insert(o["metadata"].value("uid", ""));
   for (const auto& ev : st.list("Event", ""))
     if (!live.contains(ev["involvedObject"].value("uid", "")) &&
@@ -43,12 +50,16 @@ static void collect_garbage(store::Store& st) {
       (void)st.remove("Event", ev["metadata"].value("namespace", "default"), ev["metadata"]["name"]);
 }
 
-void run_controllers_once(store::Store& st, const std::vector<std::string>& nodes) {
+void run_controllers_once(store::Store& st, const ClusterInfo& cluster) {
+  const auto& nodes = cluster.nodes;
   for (const auto& d : st.list("Deployment", ""))
     if (auto r = reconcile_deployment(st, d); !r) log_error("deployment " + d["metadata"].value("name", ""), r.error());
   for (const auto& rs : st.list("ReplicaSet", ""))
     if (auto r = reconcile_replicaset(st, rs); !r) log_error("replicaset " + rs["metadata"].value("name", ""), r.error());
   collect_garbage(st);
+  for (const auto& svc : st.list("Service", ""))
+    if (auto r = reconcile_endpoint_slices(st, svc); !r) log_error("endpointslices of " + svc["metadata"].value("name", ""), r.error());
+  reconcile_load_balancers(st, cluster.lb_pool, nodes);
   auto bound = schedule_pending(st, nodes);
   if (!bound) log_error("scheduler", bound.error());
   else
@@ -59,12 +70,11 @@ void run_controllers_once(store::Store& st, const std::vector<std::string>& node
                    "default-scheduler");
 }
 
-void run_controller_loop(store::Store& st, const std::vector<std::string>& nodes,
-                         const std::atomic<bool>& stop) {
+void run_controller_loop(store::Store& st, const ClusterInfo& cluster, const std::atomic<bool>& stop) {
   uint64_t seen = 0;
   while (!stop) {
     uint64_t before = st.version();
-    if (before != seen) run_controllers_once(st, nodes);
+    if (before != seen) run_controllers_once(st, cluster);
     // Own writes count as seen; only others' changes (API, kubelet) trigger the next pass.
     seen = before;
     (void)st.events_since(seen, 1000);

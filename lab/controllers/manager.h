@@ -7,14 +7,21 @@
 #include <vector>
 
 #include "lab/store/store.h"
+#include "netns/cidr.h"
 
 namespace lab::controllers {
 
-// Deployments, ReplicaSets, garbage collection, scheduling. Errors are logged by the caller.
-void run_controllers_once(store::Store& st, const std::vector<std::string>& nodes);
+// What the controllers need to know of the lab.
+struct ClusterInfo {
+  std::vector<std::string> nodes;
+  net::Ipv4Range lb_pool{};
+};
+
+// Deployments, ReplicaSets, garbage collection, scheduling, EndpointSlices, load balancers.
+// Errors are logged.
+void run_controllers_once(store::Store& st, const ClusterInfo& cluster);
 
 // Runs passes on every store change (and every second) until stop is set.
-void run_controller_loop(store::Store& st, const std::vector<std::string>& nodes,
-                         const std::atomic<bool>& stop);
+void run_controller_loop(store::Store& st, const ClusterInfo& cluster, const std::atomic<bool>& stop);
 
 }  // namespace lab::controllers

@@ -34,6 +34,7 @@ HttpResponse from_error(const Error& e) {
   if (e.code == store::kNotFound) return error_response(404, "NotFound", e.message);
   if (e.code == store::kAlreadyExists) return error_response(409, "AlreadyExists", e.message);
   if (e.code == store::kConflict) return error_response(409, "Conflict", e.message);
+  if (e.code == 422) return error_response(422, "Invalid", e.message);
   return error_response(422, "Invalid", e.message);
 }
 
@@ -140,6 +141,14 @@ HttpResponse ApiServer::handle(const HttpRequest& req) {
     obj["metadata"].erase("uid");
     obj["metadata"].erase("resourceVersion");
     if (type.kind == "Pod") obj["status"] = {{"phase", "Pending"}};
+    std::unique_lock alloc(alloc_mu_, std::defer_lock);
+    if (type.kind == "Service") {
+      alloc.lock();
+      auto allocated = allocate_service(store_, obj, nullptr, ranges_);
+      if (!allocated) return from_error(allocated.error());
+      obj = std::move(*allocated);
+      obj["status"] = {{"loadBalancer", Json::object()}};
+    }
     auto created = store_.create(obj);
     return created ? HttpResponse{201, created->dump()} : from_error(created.error());
   }
@@ -164,6 +173,13 @@ HttpResponse ApiServer::handle(const HttpRequest& req) {
     obj["metadata"]["name"] = r.name;
     if (type.namespaced) obj["metadata"]["namespace"] = r.ns;
     bump_generation(obj, *old);
+    std::unique_lock alloc(alloc_mu_, std::defer_lock);
+    if (type.kind == "Service") {
+      alloc.lock();
+      auto allocated = allocate_service(store_, obj, *old, ranges_);
+      if (!allocated) return from_error(allocated.error());
+      obj = std::move(*allocated);
+    }
     auto updated = store_.update(obj, /*check_version=*/req.method == "PUT");
     return updated ? HttpResponse{200, updated->dump()} : from_error(updated.error());
   }

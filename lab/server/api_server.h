@@ -4,10 +4,12 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "lab/server/http.h"
+#include "lab/server/service_alloc.h"
 #include "lab/store/store.h"
 
 namespace lab::server {
@@ -17,7 +19,8 @@ nlohmann::json status_object(int code, const std::string& reason, const std::str
 
 class ApiServer {
  public:
-  ApiServer(store::Store& st, std::string lab) : store_(st), lab_(std::move(lab)) {}
+  ApiServer(store::Store& st, std::string lab, ServiceRanges ranges = {})
+      : store_(st), lab_(std::move(lab)), ranges_(ranges) {}
   // Answers one request on fd: whole responses, or streams for ?watch=true and log?follow=true.
   void serve(int fd, const HttpRequest& req, const std::atomic<bool>& stop);
   // The non-streaming part, for tests and for serve().
@@ -30,6 +33,8 @@ class ApiServer {
             const std::atomic<bool>& stop);
   store::Store& store_;
   std::string lab_;
+  ServiceRanges ranges_;
+  std::mutex alloc_mu_;  // Service writes allocate from shared ranges: one at a time
 };
 
 }  // namespace lab::server

@@ -21,6 +21,7 @@
 #include "lab/controllers/manager.h"
 #include "lab/node/kubelet.h"
 #include "lab/server/api_server.h"
+#include "lab/server/service_alloc.h"
 #include "lab/store/store.h"
 
 namespace lab::server {
@@ -53,6 +54,12 @@ Result<void> seed(const cluster::LabRecord& rec, store::Store& st, const node::K
   for (auto o : objects) {
     o["metadata"]["generation"] = 1;
     if (o["kind"] == "Pod") o["status"] = {{"phase", "Pending"}};
+    if (o["kind"] == "Service") {
+      auto allocated = allocate_service(st, o, nullptr, ServiceRanges{rec.plan.service_cidr});
+      if (!allocated) return std::unexpected(allocated.error());
+      o = std::move(*allocated);
+      o["status"] = {{"loadBalancer", Json::object()}};
+    }
     auto created = st.create(o);
     if (!created) return std::unexpected(created.error());
   }
@@ -109,8 +116,9 @@ int daemon_main(const DaemonOptions& opts) {
   store::Store st;
   node::Kubelet kubelet(*rec, opts.self_exe, st);
   std::atomic<bool> stop{false};
-  std::vector<std::string> nodes;
-  for (const auto& n : rec->plan.nodes) nodes.push_back(n.name);
+  controllers::ClusterInfo cluster;
+  for (const auto& n : rec->plan.nodes) cluster.nodes.push_back(n.name);
+  if (auto pool = net::Ipv4Range::parse(rec->lb_pool)) cluster.lb_pool = *pool;
 
   auto fail_up = [&](const Error& e) {
     log_line("lab up failed: " + e.what());
@@ -129,7 +137,7 @@ int daemon_main(const DaemonOptions& opts) {
     kubelet.adopt();
   }
 
-  std::thread controllers([&] { controllers::run_controller_loop(st, nodes, stop); });
+  std::thread controllers([&] { controllers::run_controller_loop(st, cluster, stop); });
   std::thread kubelet_thread([&] { kubelet.run_loop(stop); });
   auto stop_threads = [&] {
     stop = true;
@@ -148,7 +156,7 @@ int daemon_main(const DaemonOptions& opts) {
   }
   log_line("lab " + opts.lab + " ready");
 
-  ApiServer api(st, opts.lab);
+  ApiServer api(st, opts.lab, ServiceRanges{rec->plan.service_cidr});
   std::atomic<int> connections{0};
   for (;;) {
     pollfd fds[2] = {{listener->get(), POLLIN, 0}, {sigfd.get(), POLLIN, 0}};

@@ -42,7 +42,7 @@ TEST(DeploymentController, NamesFollowKubernetes) {
   store::Store st;
   auto dep = st.create(deployment(3));
   ASSERT_TRUE(dep);
-  controllers::run_controllers_once(st, {"node-1", "node-2"});
+  controllers::run_controllers_once(st, {{"node-1", "node-2"}, {}});
   auto rs = st.list("ReplicaSet", "default");
   ASSERT_EQ(rs.size(), 1u);
   std::string hash = controllers::pod_template_hash((*dep)["spec"]["template"]);
@@ -56,14 +56,14 @@ TEST(DeploymentController, NamesFollowKubernetes) {
     EXPECT_EQ(p["metadata"]["ownerReferences"][0]["kind"], "ReplicaSet");
   }
   // Reconciling again creates nothing more.
-  controllers::run_controllers_once(st, {"node-1", "node-2"});
+  controllers::run_controllers_once(st, {{"node-1", "node-2"}, {}});
   EXPECT_EQ(st.list("Pod", "default").size(), 3u);
 }
 
 TEST(Scheduler, SpreadsAWorkloadAcrossNodes) {
   store::Store st;
   ASSERT_TRUE(st.create(deployment(4)));
-  controllers::run_controllers_once(st, {"node-1", "node-2"});
+  controllers::run_controllers_once(st, {{"node-1", "node-2"}, {}});
   int on1 = 0, on2 = 0;
   for (const auto& p : st.list("Pod", "")) (p["spec"]["nodeName"] == "node-1" ? on1 : on2)++;
   EXPECT_EQ(on1, 2);

@@ -1,0 +1,98 @@
+// Endpoints from pods: one slice per distinct set of resolved ports (a named targetPort can map
+// to different numbers on different pods), written only when it changes.
+#include "lab/controllers/endpointslice.h"
+
+#include <map>
+
+#include "lab/api/labels.h"
+#include "lab/api/objects.h"
+#include "lab/controllers/deployment.h"
+
+namespace lab::controllers {
+
+using Json = nlohmann::json;
+
+namespace {
+
+// The port a pod serves a Service port on: a number as is, a name through the pod's containers.
+int resolve_target(const Json& svc_port, const Json& pod) {
+  const Json target = svc_port.value("targetPort", svc_port.value("port", Json(0)));
+  if (target.is_number_integer()) return target.get<int>();
+  std::string name = target.is_string() ? target.get<std::string>() : "";
+  for (const auto& c : pod["spec"].value("containers", Json::array()))
+    for (const auto& p : c.value("ports", Json::array()))
+      if (p.value("name", "") == name) return p.value("containerPort", 0);
+  return 0;
+}
+
+}  // namespace
+
+Result<void> reconcile_endpoint_slices(store::Store& st, const Json& svc) {
+  std::string ns = svc["metadata"].value("namespace", "default");
+  std::string name = svc["metadata"]["name"];
+  const Json& spec = svc["spec"];
+  std::vector<Json> existing;
+  for (const auto& s : st.list("EndpointSlice", ns))
+    if (api::owned_by(s, svc)) existing.push_back(s);
+  if (!spec.contains("selector") || spec["selector"].empty()) return {};  // managed by hand
+
+  // Group endpoints by their resolved port list.
+  std::map<std::vector<int>, Json> groups;
+  auto selector = api::Selector::from_match_labels(spec["selector"]);
+  bool publish_not_ready = spec.value("publishNotReadyAddresses", false);
+  for (const auto& pod : st.list("Pod", ns, selector)) {
+    const Json& status = pod.value("status", Json::object());
+    std::string ip = status.value("podIP", "");
+    std::string phase = status.value("phase", "");
+    if (ip.empty() || phase == "Succeeded" || phase == "Failed") continue;
+    std::vector<int> key;
+    for (const auto& p : spec.value("ports", Json::array())) key.push_back(resolve_target(p, pod));
+    bool terminating = api::is_terminating(pod);
+    bool ready = api::is_pod_ready(pod) || (publish_not_ready && !terminating);
+    bool serving = false;
+    for (const auto& c : status.value("conditions", Json::array()))
+      if (c.value("type", "") == "Ready") serving = c.value("status", "") == "True";
+    groups[key].push_back({{"addresses", Json::array({ip})},
+                           {"conditions", {{"ready", ready && !terminating}, {"serving", serving}, {"terminating", terminating}}},
+                           {"nodeName", pod["spec"].value("nodeName", "")},
+                           {"targetRef", {{"kind", "Pod"}, {"name", pod["metadata"]["name"]}, {"namespace", ns},
+                                          {"uid", pod["metadata"]["uid"]}}}});
+  }
+  if (groups.empty()) groups[{}] = Json::array();  // a Service always has a slice, even empty
+
+  size_t used = 0;
+  for (auto& [key, endpoints] : groups) {
+    Json ports = Json::array();
+    const auto& sp = spec.value("ports", Json::array());
+    for (size_t i = 0; i < sp.size() && i < key.size(); ++i)
+      ports.push_back({{"name", sp[i].value("name", "")}, {"port", key[i]}, {"protocol", sp[i].value("protocol", "TCP")}});
+    std::sort(endpoints.begin(), endpoints.end(), [](const Json& a, const Json& b) { return a["addresses"][0] < b["addresses"][0]; });
+    Json slice = used < existing.size()
+                     ? existing[used]
+                     : Json{{"apiVersion", "discovery.k8s.io/v1"},
+                            {"kind", "EndpointSlice"},
+                            {"metadata",
+                             {{"name", name + "-" + random_suffix()},
+                              {"namespace", ns},
+                              {"generateName", name + "-"},
+                              {"labels", {{"kubernetes.io/service-name", name},
+                                          {"endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io"}}},
+                              {"ownerReferences", Json::array({api::owner_reference(svc)})}}}};
+    Json want = slice;
+    want["addressType"] = "IPv4";
+    want["endpoints"] = endpoints;
+    want["ports"] = ports;
+    if (used < existing.size()) {
+      if (want != slice) (void)st.update(want);
+    } else {
+      auto r = st.create(want);
+      if (!r) return std::unexpected(r.error());
+    }
+    used++;
+  }
+  for (; used < existing.size(); ++used)
+    (void)st.remove("EndpointSlice", ns, existing[used]["metadata"]["name"]);
+  return {};
+}
+
+}  // namespace lab::controllers

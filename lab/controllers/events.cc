@@ -3,7 +3,6 @@
 #include "lab/controllers/events.h"
 
 #include <cstdio>
-#include <random>
 
 namespace lab::controllers {
 
@@ -14,24 +13,26 @@ void record_event(store::Store& st, const nlohmann::json& object, const std::str
   std::string ns = meta.value("namespace", "default");
   std::string uid = meta.value("uid", "");
   std::string now = store::now_rfc3339();
-  for (auto ev : st.list("Event", ns)) {
-    if (ev["involvedObject"].value("uid", "") == uid && ev.value("reason", "") == reason &&
-        ev.value("message", "") == message) {
-      ev["count"] = ev.value("count", 1) + 1;
-      ev["lastTimestamp"] = now;
-      (void)st.update(ev);
-      return;
-    }
-  }
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  // The name is derived from what correlates events (object, reason, message), so a repeat is a
+  // lookup, not a scan of every event.
+  uint64_t h = 1469598103934665603ull;
+  for (const std::string* part : std::initializer_list<const std::string*>{&uid, &reason, &message})
+    for (unsigned char c : *part + "\x1f") h = (h ^ c) * 1099511628211ull;
   char suffix[20];
-  std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(rng()));
+  std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(h));
+  std::string name = meta.value("name", "") + "." + suffix;
+  if (auto ev = st.get("Event", ns, name)) {
+    (*ev)["count"] = ev->value("count", 1) + 1;
+    (*ev)["lastTimestamp"] = now;
+    (void)st.update(*ev);
+    return;
+  }
   nlohmann::json source = {{"component", component}};
   if (!host.empty()) source["host"] = host;
   nlohmann::json ev = {
       {"apiVersion", "v1"},
       {"kind", "Event"},
-      {"metadata", {{"name", meta.value("name", "") + "." + suffix}, {"namespace", ns}}},
+      {"metadata", {{"name", name}, {"namespace", ns}}},
       {"involvedObject",
        {{"kind", object.value("kind", "")},
         {"apiVersion", object.value("apiVersion", "v1")},

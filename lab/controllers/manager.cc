@@ -3,7 +3,9 @@
 #include "lab/controllers/manager.h"
 
 #include <cstdio>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "lab/api/objects.h"
 #include "lab/controllers/deployment.h"
@@ -40,7 +42,11 @@ static void collect_garbage(store::Store& st) {
     std::string owner = api::controller_uid(pod);
     if (!owner.empty() && !uids.contains(owner)) (void)mark_pod_deleted(st, pod);
   }
-  // Events of objects that are gone, after a while, as the API server's event TTL does (1 h).
+  // Events of objects that are gone, after a while, as the API server's event TTL does (1 h);
+  // checked once a minute, since it reads every event.
+  static auto next_event_sweep = std::chrono::steady_clock::time_point{};
+  if (std::chrono::steady_clock::now() < next_event_sweep) return;
+  next_event_sweep = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   std::set<std::string> live;
   for (const char* kind : {"Deployment", "ReplicaSet", "Pod", "Service"})
     for (const auto& o : st.list(kind, "")) live.insert(o["metadata"].value("uid", ""));
@@ -78,6 +84,8 @@ void run_controller_loop(store::Store& st, const ClusterInfo& cluster, const std
     // Own writes count as seen; only others' changes (API, kubelet) trigger the next pass.
     seen = before;
     (void)st.events_since(seen, 1000);
+    // Let a burst of changes (a kubelet starting many pods) land before the next full pass.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
 

@@ -141,7 +141,7 @@ int daemon_main(const DaemonOptions& opts) {
   std::thread kubelet_thread([&] { kubelet.run_loop(stop); });
   auto stop_threads = [&] {
     stop = true;
-    st.wake_all();
+    st.shutdown();
     controllers.join();
     kubelet_thread.join();
   };

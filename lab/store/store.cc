@@ -147,15 +147,20 @@ void Store::record(const std::string& type, const Json& obj) {
 std::vector<Event> Store::events_since(uint64_t since, int timeout_ms, bool* expired) const {
   std::unique_lock lock(mu_);
   if (expired) *expired = !log_.empty() && log_.front().version > since + 1 && since < version_;
-  changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                    [&] { return version_ > since && !log_.empty() && log_.back().version > since; });
+  changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    return shutting_down_ || (version_ > since && !log_.empty() && log_.back().version > since);
+  });
   std::vector<Event> out;
   for (const auto& e : log_)
     if (e.version > since) out.push_back(e);
   return out;
 }
 
-void Store::wake_all() { changed_.notify_all(); }
+void Store::shutdown() {
+  std::lock_guard lock(mu_);
+  shutting_down_ = true;
+  changed_.notify_all();
+}
 
 Store::~Store() {
   if (db_) sqlite3_close(db_);

@@ -63,8 +63,8 @@ class Store {
   // Events with version > since, waiting up to timeout_ms for the first one. `expired` is set
   // when since is older than the kept log (the watcher must relist, like a 410 Gone).
   std::vector<Event> events_since(uint64_t since, int timeout_ms, bool* expired = nullptr) const;
-  // Wakes every waiter in events_since (used at shutdown).
-  void wake_all();
+  // Wakes every waiter in events_since and makes later calls return at once (daemon shutdown).
+  void shutdown();
 
  private:
   static std::string key(const std::string& kind, const std::string& ns, const std::string& name);
@@ -76,6 +76,7 @@ class Store {
   std::map<std::string, Json> objects_;
   std::deque<Event> log_;
   uint64_t version_ = 1;
+  bool shutting_down_ = false;
   sqlite3* db_ = nullptr;
 };
 

@@ -249,7 +249,15 @@ const KindInfo kKinds[] = {
     {"Lab", "lab.dev/v1alpha1", &schema::kLabDocument},
     {"Pod", "v1", &schema::kPodDocument},
     {"Deployment", "apps/v1", &schema::kDeploymentDocument},
+    {"Service", "v1", &schema::kServiceDocument},
 };
+
+// "Lab, Pod, Deployment, Service", for messages that list what a scenario may hold.
+std::string kind_names() {
+  std::string out;
+  for (const KindInfo& k : kKinds) out += (out.empty() ? "" : ", ") + std::string(k.kind);
+  return out;
+}
 
 // A mapping's value by key, without yaml-cpp's operator[] (which may add to a non-const node).
 YAML::Node get(const YAML::Node& map, std::string_view key) {
@@ -293,14 +301,14 @@ Result<Scenario> parse_documents(const std::vector<YAML::Node>& docs, const std:
 
     const YAML::Node kind = get(doc, "kind"), api = get(doc, "apiVersion"), name = get(get(doc, "metadata"), "name");
     if (!kind.IsDefined() || kind.IsNull())
-      return w.error(doc.Mark(), "kind", "required field missing (expected one of: Lab, Pod, Deployment)");
+      return w.error(doc.Mark(), "kind", "required field missing (expected one of: " + kind_names() + ")");
     if (!kind.IsScalar() || resolve(kind).kind != Scalar::String)
       return w.error(kind.Mark(), "kind", "expected a string, got " + describe(kind));
     const KindInfo* info = nullptr;
     for (const KindInfo& k : kKinds)
       if (k.kind == kind.Scalar()) info = &k;
     if (!info)
-      return w.error(kind.Mark(), "", "kind \"" + kind.Scalar() + "\" is not supported (supported: Lab, Pod, Deployment)");
+      return w.error(kind.Mark(), "", "kind \"" + kind.Scalar() + "\" is not supported (supported: " + kind_names() + ")");
     w.who = kind.Scalar() + (name.IsScalar() ? " " + json(name.Scalar()).dump() : "") + ": ";
 
     const std::string want = "\"" + std::string(info->api_version) + "\"";

@@ -1,8 +1,9 @@
-// The tables of accepted fields for Lab, Pod and Deployment documents, their value checks (names,
-// labels, ports, CIDRs, images) and the hooks that apply Kubernetes' defaults and cross-field rules.
+// The tables of accepted fields for Lab, Pod, Deployment and Service documents, their value checks
+// (names, labels, ports, CIDRs, images) and the hooks that apply Kubernetes' defaults and cross-field rules.
 #include "lab/api/schema.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "lab/api/scenario.h"
@@ -61,6 +62,17 @@ std::string dns_label(const json& v) {
   return "invalid value " + show(v) +
          ": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or "
          "'-', and must start and end with an alphanumeric character";
+}
+
+// Service names become DNS labels and environment variable names, so Kubernetes wants them to
+// start with a letter (NameIsDNS1035Label).
+std::string dns1035_label(const json& v) {
+  auto s = v.get<std::string>();
+  if (s.size() > 63) return "invalid value " + show(v) + ": must be no more than 63 characters";
+  if (is_dns1123_label(s) && s[0] >= 'a' && s[0] <= 'z') return "";
+  return "invalid value " + show(v) +
+         ": a lowercase RFC 1035 label must consist of lower case alphanumeric characters or '-', "
+         "start with an alphabetic character, and end with an alphanumeric character";
 }
 
 // Label values and the name part of label keys: [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?
@@ -123,6 +135,12 @@ std::string port_name(const json& v) {
          "no '-' at either end and no \"--\"";
 }
 
+// A Service's nodePort: 0 asks for one to be allocated; the range (30000-32767) is the allocator's.
+std::string node_port(const json& v) {
+  auto n = v.get<int64_t>();
+  return n >= 0 && n <= 65535 ? "" : "must be between 0 and 65535 (0 = allocate one), got " + show(v);
+}
+
 std::string port_or_name(const json& v) { return v.is_number() ? port_number(v) : port_name(v); }
 
 std::string int_or_percent(const json& v) {
@@ -167,6 +185,49 @@ std::string cidr(const json& v) {
 std::string ip_range(const json& v) {
   auto parsed = net::Ipv4Range::parse(v.get<std::string>());
   return parsed ? "" : parsed.error().message;
+}
+
+std::string ipv4_address(const json& v) {
+  auto parsed = net::Ipv4::parse(v.get<std::string>());
+  return parsed ? "" : parsed.error().message;
+}
+
+// spec.clusterIP and each of spec.clusterIPs: an address, "None" (headless) or "" (allocate one).
+std::string cluster_ip(const json& v) {
+  auto s = v.get<std::string>();
+  if (s.empty() || s == "None") return "";
+  auto parsed = net::Ipv4::parse(s);
+  return parsed ? "" : parsed.error().message + " (or \"None\" for a headless Service)";
+}
+
+// ExternalName is a valid Kubernetes type that lab cannot serve: it is a DNS alias, not a proxy.
+std::string service_type(const json& v) {
+  auto s = v.get<std::string>();
+  if (s == "ClusterIP" || s == "NodePort" || s == "LoadBalancer") return "";
+  if (s == "ExternalName")
+    return "type \"ExternalName\" is not supported yet (use ClusterIP, NodePort or LoadBalancer)";
+  return "unsupported value " + show(v) + " (expected one of: ClusterIP, NodePort, LoadBalancer)";
+}
+
+std::string ip_family(const json& v) {
+  auto s = v.get<std::string>();
+  if (s == "IPv4") return "";
+  if (s == "IPv6") return "unsupported value \"IPv6\" (lab clusters are IPv4-only)";
+  return "unsupported value " + show(v) + " (expected IPv4)";
+}
+
+// Kubernetes' MaxClientIPServiceAffinitySeconds is one day.
+std::string affinity_timeout(const json& v) {
+  auto n = v.get<int64_t>();
+  return n >= 1 && n <= 86400 ? "" : "must be between 1 and 86400 (one day), got " + show(v);
+}
+
+// appProtocol is a qualified name: an IANA service name ("http") or "domain/name" ("kubernetes.io/h2c").
+std::string app_protocol(const json& v) {
+  if (label_key(v).empty()) return "";
+  return "invalid value " + show(v) +
+         ": must be a name such as \"http\" or \"kubernetes.io/h2c\" (an optional DNS subdomain and '/', then "
+         "alphanumerics, '-', '_' or '.')";
 }
 
 // The lab's name prefixes netns and link names, hence shorter than a label (the CLI's limit too).
@@ -389,6 +450,104 @@ std::optional<Problem> finish_lab_document(json& doc) {
   return std::nullopt;
 }
 
+// The API server's defaults for one Service port. nodePort 0 means "allocate one", as if absent.
+std::optional<Problem> finish_service_port(json& p) {
+  set_default(p, "protocol", "TCP");
+  set_default(p, "targetPort", p["port"]);
+  if (p.contains("nodePort") && p["nodePort"] == 0) p.erase("nodePort");
+  return std::nullopt;
+}
+
+std::string port_key(const json& p) {
+  return std::to_string(p["port"].get<int64_t>()) + "/" + p["protocol"].get<std::string>();
+}
+
+// ValidateService's rules across ports: names (required once there are two ports, since endpoints
+// and SRV records are matched by name), unique names, unique port/protocol and nodePort/protocol.
+std::optional<Problem> check_service_ports(const json& ports, bool node_ports_allowed, const std::string& type) {
+  if (ports.empty()) return Problem{"ports", "must have at least one port"};
+  std::map<std::string, size_t> names, keys, node_ports;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const json& p = ports[i];
+    const std::string at = "ports[" + std::to_string(i) + "]";
+    auto also = [&](size_t first) { return " (also ports[" + std::to_string(first) + "])"; };
+    if (!p.contains("name")) {
+      if (ports.size() > 1) return Problem{at + ".name", "required when the Service has more than one port"};
+    } else if (auto [it, fresh] = names.emplace(p["name"].get<std::string>(), i); !fresh) {
+      return Problem{at + ".name", "duplicate port name " + show(p["name"]) + also(it->second)};
+    }
+    if (auto [it, fresh] = keys.emplace(port_key(p), i); !fresh)
+      return Problem{at, "duplicate port " + port_key(p) + also(it->second)};
+    if (p.contains("nodePort")) {
+      if (!node_ports_allowed) return Problem{at + ".nodePort", "may not be used when `type` is '" + type + "'"};
+      const std::string key = std::to_string(p["nodePort"].get<int64_t>()) + "/" + p["protocol"].get<std::string>();
+      if (auto [it, fresh] = node_ports.emplace(key, i); !fresh)
+        return Problem{at + ".nodePort", "duplicate node port " + key + also(it->second)};
+    }
+  }
+  return std::nullopt;
+}
+
+// clusterIP and clusterIPs say the same thing twice (clusterIPs exists for dual-stack); the API
+// server fills whichever is missing from the other and insists that they agree.
+std::optional<Problem> finish_cluster_ips(json& s, const std::string& type) {
+  if (s.contains("clusterIP") && s["clusterIP"] == "") s.erase("clusterIP");
+  if (s.contains("clusterIPs") && (s["clusterIPs"].empty() || s["clusterIPs"][0] == "")) s.erase("clusterIPs");
+  const bool written = s.contains("clusterIP");
+  if (s.contains("clusterIPs")) {
+    const json& ips = s["clusterIPs"];
+    if (ips.size() > 1)
+      return Problem{"clusterIPs[1]", "lab clusters are IPv4 single-stack: at most one address"};
+    if (written && s["clusterIP"] != ips[0])
+      return Problem{"clusterIPs[0]", "must match clusterIP " + show(s["clusterIP"]) + " (got " + show(ips[0]) + ")"};
+    s["clusterIP"] = ips[0];
+  } else if (written) {
+    s["clusterIPs"] = json::array({s["clusterIP"]});
+  }
+  if (s.value("clusterIP", "") == "None" && type != "ClusterIP")
+    return Problem{written ? "clusterIP" : "clusterIPs[0]", "may not be set to 'None' for " + type + " services"};
+  return std::nullopt;
+}
+
+std::optional<Problem> finish_service_spec(json& s) {
+  set_default(s, "type", "ClusterIP");
+  const std::string type = s["type"].get<std::string>();
+  const bool external = type == "NodePort" || type == "LoadBalancer";  // reachable from outside the cluster
+  const bool lb = type == "LoadBalancer";
+
+  if (auto problem = check_service_ports(s["ports"], external, type)) return problem;
+  if (auto problem = finish_cluster_ips(s, type)) return problem;
+
+  set_default(s, "sessionAffinity", "None");
+  if (s["sessionAffinity"] == "None") {
+    if (s.contains("sessionAffinityConfig"))
+      return Problem{"sessionAffinityConfig", "must not be set when session affinity is None"};
+  } else {  // ClientIP: three hours unless told otherwise
+    json& config = s["sessionAffinityConfig"];
+    if (config.is_null()) config = json::object();
+    if (!config.contains("clientIP")) config["clientIP"] = json::object();
+    set_default(config["clientIP"], "timeoutSeconds", 10800);
+  }
+
+  if (s.contains("externalTrafficPolicy") && !external)
+    return Problem{"externalTrafficPolicy", "may only be set when `type` is 'NodePort' or 'LoadBalancer'"};
+  if (external) set_default(s, "externalTrafficPolicy", "Cluster");
+  set_default(s, "internalTrafficPolicy", "Cluster");
+
+  for (const char* field : {"loadBalancerIP", "allocateLoadBalancerNodePorts"})
+    if (s.contains(field) && !lb) return Problem{field, "may only be used when `type` is 'LoadBalancer'"};
+  if (lb) set_default(s, "allocateLoadBalancerNodePorts", true);
+
+  if (s.value("ipFamilyPolicy", "") == "RequireDualStack")
+    return Problem{"ipFamilyPolicy",
+                   "RequireDualStack cannot be met: lab clusters are IPv4-only (use SingleStack or PreferDualStack)"};
+  set_default(s, "ipFamilyPolicy", "SingleStack");
+  if (s.contains("ipFamilies") && s["ipFamilies"].size() > 1)
+    return Problem{"ipFamilies[1]", "duplicate IP family " + show(s["ipFamilies"][1]) + " (lab clusters are IPv4-only)"};
+  if (!s.contains("ipFamilies") || s["ipFamilies"].empty()) s["ipFamilies"] = json::array({"IPv4"});
+  return std::nullopt;
+}
+
 // ---- the tables ----
 
 using enum Type;
@@ -525,6 +684,56 @@ const ObjectSchema kDeploymentSpec{{
     {.name = "paused", .type = Bool},
 }, finish_deployment_spec};
 
+// Service: the fields of core/v1 ServiceSpec that lab's proxy implements.
+const ObjectSchema kServiceMeta{{
+    {.name = "name", .type = String, .required = true, .check = dns1035_label},
+    {.name = "namespace", .type = String, .check = dns_label},
+    {.name = "labels", .type = StringMap, .check = label_value, .key_check = label_key},
+    {.name = "annotations", .type = StringMap, .key_check = label_key},
+    {.name = "generateName", .type = Unsupported, .note = "write metadata.name"},
+    {.name = "creationTimestamp", .type = Ignored},
+}, finish_metadata};
+
+const ObjectSchema kServicePort{{
+    {.name = "name", .type = String, .check = dns_label},
+    {.name = "protocol", .type = String, .values = {"TCP", "UDP", "SCTP"}},
+    {.name = "port", .type = Int, .required = true, .check = port_number},
+    {.name = "targetPort", .type = IntOrString, .check = port_or_name},
+    {.name = "nodePort", .type = Int, .check = node_port},
+    {.name = "appProtocol", .type = String, .check = app_protocol},
+}, finish_service_port};
+
+const ObjectSchema kClientIpConfig{{
+    {.name = "timeoutSeconds", .type = Int, .check = affinity_timeout},
+}};
+
+const ObjectSchema kSessionAffinityConfig{{
+    {.name = "clientIP", .type = Object, .object = &kClientIpConfig},
+}};
+
+const ObjectSchema kServiceSpec{{
+    {.name = "type", .type = String, .check = service_type},
+    {.name = "selector", .type = StringMap, .check = label_value, .key_check = label_key},
+    {.name = "ports", .type = ObjectList, .object = &kServicePort, .required = true},
+    {.name = "clusterIP", .type = String, .check = cluster_ip},
+    {.name = "clusterIPs", .type = StringList, .check = cluster_ip},
+    {.name = "sessionAffinity", .type = String, .values = {"None", "ClientIP"}},
+    {.name = "sessionAffinityConfig", .type = Object, .object = &kSessionAffinityConfig},
+    {.name = "externalTrafficPolicy", .type = String, .values = {"Cluster", "Local"}},
+    {.name = "internalTrafficPolicy", .type = String, .values = {"Cluster", "Local"}},
+    {.name = "ipFamilies", .type = StringList, .check = ip_family},
+    {.name = "ipFamilyPolicy", .type = String, .values = {"SingleStack", "PreferDualStack", "RequireDualStack"}},
+    {.name = "publishNotReadyAddresses", .type = Bool},
+    {.name = "loadBalancerIP", .type = String, .check = ipv4_address},  // deprecated in Kubernetes 1.24, still honoured
+    {.name = "allocateLoadBalancerNodePorts", .type = Bool},
+    {.name = "externalName", .type = Unsupported, .note = "ExternalName Services are not supported yet"},
+    {.name = "externalIPs", .type = Unsupported, .note = "use type NodePort or LoadBalancer"},
+    {.name = "loadBalancerSourceRanges", .type = Unsupported},
+    {.name = "loadBalancerClass", .type = Unsupported, .note = "lab has one load balancer implementation"},
+    {.name = "healthCheckNodePort", .type = Unsupported, .note = "lab allocates it"},
+    {.name = "trafficDistribution", .type = Unsupported},
+}, finish_service_spec};
+
 const ObjectSchema kLabMeta{{
     {.name = "name", .type = String, .check = lab_name},
 }};
@@ -559,6 +768,14 @@ const ObjectSchema kDeploymentDocument{{
     {.name = "kind", .type = String, .required = true},
     {.name = "metadata", .type = Object, .object = &kObjectMeta, .required = true},
     {.name = "spec", .type = Object, .object = &kDeploymentSpec, .required = true},
+    {.name = "status", .type = Ignored},
+}};
+
+const ObjectSchema kServiceDocument{{
+    {.name = "apiVersion", .type = String, .required = true},
+    {.name = "kind", .type = String, .required = true},
+    {.name = "metadata", .type = Object, .object = &kServiceMeta, .required = true},
+    {.name = "spec", .type = Object, .object = &kServiceSpec, .required = true},
     {.name = "status", .type = Ignored},
 }};
 

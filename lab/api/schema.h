@@ -59,5 +59,6 @@ struct ObjectSchema {
 extern const ObjectSchema kLabDocument;
 extern const ObjectSchema kPodDocument;
 extern const ObjectSchema kDeploymentDocument;
+extern const ObjectSchema kServiceDocument;
 
 }  // namespace lab::api::schema

@@ -107,10 +107,9 @@ Result<nlohmann::json> api_call(const std::string& lab, const std::string& metho
   if (j.is_discarded()) return fail("malformed response from the lab daemon");
   if (resp->status >= 400 || (j.value("kind", "") == "Status" && j.value("status", "") == "Failure")) {
     // kubectl prints validation failures as the server words them ("The Service "x" is invalid: ...").
-    if (j.value("reason", "") == "Invalid") return fail(j.value("message", std::string()), resp->status);
-    return fail("Error from server (" + j.value("reason", std::string("Unknown")) +
-                    "): " + j.value("message", std::string()),
-                resp->status);
+    if (j.value("reason", "") == "Invalid") return fail(j.value("message", std::string()));
+    return fail("Error from server (" + j.value("reason", std::string("Unknown")) + "): " +
+                j.value("message", std::string()));
   }
   return j;
 }

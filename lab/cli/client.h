@@ -13,7 +13,7 @@ namespace lab::cli {
 // --lab NAME if given, else the only running lab; errors name the choices.
 Result<std::string> pick_lab(const std::string& requested);
 Result<nlohmann::json> api_get(const std::string& lab, const std::string& target);
-// Any verb; body null = none. Errors carry the HTTP status as code.
+// Any verb; body null = none. Errors are worded as kubectl words them.
 Result<nlohmann::json> api_call(const std::string& lab, const std::string& method,
                                 const std::string& target, const nlohmann::json& body);
 

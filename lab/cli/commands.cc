@@ -100,6 +100,8 @@ std::string table_for(const std::string& kind, const Json& list, bool wide, bool
   if (kind == "Deployment") return deployments_table(list, wide, headers, now);
   if (kind == "ReplicaSet") return replicasets_table(list, wide, headers, now);
   if (kind == "Event") return events_table(list, wide, headers, now);
+  if (kind == "Service") return services_table(list, wide, headers, now);
+  if (kind == "EndpointSlice") return endpointslices_table(list, wide, headers, now);
   std::vector<std::vector<std::string>> rows;
   if (headers) rows.push_back({"NAME", "AGE"});
   for (const auto& item : list["items"])

@@ -1,5 +1,5 @@
-// `lab describe`: kubectl describe's text for pods, deployments and, generically, any object.
-// Pure functions of the API's JSON, laid out by a port of Go's text/tabwriter as kubectl does it.
+// `lab describe`: kubectl describe's text for pods, deployments, services, endpoint slices and any other
+// object. Pure functions of the API's JSON, laid out by a port of Go's text/tabwriter as kubectl does it.
 #pragma once
 
 #include <string>
@@ -35,6 +35,12 @@ std::string describe_pod(const Json& pod, const Json& events, Clock::time_point 
 // deployment controls become OldReplicaSets/NewReplicaSet.
 std::string describe_deployment(const Json& deployment, const Json& replicasets, const Json& events,
                                 Clock::time_point now);
+// `kubectl describe service`. `endpoint_slices` (list or array) may hold any slices: those labelled
+// kubernetes.io/service-name=<the service> give each port's Endpoints line (ready addresses with the
+// slice's port of that name, "10.244.2.5:80,10.244.3.4:80", three then "+ N more...").
+std::string describe_service(const Json& svc, const Json& endpoint_slices, const Json& events, Clock::time_point now);
+// `kubectl describe endpointslice` (discovery.k8s.io/v1).
+std::string describe_endpoint_slice(const Json& slice, const Json& events, Clock::time_point now);
 // kubectl's describer for kinds it has none for: metadata, then every other field, labelled.
 std::string describe_generic(const Json& obj, const Json& events, Clock::time_point now);
 

@@ -256,6 +256,13 @@ int cmd_describe(const Args& args) {
         for (const auto& rs : (*list)["items"])
           if (api::owned_by(rs, obj)) rss.push_back(rs);
       text = describe_deployment(obj, rss, mine, now);
+    } else if (type->kind == "Service") {
+      Json slices = Json::array();
+      std::string sel = "kubernetes.io/service-name=" + obj["metadata"].value("name", "");
+      if (auto list = api_get(*lab, "/apis/discovery.k8s.io/v1/namespaces/" + ns + "/endpointslices?labelSelector=" +
+                                        server::url_encode(sel)))
+        slices = (*list)["items"];
+      text = describe_service(obj, slices, mine, now);
     } else {
       text = describe_generic(obj, mine, now);
     }

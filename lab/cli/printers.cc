@@ -1,4 +1,4 @@
-// kubectl's table printers (pods, nodes, deployments), AGE, -o json, -o name and Go's %v.
+// kubectl's table printers (pods, nodes, workloads, services, slices), AGE, -o json, -o name and Go's %v.
 // Row logic follows kubectl's internalversion printers so STATUS/READY/RESTARTS read the same.
 #include "lab/cli/printers.h"
 
@@ -322,6 +322,106 @@ std::vector<std::string> replicaset_row(const Json& rs, bool wide, Clock::time_p
   return row;
 }
 
+// The API server always sets these; objects written by hand may not, and then read as defaulted.
+std::string protocol_of(const Json& port) {
+  std::string p = str(port, {"protocol"});
+  return p.empty() ? "TCP" : p;
+}
+
+// loadBalancerStatusStringer: ingress IPs (else hostnames) as a sorted set; outside -o wide the
+// cell is cut to 16 bytes ("172.18.255.20..."), so two addresses never fit.
+std::string load_balancer_ips(const Json& svc, bool wide) {
+  std::set<std::string> ips;
+  for (const auto& ingress : arr(svc, {"status", "loadBalancer", "ingress"})) {
+    if (!str(ingress, {"ip"}).empty()) ips.insert(str(ingress, {"ip"}));
+    else if (!str(ingress, {"hostname"}).empty()) ips.insert(str(ingress, {"hostname"}));
+  }
+  std::string out = join({ips.begin(), ips.end()}, ",");
+  constexpr size_t kLoadBalancerWidth = 16;
+  if (!wide && out.size() > kLoadBalancerWidth) out = out.substr(0, kLoadBalancerWidth - 3) + "...";
+  return out;
+}
+
+std::vector<std::string> strings_of(const Json& list) {
+  std::vector<std::string> out;
+  for (const auto& v : list)
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+// getServiceExternalIP.
+std::string service_external_ip(const Json& svc, bool wide) {
+  const std::string type = str(svc, {"spec", "type"}).empty() ? "ClusterIP" : str(svc, {"spec", "type"});
+  std::vector<std::string> external = strings_of(arr(svc, {"spec", "externalIPs"}));
+  if (type == "ClusterIP" || type == "NodePort") return external.empty() ? "<none>" : join(external, ",");
+  if (type == "ExternalName") return str(svc, {"spec", "externalName"});
+  if (type != "LoadBalancer") return "<unknown>";
+  std::string lb = load_balancer_ips(svc, wide);
+  if (!external.empty()) return lb.empty() ? join(external, ",") : lb + "," + join(external, ",");
+  return lb.empty() ? "<pending>" : lb;
+}
+
+// makePortString: "80/TCP", or "8080:31704/TCP" when a node port is allocated.
+std::string service_ports(const Json& svc) {
+  std::vector<std::string> parts;
+  for (const auto& p : arr(svc, {"spec", "ports"})) {
+    std::string port = std::to_string(num(p, {"port"}));
+    if (num(p, {"nodePort"}) > 0) port += ":" + std::to_string(num(p, {"nodePort"}));
+    parts.push_back(port + "/" + protocol_of(p));
+  }
+  return or_none(join(parts, ","));
+}
+
+std::vector<std::string> service_row(const Json& svc, bool wide, Clock::time_point now) {
+  // CLUSTER-IP is clusterIPs[0] ("None" for a headless Service); clusterIP stands in for objects
+  // that carry only the older field.
+  const Json& ips = arr(svc, {"spec", "clusterIPs"});
+  std::string cluster_ip = !ips.empty() && ips[0].is_string() ? ips[0].get<std::string>() : str(svc, {"spec", "clusterIP"});
+  std::vector<std::string> row{str(svc, {"metadata", "name"}),
+                               str(svc, {"spec", "type"}).empty() ? "ClusterIP" : str(svc, {"spec", "type"}),
+                               or_none(cluster_ip), service_external_ip(svc, wide), service_ports(svc), age(svc, now)};
+  if (wide) {
+    const Json* selector = get(svc, {"spec", "selector"});
+    row.push_back(format_labels(selector ? *selector : Json::object()));
+  }
+  return row;
+}
+
+// listWithMoreString: at most three items, then "+ N more...".
+std::string list_with_more(const std::vector<std::string>& list, bool more, size_t count, size_t max) {
+  std::string out = join(list, ",");
+  if (more) return out + " + " + std::to_string(count - max) + " more...";
+  return out.empty() ? "<unset>" : out;
+}
+
+// printEndpointSlice, with formatDiscoveryPorts and formatDiscoveryEndpoints.
+std::vector<std::string> endpointslice_row(const Json& slice, Clock::time_point now) {
+  constexpr size_t kMax = 3;
+  std::vector<std::string> ports, addresses;
+  bool more_ports = false, more_addresses = false;
+  size_t port_count = 0, address_count = 0;
+  for (const auto& p : arr(slice, {"ports"})) {
+    if (ports.size() < kMax) {
+      const Json* number = get(p, {"port"});
+      ports.push_back(number && number->is_number() ? std::to_string(number->get<long long>())
+                      : get(p, {"name"})          ? str(p, {"name"})
+                                                  : "*");
+    } else {
+      more_ports = true;
+    }
+    ++port_count;
+  }
+  for (const auto& e : arr(slice, {"endpoints"}))
+    for (const auto& a : arr(e, {"addresses"})) {
+      if (addresses.size() < kMax) addresses.push_back(a.is_string() ? a.get<std::string>() : "");
+      else more_addresses = true;
+      ++address_count;
+    }
+  return {str(slice, {"metadata", "name"}), str(slice, {"addressType"}),
+          list_with_more(ports, more_ports, port_count, kMax),
+          list_with_more(addresses, more_addresses, address_count, kMax), age(slice, now)};
+}
+
 // strings.TrimSpace.
 std::string trim_space(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r\n\v\f");
@@ -572,6 +672,26 @@ std::string replicasets_table(const Json& list, bool wide, bool headers, Clock::
   std::vector<std::string> header{"NAME", "DESIRED", "CURRENT", "READY", "AGE"};
   if (wide) header.insert(header.end(), {"CONTAINERS", "IMAGES", "SELECTOR"});
   return table(list, header, headers, [&](const Json& rs) { return replicaset_row(rs, wide, now); });
+}
+
+std::string services_table(const Json& list, bool wide, bool headers, Clock::time_point now) {
+  std::vector<std::string> header{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"};
+  if (wide) header.push_back("SELECTOR");
+  return table(list, header, headers, [&](const Json& svc) { return service_row(svc, wide, now); });
+}
+
+std::string endpointslices_table(const Json& list, bool /*wide: kubectl adds no columns*/, bool headers,
+                                 Clock::time_point now) {
+  return table(list, {"NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"}, headers,
+               [&](const Json& slice) { return endpointslice_row(slice, now); });
+}
+
+std::string format_labels(const Json& labels) {
+  std::vector<std::string> parts;
+  if (labels.is_object())
+    for (const auto& [k, v] : labels.items())  // nlohmann keeps keys sorted, as FormatLabels sorts them
+      parts.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
+  return or_none(join(parts, ","));
 }
 
 std::string events_table(const Json& list, bool wide, bool headers, Clock::time_point now) {

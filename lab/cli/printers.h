@@ -37,6 +37,15 @@ std::string nodes_table(const Json& node_list, bool wide, bool headers, Clock::t
 std::string deployments_table(const Json& list, bool wide, bool headers, Clock::time_point now);
 // `kubectl get replicasets`: NAME DESIRED CURRENT READY AGE [CONTAINERS IMAGES SELECTOR].
 std::string replicasets_table(const Json& list, bool wide, bool headers, Clock::time_point now);
+// `kubectl get services`: NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE [SELECTOR]. EXTERNAL-IP is a
+// LoadBalancer's ingress IPs (cut to 16 characters unless wide) or <pending>, else <none>;
+// PORT(S) reads "80/TCP" or "8080:31704/TCP" (port:nodePort/protocol).
+std::string services_table(const Json& list, bool wide, bool headers, Clock::time_point now);
+// `kubectl get endpointslices`: NAME ADDRESSTYPE PORTS ENDPOINTS AGE, with -o wide the same. PORTS and
+// ENDPOINTS show three items then "+ N more...", and <unset> for none.
+std::string endpointslices_table(const Json& list, bool wide, bool headers, Clock::time_point now);
+// labels.FormatLabels: "app=web,tier=db" sorted by key; "<none>" for an empty or missing map.
+std::string format_labels(const Json& labels);
 // `kubectl get events`: LAST SEEN TYPE REASON OBJECT MESSAGE [with -o wide: SUBOBJECT SOURCE between
 // OBJECT and MESSAGE, then FIRST SEEN COUNT NAME]. Rows keep the list's order, as kubectl does.
 // LAST SEEN is the last time alone; the "5s (x3 over 20s)" form is describe's (event_interval).

@@ -20,6 +20,7 @@
 #include "lab/cluster/teardown.h"
 #include "lab/controllers/manager.h"
 #include "lab/node/kubelet.h"
+#include "lab/node/proxy_agent.h"
 #include "lab/server/api_server.h"
 #include "lab/server/service_alloc.h"
 #include "lab/store/store.h"
@@ -139,11 +140,14 @@ int daemon_main(const DaemonOptions& opts) {
 
   std::thread controllers([&] { controllers::run_controller_loop(st, cluster, stop); });
   std::thread kubelet_thread([&] { kubelet.run_loop(stop); });
+  node::ProxyAgent proxy_agent(*rec, st);
+  std::thread proxy_thread([&] { proxy_agent.run_loop(stop); });
   auto stop_threads = [&] {
     stop = true;
     st.shutdown();
     controllers.join();
     kubelet_thread.join();
+    proxy_thread.join();
   };
 
   if (opts.ready_fd >= 0) {

@@ -461,5 +461,266 @@ TEST_F(Describe, GenericObject) {
             "Events:  <none>\n");
 }
 
+// The tutorial's my-nginx Service (ClusterIP, one unnamed port 80) as the API server returns it.
+Json service() {
+  return Json::parse(R"({
+    "apiVersion": "v1", "kind": "Service",
+    "metadata": {"name": "my-nginx", "namespace": "default", "creationTimestamp": "2026-11-26T09:40:12Z",
+                 "labels": {"run": "my-nginx"}},
+    "spec": {"clusterIP": "10.0.162.149", "clusterIPs": ["10.0.162.149"], "type": "ClusterIP",
+             "ports": [{"port": 80, "protocol": "TCP", "targetPort": 80}], "selector": {"run": "my-nginx"},
+             "sessionAffinity": "None", "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
+             "internalTrafficPolicy": "Cluster"},
+    "status": {"loadBalancer": {}}
+  })");
+}
+
+// The tutorial's NodePort version: http 8080 -> 80 and https 443, node ports 31704 and 32453.
+Json node_port_service() {
+  Json svc = service();
+  svc["spec"]["type"] = "NodePort";
+  svc["spec"]["externalTrafficPolicy"] = "Cluster";
+  svc["spec"]["ports"] = Json::parse(R"([
+      {"name": "http", "port": 8080, "protocol": "TCP", "targetPort": 80, "nodePort": 31704},
+      {"name": "https", "port": 443, "protocol": "TCP", "targetPort": 443, "nodePort": 32453}])");
+  return svc;
+}
+
+Json endpoint(const std::string& ip, Json ready = true) {
+  Json e = {{"addresses", {ip}},
+            {"conditions", {{"serving", true}, {"terminating", false}}},
+            {"nodeName", "node-1"},
+            {"targetRef", {{"kind", "Pod"}, {"name", "my-nginx-3800858182-jr4a2"}, {"namespace", "default"}}}};
+  if (!ready.is_null()) e["conditions"]["ready"] = ready;
+  return e;
+}
+
+Json slice(const std::string& name, Json endpoints,
+           Json ports = Json::parse(R"([{"name": "", "port": 80, "protocol": "TCP"}])"),
+           const std::string& service = "my-nginx") {
+  return {{"apiVersion", "discovery.k8s.io/v1"},
+          {"kind", "EndpointSlice"},
+          {"metadata",
+           {{"name", name},
+            {"namespace", "default"},
+            {"labels",
+             {{"kubernetes.io/service-name", service},
+              {"endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io"}}}}},
+          {"addressType", "IPv4"},
+          {"endpoints", std::move(endpoints)},
+          {"ports", std::move(ports)}};
+}
+
+TEST_F(Describe, TutorialServiceAsTheTutorialShowsIt) {
+  // The tutorial's objects predate internalTrafficPolicy; without it the layout is the tutorial's own
+  // (with kubectl's real two-space gap after <unset>).
+  Json svc = service();
+  svc["spec"].erase("internalTrafficPolicy");
+  Json slices = {{"items", {slice("my-nginx-7vzhx", {endpoint("10.244.2.5"), endpoint("10.244.3.4")})}}};
+  EXPECT_EQ(describe_service(svc, slices, Json::array(), kNow),
+            "Name:              my-nginx\n"
+            "Namespace:         default\n"
+            "Labels:            run=my-nginx\n"
+            "Annotations:       <none>\n"
+            "Selector:          run=my-nginx\n"
+            "Type:              ClusterIP\n"
+            "IP Family Policy:  SingleStack\n"
+            "IP Families:       IPv4\n"
+            "IP:                10.0.162.149\n"
+            "IPs:               10.0.162.149\n"
+            "Port:              <unset>  80/TCP\n"
+            "TargetPort:        80/TCP\n"
+            "Endpoints:         10.244.2.5:80,10.244.3.4:80\n"
+            "Session Affinity:  None\n"
+            "Events:            <none>\n");
+}
+
+TEST_F(Describe, ServiceAsKubectl130ShowsIt) {
+  // The API server fills internalTrafficPolicy, and kubectl 1.30 prints it.
+  Json slices = {{"items", {slice("my-nginx-7vzhx", {endpoint("10.244.2.5"), endpoint("10.244.3.4")})}}};
+  Json events = {{"items",
+                  {{{"type", "Normal"},
+                    {"reason", "Created"},
+                    {"message", "Allocated cluster IP 10.0.162.149"},
+                    {"source", {{"component", "service-controller"}}},
+                    {"count", 1},
+                    {"firstTimestamp", "2026-11-26T09:40:12Z"},
+                    {"lastTimestamp", "2026-11-26T09:40:12Z"}}}}};
+  EXPECT_EQ(describe_service(service(), slices, events, kNow),
+            "Name:                     my-nginx\n"
+            "Namespace:                default\n"
+            "Labels:                   run=my-nginx\n"
+            "Annotations:              <none>\n"
+            "Selector:                 run=my-nginx\n"
+            "Type:                     ClusterIP\n"
+            "IP Family Policy:         SingleStack\n"
+            "IP Families:              IPv4\n"
+            "IP:                       10.0.162.149\n"
+            "IPs:                      10.0.162.149\n"
+            "Port:                     <unset>  80/TCP\n"
+            "TargetPort:               80/TCP\n"
+            "Endpoints:                10.244.2.5:80,10.244.3.4:80\n"
+            "Session Affinity:         None\n"
+            "Internal Traffic Policy:  Cluster\n"
+            "Events:\n"
+            "  Type    Reason   Age   From                Message\n"
+            "  ----    ------   ----  ----                -------\n"
+            "  Normal  Created  21s   service-controller  Allocated cluster IP 10.0.162.149\n");
+}
+
+TEST_F(Describe, NodePortServiceMatchesPortsByName) {
+  Json ports = Json::parse(R"([{"name": "http", "port": 80, "protocol": "TCP"},
+                               {"name": "https", "port": 443, "protocol": "TCP"}])");
+  Json slices = Json::array({slice("my-nginx-7vzhx", {endpoint("10.244.2.5"), endpoint("10.244.3.4")}, ports)});
+  EXPECT_EQ(describe_service(node_port_service(), slices, Json::array(), kNow),
+            "Name:                     my-nginx\n"
+            "Namespace:                default\n"
+            "Labels:                   run=my-nginx\n"
+            "Annotations:              <none>\n"
+            "Selector:                 run=my-nginx\n"
+            "Type:                     NodePort\n"
+            "IP Family Policy:         SingleStack\n"
+            "IP Families:              IPv4\n"
+            "IP:                       10.0.162.149\n"
+            "IPs:                      10.0.162.149\n"
+            "Port:                     http  8080/TCP\n"
+            "TargetPort:               80/TCP\n"
+            "NodePort:                 http  31704/TCP\n"
+            "Endpoints:                10.244.2.5:80,10.244.3.4:80\n"
+            "Port:                     https  443/TCP\n"
+            "TargetPort:               443/TCP\n"
+            "NodePort:                 https  32453/TCP\n"
+            "Endpoints:                10.244.2.5:443,10.244.3.4:443\n"
+            "Session Affinity:         None\n"
+            "External Traffic Policy:  Cluster\n"
+            "Internal Traffic Policy:  Cluster\n"
+            "Events:                   <none>\n");
+}
+
+TEST_F(Describe, LoadBalancerServiceFields) {
+  Json svc = node_port_service();
+  svc["spec"]["type"] = "LoadBalancer";
+  svc["spec"]["ports"].erase(1);
+  svc["spec"]["ports"][0]["targetPort"] = "http";  // a container port name, resolved per pod
+  svc["spec"]["loadBalancerIP"] = "172.18.255.201";
+  svc["spec"]["externalTrafficPolicy"] = "Local";
+  svc["spec"]["healthCheckNodePort"] = 32000;
+  svc["spec"]["sessionAffinity"] = "ClientIP";
+  svc["status"]["loadBalancer"]["ingress"] = {{{"ip", "172.18.255.201"}, {"ipMode", "VIP"}},
+                                              {{"hostname", "lb.example.com"}}};
+  std::string out = describe_service(svc, Json::array(), Json::array(), kNow);
+  EXPECT_NE(out.find("IPs:                      10.0.162.149\n"
+                     "Desired LoadBalancer IP:  172.18.255.201\n"
+                     "LoadBalancer Ingress:     172.18.255.201 (VIP), lb.example.com\n"
+                     "Port:                     http  8080/TCP\n"
+                     "TargetPort:               http/TCP\n"
+                     "NodePort:                 http  31704/TCP\n"
+                     "Endpoints:                <none>\n"
+                     "Session Affinity:         ClientIP\n"
+                     "External Traffic Policy:  Local\n"
+                     "Internal Traffic Policy:  Cluster\n"
+                     "HealthCheck NodePort:     32000\n"
+                     "Events:                   <none>\n"),
+            std::string::npos)
+      << out;
+  // Pending: no ingress line at all.
+  svc["status"]["loadBalancer"] = Json::object();
+  EXPECT_EQ(describe_service(svc, Json::array(), Json::array(), kNow).find("LoadBalancer Ingress"), std::string::npos);
+}
+
+// Only the Endpoints line of the tutorial Service, for a given set of slices.
+std::string endpoints_line(const Json& slices, Json svc = service()) {
+  std::string out = describe_service(svc, slices, Json::array(), Clock::time_point{});
+  size_t b = out.find("Endpoints:");
+  std::string line = out.substr(b, out.find('\n', b) - b);
+  line.erase(0, line.find_first_not_of(' ', std::string("Endpoints:").size()));
+  return line;
+}
+
+TEST_F(Describe, ServiceEndpointsLine) {
+  // Ready ones only (a missing condition counts as ready), across slices in name order, three at most.
+  Json two = Json::array({slice("my-nginx-b", {endpoint("10.244.3.4"), endpoint("10.244.3.5", false)}),
+                          slice("my-nginx-a", {endpoint("10.244.2.5", nullptr)})});
+  EXPECT_EQ(endpoints_line(two), "10.244.2.5:80,10.244.3.4:80");
+  Json five = Json::array({slice("my-nginx-a", {endpoint("10.244.1.5"), endpoint("10.244.1.6"), endpoint("10.244.2.5"),
+                                                endpoint("10.244.2.6"), endpoint("10.244.3.4")})});
+  EXPECT_EQ(endpoints_line(five), "10.244.1.5:80,10.244.1.6:80,10.244.2.5:80 + 2 more...");
+  // kubectl's quirk: "more" is decided before readiness.
+  Json quirk = Json::array({slice("my-nginx-a", {endpoint("10.244.1.5"), endpoint("10.244.1.6"), endpoint("10.244.2.5"),
+                                                 endpoint("10.244.2.6", false)})});
+  EXPECT_EQ(endpoints_line(quirk), "10.244.1.5:80,10.244.1.6:80,10.244.2.5:80 + 0 more...");
+  // No slices: <none>. A slice without ready endpoints (the controller's placeholder): empty.
+  EXPECT_EQ(endpoints_line(Json::array()), "<none>");
+  EXPECT_EQ(endpoints_line(Json::array({slice("my-nginx-a", Json::array(), Json::array())})), "");
+  EXPECT_EQ(endpoints_line(Json::array({slice("my-nginx-a", {endpoint("10.244.1.5", false)})})), "");
+  // Another Service's slices do not count; nor do slices whose port has another name.
+  EXPECT_EQ(endpoints_line(Json::array({slice("web-a", {endpoint("10.244.1.5")}, Json::parse(R"([{"port": 80}])"),
+                                              "web")})),
+            "<none>");
+  EXPECT_EQ(endpoints_line(Json::array({slice("my-nginx-a", {endpoint("10.244.1.5")},
+                                              Json::parse(R"([{"name": "http", "port": 80}])"))})),
+            "");
+  // Headless Services may have no ports: bare addresses. IPv6 addresses get brackets.
+  EXPECT_EQ(endpoints_line(Json::array({slice("my-nginx-a", {endpoint("10.244.1.5")}, Json::array())})),
+            "10.244.1.5");
+  EXPECT_EQ(endpoints_line(Json::array({slice("my-nginx-a", {endpoint("fd00::5")})})), "[fd00::5]:80");
+}
+
+TEST_F(Describe, ServiceWithoutOptionalFields) {
+  Json svc = Json::parse(R"({"metadata": {"name": "db", "namespace": "default"},
+                             "spec": {"ports": [{"port": 5432}]}})");
+  EXPECT_EQ(describe_service(svc, Json::array(), Json::array(), kNow),
+            "Name:              db\n"
+            "Namespace:         default\n"
+            "Labels:            <none>\n"
+            "Annotations:       <none>\n"
+            "Selector:          <none>\n"
+            "Type:              ClusterIP\n"
+            "IP Families:       <none>\n"
+            "IP:                \n"
+            "IPs:               <none>\n"
+            "Port:              <unset>  5432/TCP\n"
+            "TargetPort:        5432/TCP\n"
+            "Endpoints:         <none>\n"
+            "Session Affinity:  None\n"
+            "Events:            <none>\n");
+}
+
+TEST_F(Describe, EndpointSlice) {
+  Json s = slice("my-nginx-7vzhx", {endpoint("10.244.2.5"), endpoint("10.244.3.4", nullptr)});
+  s["endpoints"][1]["zone"] = "zone-a";
+  s["endpoints"][1].erase("targetRef");
+  EXPECT_EQ(describe_endpoint_slice(s, Json::array(), kNow),
+            "Name:         my-nginx-7vzhx\n"
+            "Namespace:    default\n"
+            "Labels:       endpointslice.kubernetes.io/managed-by=endpointslice-controller.k8s.io\n"
+            "              kubernetes.io/service-name=my-nginx\n"
+            "Annotations:  <none>\n"
+            "AddressType:  IPv4\n"
+            "Ports:\n"
+            "  Name     Port  Protocol\n"
+            "  ----     ----  --------\n"
+            "  <unset>  80    TCP\n"
+            "Endpoints:\n"
+            "  - Addresses:  10.244.2.5\n"
+            "    Conditions:\n"
+            "      Ready:    true\n"
+            "    Hostname:   <unset>\n"
+            "    TargetRef:  Pod/my-nginx-3800858182-jr4a2\n"
+            "    NodeName:   node-1\n"
+            "    Zone:       <unset>\n"
+            "  - Addresses:  10.244.3.4\n"
+            "    Conditions:\n"
+            "      Ready:   <unset>\n"
+            "    Hostname:  <unset>\n"
+            "    NodeName:  node-1\n"
+            "    Zone:      zone-a\n"
+            "Events:        <none>\n");
+  Json empty = slice("my-nginx-zzzzz", Json::array(), Json::array());
+  std::string out = describe_endpoint_slice(empty, Json::array(), kNow);
+  EXPECT_NE(out.find("AddressType:  IPv4\nPorts: <unset>\nEndpoints: <none>\nEvents:  <none>\n"), std::string::npos)
+      << out;
+}
+
 }  // namespace
 }  // namespace lab::cli

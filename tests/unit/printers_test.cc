@@ -589,5 +589,144 @@ TEST(EventsTable, NewApiEventsAndIntervals) {
   EXPECT_EQ(event_interval(Json::object(), kNow), "<unknown>");
 }
 
+// The tutorial's my-nginx Service as the API server returns it, ClusterIP first.
+Json service(const std::string& type = "ClusterIP") {
+  Json svc = Json::parse(R"({
+    "apiVersion": "v1", "kind": "Service",
+    "metadata": {"name": "my-nginx", "namespace": "default", "creationTimestamp": "2026-11-26T09:40:12Z",
+                 "labels": {"run": "my-nginx"}},
+    "spec": {"clusterIP": "10.0.162.149", "clusterIPs": ["10.0.162.149"], "type": "ClusterIP",
+             "ports": [{"port": 80, "protocol": "TCP", "targetPort": 80}], "selector": {"run": "my-nginx"},
+             "sessionAffinity": "None", "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
+             "internalTrafficPolicy": "Cluster"},
+    "status": {"loadBalancer": {}}
+  })");
+  svc["spec"]["type"] = type;
+  if (type != "ClusterIP") {
+    svc["spec"]["externalTrafficPolicy"] = "Cluster";
+    svc["spec"]["ports"] = Json::parse(R"([
+      {"name": "http", "port": 8080, "protocol": "TCP", "targetPort": 80, "nodePort": 31704},
+      {"name": "https", "port": 443, "protocol": "TCP", "targetPort": 443, "nodePort": 32453}])");
+  }
+  return svc;
+}
+
+Json endpoint_slice(const std::string& name, std::vector<std::string> ips, Json ports = Json::parse(R"([
+    {"name": "", "port": 80, "protocol": "TCP"}])")) {
+  Json slice = {{"apiVersion", "discovery.k8s.io/v1"},
+                {"kind", "EndpointSlice"},
+                {"metadata",
+                 {{"name", name},
+                  {"namespace", "default"},
+                  {"creationTimestamp", "2026-11-26T09:40:12Z"},
+                  {"labels",
+                   {{"kubernetes.io/service-name", "my-nginx"},
+                    {"endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io"}}}}},
+                {"addressType", "IPv4"},
+                {"endpoints", Json::array()},
+                {"ports", std::move(ports)}};
+  for (const auto& ip : ips)
+    slice["endpoints"].push_back({{"addresses", {ip}},
+                                  {"conditions", {{"ready", true}, {"serving", true}, {"terminating", false}}},
+                                  {"nodeName", "node-1"},
+                                  {"targetRef", {{"kind", "Pod"}, {"name", "my-nginx-" + ip}, {"namespace", "default"}}}});
+  return slice;
+}
+
+TEST(ServicesTable, TutorialClusterIp) {
+  Json list = {{"kind", "List"}, {"items", {service()}}};
+  EXPECT_EQ(services_table(list, false, true, kNow),
+            "NAME       TYPE        CLUSTER-IP     EXTERNAL-IP   PORT(S)   AGE\n"
+            "my-nginx   ClusterIP   10.0.162.149   <none>        80/TCP    21s\n");
+  EXPECT_EQ(services_table(list, true, true, kNow),
+            "NAME       TYPE        CLUSTER-IP     EXTERNAL-IP   PORT(S)   AGE   SELECTOR\n"
+            "my-nginx   ClusterIP   10.0.162.149   <none>        80/TCP    21s   run=my-nginx\n");
+  EXPECT_EQ(services_table({{"items", Json::array()}}, false, true, kNow), "");
+}
+
+TEST(ServicesTable, NodePortAndHeadless) {
+  Json headless = service();
+  headless["metadata"]["name"] = "my-nginx-headless";
+  headless["spec"]["clusterIP"] = "None";
+  headless["spec"]["clusterIPs"] = {"None"};
+  headless["spec"].erase("selector");
+  headless["spec"]["ports"][0]["protocol"] = "UDP";
+  Json list = {{"items", {service("NodePort"), headless}}};
+  EXPECT_EQ(services_table(list, true, true, kNow),
+            "NAME                TYPE        CLUSTER-IP     EXTERNAL-IP   PORT(S)                        AGE   "
+            "SELECTOR\n"
+            "my-nginx            NodePort    10.0.162.149   <none>        8080:31704/TCP,443:32453/TCP   21s   "
+            "run=my-nginx\n"
+            "my-nginx-headless   ClusterIP   None           <none>        80/UDP                         21s   "
+            "<none>\n");
+  // Not yet given an address, or no ports at all.
+  Json fresh = service();
+  fresh["spec"].erase("clusterIP");
+  fresh["spec"].erase("clusterIPs");
+  fresh["spec"]["ports"] = Json::array();
+  EXPECT_EQ(services_table({{"items", {fresh}}}, false, false, kNow),
+            "my-nginx   ClusterIP   <none>   <none>   <none>   21s\n");
+}
+
+TEST(ServicesTable, LoadBalancerExternalIp) {
+  Json lb = service("LoadBalancer");
+  lb["spec"]["ports"].erase(1);
+  lb["spec"]["ports"][0]["nodePort"] = 30163;
+  Json list = {{"items", {lb}}};
+  // No controller has answered yet.
+  EXPECT_EQ(services_table(list, false, true, kNow),
+            "NAME       TYPE           CLUSTER-IP     EXTERNAL-IP   PORT(S)          AGE\n"
+            "my-nginx   LoadBalancer   10.0.162.149   <pending>     8080:30163/TCP   21s\n");
+  list["items"][0]["status"]["loadBalancer"]["ingress"] = {{{"ip", "172.18.255.200"}, {"ipMode", "VIP"}}};
+  EXPECT_EQ(services_table(list, false, false, kNow),
+            "my-nginx   LoadBalancer   10.0.162.149   172.18.255.200   8080:30163/TCP   21s\n");
+  // Sorted, de-duplicated, and cut to 16 characters unless -o wide.
+  list["items"][0]["status"]["loadBalancer"]["ingress"] = {
+      {{"ip", "172.18.255.201"}}, {{"ip", "172.18.255.200"}}, {{"hostname", "lb.example.com"}}, {{"ip", "172.18.255.200"}}};
+  EXPECT_EQ(services_table(list, false, false, kNow),
+            "my-nginx   LoadBalancer   10.0.162.149   172.18.255.20...   8080:30163/TCP   21s\n");
+  EXPECT_EQ(services_table(list, true, false, kNow),
+            "my-nginx   LoadBalancer   10.0.162.149   172.18.255.200,172.18.255.201,lb.example.com   8080:30163/TCP   "
+            "21s   run=my-nginx\n");
+  // spec.externalIPs come after the load balancer's, and stand alone for other types.
+  list["items"][0]["status"]["loadBalancer"]["ingress"] = {{{"ip", "172.18.255.200"}}};
+  list["items"][0]["spec"]["externalIPs"] = {"192.0.2.10"};
+  EXPECT_EQ(services_table(list, false, false, kNow),
+            "my-nginx   LoadBalancer   10.0.162.149   172.18.255.200,192.0.2.10   8080:30163/TCP   21s\n");
+  Json cluster_ip = service();
+  cluster_ip["spec"]["externalIPs"] = {"192.0.2.10", "192.0.2.11"};
+  EXPECT_EQ(services_table({{"items", {cluster_ip}}}, false, false, kNow),
+            "my-nginx   ClusterIP   10.0.162.149   192.0.2.10,192.0.2.11   80/TCP   21s\n");
+}
+
+TEST(EndpointSlicesTable, TutorialSlice) {
+  Json list = {{"kind", "List"}, {"items", {endpoint_slice("my-nginx-7vzhx", {"10.244.2.5", "10.244.3.4"})}}};
+  EXPECT_EQ(endpointslices_table(list, false, true, kNow),
+            "NAME             ADDRESSTYPE   PORTS   ENDPOINTS               AGE\n"
+            "my-nginx-7vzhx   IPv4          80      10.244.2.5,10.244.3.4   21s\n");
+  EXPECT_EQ(endpointslices_table(list, true, true, kNow), endpointslices_table(list, false, true, kNow));
+}
+
+TEST(EndpointSlicesTable, MoreAndUnset) {
+  Json many = endpoint_slice("my-nginx-abcde", {"10.244.1.5", "10.244.1.6", "10.244.2.5", "10.244.2.6", "10.244.3.4"},
+                             Json::parse(R"([{"name": "a", "port": 80}, {"name": "b", "port": 443},
+                                             {"name": "c"}, {"port": 9090}])"));
+  Json empty = endpoint_slice("my-nginx-zzzzz", {}, Json::array());
+  EXPECT_EQ(endpointslices_table({{"items", {many, empty}}}, false, false, kNow),
+            "my-nginx-abcde   IPv4   80,443,c + 1 more...   10.244.1.5,10.244.1.6,10.244.2.5 + 2 more...   21s\n"
+            "my-nginx-zzzzz   IPv4   <unset>                <unset>                                        21s\n");
+  // Every address of an endpoint counts; a port with neither number nor name is "*".
+  Json multi = endpoint_slice("x", {}, Json::parse(R"([{"protocol": "TCP"}])"));
+  multi["endpoints"] = {{{"addresses", {"10.244.1.5", "10.244.1.6"}}}, {{"addresses", {"10.244.2.5"}}}};
+  EXPECT_EQ(endpointslices_table({{"items", {multi}}}, false, false, kNow),
+            "x     IPv4   *     10.244.1.5,10.244.1.6,10.244.2.5   21s\n");
+}
+
+TEST(FormatLabels, SortedOrNone) {
+  EXPECT_EQ(format_labels(Json{{"run", "my-nginx"}, {"app", "web"}}), "app=web,run=my-nginx");
+  EXPECT_EQ(format_labels(Json::object()), "<none>");
+  EXPECT_EQ(format_labels(Json()), "<none>");
+}
+
 }  // namespace
 }  // namespace lab::cli

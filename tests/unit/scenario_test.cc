@@ -291,7 +291,7 @@ TEST(Scenario, RequiredFieldsPointAtTheirParent) {
   EXPECT_EQ(error_of("apiVersion: v1\nkind: Pod\nmetadata:\n  labels: {a: b}\nspec: {}\n"),
             "s.yaml:4:3: Pod: metadata.name: required field missing");
   EXPECT_EQ(error_of("metadata: {name: x}\n"),
-            "s.yaml:1:1: kind: required field missing (expected one of: Lab, Pod, Deployment)");
+            "s.yaml:1:1: kind: required field missing (expected one of: Lab, Pod, Deployment, Service)");
 }
 
 TEST(Scenario, UnknownImage) {
@@ -303,9 +303,10 @@ TEST(Scenario, UnknownImage) {
 }
 
 TEST(Scenario, KindsAndApiVersions) {
-  EXPECT_EQ(fixture_error("unknown-kind.yaml"),
-            kSource + "/tests/fixtures/unknown-kind.yaml:3:7: kind \"Service\" is not supported (supported: Lab, "
-                      "Pod, Deployment)");
+  EXPECT_EQ(error_of("# comment\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"),
+            "s.yaml:3:7: kind \"ConfigMap\" is not supported (supported: Lab, Pod, Deployment, Service)");
+  EXPECT_EQ(error_of("apiVersion: apps/v1\nkind: Service\nmetadata: {name: x}\n"),
+            "s.yaml:1:13: Service \"x\": apiVersion: expected \"v1\" for kind Service, got \"apps/v1\"");
   EXPECT_EQ(error_of("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: x}\n"),
             "s.yaml:1:13: Deployment \"x\": apiVersion: expected \"apps/v1\" for kind Deployment, got "
             "\"extensions/v1beta1\"");
@@ -357,6 +358,287 @@ TEST(Scenario, LoadReportsUnreadableFile) {
   auto s = load_scenario("/nonexistent/lab.yaml");
   ASSERT_FALSE(s.has_value());
   EXPECT_EQ(s.error().what(), "cannot read /nonexistent/lab.yaml: No such file or directory");
+}
+
+// A valid ClusterIP Service (lines 1-7), then `spec` lines, then its ports (the first at line 9
+// when `spec` is empty).
+std::string service(const std::string& spec = "", const std::string& ports = "  - port: 80\n") {
+  return "apiVersion: v1\n"
+         "kind: Service\n"
+         "metadata:\n"
+         "  name: my-nginx\n"
+         "spec:\n"
+         "  selector:\n"
+         "    run: my-nginx\n" +
+         spec + "  ports:\n" + ports;
+}
+
+TEST(Service, TutorialNodePortWithDefaults) {
+  auto s = load_scenario(kSource + "/tests/fixtures/service-nginx-secure.yaml");
+  ASSERT_TRUE(s.has_value()) << s.error().what();
+  ASSERT_EQ(s->objects.size(), 1u);
+  const auto& svc = s->objects[0];
+  EXPECT_EQ(svc["apiVersion"], "v1");
+  EXPECT_EQ(svc["kind"], "Service");
+  EXPECT_EQ(svc["metadata"]["name"], "my-nginx");
+  EXPECT_EQ(svc["metadata"]["namespace"], "default");
+  EXPECT_EQ(svc["metadata"]["labels"]["run"], "my-nginx");
+  const auto& spec = svc["spec"];
+  EXPECT_EQ(spec["type"], "NodePort");
+  EXPECT_EQ(spec["selector"], (nlohmann::json{{"run", "my-nginx"}}));
+  ASSERT_EQ(spec["ports"].size(), 2u);
+  EXPECT_EQ(spec["ports"][0], (nlohmann::json{{"name", "http"}, {"port", 8080}, {"targetPort", 80}, {"protocol", "TCP"}}));
+  // targetPort defaults to port; no nodePort is written, so the allocator picks one.
+  EXPECT_EQ(spec["ports"][1], (nlohmann::json{{"name", "https"}, {"port", 443}, {"targetPort", 443}, {"protocol", "TCP"}}));
+  EXPECT_EQ(spec["sessionAffinity"], "None");
+  EXPECT_FALSE(spec.contains("sessionAffinityConfig"));
+  EXPECT_EQ(spec["externalTrafficPolicy"], "Cluster");
+  EXPECT_EQ(spec["internalTrafficPolicy"], "Cluster");
+  EXPECT_EQ(spec["ipFamilies"], (nlohmann::json{"IPv4"}));
+  EXPECT_EQ(spec["ipFamilyPolicy"], "SingleStack");
+  EXPECT_FALSE(spec.contains("clusterIP"));  // allocated later
+  EXPECT_FALSE(spec.contains("allocateLoadBalancerNodePorts"));
+}
+
+TEST(Service, ClusterIpDefaultsAndStatusDropped) {
+  auto s = parse_ok(service() + "status:\n  loadBalancer: {}\n");
+  ASSERT_EQ(s.objects.size(), 1u);
+  const auto& svc = s.objects[0];
+  EXPECT_FALSE(svc.contains("status"));
+  const auto& spec = svc["spec"];
+  EXPECT_EQ(spec["type"], "ClusterIP");
+  EXPECT_EQ(spec["ports"][0], (nlohmann::json{{"port", 80}, {"targetPort", 80}, {"protocol", "TCP"}}));
+  EXPECT_EQ(spec["sessionAffinity"], "None");
+  EXPECT_EQ(spec["internalTrafficPolicy"], "Cluster");
+  EXPECT_FALSE(spec.contains("externalTrafficPolicy"));  // only for NodePort and LoadBalancer
+  EXPECT_EQ(spec["ipFamilies"], (nlohmann::json{"IPv4"}));
+  EXPECT_EQ(spec["ipFamilyPolicy"], "SingleStack");
+
+  // No selector: a Service whose endpoints someone else manages.
+  auto bare = parse_ok("apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  ports: [{port: 5432}]\n");
+  EXPECT_FALSE(bare.objects[0]["spec"].contains("selector"));
+
+  // A Service and a Deployment may share a name: they are different kinds.
+  EXPECT_EQ(parse_ok(deployment() + "---\n" + service()).objects.size(), 2u);
+  EXPECT_EQ(error_of(service() + "---\n" + service()),
+            "s.yaml:14:9: Service \"my-nginx\": metadata.name: duplicate Service default/my-nginx (first defined "
+            "at line 4)");
+}
+
+TEST(Service, LoadBalancerDefaultsAndFields) {
+  auto s = parse_ok(service("  type: LoadBalancer\n  loadBalancerIP: 172.18.255.201\n"
+                            "  externalTrafficPolicy: Local\n  internalTrafficPolicy: Local\n"
+                            "  publishNotReadyAddresses: true\n",
+                            "  - {name: http, port: 80, targetPort: http, nodePort: 30080, appProtocol: http}\n"
+                            "  - {name: dns, port: 53, protocol: UDP, appProtocol: kubernetes.io/dns}\n"));
+  const auto& spec = s.objects[0]["spec"];
+  EXPECT_EQ(spec["type"], "LoadBalancer");
+  EXPECT_EQ(spec["allocateLoadBalancerNodePorts"], true);
+  EXPECT_EQ(spec["loadBalancerIP"], "172.18.255.201");
+  EXPECT_EQ(spec["externalTrafficPolicy"], "Local");
+  EXPECT_EQ(spec["internalTrafficPolicy"], "Local");
+  EXPECT_EQ(spec["publishNotReadyAddresses"], true);
+  EXPECT_EQ(spec["ports"][0]["targetPort"], "http");
+  EXPECT_EQ(spec["ports"][0]["nodePort"], 30080);
+  EXPECT_EQ(spec["ports"][0]["appProtocol"], "http");
+  EXPECT_EQ(spec["ports"][1]["protocol"], "UDP");
+  EXPECT_EQ(spec["ports"][1]["targetPort"], 53);
+
+  auto no_node_ports = parse_ok(service("  type: LoadBalancer\n  allocateLoadBalancerNodePorts: false\n"));
+  EXPECT_EQ(no_node_ports.objects[0]["spec"]["allocateLoadBalancerNodePorts"], false);
+}
+
+TEST(Service, PortRules) {
+  EXPECT_EQ(error_of("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  selector: {a: b}\n"),
+            "s.yaml:5:3: Service \"x\": spec.ports: required field missing");
+  EXPECT_EQ(error_of("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ports: []\n"),
+            "s.yaml:5:10: Service \"x\": spec.ports: must have at least one port");
+  EXPECT_EQ(error_of(service("", "  - port: 0\n")),
+            "s.yaml:9:11: Service \"my-nginx\": spec.ports[0].port: must be between 1 and 65535, got 0");
+  EXPECT_EQ(error_of(service("", "  - port: 70000\n")),
+            "s.yaml:9:11: Service \"my-nginx\": spec.ports[0].port: must be between 1 and 65535, got 70000");
+  EXPECT_EQ(error_of(service("", "  - targetPort: 80\n")),
+            "s.yaml:9:5: Service \"my-nginx\": spec.ports[0].port: required field missing");
+  EXPECT_EQ(error_of(service("", "  - {port: 80, targetPort: 0}\n")),
+            "s.yaml:9:28: Service \"my-nginx\": spec.ports[0].targetPort: must be between 1 and 65535, got 0");
+  EXPECT_TRUE(error_of(service("", "  - {port: 80, targetPort: \"8080\"}\n"))
+                  .starts_with("s.yaml:9:28: Service \"my-nginx\": spec.ports[0].targetPort: invalid port name "
+                               "\"8080\""));
+  EXPECT_EQ(error_of(service("", "  - {port: 80, protocol: ICMP}\n")),
+            "s.yaml:9:26: Service \"my-nginx\": spec.ports[0].protocol: unsupported value \"ICMP\" (expected one of: "
+            "TCP, UDP, SCTP)");
+  // Service port names are DNS labels (longer than a container port's IANA name may be).
+  EXPECT_EQ(parse_ok(service("", "  - {name: prometheus-metrics, port: 9090}\n")).objects[0]["spec"]["ports"][0]["name"],
+            "prometheus-metrics");
+  EXPECT_EQ(error_of(service("", "  - {name: Http, port: 80}\n")),
+            "s.yaml:9:12: Service \"my-nginx\": spec.ports[0].name: invalid value \"Http\": a lowercase RFC 1123 "
+            "label must consist of lower case alphanumeric characters or '-', and must start and end with an "
+            "alphanumeric character");
+  EXPECT_TRUE(error_of(service("", "  - {port: 80, appProtocol: \"-h2c\"}\n"))
+                  .starts_with("s.yaml:9:29: Service \"my-nginx\": spec.ports[0].appProtocol: invalid value \"-h2c\""));
+}
+
+TEST(Service, SeveralPortsNeedUniqueNames) {
+  EXPECT_EQ(error_of(service("", "  - port: 80\n  - {name: https, port: 443}\n")),
+            "s.yaml:9:5: Service \"my-nginx\": spec.ports[0].name: required when the Service has more than one port");
+  EXPECT_EQ(error_of(service("", "  - {name: http, port: 80}\n  - port: 443\n")),
+            "s.yaml:10:5: Service \"my-nginx\": spec.ports[1].name: required when the Service has more than one port");
+  EXPECT_EQ(error_of(service("", "  - {name: web, port: 80}\n  - {name: web, port: 443}\n")),
+            "s.yaml:10:12: Service \"my-nginx\": spec.ports[1].name: duplicate port name \"web\" (also ports[0])");
+  EXPECT_EQ(error_of(service("", "  - {name: a, port: 80}\n  - {name: b, port: 80, targetPort: 8080}\n")),
+            "s.yaml:10:5: Service \"my-nginx\": spec.ports[1]: duplicate port 80/TCP (also ports[0])");
+  // The same number over TCP and UDP is two ports (DNS does this).
+  EXPECT_EQ(parse_ok(service("", "  - {name: dns, port: 53, protocol: UDP}\n  - {name: dns-tcp, port: 53}\n"))
+                .objects[0]["spec"]["ports"].size(),
+            2u);
+}
+
+TEST(Service, NodePortRules) {
+  // kubectl: spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'
+  EXPECT_EQ(error_of(service("", "  - port: 80\n    nodePort: 30080\n")),
+            "s.yaml:10:15: Service \"my-nginx\": spec.ports[0].nodePort: may not be used when `type` is 'ClusterIP'");
+  EXPECT_EQ(error_of(service("  type: NodePort\n", "  - port: 80\n    nodePort: 70000\n")),
+            "s.yaml:11:15: Service \"my-nginx\": spec.ports[0].nodePort: must be between 0 and 65535 (0 = allocate "
+            "one), got 70000");
+  EXPECT_EQ(error_of(service("  type: NodePort\n", "  - {name: a, port: 80, nodePort: 30080}\n"
+                                                   "  - {name: b, port: 81, nodePort: 30080}\n")),
+            "s.yaml:11:35: Service \"my-nginx\": spec.ports[1].nodePort: duplicate node port 30080/TCP (also ports[0])");
+  // 0 means "allocate one", even on a ClusterIP Service, as in Kubernetes.
+  auto zero = parse_ok(service("", "  - {port: 80, nodePort: 0}\n"));
+  EXPECT_FALSE(zero.objects[0]["spec"]["ports"][0].contains("nodePort"));
+}
+
+TEST(Service, ClusterIpAndHeadless) {
+  auto headless = parse_ok(service("  clusterIP: None\n"));
+  EXPECT_EQ(headless.objects[0]["spec"]["clusterIP"], "None");
+  EXPECT_EQ(headless.objects[0]["spec"]["clusterIPs"], (nlohmann::json{"None"}));
+
+  auto fixed = parse_ok(service("  clusterIP: 10.96.0.50\n"));
+  EXPECT_EQ(fixed.objects[0]["spec"]["clusterIPs"], (nlohmann::json{"10.96.0.50"}));
+  auto from_list = parse_ok(service("  clusterIPs: [10.96.0.50]\n"));
+  EXPECT_EQ(from_list.objects[0]["spec"]["clusterIP"], "10.96.0.50");
+  auto both = parse_ok(service("  clusterIP: 10.96.0.50\n  clusterIPs: [10.96.0.50]\n"));
+  EXPECT_EQ(both.objects[0]["spec"]["clusterIP"], "10.96.0.50");
+  EXPECT_FALSE(parse_ok(service("  clusterIP: \"\"\n")).objects[0]["spec"].contains("clusterIP"));
+
+  EXPECT_EQ(error_of(service("  clusterIP: 10.96.0.50\n  clusterIPs: [10.96.0.51]\n")),
+            "s.yaml:9:16: Service \"my-nginx\": spec.clusterIPs[0]: must match clusterIP \"10.96.0.50\" (got "
+            "\"10.96.0.51\")");
+  EXPECT_EQ(error_of(service("  clusterIPs: [10.96.0.50, 10.96.0.51]\n")),
+            "s.yaml:8:28: Service \"my-nginx\": spec.clusterIPs[1]: lab clusters are IPv4 single-stack: at most one "
+            "address");
+  EXPECT_TRUE(error_of(service("  clusterIP: 10.96.0.500\n"))
+                  .starts_with("s.yaml:8:14: Service \"my-nginx\": spec.clusterIP: invalid IPv4 address \"10.96.0.500\""));
+  EXPECT_TRUE(error_of(service("  clusterIP: none\n")).ends_with("(or \"None\" for a headless Service)"));
+  EXPECT_EQ(error_of(service("  type: NodePort\n  clusterIP: None\n")),
+            "s.yaml:9:14: Service \"my-nginx\": spec.clusterIP: may not be set to 'None' for NodePort services");
+  EXPECT_EQ(error_of(service("  type: LoadBalancer\n  clusterIPs: [None]\n")),
+            "s.yaml:9:16: Service \"my-nginx\": spec.clusterIPs[0]: may not be set to 'None' for LoadBalancer "
+            "services");
+}
+
+TEST(Service, Types) {
+  EXPECT_EQ(error_of(service("  type: ExternalName\n")),
+            "s.yaml:8:9: Service \"my-nginx\": spec.type: type \"ExternalName\" is not supported yet (use ClusterIP, "
+            "NodePort or LoadBalancer)");
+  EXPECT_EQ(error_of(service("  type: Nodeport\n")),
+            "s.yaml:8:9: Service \"my-nginx\": spec.type: unsupported value \"Nodeport\" (expected one of: ClusterIP, "
+            "NodePort, LoadBalancer)");
+  EXPECT_EQ(error_of(service("  externalName: db.example.com\n")),
+            "s.yaml:8:3: Service \"my-nginx\": spec.externalName: not supported yet (ExternalName Services are not "
+            "supported yet)");
+  EXPECT_EQ(error_of(service("  externalIPs: [192.0.2.10]\n")),
+            "s.yaml:8:3: Service \"my-nginx\": spec.externalIPs: not supported yet (use type NodePort or "
+            "LoadBalancer)");
+  EXPECT_EQ(error_of(service("  typ: NodePort\n")),
+            "s.yaml:8:3: Service \"my-nginx\": spec.typ: unknown field (expected one of: allocateLoadBalancerNodePorts, "
+            "clusterIP, clusterIPs, externalIPs, externalName, externalTrafficPolicy, healthCheckNodePort, "
+            "internalTrafficPolicy, ipFamilies, ipFamilyPolicy, loadBalancerClass, loadBalancerIP, "
+            "loadBalancerSourceRanges, ports, publishNotReadyAddresses, selector, sessionAffinity, "
+            "sessionAffinityConfig, trafficDistribution, type)");
+}
+
+TEST(Service, SessionAffinity) {
+  auto client_ip = parse_ok(service("  sessionAffinity: ClientIP\n"));
+  EXPECT_EQ(client_ip.objects[0]["spec"]["sessionAffinityConfig"]["clientIP"]["timeoutSeconds"], 10800);
+  auto partial = parse_ok(service("  sessionAffinity: ClientIP\n  sessionAffinityConfig: {clientIP: {}}\n"));
+  EXPECT_EQ(partial.objects[0]["spec"]["sessionAffinityConfig"]["clientIP"]["timeoutSeconds"], 10800);
+  auto timed = parse_ok(service("  sessionAffinity: ClientIP\n"
+                                "  sessionAffinityConfig:\n    clientIP:\n      timeoutSeconds: 60\n"));
+  EXPECT_EQ(timed.objects[0]["spec"]["sessionAffinityConfig"]["clientIP"]["timeoutSeconds"], 60);
+
+  EXPECT_EQ(error_of(service("  sessionAffinity: ClientIP\n"
+                             "  sessionAffinityConfig:\n    clientIP:\n      timeoutSeconds: 0\n")),
+            "s.yaml:11:23: Service \"my-nginx\": spec.sessionAffinityConfig.clientIP.timeoutSeconds: must be between "
+            "1 and 86400 (one day), got 0");
+  EXPECT_EQ(error_of(service("  sessionAffinity: ClientIP\n"
+                             "  sessionAffinityConfig: {clientIP: {timeoutSeconds: 86401}}\n")),
+            "s.yaml:9:54: Service \"my-nginx\": spec.sessionAffinityConfig.clientIP.timeoutSeconds: must be between "
+            "1 and 86400 (one day), got 86401");
+  EXPECT_EQ(error_of(service("  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n")),
+            "s.yaml:8:26: Service \"my-nginx\": spec.sessionAffinityConfig: must not be set when session affinity is "
+            "None");
+  EXPECT_EQ(error_of(service("  sessionAffinity: Cookie\n")),
+            "s.yaml:8:20: Service \"my-nginx\": spec.sessionAffinity: unsupported value \"Cookie\" (expected one of: "
+            "None, ClientIP)");
+}
+
+TEST(Service, TrafficPolicies) {
+  EXPECT_EQ(error_of(service("  externalTrafficPolicy: Local\n")),
+            "s.yaml:8:26: Service \"my-nginx\": spec.externalTrafficPolicy: may only be set when `type` is 'NodePort' "
+            "or 'LoadBalancer'");
+  EXPECT_EQ(parse_ok(service("  type: NodePort\n  externalTrafficPolicy: Local\n"))
+                .objects[0]["spec"]["externalTrafficPolicy"],
+            "Local");
+  EXPECT_EQ(error_of(service("  internalTrafficPolicy: Nearby\n")),
+            "s.yaml:8:26: Service \"my-nginx\": spec.internalTrafficPolicy: unsupported value \"Nearby\" (expected "
+            "one of: Cluster, Local)");
+}
+
+TEST(Service, IpFamilies) {
+  EXPECT_EQ(parse_ok(service("  ipFamilyPolicy: PreferDualStack\n")).objects[0]["spec"]["ipFamilyPolicy"],
+            "PreferDualStack");
+  EXPECT_EQ(parse_ok(service("  ipFamilies: [IPv4]\n")).objects[0]["spec"]["ipFamilies"], (nlohmann::json{"IPv4"}));
+  EXPECT_EQ(error_of(service("  ipFamilies: [IPv6]\n")),
+            "s.yaml:8:16: Service \"my-nginx\": spec.ipFamilies[0]: unsupported value \"IPv6\" (lab clusters are "
+            "IPv4-only)");
+  EXPECT_EQ(error_of(service("  ipFamilies: [IPv4, IPv4]\n")),
+            "s.yaml:8:22: Service \"my-nginx\": spec.ipFamilies[1]: duplicate IP family \"IPv4\" (lab clusters are "
+            "IPv4-only)");
+  EXPECT_EQ(error_of(service("  ipFamilyPolicy: RequireDualStack\n")),
+            "s.yaml:8:19: Service \"my-nginx\": spec.ipFamilyPolicy: RequireDualStack cannot be met: lab clusters are "
+            "IPv4-only (use SingleStack or PreferDualStack)");
+}
+
+TEST(Service, LoadBalancerOnlyFields) {
+  EXPECT_EQ(error_of(service("  type: NodePort\n  loadBalancerIP: 172.18.255.201\n")),
+            "s.yaml:9:19: Service \"my-nginx\": spec.loadBalancerIP: may only be used when `type` is 'LoadBalancer'");
+  EXPECT_EQ(error_of(service("  allocateLoadBalancerNodePorts: false\n")),
+            "s.yaml:8:34: Service \"my-nginx\": spec.allocateLoadBalancerNodePorts: may only be used when `type` is "
+            "'LoadBalancer'");
+  EXPECT_TRUE(error_of(service("  type: LoadBalancer\n  loadBalancerIP: pending\n"))
+                  .starts_with("s.yaml:9:19: Service \"my-nginx\": spec.loadBalancerIP: invalid IPv4 address "
+                               "\"pending\""));
+}
+
+TEST(Service, NamesSelectorsAndTypes) {
+  std::string svc = service();
+  EXPECT_EQ(error_of(std::string(svc).replace(svc.find("my-nginx"), 8, "1-nginx")),
+            "s.yaml:4:9: Service \"1-nginx\": metadata.name: invalid value \"1-nginx\": a lowercase RFC 1035 label "
+            "must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end "
+            "with an alphanumeric character");
+  EXPECT_TRUE(error_of(std::string(svc).replace(svc.find("my-nginx"), 8, "my.nginx"))
+                  .starts_with("s.yaml:4:9: Service \"my.nginx\": metadata.name: invalid value \"my.nginx\": a "
+                               "lowercase RFC 1035 label"));
+  EXPECT_EQ(error_of(std::string(svc).replace(svc.find("run: my-nginx"), 13, "run: -x")),
+            "s.yaml:7:10: Service \"my-nginx\": spec.selector[run]: invalid label value \"-x\": a valid label must be "
+            "an empty string or must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
+            "an alphanumeric character");
+  EXPECT_EQ(error_of(service("  publishNotReadyAddresses: maybe\n")),
+            "s.yaml:8:29: Service \"my-nginx\": spec.publishNotReadyAddresses: expected true or false, got \"maybe\"");
+  EXPECT_EQ(error_of(service("", "  - port: \"80\"\n")),
+            "s.yaml:9:11: Service \"my-nginx\": spec.ports[0].port: expected an integer, got \"80\" (remove the "
+            "quotes)");
 }
 
 TEST(Dns1123, LabelAndSubdomain) {

@@ -1,0 +1,172 @@
+// Times the per-node proxy against the real kernel: full load of N services (2 endpoints each),
+// then single changes sent as diffs. Runs as root in a private netns it unshares for itself.
+#include <sched.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "lab/proxy/proxier.h"
+#include "lab/proxy/rules.h"
+#include "netns/nft.h"
+
+using namespace lab;
+using namespace lab::proxy;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+std::string ip(int a, int b, int c, int d) {
+  return std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c) + "." + std::to_string(d);
+}
+
+// Service i: ClusterIP 10.96.x.y:80, NodePort for every tenth, endpoints 10.244.x.y:8080.
+NodeView make_view(int services) {
+  NodeView v;
+  v.node_ips = {"172.18.0.2"};
+  v.pod_cidr = "10.244.0.0/16";
+  v.service_cidr = "10.96.0.0/12";
+  v.ports.reserve(services);
+  for (int i = 0; i < services; ++i) {
+    ServicePort sp;
+    sp.ns = "bench";
+    sp.service = "svc-" + std::to_string(i);
+    sp.port_name = "http";
+    sp.cluster_ip = ip(10, 96 + (i + 16) / 65536, ((i + 16) / 256) % 256, (i + 16) % 256);
+    sp.port = 80;
+    if (i % 10 == 0) sp.node_port = 30000 + i / 10;
+    int e = 2 * i;
+    sp.endpoints = {{ip(10, 244, e / 250 % 256, e % 250 + 2), 8080}, {ip(10, 244, (e + 1) / 250 % 256, (e + 1) % 250 + 2), 8080}};
+    v.ports.push_back(std::move(sp));
+  }
+  return v;
+}
+
+struct Stats {
+  double median = 0, min = 0, max = 0;
+};
+Stats stats(std::vector<double> xs) {
+  std::sort(xs.begin(), xs.end());
+  if (xs.empty()) return {};
+  return {xs[xs.size() / 2], xs.front(), xs.back()};
+}
+
+void print(const char* what, int n, const Stats& s, size_t runs) {
+  std::printf("  %-46s median %8.2f ms   min %8.2f   max %8.2f   (%zu runs, %d services)\n", what, s.median, s.min, s.max, runs, n);
+}
+
+// One kind of change, applied `runs` times to different services; each run is one sync().
+template <typename Mutate>
+bool time_changes(Proxier& p, NodeView& view, int n, int runs, const char* label, Mutate mutate) {
+  std::vector<double> diff_ms, sync_ms;
+  size_t bytes = 0;
+  for (int r = 0; r < runs; ++r) {
+    NodeView next = view;
+    mutate(next, (r * 7919) % n, r);
+    auto t0 = Clock::now();
+    auto text = diff_ruleset(view, next);  // the in-memory part alone, for the breakdown
+    diff_ms.push_back(ms_since(t0));
+    if (!text) {
+      std::fprintf(stderr, "diff: %s\n", text.error().what().c_str());
+      return false;
+    }
+    t0 = Clock::now();
+    auto ok = p.sync(next);
+    sync_ms.push_back(ms_since(t0));
+    if (!ok) {
+      std::fprintf(stderr, "sync (%s): %s\n", label, ok.error().what().c_str());
+      return false;
+    }
+    if (p.last_sync().kind != Proxier::SyncInfo::kDiff) {
+      std::fprintf(stderr, "%s: expected a diff sync, got kind %d\n", label, int(p.last_sync().kind));
+      return false;
+    }
+    bytes = p.last_sync().bytes;
+    view = std::move(next);
+  }
+  std::string l = std::string(label) + " (sync)";
+  print(l.c_str(), n, stats(sync_ms), sync_ms.size());
+  l = std::string(label) + " (diff text only)";
+  print(l.c_str(), n, stats(diff_ms), diff_ms.size());
+  std::printf("  %-46s %zu bytes of nft text\n", "", bytes);
+  return true;
+}
+
+bool run_size(int n, int runs) {
+  std::printf("%d services x 2 endpoints (NodePort on every tenth)\n", n);
+  auto ctx = net::NftContext::open_here();
+  if (!ctx) {
+    std::fprintf(stderr, "%s\n", ctx.error().what().c_str());
+    return false;
+  }
+  Proxier p(std::move(*ctx));
+  NodeView view = make_view(n);
+
+  auto t0 = Clock::now();
+  auto text = full_ruleset(view);
+  double gen_ms = ms_since(t0);
+  t0 = Clock::now();
+  auto ok = p.sync(view);
+  double full_ms = ms_since(t0);
+  if (!ok || !text) {
+    std::fprintf(stderr, "full load: %s\n", ok ? text.error().what().c_str() : ok.error().what().c_str());
+    return false;
+  }
+  std::printf("  %-46s %8.1f ms   (text %.1f ms, %zu KiB)\n", "full load (first sync)", full_ms, gen_ms, text->size() / 1024);
+
+  // The common event: a pod of a service is replaced (one endpoint goes, another comes).
+  bool good = time_changes(p, view, n, runs, "endpoint replaced", [](NodeView& v, int i, int r) {
+    v.ports[i].endpoints[1].ip = ip(10, 245, r / 250, r % 250 + 2);
+  });
+  // A pod stops being ready (its endpoint chain goes away).
+  good = good && time_changes(p, view, n, runs, "endpoint not ready", [](NodeView& v, int i, int) {
+    v.ports[i].endpoints[0].ready = false;
+  });
+  // One more service (3 chains, one map element).
+  good = good && time_changes(p, view, n, runs, "service added", [](NodeView& v, int, int r) {
+    ServicePort sp;
+    sp.ns = "bench";
+    sp.service = "extra-" + std::to_string(r);
+    sp.port_name = "http";
+    sp.cluster_ip = ip(10, 100, 0, r + 1);
+    sp.port = 80;
+    sp.endpoints = {{ip(10, 246, 0, 2 * r + 2), 8080}, {ip(10, 246, 0, 2 * r + 3), 8080}};
+    v.ports.push_back(std::move(sp));
+  });
+  good = good && time_changes(p, view, n, runs, "service removed", [](NodeView& v, int, int) { v.ports.pop_back(); });
+  good = good && time_changes(p, view, n, runs, "unchanged view", [](NodeView&, int, int) {});
+
+  t0 = Clock::now();
+  auto gone = p.cleanup();
+  std::printf("  %-46s %8.1f ms\n", "cleanup (delete table)", ms_since(t0));
+  return good && gone;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<int> sizes;
+  int runs = 20;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc)
+      runs = std::atoi(argv[++i]);
+    else
+      sizes.push_back(std::atoi(argv[i]));
+  }
+  if (sizes.empty()) sizes = {1000, 10000};
+  // A private netns for this process only: nothing of the host is touched, and the kernel drops
+  // the table with the namespace when we exit, even if we crash.
+  if (unshare(CLONE_NEWNET) != 0) {
+    std::fprintf(stderr, "unshare(CLONE_NEWNET): %s (run as root)\n", std::strerror(errno));
+    return 1;
+  }
+  for (int n : sizes)
+    if (!run_size(n, runs)) return 1;
+  return 0;
+}

@@ -1,0 +1,39 @@
+// kube-proxy for every node of a lab: turns Services and EndpointSlices into each node's
+// nftables table (through lab/proxy), and announces LoadBalancer addresses (the node chosen for
+// an address holds it on eth0, so it answers ARP for it on the node network).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <string>
+
+#include "lab/cluster/lab_record.h"
+#include "lab/proxy/proxier.h"
+#include "lab/store/store.h"
+#include "netns/link.h"
+
+namespace lab::node {
+
+// The view every node shares, built from the store (node_ips left for the caller).
+proxy::NodeView service_view(const store::Store& st, const net::FabricPlan& plan);
+
+class ProxyAgent {
+ public:
+  ProxyAgent(cluster::LabRecord rec, store::Store& st) : rec_(std::move(rec)), store_(st) {}
+  // One pass: every node's table and announcements match the store.
+  void sync_once();
+  void run_loop(const std::atomic<bool>& stop);
+
+ private:
+  struct NodeProxy {
+    std::optional<proxy::Proxier> proxier;
+    std::optional<net::NlSocket> nl;
+    std::set<std::string> announced;  // LoadBalancer IPs held on eth0
+  };
+  cluster::LabRecord rec_;
+  store::Store& store_;
+  std::map<std::string, NodeProxy> nodes_;
+};
+
+}  // namespace lab::node

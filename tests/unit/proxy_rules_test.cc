@@ -1,0 +1,457 @@
+// Unit tests for lab/proxy/rules: the generated nft text for a small view and, above all, the
+// diffs a sync sends (only what changed). Pure text, no root; the kernel side is in the bench.
+#include "lab/proxy/rules.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <sstream>
+
+namespace lab::proxy {
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    size_t b = l.find_first_not_of('\t');
+    out.push_back(b == std::string::npos ? "" : l.substr(b));
+  }
+  return out;
+}
+
+bool has_line(const std::string& text, const std::string& line) {
+  auto ls = lines_of(text);
+  return std::find(ls.begin(), ls.end(), line) != ls.end();
+}
+
+::testing::AssertionResult HasLine(const std::string& text, const std::string& line) {
+  if (has_line(text, line)) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "missing line:\n  " << line << "\nin:\n" << text;
+}
+
+ServicePort web() {
+  ServicePort sp;
+  sp.ns = "default";
+  sp.service = "my-nginx";
+  sp.port_name = "http";
+  sp.cluster_ip = "10.96.0.20";
+  sp.port = 80;
+  sp.endpoints = {{"10.244.1.5", 80}, {"10.244.2.7", 80}};
+  return sp;
+}
+
+ServicePort dns() {
+  ServicePort sp;
+  sp.ns = "kube-system";
+  sp.service = "kube-dns";
+  sp.port_name = "dns";
+  sp.protocol = "UDP";
+  sp.cluster_ip = "10.96.0.10";
+  sp.port = 53;
+  sp.endpoints = {{"10.244.1.53", 53}};
+  return sp;
+}
+
+NodeView view(std::vector<ServicePort> ports) {
+  NodeView v;
+  v.node_ips = {"172.18.0.2"};
+  v.pod_cidr = "10.244.0.0/16";
+  v.service_cidr = "10.96.0.0/12";
+  v.ports = std::move(ports);
+  return v;
+}
+
+std::string diff(const NodeView& a, const NodeView& b) {
+  auto d = diff_ruleset(a, b);
+  EXPECT_TRUE(d) << (d ? "" : d.error().what());
+  return d.value_or("");
+}
+
+const std::string kT = " ip lab-proxy ";
+
+TEST(ProxyRules, Names) {
+  ServicePort sp = web();
+  std::string svc = service_chain_name(sp);
+  EXPECT_EQ(svc.rfind("svc-", 0), 0u);
+  EXPECT_EQ(svc.size(), std::string("svc-XXXXXXXX-default/my-nginx/tcp/http").size());
+  EXPECT_TRUE(svc.ends_with("-default/my-nginx/tcp/http")) << svc;
+  EXPECT_TRUE(external_chain_name(sp).ends_with("-default/my-nginx/tcp/http"));
+  EXPECT_TRUE(endpoint_chain_name(sp, sp.endpoints[0]).ends_with("-default/my-nginx/tcp/http__10.244.1.5/80"));
+  // The hash makes names unique where the readable part is not (truncation, sanitising).
+  EXPECT_NE(endpoint_chain_name(sp, sp.endpoints[0]).substr(0, 12), endpoint_chain_name(sp, sp.endpoints[1]).substr(0, 12));
+  // Stable: the same identity always gives the same name (rules of unchanged services are kept).
+  EXPECT_EQ(service_chain_name(web()), svc);
+
+  ServicePort longp = web();
+  longp.service = std::string(300, 'a');
+  EXPECT_EQ(service_chain_name(longp).size(), 255u);
+  ServicePort odd = web();
+  odd.port_name = "we ird;name";
+  EXPECT_TRUE(service_chain_name(odd).ends_with("/tcp/we_ird_name"));
+}
+
+TEST(ProxyRules, FullRulesetKeyLines) {
+  ServicePort w = web();
+  w.node_port = 30080;
+  w.lb_ips = {"172.18.255.200"};
+  auto text = full_ruleset(view({w, dns()}));
+  ASSERT_TRUE(text) << text.error().what();
+  const std::string svc = service_chain_name(w), ext = external_chain_name(w);
+  const std::string ep0 = endpoint_chain_name(w, w.endpoints[0]), ep1 = endpoint_chain_name(w, w.endpoints[1]);
+  auto ls = lines_of(*text);
+  ASSERT_GE(ls.size(), 3u);
+  // A leftover table of a crashed proxy is replaced in the same transaction.
+  EXPECT_EQ(ls[0], "add table ip lab-proxy");
+  EXPECT_EQ(ls[1], "delete table ip lab-proxy");
+  EXPECT_EQ(ls[2], "table ip lab-proxy {");
+  EXPECT_TRUE(HasLine(*text, "type ipv4_addr . inet_proto . inet_service : verdict"));
+  EXPECT_TRUE(HasLine(*text, "type inet_proto . inet_service : verdict"));
+  EXPECT_TRUE(HasLine(*text, "10.96.0.20 . tcp . 80 : goto " + svc + ","));
+  EXPECT_TRUE(HasLine(*text, "172.18.255.200 . tcp . 80 : goto " + ext + ","));
+  EXPECT_TRUE(HasLine(*text, "tcp . 30080 : goto " + ext));
+  EXPECT_TRUE(HasLine(*text, "type nat hook prerouting priority -100; policy accept;"));
+  EXPECT_TRUE(HasLine(*text, "type nat hook output priority -100; policy accept;"));
+  EXPECT_TRUE(HasLine(*text, "type nat hook postrouting priority 100; policy accept;"));
+  EXPECT_TRUE(HasLine(*text, "type filter hook forward priority -110; policy accept;"));
+  EXPECT_TRUE(HasLine(*text, "ip daddr . meta l4proto . th dport vmap @service-ips"));
+  EXPECT_TRUE(HasLine(*text, "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports"));
+  EXPECT_TRUE(HasLine(*text, "ip daddr . meta l4proto . th dport vmap @no-endpoint-services"));
+  EXPECT_TRUE(HasLine(*text, "elements = { 172.18.0.2 }"));
+  EXPECT_TRUE(HasLine(*text, "meta l4proto tcp reject with tcp reset"));
+  EXPECT_TRUE(HasLine(*text, "ip daddr 10.96.0.0/12 reject"));
+  EXPECT_TRUE(HasLine(*text, "meta mark & 0x4000 == 0x4000 meta mark set meta mark ^ 0x4000 masquerade fully-random"));
+  EXPECT_TRUE(HasLine(*text, "chain " + ext + " {"));
+  EXPECT_TRUE(HasLine(*text, "meta mark set meta mark | 0x4000 goto " + svc));
+  EXPECT_TRUE(HasLine(*text, "chain " + svc + " {"));
+  EXPECT_TRUE(HasLine(*text, "ip saddr != 10.244.0.0/16 meta mark set meta mark | 0x4000"));
+  EXPECT_TRUE(HasLine(*text, "numgen random mod 2 0 goto " + ep0));
+  EXPECT_TRUE(HasLine(*text, "goto " + ep1));
+  EXPECT_TRUE(HasLine(*text, "chain " + ep0 + " {"));
+  EXPECT_TRUE(HasLine(*text, "ip saddr 10.244.1.5 meta mark set meta mark | 0x4000"));
+  EXPECT_TRUE(HasLine(*text, "meta l4proto tcp dnat to 10.244.1.5:80"));
+  EXPECT_TRUE(HasLine(*text, "meta l4proto udp dnat to 10.244.1.53:53"));
+  // B6: no anonymous sets or inline vmaps anywhere.
+  EXPECT_EQ(text->find("vmap {"), std::string::npos);
+  EXPECT_EQ(text->find("map {"), std::string::npos);
+  // B11: no symbolic priorities (dstnat is refused in an output hook by nft 1.0.6).
+  EXPECT_EQ(text->find("priority dstnat"), std::string::npos);
+}
+
+TEST(ProxyRules, NumgenCascadeIsUniform) {
+  ServicePort w = web();
+  w.endpoints = {{"10.244.1.3", 80}, {"10.244.1.1", 80}, {"10.244.1.2", 80}};
+  auto text = full_ruleset(view({w}));
+  ASSERT_TRUE(text);
+  // Sorted by address, each rule takes 1/(remaining) of what reaches it.
+  EXPECT_TRUE(HasLine(*text, "numgen random mod 3 0 goto " + endpoint_chain_name(w, {"10.244.1.1", 80})));
+  EXPECT_TRUE(HasLine(*text, "numgen random mod 2 0 goto " + endpoint_chain_name(w, {"10.244.1.2", 80})));
+  EXPECT_TRUE(HasLine(*text, "goto " + endpoint_chain_name(w, {"10.244.1.3", 80})));
+}
+
+TEST(ProxyRules, UnchangedViewGivesEmptyDiff) {
+  ServicePort w = web();
+  w.node_port = 30080;
+  w.affinity_client_ip = true;
+  NodeView v = view({w, dns()});
+  EXPECT_EQ(diff(v, v), "");
+  // Reordered endpoints are the same set: no rule changes.
+  NodeView r = v;
+  std::reverse(r.ports[0].endpoints.begin(), r.ports[0].endpoints.end());
+  EXPECT_EQ(diff(v, r), "");
+}
+
+TEST(ProxyRules, EndpointAdded) {
+  NodeView a = view({web(), dns()});
+  NodeView b = a;
+  Endpoint e3{"10.244.3.3", 80};
+  b.ports[0].endpoints.push_back(e3);
+  const ServicePort& w = b.ports[0];
+  const std::string svc = service_chain_name(w), ep3 = endpoint_chain_name(w, e3);
+  std::string d = diff(a, b);
+  EXPECT_EQ(d, "add chain" + kT + ep3 + "\n" +
+                   "flush chain" + kT + svc + "\n" +
+                   "add rule" + kT + svc + " ip saddr != 10.244.0.0/16 meta mark set meta mark | 0x4000\n" +
+                   "add rule" + kT + svc + " numgen random mod 3 0 goto " + endpoint_chain_name(w, w.endpoints[0]) + "\n" +
+                   "add rule" + kT + svc + " numgen random mod 2 0 goto " + endpoint_chain_name(w, w.endpoints[1]) + "\n" +
+                   "add rule" + kT + svc + " goto " + ep3 + "\n" +
+                   "add rule" + kT + ep3 + " ip saddr 10.244.3.3 meta mark set meta mark | 0x4000\n" +
+                   "add rule" + kT + ep3 + " meta l4proto tcp dnat to 10.244.3.3:80\n");
+  // Nothing of the other service, no map element.
+  EXPECT_EQ(d.find("kube-dns"), std::string::npos);
+  EXPECT_EQ(d.find("element"), std::string::npos);
+}
+
+TEST(ProxyRules, EndpointRemovedAndNotReady) {
+  NodeView a = view({web(), dns()});
+  const ServicePort& w = a.ports[0];
+  const std::string svc = service_chain_name(w), ep1 = endpoint_chain_name(w, w.endpoints[1]);
+  for (bool remove : {true, false}) {
+    NodeView b = a;
+    if (remove)
+      b.ports[0].endpoints.pop_back();
+    else
+      b.ports[0].endpoints[1].ready = false;  // not ready = not used for new connections
+    std::string d = diff(a, b);
+    EXPECT_EQ(d, "flush chain" + kT + svc + "\n" +
+                     "add rule" + kT + svc + " ip saddr != 10.244.0.0/16 meta mark set meta mark | 0x4000\n" +
+                     "add rule" + kT + svc + " goto " + endpoint_chain_name(w, w.endpoints[0]) + "\n" +
+                     "flush chain" + kT + ep1 + "\n" + "delete chain" + kT + ep1 + "\n");
+  }
+}
+
+TEST(ProxyRules, TerminatingEndpointsServeWhenNoneIsReady) {
+  ServicePort w = web();
+  w.endpoints = {{"10.244.1.5", 80, false, true, true}, {"10.244.2.7", 80, false, false, true}};
+  auto eps = usable_endpoints(w);
+  ASSERT_EQ(eps.size(), 1u);
+  EXPECT_EQ(eps[0].ip, "10.244.1.5");
+  w.endpoints.push_back({"10.244.3.1", 80});
+  eps = usable_endpoints(w);
+  ASSERT_EQ(eps.size(), 1u);
+  EXPECT_EQ(eps[0].ip, "10.244.3.1");
+}
+
+TEST(ProxyRules, ServiceAddedAndRemoved) {
+  NodeView a = view({dns()});
+  NodeView b = view({dns(), web()});
+  const ServicePort& w = b.ports[1];
+  const std::string svc = service_chain_name(w);
+  const std::string ep0 = endpoint_chain_name(w, w.endpoints[0]), ep1 = endpoint_chain_name(w, w.endpoints[1]);
+  std::string add = diff(a, b);
+  auto ls = lines_of(add);
+  ASSERT_EQ(ls.size(), 11u) << add;
+  EXPECT_EQ(ls[0], "add chain" + kT + svc);
+  EXPECT_EQ(ls[1], "add chain" + kT + ep0);
+  EXPECT_EQ(ls[2], "add chain" + kT + ep1);
+  EXPECT_EQ(ls[10], "add element" + kT + "service-ips { 10.96.0.20 . tcp . 80 : goto " + svc + " }");
+  EXPECT_EQ(add.find("kube-dns"), std::string::npos);
+
+  std::string del = diff(b, a);
+  EXPECT_EQ(del, "delete element" + kT + "service-ips { 10.96.0.20 . tcp . 80 }\n" +
+                     "flush chain" + kT + svc + "\n" + "flush chain" + kT + ep0 + "\n" + "flush chain" + kT + ep1 + "\n" +
+                     "delete chain" + kT + svc + "\n" + "delete chain" + kT + ep0 + "\n" + "delete chain" + kT + ep1 + "\n");
+}
+
+TEST(ProxyRules, NoEndpointsRejects) {
+  NodeView a = view({web()});
+  a.ports[0].node_port = 30080;
+  NodeView b = a;
+  b.ports[0].endpoints.clear();
+  const ServicePort& w = a.ports[0];
+  auto full = full_ruleset(b);
+  ASSERT_TRUE(full);
+  EXPECT_TRUE(HasLine(*full, "10.96.0.20 . tcp . 80 : goto reject-chain"));
+  EXPECT_TRUE(HasLine(*full, "tcp . 30080 : goto reject-chain"));
+  EXPECT_EQ(full->find("svc-"), std::string::npos);  // no service chain, no service-ips element
+
+  std::string d = diff(a, b);
+  EXPECT_TRUE(HasLine(d, "delete element" + kT + "service-ips { 10.96.0.20 . tcp . 80 }"));
+  EXPECT_TRUE(HasLine(d, "delete element" + kT + "service-nodeports { tcp . 30080 }"));
+  EXPECT_TRUE(HasLine(d, "add element" + kT + "no-endpoint-services { 10.96.0.20 . tcp . 80 : goto reject-chain }"));
+  EXPECT_TRUE(HasLine(d, "add element" + kT + "no-endpoint-nodeports { tcp . 30080 : goto reject-chain }"));
+  EXPECT_TRUE(HasLine(d, "delete chain" + kT + service_chain_name(w)));
+  EXPECT_TRUE(HasLine(d, "delete chain" + kT + external_chain_name(w)));
+  EXPECT_TRUE(HasLine(d, "delete chain" + kT + endpoint_chain_name(w, w.endpoints[0])));
+  // Element deletions come before the chains they pointed to are deleted.
+  EXPECT_LT(d.find("delete element"), d.find("delete chain"));
+
+  // And back: endpoints appear, the reject goes.
+  std::string back = diff(b, a);
+  EXPECT_TRUE(HasLine(back, "delete element" + kT + "no-endpoint-services { 10.96.0.20 . tcp . 80 }"));
+  EXPECT_TRUE(HasLine(back, "add element" + kT + "service-ips { 10.96.0.20 . tcp . 80 : goto " + service_chain_name(w) + " }"));
+  EXPECT_LT(back.find("add chain"), back.find("add element"));
+}
+
+TEST(ProxyRules, SessionAffinity) {
+  NodeView a = view({web()});
+  NodeView b = a;
+  b.ports[0].affinity_client_ip = true;
+  b.ports[0].affinity_timeout = 60;
+  const ServicePort& w = b.ports[0];
+  const std::string svc = service_chain_name(w);
+  const std::string ep0 = endpoint_chain_name(w, w.endpoints[0]);
+  const std::string set0 = affinity_set_name(w, w.endpoints[0]), set1 = affinity_set_name(w, w.endpoints[1]);
+  EXPECT_TRUE(set0.starts_with("affinity-"));
+
+  auto full = full_ruleset(b);
+  ASSERT_TRUE(full);
+  EXPECT_TRUE(HasLine(*full, "set " + set0 + " {"));
+  EXPECT_TRUE(HasLine(*full, "type ipv4_addr; flags dynamic,timeout; timeout 60s;"));
+  EXPECT_TRUE(HasLine(*full, "ip saddr @" + set0 + " goto " + ep0));
+  EXPECT_TRUE(HasLine(*full, "update @" + set0 + " { ip saddr }"));
+  // The affinity lookups come before the random choice.
+  EXPECT_LT(full->find("ip saddr @" + set1), full->find("numgen random"));
+
+  std::string d = diff(a, b);
+  auto ls = lines_of(d);
+  ASSERT_FALSE(ls.empty());
+  EXPECT_EQ(ls[0], "add set" + kT + set0 + " { type ipv4_addr; flags dynamic,timeout; timeout 60s; }");
+  EXPECT_EQ(ls[1], "add set" + kT + set1 + " { type ipv4_addr; flags dynamic,timeout; timeout 60s; }");
+  EXPECT_TRUE(HasLine(d, "flush chain" + kT + svc));
+  EXPECT_TRUE(HasLine(d, "flush chain" + kT + ep0));
+  EXPECT_TRUE(HasLine(d, "add rule" + kT + ep0 + " update @" + set0 + " { ip saddr }"));
+  EXPECT_EQ(d.find("element"), std::string::npos);
+
+  // A new timeout is a new set (a set's timeout cannot change in place); the old one goes last.
+  NodeView c = b;
+  c.ports[0].affinity_timeout = 120;
+  std::string t = diff(b, c);
+  const std::string new0 = affinity_set_name(c.ports[0], w.endpoints[0]);
+  EXPECT_NE(new0, set0);
+  EXPECT_TRUE(HasLine(t, "add set" + kT + new0 + " { type ipv4_addr; flags dynamic,timeout; timeout 120s; }"));
+  EXPECT_TRUE(HasLine(t, "delete set" + kT + set0));
+  EXPECT_GT(t.find("delete set"), t.find("flush chain"));
+
+  // Turning it off again deletes the sets after the rules that use them are gone.
+  std::string off = diff(b, a);
+  EXPECT_TRUE(HasLine(off, "delete set" + kT + set0));
+  EXPECT_GT(off.find("delete set"), off.rfind("add rule"));
+}
+
+TEST(ProxyRules, NodePortAndLoadBalancerIp) {
+  NodeView a = view({web()});
+  NodeView b = a;
+  b.ports[0].node_port = 30080;
+  const ServicePort& w = b.ports[0];
+  const std::string svc = service_chain_name(w), ext = external_chain_name(w);
+  std::string d = diff(a, b);
+  EXPECT_EQ(d, "add chain" + kT + ext + "\n" + "add rule" + kT + ext + " meta mark set meta mark | 0x4000 goto " + svc +
+                   "\n" + "add element" + kT + "service-nodeports { tcp . 30080 : goto " + ext + " }\n");
+
+  // An LB IP is assigned later: one element, the ext chain exists already.
+  NodeView c = b;
+  c.ports[0].lb_ips = {"172.18.255.200"};
+  EXPECT_EQ(diff(b, c), "add element" + kT + "service-ips { 172.18.255.200 . tcp . 80 : goto " + ext + " }\n");
+  // Released again.
+  EXPECT_EQ(diff(c, b), "delete element" + kT + "service-ips { 172.18.255.200 . tcp . 80 }\n");
+  // NodePort moves: delete + add, in that order.
+  NodeView e = b;
+  e.ports[0].node_port = 30081;
+  EXPECT_EQ(diff(b, e), "delete element" + kT + "service-nodeports { tcp . 30080 }\n" + "add element" + kT +
+                            "service-nodeports { tcp . 30081 : goto " + ext + " }\n");
+}
+
+TEST(ProxyRules, MultiPortAndHeadless) {
+  ServicePort http = web(), https = web();
+  https.port_name = "https";
+  https.port = 443;
+  https.endpoints = {{"10.244.1.5", 443}};
+  ServicePort headless = web();
+  headless.service = "db";
+  headless.cluster_ip = "";
+  auto full = full_ruleset(view({http, https, headless}));
+  ASSERT_TRUE(full) << full.error().what();
+  EXPECT_TRUE(HasLine(*full, "chain " + service_chain_name(http) + " {"));
+  EXPECT_TRUE(HasLine(*full, "chain " + service_chain_name(https) + " {"));
+  EXPECT_TRUE(HasLine(*full, "10.96.0.20 . tcp . 443 : goto " + service_chain_name(https)));
+  EXPECT_EQ(full->find("/db/"), std::string::npos);  // headless: nothing at all
+  EXPECT_EQ(diff(view({http, https}), view({http, https, headless})), "");
+}
+
+TEST(ProxyRules, DiffPairsPortsByIdentityNotPosition) {
+  ServicePort w = web(), d = dns();
+  NodeView a = view({w, d});
+  EXPECT_EQ(diff(a, view({d, w})), "");
+  // Reordered and one changed: only that one.
+  ServicePort d2 = d;
+  d2.endpoints.push_back({"10.244.2.53", 53});
+  std::string out = diff(a, view({d2, w}));
+  EXPECT_NE(out.find(service_chain_name(d)), std::string::npos);
+  EXPECT_EQ(out.find("my-nginx"), std::string::npos);
+}
+
+TEST(ProxyRules, DiffValidatesWhatChanged) {
+  NodeView a = view({web(), dns()});
+  auto refused = [&](const NodeView& b, const std::string& needle) {
+    auto d = diff_ruleset(a, b);
+    if (d) return ::testing::AssertionFailure() << "accepted, expected: " << needle << "\n" << *d;
+    if (d.error().message.find(needle) == std::string::npos)
+      return ::testing::AssertionFailure() << "error \"" << d.error().message << "\" lacks \"" << needle << "\"";
+    return ::testing::AssertionSuccess();
+  };
+  NodeView b = a;
+  b.ports.push_back(web());  // the same identity again
+  EXPECT_TRUE(refused(b, "default/my-nginx/http appears twice"));
+  b = a;
+  b.ports[1].cluster_ip = "10.96.0.20";
+  b.ports[1].protocol = "TCP";
+  b.ports[1].port = 80;
+  EXPECT_TRUE(refused(b, "both claim tcp 10.96.0.20:80"));
+  b = a;
+  b.ports[0].endpoints[0].ip = "10.244.1";
+  EXPECT_TRUE(refused(b, "invalid endpoint IP \"10.244.1\""));
+  b = a;
+  b.ports[0].lb_ips = {"172.18.255.1", "172.18.255.1"};
+  EXPECT_TRUE(refused(b, "tcp 172.18.255.1:80 listed twice"));
+}
+
+TEST(ProxyRules, NodeWideChangeIsFullReload) {
+  NodeView a = view({web()});
+  NodeView b = a;
+  b.node_ips = {"172.18.0.9"};
+  std::string d = diff(a, b);
+  EXPECT_EQ(d.rfind("add table ip lab-proxy\ndelete table ip lab-proxy\n", 0), 0u);
+  NodeView c = a;
+  c.table = "other";
+  d = diff(a, c);
+  EXPECT_EQ(d.rfind("add table ip lab-proxy\ndelete table ip lab-proxy\nadd table ip other\n", 0), 0u);
+}
+
+TEST(ProxyRules, NodePortsOnAnyLocalAddressWithoutNodeIps) {
+  NodeView v = view({web()});
+  v.node_ips.clear();
+  auto full = full_ruleset(v);
+  ASSERT_TRUE(full);
+  EXPECT_TRUE(HasLine(*full, "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports"));
+  EXPECT_EQ(full->find("nodeport-ips"), std::string::npos);
+}
+
+TEST(ProxyRules, RefusesInvalidViews) {
+  auto refused = [](NodeView v, const std::string& needle) {
+    auto r = full_ruleset(v);
+    if (r) return ::testing::AssertionFailure() << "accepted, expected: " << needle;
+    if (r.error().message.find(needle) == std::string::npos)
+      return ::testing::AssertionFailure() << "error \"" << r.error().message << "\" lacks \"" << needle << "\"";
+    auto d = diff_ruleset(view({}), v);  // the diff validates too
+    if (d) return ::testing::AssertionFailure() << "diff accepted: " << needle;
+    return ::testing::AssertionSuccess();
+  };
+  ServicePort bad = web();
+  bad.cluster_ip = "10.96.0.300";
+  EXPECT_TRUE(refused(view({bad}), "invalid cluster IP \"10.96.0.300\""));
+  bad = web();
+  bad.endpoints[0].ip = "10.244.1.5; flush ruleset";
+  EXPECT_TRUE(refused(view({bad}), "invalid endpoint IP"));
+  bad = web();
+  bad.protocol = "ICMP";
+  EXPECT_TRUE(refused(view({bad}), "unknown protocol \"ICMP\""));
+  bad = web();
+  bad.port = 70000;
+  EXPECT_TRUE(refused(view({bad}), "invalid port 70000"));
+  bad = web();
+  bad.endpoints[1].port = 0;
+  EXPECT_TRUE(refused(view({bad}), "has invalid port 0"));
+  EXPECT_TRUE(refused(view({web(), web()}), "default/my-nginx/http appears twice"));
+  ServicePort other = web();
+  other.service = "other";
+  EXPECT_TRUE(refused(view({web(), other}), "both claim tcp 10.96.0.20:80"));
+  ServicePort np1 = web(), np2 = dns();
+  np1.node_port = np2.node_port = 30053;
+  np2.protocol = "TCP";
+  EXPECT_TRUE(refused(view({np1, np2}), "both claim node port 30053/tcp"));
+  NodeView v = view({web()});
+  v.table = "x y";
+  EXPECT_TRUE(refused(v, "invalid nft table name"));
+  v = view({web()});
+  v.pod_cidr = "10.244.0.1/16";
+  EXPECT_TRUE(refused(v, "invalid pod CIDR"));
+  // Same port on TCP and UDP is fine (DNS).
+  ServicePort udp = dns(), tcp = dns();
+  tcp.port_name = "dns-tcp";
+  tcp.protocol = "TCP";
+  EXPECT_TRUE(full_ruleset(view({udp, tcp})));
+}
+
+}  // namespace
+}  // namespace lab::proxy

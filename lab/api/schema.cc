@@ -543,7 +543,8 @@ std::optional<Problem> finish_service_spec(json& s) {
                    "RequireDualStack cannot be met: lab clusters are IPv4-only (use SingleStack or PreferDualStack)"};
   set_default(s, "ipFamilyPolicy", "SingleStack");
   if (s.contains("ipFamilies") && s["ipFamilies"].size() > 1)
-    return Problem{"ipFamilies[1]", "duplicate IP family " + show(s["ipFamilies"][1]) + " (lab clusters are IPv4-only)"};
+    return Problem{"ipFamilies[1]",
+                   "duplicate IP family " + show(s["ipFamilies"][1]) + " (lab clusters are IPv4-only)"};
   if (!s.contains("ipFamilies") || s["ipFamilies"].empty()) s["ipFamilies"] = json::array({"IPv4"});
   return std::nullopt;
 }

@@ -934,7 +934,8 @@ std::string describe_endpoint_slice(const Json& slice, const Json& events, Clock
   w(0, endpoints.empty() ? "Endpoints: <none>\n" : "Endpoints:\n");
   auto or_unset = [](const Json* v) { return v ? scalar(v) : std::string("<unset>"); };
   for (const auto& e : endpoints) {
-    w(1, "- Addresses:\t" + (arr(e, "addresses").empty() ? "<none>" : strings_joined(arr(e, "addresses"), ", ")) + "\n");
+    const Json& addresses = arr(e, "addresses");
+    w(1, "- Addresses:\t" + (addresses.empty() ? "<none>" : strings_joined(addresses, ", ")) + "\n");
     w(2, "Conditions:\n");
     w(3, "Ready:\t" + or_unset(at(e, "conditions.ready")) + "\n");
     w(2, "Hostname:\t" + or_unset(at(e, "hostname")) + "\n");

@@ -376,7 +376,8 @@ std::vector<std::string> service_row(const Json& svc, bool wide, Clock::time_poi
   // CLUSTER-IP is clusterIPs[0] ("None" for a headless Service); clusterIP stands in for objects
   // that carry only the older field.
   const Json& ips = arr(svc, {"spec", "clusterIPs"});
-  std::string cluster_ip = !ips.empty() && ips[0].is_string() ? ips[0].get<std::string>() : str(svc, {"spec", "clusterIP"});
+  std::string cluster_ip =
+      !ips.empty() && ips[0].is_string() ? ips[0].get<std::string>() : str(svc, {"spec", "clusterIP"});
   std::vector<std::string> row{str(svc, {"metadata", "name"}),
                                str(svc, {"spec", "type"}).empty() ? "ClusterIP" : str(svc, {"spec", "type"}),
                                or_none(cluster_ip), service_external_ip(svc, wide), service_ports(svc), age(svc, now)};

@@ -104,6 +104,7 @@ void ProxyAgent::run_loop(const std::atomic<bool>& stop) {
     uint64_t now = store_.version();
     if (now != seen) sync_once();
     seen = now;
+    synced_ = now;
     (void)store_.events_since(seen, 1000);
   }
 }

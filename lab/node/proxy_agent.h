@@ -24,6 +24,8 @@ class ProxyAgent {
   // One pass: every node's table and announcements match the store.
   void sync_once();
   void run_loop(const std::atomic<bool>& stop);
+  // The store version the rules last matched (lab up waits for it to catch up).
+  uint64_t synced_version() const { return synced_; }
 
  private:
   struct NodeProxy {
@@ -34,6 +36,7 @@ class ProxyAgent {
   cluster::LabRecord rec_;
   store::Store& store_;
   std::map<std::string, NodeProxy> nodes_;
+  std::atomic<uint64_t> synced_{0};
 };
 
 }  // namespace lab::node

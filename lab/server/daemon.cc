@@ -155,6 +155,10 @@ int daemon_main(const DaemonOptions& opts) {
       stop_threads();
       return fail_up(r.error());
     }
+    // Every Service programmed: the proxy has caught up with the store as it is now.
+    uint64_t target = st.version();
+    for (int i = 0; i < 500 && proxy_agent.synced_version() < target; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     report(opts.ready_fd, "ok");
     ::close(opts.ready_fd);
   }

@@ -629,7 +629,8 @@ Json endpoint_slice(const std::string& name, std::vector<std::string> ips, Json 
     slice["endpoints"].push_back({{"addresses", {ip}},
                                   {"conditions", {{"ready", true}, {"serving", true}, {"terminating", false}}},
                                   {"nodeName", "node-1"},
-                                  {"targetRef", {{"kind", "Pod"}, {"name", "my-nginx-" + ip}, {"namespace", "default"}}}});
+                                  {"targetRef",
+                                   {{"kind", "Pod"}, {"name", "my-nginx-" + ip}, {"namespace", "default"}}}});
   return slice;
 }
 
@@ -682,7 +683,8 @@ TEST(ServicesTable, LoadBalancerExternalIp) {
             "my-nginx   LoadBalancer   10.0.162.149   172.18.255.200   8080:30163/TCP   21s\n");
   // Sorted, de-duplicated, and cut to 16 characters unless -o wide.
   list["items"][0]["status"]["loadBalancer"]["ingress"] = {
-      {{"ip", "172.18.255.201"}}, {{"ip", "172.18.255.200"}}, {{"hostname", "lb.example.com"}}, {{"ip", "172.18.255.200"}}};
+      {{"ip", "172.18.255.201"}}, {{"ip", "172.18.255.200"}}, {{"hostname", "lb.example.com"}},
+      {{"ip", "172.18.255.200"}}};
   EXPECT_EQ(services_table(list, false, false, kNow),
             "my-nginx   LoadBalancer   10.0.162.149   172.18.255.20...   8080:30163/TCP   21s\n");
   EXPECT_EQ(services_table(list, true, false, kNow),

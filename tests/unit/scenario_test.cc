@@ -387,9 +387,11 @@ TEST(Service, TutorialNodePortWithDefaults) {
   EXPECT_EQ(spec["type"], "NodePort");
   EXPECT_EQ(spec["selector"], (nlohmann::json{{"run", "my-nginx"}}));
   ASSERT_EQ(spec["ports"].size(), 2u);
-  EXPECT_EQ(spec["ports"][0], (nlohmann::json{{"name", "http"}, {"port", 8080}, {"targetPort", 80}, {"protocol", "TCP"}}));
+  EXPECT_EQ(spec["ports"][0],
+            (nlohmann::json{{"name", "http"}, {"port", 8080}, {"targetPort", 80}, {"protocol", "TCP"}}));
   // targetPort defaults to port; no nodePort is written, so the allocator picks one.
-  EXPECT_EQ(spec["ports"][1], (nlohmann::json{{"name", "https"}, {"port", 443}, {"targetPort", 443}, {"protocol", "TCP"}}));
+  EXPECT_EQ(spec["ports"][1],
+            (nlohmann::json{{"name", "https"}, {"port", 443}, {"targetPort", 443}, {"protocol", "TCP"}}));
   EXPECT_EQ(spec["sessionAffinity"], "None");
   EXPECT_FALSE(spec.contains("sessionAffinityConfig"));
   EXPECT_EQ(spec["externalTrafficPolicy"], "Cluster");
@@ -468,8 +470,8 @@ TEST(Service, PortRules) {
             "s.yaml:9:26: Service \"my-nginx\": spec.ports[0].protocol: unsupported value \"ICMP\" (expected one of: "
             "TCP, UDP, SCTP)");
   // Service port names are DNS labels (longer than a container port's IANA name may be).
-  EXPECT_EQ(parse_ok(service("", "  - {name: prometheus-metrics, port: 9090}\n")).objects[0]["spec"]["ports"][0]["name"],
-            "prometheus-metrics");
+  auto long_name = parse_ok(service("", "  - {name: prometheus-metrics, port: 9090}\n"));
+  EXPECT_EQ(long_name.objects[0]["spec"]["ports"][0]["name"], "prometheus-metrics");
   EXPECT_EQ(error_of(service("", "  - {name: Http, port: 80}\n")),
             "s.yaml:9:12: Service \"my-nginx\": spec.ports[0].name: invalid value \"Http\": a lowercase RFC 1123 "
             "label must consist of lower case alphanumeric characters or '-', and must start and end with an "
@@ -502,7 +504,8 @@ TEST(Service, NodePortRules) {
             "one), got 70000");
   EXPECT_EQ(error_of(service("  type: NodePort\n", "  - {name: a, port: 80, nodePort: 30080}\n"
                                                    "  - {name: b, port: 81, nodePort: 30080}\n")),
-            "s.yaml:11:35: Service \"my-nginx\": spec.ports[1].nodePort: duplicate node port 30080/TCP (also ports[0])");
+            "s.yaml:11:35: Service \"my-nginx\": spec.ports[1].nodePort: duplicate node port 30080/TCP (also "
+            "ports[0])");
   // 0 means "allocate one", even on a ClusterIP Service, as in Kubernetes.
   auto zero = parse_ok(service("", "  - {port: 80, nodePort: 0}\n"));
   EXPECT_FALSE(zero.objects[0]["spec"]["ports"][0].contains("nodePort"));
@@ -528,7 +531,8 @@ TEST(Service, ClusterIpAndHeadless) {
             "s.yaml:8:28: Service \"my-nginx\": spec.clusterIPs[1]: lab clusters are IPv4 single-stack: at most one "
             "address");
   EXPECT_TRUE(error_of(service("  clusterIP: 10.96.0.500\n"))
-                  .starts_with("s.yaml:8:14: Service \"my-nginx\": spec.clusterIP: invalid IPv4 address \"10.96.0.500\""));
+                  .starts_with("s.yaml:8:14: Service \"my-nginx\": spec.clusterIP: invalid IPv4 address "
+                               "\"10.96.0.500\""));
   EXPECT_TRUE(error_of(service("  clusterIP: none\n")).ends_with("(or \"None\" for a headless Service)"));
   EXPECT_EQ(error_of(service("  type: NodePort\n  clusterIP: None\n")),
             "s.yaml:9:14: Service \"my-nginx\": spec.clusterIP: may not be set to 'None' for NodePort services");
@@ -551,11 +555,11 @@ TEST(Service, Types) {
             "s.yaml:8:3: Service \"my-nginx\": spec.externalIPs: not supported yet (use type NodePort or "
             "LoadBalancer)");
   EXPECT_EQ(error_of(service("  typ: NodePort\n")),
-            "s.yaml:8:3: Service \"my-nginx\": spec.typ: unknown field (expected one of: allocateLoadBalancerNodePorts, "
-            "clusterIP, clusterIPs, externalIPs, externalName, externalTrafficPolicy, healthCheckNodePort, "
-            "internalTrafficPolicy, ipFamilies, ipFamilyPolicy, loadBalancerClass, loadBalancerIP, "
-            "loadBalancerSourceRanges, ports, publishNotReadyAddresses, selector, sessionAffinity, "
-            "sessionAffinityConfig, trafficDistribution, type)");
+            "s.yaml:8:3: Service \"my-nginx\": spec.typ: unknown field (expected one of: "
+            "allocateLoadBalancerNodePorts, clusterIP, clusterIPs, externalIPs, externalName, "
+            "externalTrafficPolicy, healthCheckNodePort, internalTrafficPolicy, ipFamilies, ipFamilyPolicy, "
+            "loadBalancerClass, loadBalancerIP, loadBalancerSourceRanges, ports, publishNotReadyAddresses, selector, "
+            "sessionAffinity, sessionAffinityConfig, trafficDistribution, type)");
 }
 
 TEST(Service, SessionAffinity) {

@@ -48,7 +48,8 @@ proxy::NodeView service_view(const store::Store& st, const net::FabricPlan& plan
         for (const auto& ep : slice.value("endpoints", Json::array())) {
           const Json& c = ep.value("conditions", Json::object());
           for (const auto& addr : ep.value("addresses", Json::array()))
-            sp.endpoints.push_back({addr.get<std::string>(), port, c.value("ready", false), c.value("serving", false),
+            // An absent condition means true for ready and serving, as the EndpointSlice API says.
+            sp.endpoints.push_back({addr.get<std::string>(), port, c.value("ready", true), c.value("serving", true),
                                     c.value("terminating", false)});
         }
       }

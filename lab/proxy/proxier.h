@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "lab/base/result.h"
 #include "lab/proxy/rules.h"

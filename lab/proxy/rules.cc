@@ -204,14 +204,10 @@ Result<void> check_ip(const ServicePort& sp, std::string_view what, const std::s
 
 bool valid_port(int p) { return p >= 1 && p <= 65535; }
 
-Result<void> check_name(const ServicePort& sp, std::string_view what, const std::string& s, bool may_be_empty) {
-  if (s.empty() && !may_be_empty) return fail(cat("service port ", sp.identity(), ": empty ", what));
-  return {};
-}
-
+// Names are never empty; any other character is made safe by sanitise() in chain names.
 Result<void> validate_port(const ServicePort& sp) {
-  LAB_TRY(check_name(sp, "namespace", sp.ns, false));
-  LAB_TRY(check_name(sp, "service name", sp.service, false));
+  if (sp.ns.empty()) return fail(cat("service port ", sp.identity(), ": empty namespace"));
+  if (sp.service.empty()) return fail(cat("service port ", sp.identity(), ": empty service name"));
   std::string proto = lower_proto(sp.protocol);
   if (proto != "tcp" && proto != "udp" && proto != "sctp")
     return fail(cat("service port ", sp.identity(), ": unknown protocol \"", sp.protocol, "\" (expected TCP, UDP or SCTP)"));
@@ -239,7 +235,10 @@ int proto_id(const std::string& p) {
 }
 
 Result<void> validate_node_fields(const NodeView& view) {
-  if (view.table.empty() || sanitise(view.table) != view.table || view.table.size() > kMaxNameLen)
+  // An nft identifier: a letter first, then letters, digits and "/-_.".
+  bool letter_first = !view.table.empty() && ((view.table[0] >= 'a' && view.table[0] <= 'z') ||
+                                              (view.table[0] >= 'A' && view.table[0] <= 'Z'));
+  if (!letter_first || sanitise(view.table) != view.table || view.table.size() > kMaxNameLen)
     return fail(cat("invalid nft table name \"", view.table, "\""));
   for (const auto& ip : view.node_ips)
     if (!net::Ipv4::parse(ip)) return fail(cat("invalid node IP \"", ip, "\""));

@@ -61,7 +61,8 @@ Result<std::string> full_ruleset(const NodeView& view);
 // One transaction that turns the rules for `before` into those for `after`, touching only the
 // service ports that changed. Empty when nothing changed. When a node-wide field (table name,
 // node IPs, CIDRs) changed it is the full ruleset instead. `before` is assumed valid (it was
-// applied); `after` is validated.
+// applied); of `after`, the ports that differ are validated, and uniqueness is checked again
+// when a port was added or its addresses changed (not for endpoint-only changes).
 Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after);
 
 // The names kube-proxy's scheme gives the objects of a service port, exposed for tests and for

@@ -443,6 +443,8 @@ TEST(ProxyRules, RefusesInvalidViews) {
   NodeView v = view({web()});
   v.table = "x y";
   EXPECT_TRUE(refused(v, "invalid nft table name"));
+  v.table = "1abc";
+  EXPECT_TRUE(refused(v, "invalid nft table name"));
   v = view({web()});
   v.pod_cidr = "10.244.0.1/16";
   EXPECT_TRUE(refused(v, "invalid pod CIDR"));

@@ -76,13 +76,15 @@ void run_controllers_once(store::Store& st, const ClusterInfo& cluster) {
                    "default-scheduler");
 }
 
-void run_controller_loop(store::Store& st, const ClusterInfo& cluster, const std::atomic<bool>& stop) {
+void run_controller_loop(store::Store& st, const ClusterInfo& cluster, const std::atomic<bool>& stop,
+                         std::atomic<uint64_t>* synced) {
   uint64_t seen = 0;
   while (!stop) {
     uint64_t before = st.version();
     if (before != seen) run_controllers_once(st, cluster);
     // Own writes count as seen; only others' changes (API, kubelet) trigger the next pass.
     seen = before;
+    if (synced) *synced = before;
     (void)st.events_since(seen, 1000);
     // Let a burst of changes (a kubelet starting many pods) land before the next full pass.
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

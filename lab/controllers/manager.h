@@ -21,7 +21,9 @@ struct ClusterInfo {
 // Errors are logged.
 void run_controllers_once(store::Store& st, const ClusterInfo& cluster);
 
-// Runs passes on every store change (and every second) until stop is set.
-void run_controller_loop(store::Store& st, const ClusterInfo& cluster, const std::atomic<bool>& stop);
+// Runs passes on every store change (and every second) until stop is set. synced, if given,
+// gets the store version each finished pass had seen (`lab up` waits for status to catch up).
+void run_controller_loop(store::Store& st, const ClusterInfo& cluster, const std::atomic<bool>& stop,
+                         std::atomic<uint64_t>* synced = nullptr);
 
 }  // namespace lab::controllers

@@ -138,7 +138,8 @@ int daemon_main(const DaemonOptions& opts) {
     kubelet.adopt();
   }
 
-  std::thread controllers([&] { controllers::run_controller_loop(st, cluster, stop); });
+  std::atomic<uint64_t> controllers_synced{0};
+  std::thread controllers([&] { controllers::run_controller_loop(st, cluster, stop, &controllers_synced); });
   std::thread kubelet_thread([&] { kubelet.run_loop(stop); });
   node::ProxyAgent proxy_agent(*rec, st);
   std::thread proxy_thread([&] { proxy_agent.run_loop(stop); });
@@ -156,8 +157,9 @@ int daemon_main(const DaemonOptions& opts) {
       return fail_up(r.error());
     }
     // Every Service programmed: the proxy has caught up with the store as it is now.
+    // Status (READY of Deployments) and rules both reflect the store as it is now.
     uint64_t target = st.version();
-    for (int i = 0; i < 500 && proxy_agent.synced_version() < target; ++i)
+    for (int i = 0; i < 500 && (proxy_agent.synced_version() < target || controllers_synced < target); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     report(opts.ready_fd, "ok");
     ::close(opts.ready_fd);

@@ -38,5 +38,10 @@ cmake --build build -j"$(nproc)"
 install -m 0755 build/lab /usr/local/bin/lab
 
 if [ $up = 1 ]; then
-  lab up scenarios/tutorial.yaml
+  if lab get pods --lab tutorial >/dev/null 2>&1; then
+    echo "setup: the tutorial lab is already up:"
+    lab get pods --lab tutorial -o wide
+  else
+    lab up scenarios/tutorial.yaml
+  fi
 fi

@@ -756,29 +756,20 @@ const ObjectSchema kLabDocument{{
     {.name = "spec", .type = Object, .object = &kLabSpec},
 }, finish_lab_document};
 
-const ObjectSchema kPodDocument{{
-    {.name = "apiVersion", .type = String, .required = true},
-    {.name = "kind", .type = String, .required = true},
-    {.name = "metadata", .type = Object, .object = &kObjectMeta, .required = true},
-    {.name = "spec", .type = Object, .object = &kPodSpec, .required = true},
-    {.name = "status", .type = Ignored},
-}};
+// A Kubernetes document: apiVersion, kind, metadata and spec, with status accepted and dropped.
+static ObjectSchema document(const ObjectSchema& meta, const ObjectSchema& spec) {
+  return ObjectSchema{{
+      {.name = "apiVersion", .type = String, .required = true},
+      {.name = "kind", .type = String, .required = true},
+      {.name = "metadata", .type = Object, .object = &meta, .required = true},
+      {.name = "spec", .type = Object, .object = &spec, .required = true},
+      {.name = "status", .type = Ignored},
+  }};
+}
 
-const ObjectSchema kDeploymentDocument{{
-    {.name = "apiVersion", .type = String, .required = true},
-    {.name = "kind", .type = String, .required = true},
-    {.name = "metadata", .type = Object, .object = &kObjectMeta, .required = true},
-    {.name = "spec", .type = Object, .object = &kDeploymentSpec, .required = true},
-    {.name = "status", .type = Ignored},
-}};
-
-const ObjectSchema kServiceDocument{{
-    {.name = "apiVersion", .type = String, .required = true},
-    {.name = "kind", .type = String, .required = true},
-    {.name = "metadata", .type = Object, .object = &kServiceMeta, .required = true},
-    {.name = "spec", .type = Object, .object = &kServiceSpec, .required = true},
-    {.name = "status", .type = Ignored},
-}};
+const ObjectSchema kPodDocument = document(kObjectMeta, kPodSpec);
+const ObjectSchema kDeploymentDocument = document(kObjectMeta, kDeploymentSpec);
+const ObjectSchema kServiceDocument = document(kServiceMeta, kServiceSpec);
 
 }  // namespace schema
 }  // namespace lab::api

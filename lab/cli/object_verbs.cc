@@ -29,6 +29,18 @@ using Json = nlohmann::json;
 // "deployment.apps/my-nginx"
 std::string ref(const api::ResourceType& t, const std::string& name) { return t.qualified_name() + "/" + name; }
 
+// "svc/x" or "svc x" -> type and name.
+Result<std::pair<api::ResourceType, std::string>> type_and_name(std::string t, std::string name) {
+  if (t.find('/') != std::string::npos) {
+    name = t.substr(t.find('/') + 1);
+    t = t.substr(0, t.find('/'));
+  }
+  auto type = api::find_resource(t);
+  if (!type) return fail("the server doesn't have a resource type \"" + t + "\"");
+  if (name.empty()) return fail("resource(s) were provided, but no name was specified");
+  return std::make_pair(*type, name);
+}
+
 Result<std::vector<Json>> objects_of_file(const std::string& file) {
   auto scenario = api::load_scenario(file);
   if (!scenario) return std::unexpected(scenario.error());
@@ -190,15 +202,12 @@ int cmd_scale(const Args& args) {
   auto vm = parse(args, opts, pos);
   if (!vm.count("replicas")) return report_error("required flag(s) \"replicas\" not set");
   if (vm["replicas"].as<int>() < 0) return report_error("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
-  std::string t = arg(vm, "type"), name = arg(vm, "name");
-  if (t.find('/') != std::string::npos) {
-    name = t.substr(t.find('/') + 1);
-    t = t.substr(0, t.find('/'));
-  }
-  auto type = api::find_resource(t);
-  if (!type || (type->kind != "Deployment" && type->kind != "ReplicaSet"))
-    return report_error("cannot scale resource type \"" + t + "\" (deployments and replicasets can be scaled)");
-  if (name.empty()) return report_error("resource(s) were provided, but no name was specified");
+  auto tn = type_and_name(arg(vm, "type"), arg(vm, "name"));
+  if (!tn) return report_error(tn.error().what());
+  const auto& [t, name] = *tn;
+  const api::ResourceType* type = &t;
+  if (type->kind != "Deployment" && type->kind != "ReplicaSet")
+    return report_error("cannot scale resource type \"" + t.plural + "\" (deployments and replicasets can be scaled)");
   auto lab = pick_lab(arg(vm, "lab"));
   if (!lab) return report_error(lab.error().what());
   auto r = api_call(*lab, "PATCH", type->object_path(arg(vm, "namespace"), name),
@@ -317,13 +326,11 @@ int cmd_rollout(const Args& args) {
   pos.add("action", 1).add("type", 1).add("name", 1);
   auto vm = parse(args, opts, pos);
   if (arg(vm, "action") != "status") return report_error("only `rollout status` is supported");
-  std::string t = arg(vm, "type"), name = arg(vm, "name");
-  if (t.find('/') != std::string::npos) {
-    name = t.substr(t.find('/') + 1);
-    t = t.substr(0, t.find('/'));
-  }
-  auto type = api::find_resource(t);
-  if (!type || type->kind != "Deployment") return report_error("no status viewer has been implemented for " + t);
+  auto tn = type_and_name(arg(vm, "type"), arg(vm, "name"));
+  if (!tn) return report_error(tn.error().what());
+  const auto& [t, name] = *tn;
+  const api::ResourceType* type = &t;
+  if (type->kind != "Deployment") return report_error("no status viewer has been implemented for " + t.plural);
   auto lab = pick_lab(arg(vm, "lab"));
   if (!lab) return report_error(lab.error().what());
   std::string path = type->object_path(arg(vm, "namespace"), name);
@@ -397,18 +404,6 @@ Json yaml_to_json(const YAML::Node& n) {
     default:
       return nullptr;
   }
-}
-
-// "svc/x" or "svc x" -> type and name.
-Result<std::pair<api::ResourceType, std::string>> type_and_name(std::string t, std::string name) {
-  if (t.find('/') != std::string::npos) {
-    name = t.substr(t.find('/') + 1);
-    t = t.substr(0, t.find('/'));
-  }
-  auto type = api::find_resource(t);
-  if (!type) return fail("the server doesn't have a resource type \"" + t + "\"");
-  if (name.empty()) return fail("resource(s) were provided, but no name was specified");
-  return std::make_pair(*type, name);
 }
 
 }  // namespace

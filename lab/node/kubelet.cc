@@ -382,19 +382,7 @@ bool Kubelet::wait_ports(const Json& pod, int timeout_ms) const {
   for (const auto& c : pod["spec"]["containers"]) {
     for (const auto& p : c.value("ports", Json::array())) {
       if (p.value("protocol", "TCP") != "TCP") continue;
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_port = htons(static_cast<uint16_t>(p.value("containerPort", 0)));
-      inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
-      for (;;) {
-        UniqueFd fd;
-        {
-          // The socket belongs to the node netns for its whole life; only its birth needs the switch.
-          auto sw = net::NetnsSwitch::enter(*ns);
-          if (!sw) return false;
-          fd = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        }
-        if (fd && ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) break;
+      while (!connect_from_node(ns->fd(), ip, p.value("containerPort", 0), 100)) {
         if (Clock::now() > deadline) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }

@@ -29,40 +29,11 @@ int resolve_port(const Json& port, const Json& container) {
   return 0;
 }
 
-// A connected TCP socket from the node netns to ip:port within timeout_ms; invalid on failure.
-UniqueFd connect_from_node(const ProbeTarget& t, int port, int timeout_ms, std::string* err) {
-  UniqueFd fd;
-  {
-    auto sw = net::NetnsSwitch::enter(t.node_netns_fd);
-    if (!sw) {
-      *err = sw.error().what();
-      return {};
-    }
-    fd = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, t.pod_ip.c_str(), &addr.sin_addr);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
-    *err = "dial tcp " + t.pod_ip + ":" + std::to_string(port) + ": connect: " + std::strerror(errno);
-    return {};
-  }
-  pollfd p{fd.get(), POLLOUT, 0};
-  int soerr = 0;
-  socklen_t len = sizeof soerr;
-  if (::poll(&p, 1, timeout_ms) != 1 || ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
-    *err = "dial tcp " + t.pod_ip + ":" + std::to_string(port) + ": connect: " +
-           (soerr ? std::strerror(soerr) : "i/o timeout");
-    return {};
-  }
-  return fd;
-}
 
 ProbeOutcome http_probe(const Json& h, const ProbeTarget& t, int timeout_ms) {
   int port = resolve_port(h.value("port", Json(80)), t.container);
   std::string err;
-  UniqueFd fd = connect_from_node(t, port, timeout_ms, &err);
+  UniqueFd fd = connect_from_node(t.node_netns_fd, t.pod_ip, port, timeout_ms, &err);
   if (!fd) return {false, err};
   std::string req = "GET " + h.value("path", std::string("/")) + " HTTP/1.1\r\nHost: " + t.pod_ip + ":" +
                     std::to_string(port) + "\r\nUser-Agent: kube-probe/1.31\r\nAccept: */*\r\nConnection: close\r\n\r\n";
@@ -125,13 +96,42 @@ ProbeOutcome exec_probe(const Json& e, const ProbeTarget& t, int timeout_ms) {
 
 }  // namespace
 
+UniqueFd connect_from_node(int node_netns_fd, const std::string& ip, int port, int timeout_ms, std::string* err) {
+  UniqueFd fd;
+  {
+    auto sw = net::NetnsSwitch::enter(node_netns_fd);
+    if (!sw) {
+      if (err) *err = sw.error().what();
+      return {};
+    }
+    fd = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
+    if (err) *err = "dial tcp " + ip + ":" + std::to_string(port) + ": connect: " + std::strerror(errno);
+    return {};
+  }
+  pollfd p{fd.get(), POLLOUT, 0};
+  int soerr = 0;
+  socklen_t len = sizeof soerr;
+  if (::poll(&p, 1, timeout_ms) != 1 || ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
+    if (err) *err = "dial tcp " + ip + ":" + std::to_string(port) + ": connect: " +
+           (soerr ? std::strerror(soerr) : "i/o timeout");
+    return {};
+  }
+  return fd;
+}
+
 ProbeOutcome run_probe(const Json& probe, const ProbeTarget& target) {
   int timeout_ms = probe.value("timeoutSeconds", 1) * 1000;
   if (probe.contains("httpGet")) return http_probe(probe["httpGet"], target, timeout_ms);
   if (probe.contains("tcpSocket")) {
     std::string err;
     int port = resolve_port(probe["tcpSocket"].value("port", Json(0)), target.container);
-    UniqueFd fd = connect_from_node(target, port, timeout_ms, &err);
+    UniqueFd fd = connect_from_node(target.node_netns_fd, target.pod_ip, port, timeout_ms, &err);
     return fd ? ProbeOutcome{true, ""} : ProbeOutcome{false, err};
   }
   if (probe.contains("exec")) return exec_probe(probe["exec"], target, timeout_ms);

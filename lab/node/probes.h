@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "lab/base/unique_fd.h"
+
 namespace lab::node {
 
 using Json = nlohmann::json;
@@ -24,6 +26,11 @@ struct ProbeTarget {
   std::string self_exe;      // exec probes run `lab __exec PID -- CMD`
   Json container;            // the container spec (for named ports)
 };
+
+// A connected TCP socket to ip:port, born in the node's netns (as the kubelet on that node would
+// dial), within timeout_ms; invalid on failure, with the reason in *err when err is given.
+UniqueFd connect_from_node(int node_netns_fd, const std::string& ip, int port, int timeout_ms,
+                           std::string* err = nullptr);
 
 // One probe attempt, bounded by the probe's timeoutSeconds.
 ProbeOutcome run_probe(const Json& probe, const ProbeTarget& target);

@@ -234,7 +234,16 @@ void ApiServer::watch(int fd, const std::string& kind, const std::string& ns, co
     since = std::stoull(it->second);
   if (!write_stream_head(fd, 200, "application/json")) return;
   while (!stop && !peer_closed(fd)) {
-    auto events = store_.events_since(since, 500);
+    bool expired = false;
+    auto events = store_.events_since(since, 500, &expired);
+    if (expired) {
+      // The changes since that version are no longer kept: say so, as the API server's 410, so
+      // the client relists instead of silently missing them.
+      (void)write_chunk(fd, Json{{"type", "ERROR"},
+                                 {"object", status_object(410, "Expired", "too old resource version: " +
+                                                                              std::to_string(since))}}.dump() + "\n");
+      break;
+    }
     for (const auto& e : events) {
       since = std::max(since, e.version);
       if (e.object.value("kind", "") != kind) continue;

@@ -35,10 +35,10 @@ void log_line(const std::string& msg) {
   std::fflush(stderr);
 }
 
-void report(int fd, const std::string& line) {
-  if (fd < 0) return;
+void report(const UniqueFd& fd, const std::string& line) {
+  if (!fd) return;
   std::string msg = line + "\n";
-  (void)!::write(fd, msg.data(), msg.size());
+  (void)!::write(fd.get(), msg.data(), msg.size());
 }
 
 // A new lab: the fabric, the Node objects and the scenario's objects.
@@ -102,10 +102,11 @@ int daemon_main(const DaemonOptions& opts) {
   for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
   ::sigprocmask(SIG_BLOCK, &mask, nullptr);  // threads inherit the mask; only the signalfd sees them
   UniqueFd sigfd(::signalfd(-1, &mask, SFD_CLOEXEC));
+  UniqueFd ready(opts.ready_fd);  // inherited from `lab up`; closed once the verdict is written
 
   auto rec = cluster::read_record(opts.lab);
   if (!rec) {
-    report(opts.ready_fd, "error " + rec.error().what());
+    report(ready, "error " + rec.error().what());
     return 1;
   }
   std::string dir = cluster::lab_dir(opts.lab);
@@ -123,7 +124,7 @@ int daemon_main(const DaemonOptions& opts) {
 
   auto fail_up = [&](const Error& e) {
     log_line("lab up failed: " + e.what());
-    report(opts.ready_fd, "error " + e.what());
+    report(ready, "error " + e.what());
     kubelet.stop_all();
     (void)cluster::teardown_lab(*rec);
     cluster::tidy_run_dir();
@@ -151,7 +152,7 @@ int daemon_main(const DaemonOptions& opts) {
     proxy_thread.join();
   };
 
-  if (opts.ready_fd >= 0) {
+  if (ready) {
     if (auto r = wait_ready(st, kubelet, 60'000); !r) {
       stop_threads();
       return fail_up(r.error());
@@ -161,8 +162,8 @@ int daemon_main(const DaemonOptions& opts) {
     uint64_t target = st.version();
     for (int i = 0; i < 500 && (proxy_agent.synced_version() < target || controllers_synced < target); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    report(opts.ready_fd, "ok");
-    ::close(opts.ready_fd);
+    report(ready, "ok");
+    ready.reset();
   }
   log_line("lab " + opts.lab + " ready");
 

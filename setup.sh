@@ -16,7 +16,7 @@ done
 packages=(
   # build
   g++ cmake make pkg-config libgtest-dev
-  libnl-3-dev libnl-route-3-dev libnftables-dev libcap-dev libseccomp-dev
+  libnl-3-dev libnl-route-3-dev libnftables-dev libnftnl-dev libmnl-dev libcap-dev libseccomp-dev
   libboost-program-options-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
   # what pods run: the images are recipes over these host binaries
   nginx-light busybox-static curl

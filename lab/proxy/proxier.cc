@@ -4,8 +4,12 @@
 
 #include <utility>
 
+#include "lab/proxy/fast_path.h"
+
 namespace lab::proxy {
 namespace {
+
+constexpr size_t kMaxFastPathMessages = 512;
 
 // dst = src, copying only the ports that differ: at 10,000 services a whole copy costs more than
 // the diff itself, while a sync usually changes one port.
@@ -27,11 +31,22 @@ void assign(NodeView& dst, const NodeView& src) {
 Result<Proxier> Proxier::open_in(const net::Netns& node) {
   auto ctx = net::NftContext::open_in(node);
   if (!ctx) return std::unexpected(ctx.error().context("start proxy"));
-  return Proxier(std::move(*ctx));
+  auto nl = net::NftSocket::open_in(node);
+  if (!nl) return std::unexpected(nl.error().context("start proxy"));
+  return Proxier(std::move(*ctx), std::move(*nl));
+}
+
+Result<Proxier> Proxier::open_here() {
+  auto ctx = net::NftContext::open_here();
+  if (!ctx) return std::unexpected(ctx.error().context("start proxy"));
+  auto nl = net::NftSocket::open_here();
+  if (!nl) return std::unexpected(nl.error().context("start proxy"));
+  return Proxier(std::move(*ctx), std::move(*nl));
 }
 
 Result<void> Proxier::load_full(const NodeView& view, SyncInfo::Kind kind) {
-  auto text = full_ruleset(view);
+  EndpointSlots slots;
+  auto text = full_ruleset(view, slots);
   if (!text) return std::unexpected(text.error().context("program services in table " + view.table));
   // A table of another name loaded before is dropped in the same transaction.
   if (table_ != view.table) *text = "add table ip " + table_ + "\ndelete table ip " + table_ + "\n" + *text;
@@ -43,6 +58,7 @@ Result<void> Proxier::load_full(const NodeView& view, SyncInfo::Kind kind) {
     return std::unexpected(ran.error().context("program services in table " + view.table));
   }
   applied_ = view;
+  slots_ = std::move(slots);
   table_ = view.table;
   last_ = {kind, text->size()};
   return {};
@@ -53,7 +69,22 @@ Result<void> Proxier::sync(const NodeView& view) {
   if (!applied_ || applied_->table != view.table || applied_->node_ips != view.node_ips ||
       applied_->pod_cidr != view.pod_cidr || applied_->service_cidr != view.service_cidr)
     return load_full(view, SyncInfo::kFull);
-  auto text = diff_ruleset(*applied_, view);
+  if (nl_) {
+    if (auto updates = endpoint_updates(*applied_, view, slots_)) {
+      // Many changes at once (a node's pods all replaced) go as text: one big nft transaction
+      // costs less than thousands of acknowledged messages.
+      net::NftBatch batch = endpoint_batch(view.table, *updates);
+      if (batch.empty() || (batch.size() <= kMaxFastPathMessages && nl_->commit(batch))) {
+        assign(*applied_, view);
+        last_ = {batch.empty() ? SyncInfo::kDiff : SyncInfo::kEndpoints, batch.size()};
+        return {};
+      }
+      // Refused: the text path below sends the same change, and reports nft's words if it fails.
+    }
+  }
+  // The slots change with the diff; they are committed only when the kernel took it.
+  EndpointSlots slots = slots_;
+  auto text = diff_ruleset(*applied_, view, slots);
   if (!text) return std::unexpected(text.error().context("program services in table " + view.table));
   if (text->empty()) {
     last_ = {SyncInfo::kDiff, 0};
@@ -61,6 +92,7 @@ Result<void> Proxier::sync(const NodeView& view) {
   }
   if (nft_.run(*text)) {
     assign(*applied_, view);
+    slots_ = std::move(slots);
     last_ = {SyncInfo::kDiff, text->size()};
     return {};
   }
@@ -72,6 +104,7 @@ Result<void> Proxier::cleanup() {
   auto ran = nft_.run("add table ip " + table_ + "\ndelete table ip " + table_ + "\n");
   if (!ran) return std::unexpected(ran.error().context("remove table " + table_));
   applied_.reset();
+  slots_.clear();
   last_ = {};
   return {};
 }

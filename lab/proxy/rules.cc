@@ -88,16 +88,35 @@ std::string endpoint_base(const ServicePort& sp, const Endpoint& ep) {
 // ---------------------------------------------------------------------------------------------
 // What one service port contributes to the table
 
-enum MapId { kServiceIps, kServiceNodeports, kNoEndpointServices, kNoEndpointNodeports, kMapCount };
-constexpr std::array<const char*, kMapCount> kMapNames = {
-    "service-ips", "service-nodeports", "no-endpoint-services", "no-endpoint-nodeports"};
-constexpr std::array<const char*, kMapCount> kMapTypes = {
-    "ipv4_addr . inet_proto . inet_service : verdict", "inet_proto . inet_service : verdict",
-    "ipv4_addr . inet_proto . inet_service : verdict", "inet_proto . inet_service : verdict"};
+// The table's fixed maps and sets, declared by every full load in this order.
+constexpr const char* kServiceIps = "service-ips";
+constexpr const char* kServiceNodeports = "service-nodeports";
+constexpr const char* kNoEndpointServices = "no-endpoint-services";
+constexpr const char* kNoEndpointNodeports = "no-endpoint-nodeports";
+constexpr const char* kHairpin = "hairpin";
+struct FixedSet {
+  const char* name;
+  const char* type;
+};
+constexpr std::array<FixedSet, 8> kFixedSets = {{
+    {kServiceIps, "type ipv4_addr . inet_proto . inet_service : verdict"},
+    {kServiceNodeports, "type inet_proto . inet_service : verdict"},
+    {kNoEndpointServices, "type ipv4_addr . inet_proto . inet_service : verdict"},
+    {kNoEndpointNodeports, "type inet_proto . inet_service : verdict"},
+    // Every endpoint as "ip . ip": a DNATed packet whose source is its new destination is a pod
+    // reaching itself through its Service, and is masqueraded. Elements are only ever added by
+    // diffs (a stale one matches nothing but a pod reaching itself); a full load prunes them.
+    {kHairpin, "type ipv4_addr . ipv4_addr"},
+    // Endpoints by number (see kSlotStride); the data's protocol is spelled out because nft
+    // 1.0.6 cannot add a rule over `th dport` data to an existing map ("conflicting protocols").
+    {"endpoints-tcp", "typeof ct mark : ip daddr . tcp dport"},
+    {"endpoints-udp", "typeof ct mark : ip daddr . udp dport"},
+    {"endpoints-sctp", "typeof ct mark : ip daddr . sctp dport"},
+}};
 
 struct Element {
-  MapId map;
-  std::string key, value;
+  std::string set, key, value;  // value "" for a plain set
+  bool keep = false;            // never deleted by a diff (hairpin)
 };
 struct Chain {
   std::string name;
@@ -125,9 +144,17 @@ static_assert(kMasqueradeMark == 0x4000, "kMarkHex spells kMasqueradeMark");
 
 std::string mark_rule_suffix() { return "meta mark set meta mark | " + kMarkHex; }
 
-// kube-proxy's rule shapes (reference/kube.md §1.3-1.7), with cascading numgen rules instead of
-// an inline vmap: anonymous sets make big rulesets load quadratically on this kernel (B6).
-Fragment render(const Globals& g, const ServicePort& sp) {
+// Ports with session affinity keep kube-proxy's chain per endpoint (the affinity sets hang off
+// them); all others keep their endpoints in a map.
+bool uses_endpoint_map(const ServicePort& sp) { return !sp.affinity_client_ip; }
+
+// The one rule of a service chain whose endpoints live in a map: pick an endpoint's number.
+std::string pick_rule(uint32_t base, size_t n) { return cat("ct mark set numgen random mod ", n, " offset ", base); }
+
+// kube-proxy's rule shapes (reference/kube.md §1.3-1.7), with two departures: no anonymous sets
+// (they make big rulesets load quadratically on this kernel, B6), and endpoints as map elements
+// rather than a chain each (see kSlotStride), except for session affinity.
+Fragment render(const Globals& g, const ServicePort& sp, uint32_t slot) {
   Fragment f;
   if (sp.cluster_ip.empty()) return f;  // headless: DNS only, no VIP
   const std::string proto = lower_proto(sp.protocol);
@@ -156,18 +183,25 @@ Fragment render(const Globals& g, const ServicePort& sp) {
     if (sp.node_port) f.elements.push_back({kServiceNodeports, np_key, "goto " + ext});
   }
 
+  if (uses_endpoint_map(sp)) {
+    const std::string map = endpoints_map_name(proto);
+    const uint32_t base = slot * kSlotStride;
+    f.chains.push_back({svc, {pick_rule(base, eps.size())}});
+    for (size_t i = 0; i < eps.size(); ++i) {
+      f.elements.push_back({map, std::to_string(base + i), eps[i].ip + " . " + std::to_string(eps[i].port)});
+      f.elements.push_back({kHairpin, eps[i].ip + " . " + eps[i].ip, "", true});
+    }
+    return f;
+  }
+
   Chain svc_chain{svc, {}};
-  // A ClusterIP reached from outside the pod network (a host process, another network) is
-  // masqueraded so the reply returns through this node.
   if (!g.pod_cidr.empty()) svc_chain.rules.push_back("ip saddr != " + g.pod_cidr + " " + mark_rule_suffix());
   std::vector<std::string> ep_chains;
   ep_chains.reserve(eps.size());
   for (const auto& ep : eps) ep_chains.push_back(endpoint_chain_name(sp, ep));
-  if (sp.affinity_client_ip) {
-    // A client seen recently goes back to the endpoint it had; the kernel expires the entries.
-    for (size_t i = 0; i < eps.size(); ++i)
-      svc_chain.rules.push_back("ip saddr @" + affinity_set_name(sp, eps[i]) + " goto " + ep_chains[i]);
-  }
+  // A client seen recently goes back to the endpoint it had; the kernel expires the entries.
+  for (size_t i = 0; i < eps.size(); ++i)
+    svc_chain.rules.push_back("ip saddr @" + affinity_set_name(sp, eps[i]) + " goto " + ep_chains[i]);
   // Rule i matches with probability 1/(n-i) of what reaches it: uniform over all n.
   const size_t n = eps.size();
   for (size_t i = 0; i + 1 < n; ++i)
@@ -181,13 +215,11 @@ Fragment render(const Globals& g, const ServicePort& sp) {
     // Hairpin: a pod reaching itself through its Service must be masqueraded, or it sees its
     // own address as the source and drops the packet.
     c.rules.push_back("ip saddr " + ep.ip + " " + mark_rule_suffix());
-    if (sp.affinity_client_ip) {
-      std::string set = affinity_set_name(sp, ep);
-      c.rules.push_back("update @" + set + " { ip saddr }");
-      // "dynamic" because the packet path adds elements; without it some kernels refuse the
-      // next `add set` with the same definition (kube-proxy's comment).
-      f.sets.push_back({set, cat("type ipv4_addr; flags dynamic,timeout; timeout ", sp.affinity_timeout, "s;")});
-    }
+    std::string set = affinity_set_name(sp, ep);
+    c.rules.push_back("update @" + set + " { ip saddr }");
+    // "dynamic" because the packet path adds elements; without it some kernels refuse the
+    // next `add set` with the same definition (kube-proxy's comment).
+    f.sets.push_back({set, cat("type ipv4_addr; flags dynamic,timeout; timeout ", sp.affinity_timeout, "s;")});
     c.rules.push_back(cat("meta l4proto ", proto, " dnat to ", ep.ip, ":", ep.port));
     f.chains.push_back(std::move(c));
   }
@@ -219,6 +251,8 @@ Result<void> validate_port(const ServicePort& sp) {
     return fail(cat("service port ", sp.identity(), ": invalid node port ", sp.node_port));
   if (sp.affinity_client_ip && (sp.affinity_timeout < 1 || sp.affinity_timeout > 86400))
     return fail(cat("service port ", sp.identity(), ": session affinity timeout ", sp.affinity_timeout, " outside 1..86400 s"));
+  if (uses_endpoint_map(sp) && sp.endpoints.size() > kSlotStride && usable_endpoints(sp).size() > kSlotStride)
+    return fail(cat("service port ", sp.identity(), ": more than ", kSlotStride, " endpoints"));
   for (const auto& ep : sp.endpoints) {
     LAB_TRY(check_ip(sp, "endpoint IP", ep.ip));
     if (!valid_port(ep.port))
@@ -331,7 +365,9 @@ struct Batch {
   }
 };
 
-void diff_fragments(const std::string& table, const Fragment& before, const Fragment& after, Batch& b) {
+// Elements added in one transaction are listed once (several ports may share a hairpin element).
+void diff_fragments(const std::string& table, const Fragment& before, const Fragment& after, Batch& b,
+                    std::unordered_set<std::string>& added_keep) {
   const std::string t = " ip " + table + " ";
   for (const auto& s : after.sets) {
     bool had = std::any_of(before.sets.begin(), before.sets.end(), [&](const Set& o) { return o.name == s.name; });
@@ -357,17 +393,19 @@ void diff_fragments(const std::string& table, const Fragment& before, const Frag
     b.add(Batch::kFlushStale, "flush chain" + t + c.name);
     b.add(Batch::kDelChains, "delete chain" + t + c.name);
   }
-  auto same_key = [](const Element& a, const Element& o) { return a.map == o.map && a.key == o.key; };
+  auto same_key = [](const Element& a, const Element& o) { return a.set == o.set && a.key == o.key; };
   for (const auto& e : before.elements) {
+    if (e.keep) continue;
     auto now = std::find_if(after.elements.begin(), after.elements.end(), [&](const Element& o) { return same_key(e, o); });
-    // A changed verdict is delete + add: `add element` with an existing key fails (EEXIST).
+    // A changed value is delete + add: `add element` with an existing key fails (EEXIST).
     if (now == after.elements.end() || now->value != e.value)
-      b.add(Batch::kDelElements, cat("delete element", t, kMapNames[e.map], " { ", e.key, " }"));
+      b.add(Batch::kDelElements, cat("delete element", t, e.set, " { ", e.key, " }"));
   }
   for (const auto& e : after.elements) {
     auto old = std::find_if(before.elements.begin(), before.elements.end(), [&](const Element& o) { return same_key(e, o); });
-    if (old == before.elements.end() || old->value != e.value)
-      b.add(Batch::kAddElements, cat("add element", t, kMapNames[e.map], " { ", e.key, " : ", e.value, " }"));
+    if (old != before.elements.end() && old->value == e.value) continue;
+    if (e.keep && !added_keep.insert(e.set + " " + e.key).second) continue;
+    b.add(Batch::kAddElements, cat("add element", t, e.set, " { ", e.key, e.value.empty() ? "" : " : ", e.value, " }"));
   }
 }
 
@@ -417,18 +455,83 @@ std::vector<Endpoint> usable_endpoints(const ServicePort& sp) {
 
 Result<void> validate(const NodeView& view) {
   LAB_TRY(validate_node_fields(view));
+  if (view.ports.size() > kMaxSlots) return fail(cat("more than ", kMaxSlots, " service ports on one node"));
   for (const auto& sp : view.ports) LAB_TRY(validate_port(sp));
   return check_unique(view);
 }
 
+std::string endpoints_map_name(const std::string& proto) { return "endpoints-" + proto; }
+
+std::string mapped_service_rule(const EndpointUpdate& u) { return pick_rule(u.base, u.after.size()); }
+
+uint32_t EndpointSlots::assign(const std::string& identity) {
+  auto it = slots_.find(identity);
+  if (it != slots_.end()) return it->second;
+  uint32_t slot = next_;
+  if (!free_.empty()) {
+    std::pop_heap(free_.begin(), free_.end(), std::greater<>());
+    slot = free_.back();
+    free_.pop_back();
+  } else {
+    ++next_;
+  }
+  slots_.emplace(identity, slot);
+  return slot;
+}
+
+void EndpointSlots::release(const std::string& identity) {
+  auto it = slots_.find(identity);
+  if (it == slots_.end()) return;
+  free_.push_back(it->second);
+  std::push_heap(free_.begin(), free_.end(), std::greater<>());
+  slots_.erase(it);
+}
+
+std::optional<uint32_t> EndpointSlots::find(const std::string& identity) const {
+  auto it = slots_.find(identity);
+  if (it == slots_.end()) return std::nullopt;
+  return it->second;
+}
+
+void EndpointSlots::keep_only(const std::unordered_set<std::string>& identities) {
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    if (identities.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    free_.push_back(it->second);
+    std::push_heap(free_.begin(), free_.end(), std::greater<>());
+    it = slots_.erase(it);
+  }
+}
+
+void EndpointSlots::clear() {
+  slots_.clear();
+  free_.clear();
+  next_ = 1;
+}
+
 Result<std::string> full_ruleset(const NodeView& view) {
+  EndpointSlots slots;
+  return full_ruleset(view, slots);
+}
+
+Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots) {
   LAB_TRY(validate(view));
+  std::unordered_set<std::string> identities;
+  for (const auto& sp : view.ports) identities.insert(sp.identity());
+  slots.keep_only(identities);
   const Globals g{view.table, view.pod_cidr};
-  std::array<std::vector<std::string>, kMapCount> elements;
+  // Elements by set; the endpoint maps in the order first used, each declared once.
+  std::unordered_map<std::string, std::vector<std::string>> elements;
+  std::unordered_set<std::string> hairpin_seen;
   std::string sets, chains;
   for (const auto& sp : view.ports) {
-    Fragment f = render(g, sp);
-    for (auto& e : f.elements) elements[e.map].push_back(e.key + " : " + e.value);
+    Fragment f = render(g, sp, slots.assign(sp.identity()));
+    for (auto& e : f.elements) {
+      if (e.keep && !hairpin_seen.insert(e.key).second) continue;
+      elements[e.set].push_back(e.value.empty() ? e.key : e.key + " : " + e.value);
+    }
     for (const auto& s : f.sets) sets += "\tset " + s.name + " {\n\t\t" + s.spec + "\n\t}\n";
     for (const auto& c : f.chains) {
       chains += "\tchain " + c.name + " {\n";
@@ -436,6 +539,16 @@ Result<std::string> full_ruleset(const NodeView& view) {
       chains += "\t}\n";
     }
   }
+  auto declare = [&](std::string& out, const char* kind, const std::string& name, const std::string& spec) {
+    out += cat("\t", kind, " ", name, " {\n\t\t", spec, "\n");
+    auto it = elements.find(name);
+    if (it != elements.end() && !it->second.empty()) {
+      out += "\t\telements = {\n";
+      for (size_t i = 0; i < it->second.size(); ++i) out += "\t\t\t" + it->second[i] + (i + 1 < it->second.size() ? ",\n" : "\n");
+      out += "\t\t}\n";
+    }
+    out += "\t}\n";
+  };
 
   const std::string& t = view.table;
   std::string out;
@@ -446,22 +559,16 @@ Result<std::string> full_ruleset(const NodeView& view) {
     for (size_t i = 0; i < view.node_ips.size(); ++i) out += (i ? ", " : "") + view.node_ips[i];
     out += " }\n\t}\n";
   }
-  for (int m = 0; m < kMapCount; ++m) {
-    out += std::string("\tmap ") + kMapNames[m] + " {\n\t\ttype " + kMapTypes[m] + "\n";
-    if (!elements[m].empty()) {
-      out += "\t\telements = {\n";
-      for (size_t i = 0; i < elements[m].size(); ++i)
-        out += "\t\t\t" + elements[m][i] + (i + 1 < elements[m].size() ? ",\n" : "\n");
-      out += "\t\t}\n";
-    }
-    out += "\t}\n";
-  }
+  for (const auto& fs : kFixedSets) declare(out, std::string_view(fs.type).find(':') != std::string_view::npos ? "map" : "set", fs.name, fs.type);
   out += sets;
 
   // Base chains. nft 1.0.6 rejects `priority dstnat` in an output hook (B11): numbers throughout.
   // DNAT in prerouting (pods, other nodes) and output (the node's own processes).
-  out += "\tchain nat-prerouting {\n\t\ttype nat hook prerouting priority -100; policy accept;\n\t\tjump services\n\t}\n";
-  out += "\tchain nat-output {\n\t\ttype nat hook output priority -100; policy accept;\n\t\tjump services\n\t}\n";
+  // A service chain with its endpoints in a map only picks one, in the connection's mark, and
+  // returns here (it was reached by a goto from `services`); the DNAT itself is shared.
+  const std::string nat_dispatch = "\t\tjump services\n\t\tct mark != 0 goto endpoint-dnat\n\t}\n";
+  out += "\tchain nat-prerouting {\n\t\ttype nat hook prerouting priority -100; policy accept;\n" + nat_dispatch;
+  out += "\tchain nat-output {\n\t\ttype nat hook output priority -100; policy accept;\n" + nat_dispatch;
   out += "\tchain nat-postrouting {\n\t\ttype nat hook postrouting priority 100; policy accept;\n\t\tjump masquerading\n\t}\n";
   // Filter chains run before DNAT (-110) so they still see the service address; only new
   // connections are checked, established ones skip all of this.
@@ -481,6 +588,14 @@ Result<std::string> full_ruleset(const NodeView& view) {
     out += "\tchain cluster-ips-check {\n\t\tip daddr " + view.service_cidr + " reject\n\t}\n";
   }
 
+  // A ClusterIP reached from outside the pod network (a host process, another network) is
+  // masqueraded so the reply returns through this node.
+  out += "\tchain endpoint-dnat {\n";
+  if (!view.pod_cidr.empty()) out += "\t\tip saddr != " + view.pod_cidr + " " + mark_rule_suffix() + "\n";
+  for (const char* proto : {"tcp", "udp", "sctp"})
+    out += cat("\t\tmeta l4proto ", proto, " dnat ip to ct mark map @endpoints-", proto, "\n");
+  out += "\t}\n";
+
   // Dispatch: one hash lookup, whatever the number of services.
   out += "\tchain services {\n\t\tip daddr . meta l4proto . th dport vmap @service-ips\n\t\t" + nodeport_match(view) +
          " meta l4proto . th dport vmap @service-nodeports\n\t}\n";
@@ -490,27 +605,23 @@ Result<std::string> full_ruleset(const NodeView& view) {
   out += "\tchain reject-chain {\n\t\tmeta l4proto tcp reject with tcp reset\n\t\treject\n\t}\n";
   // The xor clears the bit so a packet that passes postrouting twice is not masqueraded twice.
   out += cat("\tchain masquerading {\n\t\tmeta mark & ", kMarkHex, " == ", kMarkHex, " meta mark set meta mark ^ ", kMarkHex,
-             " masquerade fully-random\n\t}\n");
+             " masquerade fully-random\n\t\tct status dnat ip saddr . ip daddr @", kHairpin, " masquerade fully-random\n\t}\n");
   out += chains;
   out += "}\n";
   return out;
 }
 
-Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after) {
-  if (!same_node_fields(before, after)) {
-    auto full = full_ruleset(after);
-    if (!full) return full;
-    if (before.table != after.table && !before.table.empty())
-      return "add table ip " + before.table + "\ndelete table ip " + before.table + "\n" + *full;
-    return full;
-  }
+namespace {
 
-  // Pair old and new ports. Callers usually list ports in the same order every time, so pairing
-  // by position costs one comparison per port; a hash index handles the rest.
-  struct Change {
-    const ServicePort* before;  // null: added
-    const ServicePort* after;   // null: removed
-  };
+// One port whose rules may differ between two views.
+struct Change {
+  const ServicePort* before;  // null: added
+  const ServicePort* after;   // null: removed
+};
+
+// Pairs old and new ports by identity. Callers usually list ports in the same order every time,
+// so pairing by position costs one comparison per port; a hash index handles the rest.
+std::vector<Change> changed_ports(const NodeView& before, const NodeView& after) {
   std::vector<Change> changes;
   const auto& old_ports = before.ports;
   const auto& new_ports = after.ports;
@@ -533,6 +644,32 @@ Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after) 
     for (size_t j = i; j < old_ports.size(); ++j)  // in their original order: deterministic text
       if (rest.contains(IdKey(old_ports[j]))) changes.push_back({&old_ports[j], nullptr});
   }
+  return changes;
+}
+
+// Everything but the endpoints equal.
+bool same_but_endpoints(const ServicePort& a, const ServicePort& b) {
+  return a.protocol == b.protocol && a.cluster_ip == b.cluster_ip && a.port == b.port && a.node_port == b.node_port &&
+         a.lb_ips == b.lb_ips && a.affinity_client_ip == b.affinity_client_ip && a.affinity_timeout == b.affinity_timeout;
+}
+
+}  // namespace
+
+Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after) {
+  EndpointSlots slots;
+  for (const auto& sp : before.ports) slots.assign(sp.identity());
+  return diff_ruleset(before, after, slots);
+}
+
+Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after, EndpointSlots& slots) {
+  if (!same_node_fields(before, after)) {
+    auto full = full_ruleset(after, slots);
+    if (!full) return full;
+    if (before.table != after.table && !before.table.empty())
+      return "add table ip " + before.table + "\ndelete table ip " + before.table + "\n" + *full;
+    return full;
+  }
+  std::vector<Change> changes = changed_ports(before, after);
   if (changes.empty()) return std::string();
 
   // Only what changed needs checking: `before` was valid when it was applied. Uniqueness is
@@ -545,13 +682,55 @@ Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after) 
     if (!c.before || !same_claims(*c.before, *c.after)) claims_changed = true;
   }
   if (claims_changed) LAB_TRY(check_unique(after));
+  if (after.ports.size() > kMaxSlots) return fail(cat("more than ", kMaxSlots, " service ports on one node"));
 
+  // Removed ports give their slots back first, so an added port may reuse one in this same
+  // transaction: element deletions run before additions.
   const Globals g{after.table, after.pod_cidr};
   const Fragment none;
+  std::vector<Fragment> old_fragments(changes.size());
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const auto& c = changes[i];
+    if (!c.before) continue;
+    old_fragments[i] = render(g, *c.before, slots.assign(c.before->identity()));
+    if (!c.after) slots.release(c.before->identity());
+  }
   Batch b;
-  for (const auto& c : changes)
-    diff_fragments(after.table, c.before ? render(g, *c.before) : none, c.after ? render(g, *c.after) : none, b);
+  std::unordered_set<std::string> added_keep;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const auto& c = changes[i];
+    Fragment now = c.after ? render(g, *c.after, slots.assign(c.after->identity())) : none;
+    diff_fragments(after.table, old_fragments[i], now, b, added_keep);
+  }
   return b.join();
+}
+
+std::optional<std::vector<EndpointUpdate>> endpoint_updates(const NodeView& before, const NodeView& after,
+                                                            const EndpointSlots& slots) {
+  if (!same_node_fields(before, after)) return std::nullopt;
+  std::vector<EndpointUpdate> out;
+  for (const auto& c : changed_ports(before, after)) {
+    if (!c.before || !c.after) return std::nullopt;
+    const ServicePort& a = *c.before;
+    const ServicePort& b = *c.after;
+    if (a.cluster_ip.empty() && b.cluster_ip.empty()) continue;  // headless both: no rules at all
+    if (!same_but_endpoints(a, b) || a.cluster_ip.empty() || !uses_endpoint_map(b)) return std::nullopt;
+    auto slot = slots.find(b.identity());
+    if (!slot) return std::nullopt;
+    EndpointUpdate u;
+    u.before = usable_endpoints(a);
+    u.after = usable_endpoints(b);
+    if (u.before == u.after) continue;  // e.g. a not-ready endpoint came or went
+    if (u.before.empty() || u.after.empty() || u.after.size() > kSlotStride) return std::nullopt;
+    for (const auto& ep : u.after)
+      if (!net::Ipv4::parse(ep.ip) || !valid_port(ep.port)) return std::nullopt;  // the text path reports it
+    u.chain = service_chain_name(b);
+    u.proto = lower_proto(b.protocol);
+    u.map = endpoints_map_name(u.proto);
+    u.base = *slot * kSlotStride;
+    out.push_back(std::move(u));
+  }
+  return out;
 }
 
 }  // namespace lab::proxy

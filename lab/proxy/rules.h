@@ -2,7 +2,11 @@
 // nft text that programs it, either whole (first sync) or as the difference between two states.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "lab/base/result.h"
@@ -50,12 +54,43 @@ struct NodeView {
 // The mark bit that asks postrouting to masquerade (kube-proxy's 0x4000).
 inline constexpr unsigned kMasqueradeMark = 0x4000;
 
+// Where a service port's endpoints live. Each port has a number (its slot, from 1); its endpoints
+// are the elements slot*kSlotStride + 0..N-1 of map endpoints-<proto>. Its chain only picks one,
+// `ct mark set numgen random mod N offset slot*kSlotStride`, and the shared endpoint-dnat chain
+// DNATs every service connection by that mark. An endpoint change is then a change of map
+// elements and at most of that one rule, whose expressions need no validation: the kernel does
+// not re-walk the whole table (~90 ms at 10,000 services) as it does for a new goto, DNAT or
+// mark rule. The marks are visible in conntrack (`mark=4097`): slot 1, endpoint 1.
+inline constexpr uint32_t kSlotStride = 4096;     // at most this many endpoints per port
+inline constexpr uint32_t kMaxSlots = (1u << 20) - 1;  // slot * stride stays within 32 bits
+
+// The slot of each service port, kept by the proxier between syncs: a port keeps its slot while it
+// exists; freed slots are reused (lowest first) so numbers stay small.
+class EndpointSlots {
+ public:
+  // The port's slot, assigning the lowest free one to a new port.
+  uint32_t assign(const std::string& identity);
+  void release(const std::string& identity);
+  std::optional<uint32_t> find(const std::string& identity) const;
+  size_t size() const { return slots_.size(); }
+  void clear();
+  // Releases the slots of every port not in `identities`.
+  void keep_only(const std::unordered_set<std::string>& identities);
+
+ private:
+  std::unordered_map<std::string, uint32_t> slots_;
+  std::vector<uint32_t> free_;  // a min-heap
+  uint32_t next_ = 1;           // 0 would make a mark of 0, which means "no service"
+};
+
 // Refuses what would make nft fail or rules ambiguous: malformed addresses, ports or protocols,
 // two ports with one identity, two ports claiming one address.protocol.port or NodePort.
 Result<void> validate(const NodeView& view);
 
 // The whole table, preceded by `add table; delete table` so one transaction replaces whatever a
-// previous (possibly crashed) proxy left behind.
+// previous (possibly crashed) proxy left behind. Ports keep the slots they have in `slots`; the
+// others get free ones (a fresh EndpointSlots numbers the ports in order).
+Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots);
 Result<std::string> full_ruleset(const NodeView& view);
 
 // One transaction that turns the rules for `before` into those for `after`, touching only the
@@ -63,7 +98,33 @@ Result<std::string> full_ruleset(const NodeView& view);
 // node IPs, CIDRs) changed it is the full ruleset instead. `before` is assumed valid (it was
 // applied); of `after`, the ports that differ are validated, and uniqueness is checked again
 // when a port was added or its addresses changed (not for endpoint-only changes).
+// `slots` are those of `before` and become those of `after` (changed only when the diff is
+// returned). Without `slots`, `before` is taken as freshly loaded by full_ruleset.
+Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after, EndpointSlots& slots);
 Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after);
+
+// An endpoint-only change of one service port whose endpoints live in a map: the map elements
+// and (when the count changes) the rule of the service chain. This is all a pod coming, going or
+// changing readiness usually needs, and the proxier sends it without libnftables (lab/proxy/fast_path.h).
+struct EndpointUpdate {
+  std::string chain;             // the service chain, rewritten when the endpoint count changes
+  std::string map;               // endpoints-<proto>
+  std::string proto;             // tcp | udp | sctp
+  uint32_t base = 0;             // slot * kSlotStride: the first element's key
+  std::vector<Endpoint> before;  // usable endpoints in element order
+  std::vector<Endpoint> after;
+};
+
+// The diff from `before` to `after` as EndpointUpdates, when it consists of nothing else (every
+// changed port keeps its addresses and has usable endpoints before and after, and none uses
+// session affinity). nullopt otherwise. An empty vector: nothing to do.
+std::optional<std::vector<EndpointUpdate>> endpoint_updates(const NodeView& before, const NodeView& after,
+                                                            const EndpointSlots& slots);
+
+// The rule of a service chain whose endpoints live in a map, as nft text (the fast path builds
+// the same in kernel terms).
+std::string mapped_service_rule(const EndpointUpdate& u);
+std::string endpoints_map_name(const std::string& proto);
 
 // The names kube-proxy's scheme gives the objects of a service port, exposed for tests and for
 // people reading `nft list table`: "<prefix>-<HASH8>-<ns>/<svc>/<proto>/<portname>[__<ip>/<port>]".

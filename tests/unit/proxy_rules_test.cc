@@ -1,5 +1,6 @@
 // Unit tests for lab/proxy/rules: the generated nft text for a small view and, above all, the
-// diffs a sync sends (only what changed). Pure text, no root; the kernel side is in the bench.
+// diffs a sync sends (only what changed). Pure text, no root; the kernel side is in
+// tests/kernel (the fast path against the text) and the bench.
 #include "lab/proxy/rules.h"
 
 #include <gtest/gtest.h>
@@ -98,7 +99,6 @@ TEST(ProxyRules, FullRulesetKeyLines) {
   auto text = full_ruleset(view({w, dns()}));
   ASSERT_TRUE(text) << text.error().what();
   const std::string svc = service_chain_name(w), ext = external_chain_name(w);
-  const std::string ep0 = endpoint_chain_name(w, w.endpoints[0]), ep1 = endpoint_chain_name(w, w.endpoints[1]);
   auto ls = lines_of(*text);
   ASSERT_GE(ls.size(), 3u);
   // A leftover table of a crashed proxy is replaced in the same transaction.
@@ -123,14 +123,24 @@ TEST(ProxyRules, FullRulesetKeyLines) {
   EXPECT_TRUE(HasLine(*text, "meta mark & 0x4000 == 0x4000 meta mark set meta mark ^ 0x4000 masquerade fully-random"));
   EXPECT_TRUE(HasLine(*text, "chain " + ext + " {"));
   EXPECT_TRUE(HasLine(*text, "meta mark set meta mark | 0x4000 goto " + svc));
+  // The service chain picks an endpoint number; the shared chain DNATs by it.
   EXPECT_TRUE(HasLine(*text, "chain " + svc + " {"));
+  EXPECT_TRUE(HasLine(*text, "ct mark set numgen random mod 2 offset 4096"));
+  EXPECT_TRUE(HasLine(*text, "ct mark set numgen random mod 1 offset 8192"));  // kube-dns, slot 2
+  EXPECT_TRUE(HasLine(*text, "ct mark != 0 goto endpoint-dnat"));
+  EXPECT_TRUE(HasLine(*text, "chain endpoint-dnat {"));
   EXPECT_TRUE(HasLine(*text, "ip saddr != 10.244.0.0/16 meta mark set meta mark | 0x4000"));
-  EXPECT_TRUE(HasLine(*text, "numgen random mod 2 0 goto " + ep0));
-  EXPECT_TRUE(HasLine(*text, "goto " + ep1));
-  EXPECT_TRUE(HasLine(*text, "chain " + ep0 + " {"));
-  EXPECT_TRUE(HasLine(*text, "ip saddr 10.244.1.5 meta mark set meta mark | 0x4000"));
-  EXPECT_TRUE(HasLine(*text, "meta l4proto tcp dnat to 10.244.1.5:80"));
-  EXPECT_TRUE(HasLine(*text, "meta l4proto udp dnat to 10.244.1.53:53"));
+  EXPECT_TRUE(HasLine(*text, "meta l4proto tcp dnat ip to ct mark map @endpoints-tcp"));
+  EXPECT_TRUE(HasLine(*text, "meta l4proto udp dnat ip to ct mark map @endpoints-udp"));
+  EXPECT_TRUE(HasLine(*text, "typeof ct mark : ip daddr . tcp dport"));
+  EXPECT_TRUE(HasLine(*text, "4096 : 10.244.1.5 . 80,"));
+  EXPECT_TRUE(HasLine(*text, "4097 : 10.244.2.7 . 80"));
+  EXPECT_TRUE(HasLine(*text, "8192 : 10.244.1.53 . 53"));
+  // Hairpin: every endpoint, once.
+  EXPECT_TRUE(HasLine(*text, "ct status dnat ip saddr . ip daddr @hairpin masquerade fully-random"));
+  EXPECT_TRUE(HasLine(*text, "10.244.1.5 . 10.244.1.5,"));
+  EXPECT_TRUE(HasLine(*text, "10.244.1.53 . 10.244.1.53"));
+  EXPECT_EQ(text->find("ep-"), std::string::npos);  // no chain per endpoint without affinity
   // B6: no anonymous sets or inline vmaps anywhere.
   EXPECT_EQ(text->find("vmap {"), std::string::npos);
   EXPECT_EQ(text->find("map {"), std::string::npos);
@@ -138,8 +148,21 @@ TEST(ProxyRules, FullRulesetKeyLines) {
   EXPECT_EQ(text->find("priority dstnat"), std::string::npos);
 }
 
-TEST(ProxyRules, NumgenCascadeIsUniform) {
+TEST(ProxyRules, EndpointsAreSortedMapElements) {
   ServicePort w = web();
+  w.endpoints = {{"10.244.1.3", 80}, {"10.244.1.1", 80}, {"10.244.1.2", 80}};
+  auto text = full_ruleset(view({w}));
+  ASSERT_TRUE(text);
+  // Sorted by address, numbered from the slot's base; numgen picks uniformly among them.
+  EXPECT_TRUE(HasLine(*text, "4096 : 10.244.1.1 . 80,"));
+  EXPECT_TRUE(HasLine(*text, "4097 : 10.244.1.2 . 80,"));
+  EXPECT_TRUE(HasLine(*text, "4098 : 10.244.1.3 . 80"));
+  EXPECT_TRUE(HasLine(*text, "ct mark set numgen random mod 3 offset 4096"));
+}
+
+TEST(ProxyRules, AffinityKeepsAChainPerEndpointWithAUniformCascade) {
+  ServicePort w = web();
+  w.affinity_client_ip = true;
   w.endpoints = {{"10.244.1.3", 80}, {"10.244.1.1", 80}, {"10.244.1.2", 80}};
   auto text = full_ruleset(view({w}));
   ASSERT_TRUE(text);
@@ -147,6 +170,9 @@ TEST(ProxyRules, NumgenCascadeIsUniform) {
   EXPECT_TRUE(HasLine(*text, "numgen random mod 3 0 goto " + endpoint_chain_name(w, {"10.244.1.1", 80})));
   EXPECT_TRUE(HasLine(*text, "numgen random mod 2 0 goto " + endpoint_chain_name(w, {"10.244.1.2", 80})));
   EXPECT_TRUE(HasLine(*text, "goto " + endpoint_chain_name(w, {"10.244.1.3", 80})));
+  EXPECT_TRUE(HasLine(*text, "ip saddr 10.244.1.1 meta mark set meta mark | 0x4000"));
+  EXPECT_TRUE(HasLine(*text, "meta l4proto tcp dnat to 10.244.1.1:80"));
+  EXPECT_EQ(text->find("4096 :"), std::string::npos);
 }
 
 TEST(ProxyRules, UnchangedViewGivesEmptyDiff) {
@@ -164,39 +190,41 @@ TEST(ProxyRules, UnchangedViewGivesEmptyDiff) {
 TEST(ProxyRules, EndpointAdded) {
   NodeView a = view({web(), dns()});
   NodeView b = a;
-  Endpoint e3{"10.244.3.3", 80};
-  b.ports[0].endpoints.push_back(e3);
-  const ServicePort& w = b.ports[0];
-  const std::string svc = service_chain_name(w), ep3 = endpoint_chain_name(w, e3);
+  b.ports[0].endpoints.push_back({"10.244.3.3", 80});
+  const std::string svc = service_chain_name(b.ports[0]);
   std::string d = diff(a, b);
-  EXPECT_EQ(d, "add chain" + kT + ep3 + "\n" +
-                   "flush chain" + kT + svc + "\n" +
-                   "add rule" + kT + svc + " ip saddr != 10.244.0.0/16 meta mark set meta mark | 0x4000\n" +
-                   "add rule" + kT + svc + " numgen random mod 3 0 goto " + endpoint_chain_name(w, w.endpoints[0]) + "\n" +
-                   "add rule" + kT + svc + " numgen random mod 2 0 goto " + endpoint_chain_name(w, w.endpoints[1]) + "\n" +
-                   "add rule" + kT + svc + " goto " + ep3 + "\n" +
-                   "add rule" + kT + ep3 + " ip saddr 10.244.3.3 meta mark set meta mark | 0x4000\n" +
-                   "add rule" + kT + ep3 + " meta l4proto tcp dnat to 10.244.3.3:80\n");
-  // Nothing of the other service, no map element.
+  // The count changed: the one rule of the service chain, one element, one hairpin element.
+  EXPECT_EQ(d, "flush chain" + kT + svc + "\n" +
+                   "add rule" + kT + svc + " ct mark set numgen random mod 3 offset 4096\n" +
+                   "add element" + kT + "endpoints-tcp { 4098 : 10.244.3.3 . 80 }\n" +
+                   "add element" + kT + "hairpin { 10.244.3.3 . 10.244.3.3 }\n");
+  // Nothing of the other service.
   EXPECT_EQ(d.find("kube-dns"), std::string::npos);
-  EXPECT_EQ(d.find("element"), std::string::npos);
+}
+
+TEST(ProxyRules, EndpointReplacedIsElementsOnly) {
+  NodeView a = view({web(), dns()});
+  NodeView b = a;
+  b.ports[0].endpoints[1].ip = "10.244.2.9";
+  EXPECT_EQ(diff(a, b), "delete element" + kT + "endpoints-tcp { 4097 }\n" +
+                            "add element" + kT + "endpoints-tcp { 4097 : 10.244.2.9 . 80 }\n" +
+                            "add element" + kT + "hairpin { 10.244.2.9 . 10.244.2.9 }\n");
 }
 
 TEST(ProxyRules, EndpointRemovedAndNotReady) {
   NodeView a = view({web(), dns()});
   const ServicePort& w = a.ports[0];
-  const std::string svc = service_chain_name(w), ep1 = endpoint_chain_name(w, w.endpoints[1]);
+  const std::string svc = service_chain_name(w);
   for (bool remove : {true, false}) {
     NodeView b = a;
     if (remove)
       b.ports[0].endpoints.pop_back();
     else
       b.ports[0].endpoints[1].ready = false;  // not ready = not used for new connections
-    std::string d = diff(a, b);
-    EXPECT_EQ(d, "flush chain" + kT + svc + "\n" +
-                     "add rule" + kT + svc + " ip saddr != 10.244.0.0/16 meta mark set meta mark | 0x4000\n" +
-                     "add rule" + kT + svc + " goto " + endpoint_chain_name(w, w.endpoints[0]) + "\n" +
-                     "flush chain" + kT + ep1 + "\n" + "delete chain" + kT + ep1 + "\n");
+    // The hairpin element stays (it only ever matches a pod reaching itself).
+    EXPECT_EQ(diff(a, b), "flush chain" + kT + svc + "\n" +
+                              "add rule" + kT + svc + " ct mark set numgen random mod 1 offset 4096\n" +
+                              "delete element" + kT + "endpoints-tcp { 4097 }\n");
   }
 }
 
@@ -215,22 +243,101 @@ TEST(ProxyRules, TerminatingEndpointsServeWhenNoneIsReady) {
 TEST(ProxyRules, ServiceAddedAndRemoved) {
   NodeView a = view({dns()});
   NodeView b = view({dns(), web()});
-  const ServicePort& w = b.ports[1];
-  const std::string svc = service_chain_name(w);
-  const std::string ep0 = endpoint_chain_name(w, w.endpoints[0]), ep1 = endpoint_chain_name(w, w.endpoints[1]);
+  const std::string svc = service_chain_name(b.ports[1]);
   std::string add = diff(a, b);
-  auto ls = lines_of(add);
-  ASSERT_EQ(ls.size(), 11u) << add;
-  EXPECT_EQ(ls[0], "add chain" + kT + svc);
-  EXPECT_EQ(ls[1], "add chain" + kT + ep0);
-  EXPECT_EQ(ls[2], "add chain" + kT + ep1);
-  EXPECT_EQ(ls[10], "add element" + kT + "service-ips { 10.96.0.20 . tcp . 80 : goto " + svc + " }");
-  EXPECT_EQ(add.find("kube-dns"), std::string::npos);
+  // kube-dns keeps slot 1; my-nginx takes slot 2.
+  EXPECT_EQ(add, "add chain" + kT + svc + "\n" +
+                     "add rule" + kT + svc + " ct mark set numgen random mod 2 offset 8192\n" +
+                     "add element" + kT + "service-ips { 10.96.0.20 . tcp . 80 : goto " + svc + " }\n" +
+                     "add element" + kT + "endpoints-tcp { 8192 : 10.244.1.5 . 80 }\n" +
+                     "add element" + kT + "hairpin { 10.244.1.5 . 10.244.1.5 }\n" +
+                     "add element" + kT + "endpoints-tcp { 8193 : 10.244.2.7 . 80 }\n" +
+                     "add element" + kT + "hairpin { 10.244.2.7 . 10.244.2.7 }\n");
 
   std::string del = diff(b, a);
   EXPECT_EQ(del, "delete element" + kT + "service-ips { 10.96.0.20 . tcp . 80 }\n" +
-                     "flush chain" + kT + svc + "\n" + "flush chain" + kT + ep0 + "\n" + "flush chain" + kT + ep1 + "\n" +
-                     "delete chain" + kT + svc + "\n" + "delete chain" + kT + ep0 + "\n" + "delete chain" + kT + ep1 + "\n");
+                     "delete element" + kT + "endpoints-tcp { 8192 }\n" +
+                     "delete element" + kT + "endpoints-tcp { 8193 }\n" +
+                     "flush chain" + kT + svc + "\n" + "delete chain" + kT + svc + "\n");
+}
+
+TEST(ProxyRules, SlotsAreKeptAndReused) {
+  EndpointSlots slots;
+  slots.clear();
+  EXPECT_EQ(slots.assign("a"), 1u);
+  EXPECT_EQ(slots.assign("b"), 2u);
+  EXPECT_EQ(slots.assign("c"), 3u);
+  EXPECT_EQ(slots.assign("b"), 2u);
+  slots.release("b");
+  slots.release("a");
+  EXPECT_FALSE(slots.find("a"));
+  EXPECT_EQ(slots.assign("d"), 1u);  // lowest free first
+  EXPECT_EQ(slots.assign("e"), 2u);
+  EXPECT_EQ(slots.assign("f"), 4u);
+
+  // Through diffs: a removed port's slot goes to a port added in the same transaction, whose
+  // elements are added after the old ones are deleted.
+  NodeView a = view({web(), dns()});
+  EndpointSlots s;
+  ASSERT_TRUE(full_ruleset(a, s));
+  ServicePort other = web();
+  other.service = "other";
+  other.cluster_ip = "10.96.0.30";
+  NodeView b = view({dns(), other});
+  auto d = diff_ruleset(a, b, s);
+  ASSERT_TRUE(d) << d.error().what();
+  EXPECT_EQ(s.find(other.identity()), 1u);
+  EXPECT_FALSE(s.find(web().identity()));
+  EXPECT_LT(d->find("delete element" + kT + "endpoints-tcp { 4096 }"), d->find("add element" + kT + "endpoints-tcp { 4096 :"));
+  // A refused diff leaves the slots alone.
+  NodeView bad = b;
+  bad.ports[1].cluster_ip = "nope";
+  EndpointSlots before = s;
+  EXPECT_FALSE(diff_ruleset(b, bad, s));
+  EXPECT_EQ(s.find(other.identity()), before.find(other.identity()));
+  EXPECT_EQ(s.size(), before.size());
+}
+
+TEST(ProxyRules, EndpointUpdatesOnlyForEndpointOnlyChanges) {
+  NodeView a = view({web(), dns()});
+  EndpointSlots slots;
+  ASSERT_TRUE(full_ruleset(a, slots));
+  NodeView b = a;
+  b.ports[0].endpoints[1].ip = "10.244.2.9";
+  b.ports[1].endpoints.push_back({"10.244.2.53", 53});
+  auto u = endpoint_updates(a, b, slots);
+  ASSERT_TRUE(u);
+  ASSERT_EQ(u->size(), 2u);
+  EXPECT_EQ((*u)[0].chain, service_chain_name(web()));
+  EXPECT_EQ((*u)[0].map, "endpoints-tcp");
+  EXPECT_EQ((*u)[0].base, 4096u);
+  EXPECT_EQ((*u)[0].after[1].ip, "10.244.2.9");
+  EXPECT_EQ((*u)[1].map, "endpoints-udp");
+  EXPECT_EQ((*u)[1].base, 8192u);
+  EXPECT_EQ(mapped_service_rule((*u)[1]), "ct mark set numgen random mod 2 offset 8192");
+  // Readiness of an endpoint that is not used either way changes nothing.
+  NodeView c = a;
+  c.ports[0].endpoints.push_back({"10.244.3.3", 80, false, false, false});
+  u = endpoint_updates(a, c, slots);
+  ASSERT_TRUE(u);
+  EXPECT_TRUE(u->empty());
+
+  auto not_fast = [&](const NodeView& v) { return !endpoint_updates(a, v, slots).has_value(); };
+  NodeView d = a;
+  d.ports[0].endpoints.clear();  // to no endpoints: the service-ips element changes
+  EXPECT_TRUE(not_fast(d));
+  d = a;
+  d.ports[0].node_port = 30080;
+  EXPECT_TRUE(not_fast(d));
+  d = a;
+  d.ports.pop_back();
+  EXPECT_TRUE(not_fast(d));
+  d = a;
+  d.ports[0].affinity_client_ip = true;
+  EXPECT_TRUE(not_fast(d));
+  d = a;
+  d.pod_cidr = "10.245.0.0/16";
+  EXPECT_TRUE(not_fast(d));
 }
 
 TEST(ProxyRules, NoEndpointsRejects) {
@@ -248,11 +355,11 @@ TEST(ProxyRules, NoEndpointsRejects) {
   std::string d = diff(a, b);
   EXPECT_TRUE(HasLine(d, "delete element" + kT + "service-ips { 10.96.0.20 . tcp . 80 }"));
   EXPECT_TRUE(HasLine(d, "delete element" + kT + "service-nodeports { tcp . 30080 }"));
+  EXPECT_TRUE(HasLine(d, "delete element" + kT + "endpoints-tcp { 4096 }"));
   EXPECT_TRUE(HasLine(d, "add element" + kT + "no-endpoint-services { 10.96.0.20 . tcp . 80 : goto reject-chain }"));
   EXPECT_TRUE(HasLine(d, "add element" + kT + "no-endpoint-nodeports { tcp . 30080 : goto reject-chain }"));
   EXPECT_TRUE(HasLine(d, "delete chain" + kT + service_chain_name(w)));
   EXPECT_TRUE(HasLine(d, "delete chain" + kT + external_chain_name(w)));
-  EXPECT_TRUE(HasLine(d, "delete chain" + kT + endpoint_chain_name(w, w.endpoints[0])));
   // Element deletions come before the chains they pointed to are deleted.
   EXPECT_LT(d.find("delete element"), d.find("delete chain"));
 
@@ -288,10 +395,11 @@ TEST(ProxyRules, SessionAffinity) {
   ASSERT_FALSE(ls.empty());
   EXPECT_EQ(ls[0], "add set" + kT + set0 + " { type ipv4_addr; flags dynamic,timeout; timeout 60s; }");
   EXPECT_EQ(ls[1], "add set" + kT + set1 + " { type ipv4_addr; flags dynamic,timeout; timeout 60s; }");
+  // From endpoints in the map to a chain each: the map elements go, the chains come.
   EXPECT_TRUE(HasLine(d, "flush chain" + kT + svc));
-  EXPECT_TRUE(HasLine(d, "flush chain" + kT + ep0));
+  EXPECT_TRUE(HasLine(d, "add chain" + kT + ep0));
   EXPECT_TRUE(HasLine(d, "add rule" + kT + ep0 + " update @" + set0 + " { ip saddr }"));
-  EXPECT_EQ(d.find("element"), std::string::npos);
+  EXPECT_TRUE(HasLine(d, "delete element" + kT + "endpoints-tcp { 4096 }"));
 
   // A new timeout is a new set (a set's timeout cannot change in place); the old one goes last.
   NodeView c = b;

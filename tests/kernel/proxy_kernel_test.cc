@@ -1,0 +1,191 @@
+// Kernel tests for the proxy (root; the binary moves itself into a private netns first): after
+// every sync, fast path or text diff, the table the kernel holds must be the one a fresh full
+// load of the same view gives.
+#include <sched.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "lab/proxy/proxier.h"
+#include "lab/proxy/rules.h"
+#include "netns/nft.h"
+
+namespace lab::proxy {
+namespace {
+
+// `nft list table` with the table's name replaced and each elements = { ... } block sorted
+// (the kernel lists hash sets in its own order). The hairpin set is returned apart: diffs only
+// ever add to it.
+struct Listing {
+  std::string text;
+  std::vector<std::string> hairpin;
+};
+
+std::vector<std::string> split_elements(const std::string& block) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : block + ",") {
+    if (c == ',') {
+      size_t b = cur.find_first_not_of(" \t\n"), e = cur.find_last_not_of(" \t\n");
+      if (b != std::string::npos) out.push_back(cur.substr(b, e - b + 1));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Listing list(net::NftContext& nft, const std::string& table) {
+  auto out = nft.run("list table ip " + table);
+  EXPECT_TRUE(out) << (out ? "" : out.error().what());
+  std::string s = out.value_or("");
+  Listing l;
+  size_t pos = 0;
+  bool in_hairpin = false;
+  while (pos < s.size()) {
+    size_t el = s.find("elements = {", pos);
+    if (el == std::string::npos) break;
+    size_t decl = std::max(s.rfind("\tset ", el) + 1, s.rfind("\tmap ", el) + 1);  // npos + 1 == 0
+    in_hairpin = decl > 0 && s.compare(decl - 1, 13, "\tset hairpin ") == 0;
+    size_t end = s.find('}', el);
+    auto elems = split_elements(s.substr(el + 12, end - el - 12));
+    l.text += s.substr(pos, el - pos);
+    if (in_hairpin) {
+      l.hairpin = elems;
+      l.text += "elements = <hairpin>";
+    } else {
+      l.text += "elements = {";
+      for (const auto& e : elems) l.text += " " + e;
+    }
+    pos = end;
+  }
+  l.text += s.substr(std::min(pos, s.size()));
+  for (size_t at; (at = l.text.find("table ip " + table + " ")) != std::string::npos;) l.text.replace(at, 9 + table.size(), "table ip T");
+  return l;
+}
+
+ServicePort port(const std::string& name, const std::string& proto, const std::string& ip, int p,
+                 std::vector<Endpoint> eps) {
+  ServicePort sp;
+  sp.ns = "default";
+  sp.service = name;
+  sp.port_name = "p";
+  sp.protocol = proto;
+  sp.cluster_ip = ip;
+  sp.port = p;
+  sp.endpoints = std::move(eps);
+  return sp;
+}
+
+NodeView base_view(const std::string& table) {
+  NodeView v;
+  v.table = table;
+  v.node_ips = {"172.18.0.2"};
+  v.pod_cidr = "10.244.0.0/16";
+  v.service_cidr = "10.96.0.0/12";
+  ServicePort web = port("web", "TCP", "10.96.0.20", 80, {{"10.244.1.5", 8080}, {"10.244.2.7", 8080}});
+  web.node_port = 30080;
+  web.lb_ips = {"172.18.255.200"};
+  ServicePort sticky = port("sticky", "TCP", "10.96.0.40", 80, {{"10.244.1.5", 8080}, {"10.244.1.6", 8080}});
+  sticky.affinity_client_ip = true;
+  v.ports = {web, port("dns", "UDP", "10.96.0.10", 53, {{"10.244.1.53", 53}}), sticky,
+             port("empty", "TCP", "10.96.0.30", 80, {})};
+  return v;
+}
+
+class ProxyKernel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto p = Proxier::open_here();
+    ASSERT_TRUE(p) << p.error().what();
+    proxier_.emplace(std::move(*p));
+    auto c = net::NftContext::open_here();
+    ASSERT_TRUE(c);
+    check_.emplace(std::move(*c));
+  }
+  void TearDown() override {
+    if (proxier_) (void)proxier_->cleanup();
+    if (check_) (void)check_->run("add table ip check\ndelete table ip check\n");
+  }
+
+  // Syncs `v` through the proxier, then compares with a full load of it in table "check" that
+  // numbers the ports' endpoints as the proxier does (its diffs reuse freed numbers).
+  void sync_and_compare(const NodeView& v, Proxier::SyncInfo::Kind expected, const char* step) {
+    SCOPED_TRACE(step);
+    auto ok = proxier_->sync(v);
+    ASSERT_TRUE(ok) << ok.error().what();
+    EXPECT_EQ(proxier_->last_sync().kind, expected);
+    NodeView fresh = v;
+    fresh.table = "check";
+    EndpointSlots slots = proxier_->slots();
+    auto text = full_ruleset(fresh, slots);
+    ASSERT_TRUE(text) << text.error().what();
+    auto loaded = check_->run(*text);
+    ASSERT_TRUE(loaded) << loaded.error().what();
+    Listing got = list(*check_, v.table), want = list(*check_, "check");
+    EXPECT_EQ(got.text, want.text);
+    for (const auto& e : want.hairpin)
+      EXPECT_NE(std::find(got.hairpin.begin(), got.hairpin.end(), e), got.hairpin.end()) << "hairpin lacks " << e;
+  }
+
+  std::optional<Proxier> proxier_;
+  std::optional<net::NftContext> check_;
+};
+
+TEST_F(ProxyKernel, FastPathAndTextDiffsGiveTheTableAFullLoadGives) {
+  using K = Proxier::SyncInfo;
+  NodeView v = base_view("lab-proxy");
+  sync_and_compare(v, K::kFull, "full load");
+
+  v.ports[0].endpoints[1].ip = "10.244.2.9";  // a pod replaced: elements only
+  sync_and_compare(v, K::kEndpoints, "endpoint replaced");
+  v.ports[0].endpoints.push_back({"10.244.3.3", 8080});  // scaled up: the pick rule too
+  sync_and_compare(v, K::kEndpoints, "endpoint added");
+  v.ports[0].endpoints[0].ready = false;
+  v.ports[1].endpoints.push_back({"10.244.2.53", 53});  // two services in one batch
+  sync_and_compare(v, K::kEndpoints, "one not ready, one added");
+  v.ports[0].endpoints.resize(1);
+  v.ports[0].endpoints[0].ready = true;
+  sync_and_compare(v, K::kEndpoints, "down to one");
+  v.ports[2].endpoints.push_back({"10.244.1.7", 8080});  // affinity: chains, the text path
+  sync_and_compare(v, K::kDiff, "affinity endpoint added");
+  v.ports[1].endpoints.clear();  // to none: reject instead, the text path
+  sync_and_compare(v, K::kDiff, "dns without endpoints");
+
+  // A service goes and another comes in one sync: the new one reuses the slot, and later
+  // endpoint changes of it take the fast path.
+  v.ports.erase(v.ports.begin());
+  v.ports.push_back(port("web2", "TCP", "10.96.0.21", 80, {{"10.244.4.4", 80}}));
+  sync_and_compare(v, K::kDiff, "service swapped");
+  v.ports.back().endpoints.push_back({"10.244.4.5", 80});
+  sync_and_compare(v, K::kEndpoints, "endpoint of the new service");
+}
+
+TEST_F(ProxyKernel, RefusedFastPathFallsBackToText) {
+  NodeView v = base_view("lab-proxy");
+  ASSERT_TRUE(proxier_->sync(v));
+  // Someone removed an element behind the proxy's back: the fast path's delete fails, the text
+  // diff fails the same way, and the proxier reloads everything.
+  ASSERT_TRUE(check_->run("delete element ip lab-proxy endpoints-tcp { 4097 }"));
+  v.ports[0].endpoints[1].ip = "10.244.2.9";
+  sync_and_compare(v, Proxier::SyncInfo::kFallbackFull, "after tampering");
+}
+
+}  // namespace
+}  // namespace lab::proxy
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  // A private netns: nothing of the host is touched, and the tables go with it.
+  if (unshare(CLONE_NEWNET) != 0) {
+    std::fprintf(stderr, "unshare(CLONE_NEWNET): %s (these tests need root)\n", std::strerror(errno));
+    return 1;
+  }
+  return RUN_ALL_TESTS();
+}

@@ -11,8 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "lab/node/service_cache.h"
 #include "lab/proxy/proxier.h"
 #include "lab/proxy/rules.h"
+#include "lab/store/store.h"
 #include "netns/nft.h"
 
 using namespace lab;
@@ -165,6 +167,78 @@ bool run_size(int n, int runs) {
   return good && gone;
 }
 
+// The node agent's whole path, as in the daemon but without the HTTP API: an EndpointSlice
+// written to the store, the event applied to the service cache, the view brought up to date and
+// synced. Services and slices are shaped as the API server and endpointslice controller make them.
+bool run_end_to_end(int n, int runs) {
+  using store::Json;
+  std::printf("%d services x 2 endpoints in the store: EndpointSlice update to rules in place\n", n);
+  store::Store st;  // in memory (the daemon also writes the change to SQLite)
+  auto endpoints = [](int e) {
+    return Json::array({Json{{"addresses", {ip(10, 244, e / 250 % 256, e % 250 + 2)}}, {"conditions", {{"ready", true}}}},
+                        Json{{"addresses", {ip(10, 244, (e + 1) / 250 % 256, (e + 1) % 250 + 2)}},
+                             {"conditions", {{"ready", true}}}}});
+  };
+  for (int i = 0; i < n; ++i) {
+    std::string name = "svc-" + std::to_string(i);
+    Json port = {{"name", "http"}, {"port", 80}, {"protocol", "TCP"}, {"targetPort", 8080}};
+    if (i % 10 == 0) port["nodePort"] = 30000 + i / 10;
+    Json svc = {{"apiVersion", "v1"}, {"kind", "Service"}, {"metadata", {{"name", name}, {"namespace", "bench"}}},
+                {"spec", {{"type", i % 10 == 0 ? "NodePort" : "ClusterIP"},
+                          {"clusterIP", ip(10, 96 + (i + 16) / 65536, ((i + 16) / 256) % 256, (i + 16) % 256)},
+                          {"ports", Json::array({port})}}}};
+    Json slice = {{"apiVersion", "discovery.k8s.io/v1"}, {"kind", "EndpointSlice"}, {"addressType", "IPv4"},
+                  {"metadata", {{"name", name + "-x7k2p"}, {"namespace", "bench"},
+                                {"labels", {{"kubernetes.io/service-name", name}}}}},
+                  {"ports", Json::array({{{"name", "http"}, {"port", 8080}, {"protocol", "TCP"}}})},
+                  {"endpoints", endpoints(2 * i)}};
+    if (!st.create(svc) || !st.create(slice)) {
+      std::fprintf(stderr, "store: cannot create %s\n", name.c_str());
+      return false;
+    }
+  }
+  auto opened = Proxier::open_here();
+  if (!opened) {
+    std::fprintf(stderr, "%s\n", opened.error().what().c_str());
+    return false;
+  }
+  Proxier& p = *opened;
+  auto t0 = Clock::now();
+  node::ServiceCache cache(*net::Cidr::parse("10.244.0.0/16"), *net::Cidr::parse("10.96.0.0/12"));
+  uint64_t seen = st.version();
+  cache.relist(st);
+  proxy::NodeView& view = cache.view();
+  view.node_ips = {"172.18.0.2"};
+  if (auto ok = p.sync(view); !ok) {
+    std::fprintf(stderr, "full load: %s\n", ok.error().what().c_str());
+    return false;
+  }
+  std::printf("  %-46s %8.1f ms   (%zu service ports)\n", "list, build the view, full load", ms_since(t0), view.ports.size());
+
+  std::vector<double> total;
+  for (int r = 0; r < runs; ++r) {
+    int i = (r * 7919) % n;
+    auto slice = st.get("EndpointSlice", "bench", "svc-" + std::to_string(i) + "-x7k2p");
+    if (!slice) return false;
+    (*slice)["endpoints"][1]["addresses"][0] = ip(10, 245, r / 250, r % 250 + 2);  // a pod replaced
+    t0 = Clock::now();
+    if (!st.update(*slice)) return false;
+    auto events = st.events_since(seen, 0);
+    seen = events.back().version;
+    cache.apply(events);
+    proxy::NodeView& v = cache.view();
+    v.node_ips = {"172.18.0.2"};
+    auto ok = p.sync(v);
+    total.push_back(ms_since(t0));
+    if (!ok || p.last_sync().kind != Proxier::SyncInfo::kEndpoints) {
+      std::fprintf(stderr, "sync: %s\n", ok ? "expected the fast path" : ok.error().what().c_str());
+      return false;
+    }
+  }
+  print("endpoint replaced: store to rules in place", n, stats(total), total.size());
+  return bool(p.cleanup());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -185,5 +259,7 @@ int main(int argc, char** argv) {
   }
   for (int n : sizes)
     if (!run_size(n, runs)) return 1;
+  for (int n : sizes)
+    if (!run_end_to_end(n, runs)) return 1;
   return 0;
 }

@@ -9,20 +9,19 @@
 #include <string>
 
 #include "lab/cluster/lab_record.h"
+#include "lab/node/service_cache.h"
 #include "lab/proxy/proxier.h"
 #include "lab/store/store.h"
 #include "netns/link.h"
 
 namespace lab::node {
 
-// The view every node shares, built from the store (node_ips left for the caller).
-proxy::NodeView service_view(const store::Store& st, const net::FabricPlan& plan);
-
 class ProxyAgent {
  public:
-  ProxyAgent(cluster::LabRecord rec, store::Store& st) : rec_(std::move(rec)), store_(st) {}
-  // One pass: every node's table and announcements match the store.
-  void sync_once();
+  ProxyAgent(cluster::LabRecord rec, store::Store& st)
+      : rec_(std::move(rec)), store_(st), cache_(rec_.plan.pod_cidr, rec_.plan.service_cidr) {}
+  // Follows the store's events; after each change of a Service or EndpointSlice, every node's
+  // table and announcements match the store.
   void run_loop(const std::atomic<bool>& stop);
   // The store version the rules last matched (lab up waits for it to catch up).
   uint64_t synced_version() const { return synced_; }
@@ -33,8 +32,12 @@ class ProxyAgent {
     std::optional<net::NlSocket> nl;
     std::set<std::string> announced;  // LoadBalancer IPs held on eth0
   };
+  // One pass over the nodes; false if some node could not be brought in line (retried later).
+  bool sync_nodes();
+
   cluster::LabRecord rec_;
   store::Store& store_;
+  ServiceCache cache_;
   std::map<std::string, NodeProxy> nodes_;
   std::atomic<uint64_t> synced_{0};
 };

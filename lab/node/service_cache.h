@@ -1,0 +1,49 @@
+// kube-proxy's informer: Services and EndpointSlices kept in memory from the store's event log,
+// so one changed EndpointSlice rebuilds one Service's ports, not the view of every Service.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lab/proxy/rules.h"
+#include "lab/store/store.h"
+#include "netns/cidr.h"
+
+namespace lab::node {
+
+class ServiceCache {
+ public:
+  ServiceCache(const net::Cidr& pod_cidr, const net::Cidr& service_cidr);
+
+  // Reads every Service and EndpointSlice afresh (at start, and when the event log has moved
+  // past what we saw).
+  void relist(const store::Store& st);
+  // Applies the store's events; true when a Service or EndpointSlice changed.
+  bool apply(const std::vector<store::Event>& events);
+
+  // The view all nodes share (node_ips left to the caller), brought up to date. Ports are in
+  // namespace/name order; a Service whose ports keep their number is rewritten in place.
+  proxy::NodeView& view();
+
+  // LoadBalancer addresses each node should hold, from the Services' announcement annotations.
+  std::map<std::string, std::set<std::string>> announcements() const;
+
+ private:
+  void service_changed(const std::string& type, const store::Json& svc);
+  void slice_changed(const std::string& type, const store::Json& slice);
+  std::vector<proxy::ServicePort> ports_of(const std::string& key) const;
+
+  std::map<std::string, store::Json> services_;                       // "ns/name"
+  std::map<std::string, std::map<std::string, store::Json>> slices_;  // service key -> slice name
+  std::map<std::string, std::string> slice_owner_;                    // "ns/slice" -> service key
+  std::map<std::string, std::vector<proxy::ServicePort>> ports_;      // service key
+  std::map<std::string, size_t> first_port_;                          // index in view_.ports
+  std::set<std::string> dirty_;
+  bool reshape_ = true;  // view_.ports must be rebuilt whole
+  proxy::NodeView view_;
+};
+
+}  // namespace lab::node

@@ -1,0 +1,131 @@
+// Unit tests for lab/node/service_cache: Services and EndpointSlices from the store's events to
+// the proxy's view, one Service at a time.
+#include "lab/node/service_cache.h"
+
+#include "lab/controllers/service_lb.h"
+
+#include <gtest/gtest.h>
+
+namespace lab::node {
+namespace {
+
+using store::Json;
+
+Json service(const std::string& name, const std::string& ip, std::vector<std::pair<std::string, int>> ports) {
+  Json ps = Json::array();
+  for (const auto& [pname, port] : ports) ps.push_back({{"name", pname}, {"port", port}, {"protocol", "TCP"}});
+  return {{"kind", "Service"}, {"metadata", {{"name", name}}}, {"spec", {{"clusterIP", ip}, {"ports", ps}}}};
+}
+
+Json slice(const std::string& name, const std::string& svc, std::vector<std::string> ips, bool ready = true) {
+  Json eps = Json::array();
+  for (const auto& ip : ips) eps.push_back({{"addresses", {ip}}, {"conditions", {{"ready", ready}}}});
+  return {{"kind", "EndpointSlice"},
+          {"metadata", {{"name", name}, {"labels", {{"kubernetes.io/service-name", svc}}}}},
+          {"ports", Json::array({{{"name", "http"}, {"port", 8080}}})},
+          {"endpoints", eps}};
+}
+
+class ServiceCacheTest : public ::testing::Test {
+ protected:
+  ServiceCacheTest() : cache_(*net::Cidr::parse("10.244.0.0/16"), *net::Cidr::parse("10.96.0.0/12")) {}
+  // Applies what happened in the store since the last call.
+  bool catch_up() {
+    auto events = st_.events_since(seen_, 0);
+    if (!events.empty()) seen_ = events.back().version;
+    return cache_.apply(events);
+  }
+  store::Store st_;
+  ServiceCache cache_;
+  uint64_t seen_ = 0;
+};
+
+TEST_F(ServiceCacheTest, RelistBuildsPortsInNameOrderWithTheirEndpoints) {
+  ASSERT_TRUE(st_.create(service("web", "10.96.0.20", {{"http", 80}})));
+  ASSERT_TRUE(st_.create(service("api", "10.96.0.21", {{"http", 80}, {"metrics", 9090}})));
+  ASSERT_TRUE(st_.create(slice("web-abcde", "web", {"10.244.1.5", "10.244.2.7"})));
+  cache_.relist(st_);
+  const auto& v = cache_.view();
+  EXPECT_EQ(v.pod_cidr, "10.244.0.0/16");
+  EXPECT_EQ(v.service_cidr, "10.96.0.0/12");
+  ASSERT_EQ(v.ports.size(), 3u);
+  EXPECT_EQ(v.ports[0].identity(), "default/api/http");
+  EXPECT_EQ(v.ports[1].identity(), "default/api/metrics");
+  EXPECT_EQ(v.ports[2].identity(), "default/web/http");
+  ASSERT_EQ(v.ports[2].endpoints.size(), 2u);
+  EXPECT_EQ(v.ports[2].endpoints[1].ip, "10.244.2.7");
+  EXPECT_EQ(v.ports[2].endpoints[1].port, 8080);
+  EXPECT_TRUE(v.ports[0].endpoints.empty());
+}
+
+TEST_F(ServiceCacheTest, EventsChangeOnlyWhatTheyTouch) {
+  ASSERT_TRUE(st_.create(service("api", "10.96.0.21", {{"http", 80}})));
+  ASSERT_TRUE(st_.create(service("web", "10.96.0.20", {{"http", 80}})));
+  seen_ = st_.version();
+  cache_.relist(st_);
+  ASSERT_EQ(cache_.view().ports.size(), 2u);
+
+  // A slice appears, then changes readiness: the web port gets its endpoints, in place.
+  ASSERT_TRUE(st_.create(slice("web-abcde", "web", {"10.244.1.5"})));
+  EXPECT_TRUE(catch_up());
+  EXPECT_EQ(cache_.view().ports[1].endpoints.size(), 1u);
+  auto s = st_.get("EndpointSlice", "default", "web-abcde");
+  ASSERT_TRUE(s);
+  (*s)["endpoints"][0]["conditions"]["ready"] = false;
+  ASSERT_TRUE(st_.update(*s));
+  EXPECT_TRUE(catch_up());
+  ASSERT_EQ(cache_.view().ports[1].endpoints.size(), 1u);
+  EXPECT_FALSE(cache_.view().ports[1].endpoints[0].ready);
+
+  // Other kinds are no business of the proxy.
+  ASSERT_TRUE(st_.create({{"kind", "Pod"}, {"metadata", {{"name", "p"}}}}));
+  EXPECT_FALSE(catch_up());
+
+  // A Service goes: its ports leave the view; its slice, when deleted, changes nothing more.
+  ASSERT_TRUE(st_.remove("Service", "default", "api"));
+  EXPECT_TRUE(catch_up());
+  ASSERT_EQ(cache_.view().ports.size(), 1u);
+  EXPECT_EQ(cache_.view().ports[0].identity(), "default/web/http");
+  // A port added to a Service reshapes the view.
+  auto w = st_.get("Service", "default", "web");
+  ASSERT_TRUE(w);
+  (*w)["spec"]["ports"].push_back({{"name", "admin"}, {"port", 81}});
+  ASSERT_TRUE(st_.update(*w));
+  EXPECT_TRUE(catch_up());
+  ASSERT_EQ(cache_.view().ports.size(), 2u);
+  EXPECT_EQ(cache_.view().ports[1].port_name, "admin");
+  EXPECT_TRUE(cache_.view().ports[1].endpoints.empty());  // the slice has no "admin" port
+  ASSERT_TRUE(st_.remove("EndpointSlice", "default", "web-abcde"));
+  EXPECT_TRUE(catch_up());
+  EXPECT_TRUE(cache_.view().ports[0].endpoints.empty());
+}
+
+TEST_F(ServiceCacheTest, ASliceRelabelledMovesToItsNewService) {
+  ASSERT_TRUE(st_.create(service("a", "10.96.0.20", {{"http", 80}})));
+  ASSERT_TRUE(st_.create(service("b", "10.96.0.21", {{"http", 80}})));
+  ASSERT_TRUE(st_.create(slice("s", "a", {"10.244.1.5"})));
+  seen_ = st_.version();
+  cache_.relist(st_);
+  EXPECT_EQ(cache_.view().ports[0].endpoints.size(), 1u);
+  auto s = st_.get("EndpointSlice", "default", "s");
+  (*s)["metadata"]["labels"]["kubernetes.io/service-name"] = "b";
+  ASSERT_TRUE(st_.update(*s));
+  EXPECT_TRUE(catch_up());
+  EXPECT_TRUE(cache_.view().ports[0].endpoints.empty());
+  EXPECT_EQ(cache_.view().ports[1].endpoints.size(), 1u);
+}
+
+TEST_F(ServiceCacheTest, AnnouncementsFollowTheAnnotation) {
+  Json svc = service("lb", "10.96.0.22", {{"http", 80}});
+  svc["metadata"]["annotations"] = {{controllers::kAnnouncedBy, "node-2"}};
+  svc["status"] = {{"loadBalancer", {{"ingress", Json::array({{{"ip", "172.18.255.200"}}})}}}};
+  ASSERT_TRUE(st_.create(svc));
+  cache_.relist(st_);
+  auto a = cache_.announcements();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a["node-2"], std::set<std::string>{"172.18.255.200"});
+  EXPECT_EQ(cache_.view().ports[0].lb_ips, std::vector<std::string>{"172.18.255.200"});
+}
+
+}  // namespace
+}  // namespace lab::node

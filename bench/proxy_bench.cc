@@ -110,8 +110,9 @@ bool time_changes(Proxier& p, NodeView& view, int n, int runs, const char* label
   }
   std::string l = std::string(label) + " (sync)";
   print(l.c_str(), n, stats(sync_ms), sync_ms.size());
-  std::printf("  %-46s median CPU: user %.2f ms, kernel %.2f ms; %zu %s\n", "", stats(user_ms).median,
-              stats(sys_ms).median, bytes, path);
+  std::string sent = bytes ? std::to_string(bytes) + " " + path : path;
+  std::printf("  %-46s median CPU: user %.2f ms, kernel %.2f ms; %s\n", "", stats(user_ms).median, stats(sys_ms).median,
+              sent.c_str());
   l = std::string(label) + " (diff text only)";
   print(l.c_str(), n, stats(diff_ms), diff_ms.size());
   return true;

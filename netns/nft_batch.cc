@@ -193,16 +193,17 @@ Result<void> NftSocket::commit(const NftBatch& batch) {
   const uint32_t portid = mnl_socket_get_portid(sock_);
   size_t acks = 0;
   int first_error = 0;
-  char rbuf[MNL_SOCKET_BUFFER_SIZE];
+  alignas(nlmsghdr) char rbuf[MNL_SOCKET_BUFFER_SIZE];
   for (;;) {
-    ssize_t n = recv(mnl_socket_get_fd(sock_), rbuf, sizeof rbuf, MSG_DONTWAIT);
-    if (n < 0) {
+    ssize_t got = recv(mnl_socket_get_fd(sock_), rbuf, sizeof rbuf, MSG_DONTWAIT);
+    if (got < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       return fail_errno("read nf_tables acknowledgements");
     }
-    for (auto* nlh = reinterpret_cast<nlmsghdr*>(rbuf); mnl_nlmsg_ok(nlh, static_cast<int>(n));
-         nlh = mnl_nlmsg_next(nlh, reinterpret_cast<int*>(&n))) {
+    if (got == 0) break;
+    int left = static_cast<int>(got);
+    for (auto* nlh = reinterpret_cast<nlmsghdr*>(rbuf); mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
       if (nlh->nlmsg_pid != portid || nlh->nlmsg_type != NLMSG_ERROR) continue;
       auto* err = static_cast<nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
       if (err->error != 0 && first_error == 0) first_error = -err->error;

@@ -16,7 +16,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <new>
+#include <optional>
 #include <utility>
 
 namespace lab::net {
@@ -74,14 +76,17 @@ NftRule& NftRule::ct_set(uint32_t key, uint32_t sreg) {
 // ---------------------------------------------------------------------------------------------
 // NftBatch
 
+namespace {
+struct SetFree {
+  void operator()(nftnl_set* s) const { nftnl_set_free(s); }
+};
+}  // namespace
+
 struct NftBatch::Op {
   uint16_t type = 0;  // NFT_MSG_*
   uint16_t flags = 0;
-  nftnl_set* set = nullptr;  // element operations
-  NftRule rule{"", ""};      // rule operations (and flush: table + chain only)
-  ~Op() {
-    if (set) nftnl_set_free(set);
-  }
+  std::unique_ptr<nftnl_set, SetFree> set;  // element operations
+  std::optional<NftRule> rule;              // rule operations (and flush: table + chain only)
 };
 
 NftBatch::NftBatch() = default;
@@ -90,17 +95,21 @@ NftBatch::~NftBatch() = default;
 
 namespace {
 
-nftnl_set* element_set(std::string_view table, std::string_view set, std::string_view key, std::string_view data) {
+std::unique_ptr<nftnl_set, SetFree> element_set(std::string_view table, std::string_view set, std::string_view key, std::string_view data) {
   nftnl_set* s = nftnl_set_alloc();
   nftnl_set_elem* el = nftnl_set_elem_alloc();
-  if (!s || !el) throw std::bad_alloc();
+  if (!s || !el) {
+    if (s) nftnl_set_free(s);
+    if (el) nftnl_set_elem_free(el);
+    throw std::bad_alloc();
+  }
   nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
   nftnl_set_set_str(s, NFTNL_SET_TABLE, std::string(table).c_str());
   nftnl_set_set_str(s, NFTNL_SET_NAME, std::string(set).c_str());
   nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key.data(), key.size());
   if (!data.empty()) nftnl_set_elem_set(el, NFTNL_SET_ELEM_DATA, data.data(), data.size());
   nftnl_set_elem_add(s, el);  // the set owns the element from here
-  return s;
+  return std::unique_ptr<nftnl_set, SetFree>(s);
 }
 
 }  // namespace
@@ -180,9 +189,9 @@ Result<void> NftSocket::commit(const NftBatch& batch) {
   for (const auto& op : batch.ops_) {
     nlmsghdr* nlh = nftnl_nlmsg_build_hdr(tail(), op->type, NFPROTO_IPV4, op->flags | NLM_F_ACK, seq_++);
     if (op->set)
-      nftnl_set_elems_nlmsg_build_payload(nlh, op->set);
+      nftnl_set_elems_nlmsg_build_payload(nlh, op->set.get());
     else
-      nftnl_rule_nlmsg_build_payload(nlh, op->rule.get());
+      nftnl_rule_nlmsg_build_payload(nlh, op->rule->get());
     grow(nlh);
   }
   grow(nftnl_batch_end(tail(), seq_++));

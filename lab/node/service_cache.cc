@@ -31,6 +31,7 @@ ServiceCache::ServiceCache(const net::Cidr& pod_cidr, const net::Cidr& service_c
 
 void ServiceCache::relist(const store::Store& st) {
   services_.clear();
+  announced_.clear();
   slices_.clear();
   slice_owner_.clear();
   ports_.clear();
@@ -57,11 +58,21 @@ bool ServiceCache::apply(const std::vector<store::Event>& events) {
 
 void ServiceCache::service_changed(const std::string& type, const Json& svc) {
   std::string key = key_of(svc);
-  if (type == "DELETED")
-    services_.erase(key);
-  else
-    services_[key] = svc;
   dirty_.insert(key);
+  announced_.erase(key);
+  if (type == "DELETED") {
+    services_.erase(key);
+    return;
+  }
+  services_[key] = svc;
+  const Json& meta = svc["metadata"];
+  std::string node;
+  if (meta.contains("annotations")) node = meta["annotations"].value(controllers::kAnnouncedBy, "");
+  if (node.empty()) return;
+  std::vector<std::string> ips;
+  for (const auto& ing : svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array()))
+    ips.push_back(ing.value("ip", ""));
+  announced_[key] = {node, std::move(ips)};
 }
 
 void ServiceCache::slice_changed(const std::string& type, const Json& slice) {
@@ -157,12 +168,7 @@ proxy::NodeView& ServiceCache::view() {
 
 std::map<std::string, std::set<std::string>> ServiceCache::announcements() const {
   std::map<std::string, std::set<std::string>> out;
-  for (const auto& [key, svc] : services_) {
-    std::string node = svc["metadata"].value("annotations", Json::object()).value(controllers::kAnnouncedBy, "");
-    if (node.empty()) continue;
-    for (const auto& ing : svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array()))
-      out[node].insert(ing.value("ip", ""));
-  }
+  for (const auto& [key, entry] : announced_) out[entry.first].insert(entry.second.begin(), entry.second.end());
   return out;
 }
 

@@ -37,6 +37,8 @@ class ServiceCache {
   std::vector<proxy::ServicePort> ports_of(const std::string& key) const;
 
   std::map<std::string, store::Json> services_;                       // "ns/name"
+  // Services with an announcing node: key -> (node, LoadBalancer IPs); few, unlike services_.
+  std::map<std::string, std::pair<std::string, std::vector<std::string>>> announced_;
   std::map<std::string, std::map<std::string, store::Json>> slices_;  // service key -> slice name
   std::map<std::string, std::string> slice_owner_;                    // "ns/slice" -> service key
   std::map<std::string, std::vector<proxy::ServicePort>> ports_;      // service key

@@ -721,9 +721,8 @@ std::optional<std::vector<EndpointUpdate>> endpoint_updates(const NodeView& befo
     u.before = usable_endpoints(a);
     u.after = usable_endpoints(b);
     if (u.before == u.after) continue;  // e.g. a not-ready endpoint came or went
-    if (u.before.empty() || u.after.empty() || u.after.size() > kSlotStride) return std::nullopt;
-    for (const auto& ep : u.after)
-      if (!net::Ipv4::parse(ep.ip) || !valid_port(ep.port)) return std::nullopt;  // the text path reports it
+    if (u.before.empty() || u.after.empty()) return std::nullopt;
+    if (!validate_port(b)) return std::nullopt;  // the text path reports it
     u.chain = service_chain_name(b);
     u.proto = lower_proto(b.protocol);
     u.map = endpoints_map_name(u.proto);

@@ -4,7 +4,9 @@
 
 #include <cstdio>
 
-#include "lab/store/store.h"
+#include "lab/base/clock.h"
+#include "lab/base/hash.h"
+
 
 namespace lab::cluster {
 
@@ -16,10 +18,8 @@ std::string host_link_name(const std::string& lab) {
   std::string name = "lab-" + lab;
   if (name.size() <= 15) return name;
   // IFNAMSIZ: long lab names get a short stable hash instead.
-  uint32_t h = 2166136261u;
-  for (unsigned char c : lab) h = (h ^ c) * 16777619u;
   char buf[16];
-  std::snprintf(buf, sizeof buf, "lab-%08x", h);
+  std::snprintf(buf, sizeof buf, "lab-%08x", fnv1a32(lab));
   return buf;
 }
 
@@ -109,7 +109,7 @@ Result<LabRecord> plan_lab(const PlanInput& in) {
 
   LabRecord rec;
   rec.name = in.lab;
-  rec.created = store::now_rfc3339();
+  rec.created = now_rfc3339();
   rec.scenario = in.scenario_file;
   rec.lb_pool = pool.str();
   auto& p = rec.plan;

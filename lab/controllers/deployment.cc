@@ -5,13 +5,14 @@
 #include <algorithm>
 #include <random>
 
+#include "lab/base/hash.h"
+#include "lab/base/ids.h"
 #include "lab/api/objects.h"
 #include "lab/controllers/events.h"
 
 namespace lab::controllers {
 namespace {
 
-const char kSafeAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
 
 struct RsCounts {
   int pods = 0;   // active (not terminating) pods
@@ -47,21 +48,12 @@ Result<Json> set_replicas(store::Store& st, const Json& deployment, Json rs, int
 }  // namespace
 
 std::string pod_template_hash(const Json& pod_template) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : pod_template.dump()) h = (h ^ c) * 16777619u;
+  uint32_t h = fnv1a32(pod_template.dump());
   // As rand.SafeEncodeString: the decimal hash mapped character by character onto the safe
   // alphabet, so names carry no vowels (no accidental words).
   std::string out;
   for (char c : std::to_string(h)) out += kSafeAlphabet[static_cast<unsigned char>(c) % (sizeof kSafeAlphabet - 1)];
   return out;
-}
-
-std::string random_suffix(size_t n) {
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  std::uniform_int_distribution<size_t> pick(0, sizeof kSafeAlphabet - 2);
-  std::string s;
-  for (size_t i = 0; i < n; ++i) s += kSafeAlphabet[pick(rng)];
-  return s;
 }
 
 Result<void> reconcile_deployment(store::Store& st, const Json& deployment) {

@@ -15,8 +15,6 @@ using Json = nlohmann::json;
 
 // Kubernetes' pod-template-hash: FNV-32a of the template, in the "safe" alphabet.
 std::string pod_template_hash(const Json& pod_template);
-// Five characters of the safe alphabet (bcdfghjklmnpqrstvwxz2456789), as pod names use.
-std::string random_suffix(size_t n = 5);
 
 // One pass over a Deployment: the ReplicaSet for its current template exists, replica counts
 // move one rolling step, status is recomputed.

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "lab/base/ids.h"
 #include "lab/api/labels.h"
 #include "lab/api/objects.h"
 #include "lab/controllers/deployment.h"

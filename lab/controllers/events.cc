@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "lab/base/clock.h"
+
 namespace lab::controllers {
 
 void record_event(store::Store& st, const nlohmann::json& object, const std::string& type,
@@ -12,7 +14,7 @@ void record_event(store::Store& st, const nlohmann::json& object, const std::str
   const auto& meta = object["metadata"];
   std::string ns = meta.value("namespace", "default");
   std::string uid = meta.value("uid", "");
-  std::string now = store::now_rfc3339();
+  std::string now = now_rfc3339();
   // The name is derived from what correlates events (object, reason, message), so a repeat is a
   // lookup, not a scan of every event.
   uint64_t h = 1469598103934665603ull;

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "lab/base/clock.h"
 #include "lab/api/objects.h"
 #include "lab/controllers/deployment.h"
 #include "lab/controllers/endpointslice.h"
@@ -18,7 +19,7 @@
 namespace lab::controllers {
 
 static void log_error(const std::string& what, const Error& e) {
-  std::fprintf(stderr, "%s %s: %s\n", store::now_rfc3339().c_str(), what.c_str(), e.what().c_str());
+  std::fprintf(stderr, "%s %s: %s\n", now_rfc3339().c_str(), what.c_str(), e.what().c_str());
 }
 
 // Owner references whose owner is gone: ReplicaSets go at once (cascading), pods gracefully.
@@ -52,7 +53,7 @@ static void collect_garbage(store::Store& st) {
     for (const auto& o : st.list(kind, "")) live.insert(o["metadata"].value("uid", ""));
   for (const auto& ev : st.list("Event", ""))
     if (!live.contains(ev["involvedObject"].value("uid", "")) &&
-        ev.value("lastTimestamp", "") < store::now_rfc3339().substr(0, 11))  // older than today
+        ev.value("lastTimestamp", "") < now_rfc3339().substr(0, 11))  // older than today
       (void)st.remove("Event", ev["metadata"].value("namespace", "default"), ev["metadata"]["name"]);
 }
 

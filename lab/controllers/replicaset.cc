@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "lab/base/clock.h"
+#include "lab/base/ids.h"
 #include "lab/api/objects.h"
 #include "lab/controllers/deployment.h"
 #include "lab/controllers/events.h"
@@ -15,7 +17,7 @@ using Json = nlohmann::json;
 Result<Json> mark_pod_deleted(store::Store& st, Json pod, int grace_seconds) {
   if (api::is_terminating(pod)) return pod;
   if (grace_seconds < 0) grace_seconds = pod["spec"].value("terminationGracePeriodSeconds", 30);
-  pod["metadata"]["deletionTimestamp"] = store::now_rfc3339();
+  pod["metadata"]["deletionTimestamp"] = now_rfc3339();
   pod["metadata"]["deletionGracePeriodSeconds"] = grace_seconds;
   return st.update(pod);
 }
@@ -49,7 +51,7 @@ Result<void> reconcile_replicaset(store::Store& st, const Json& rs) {
                      "replicaset-controller");
         break;
       }
-      if (created.error().code != store::kAlreadyExists || attempt > 10)
+      if (created.error().reason != Reason::AlreadyExists || attempt > 10)
         return std::unexpected(created.error());
     }
   }

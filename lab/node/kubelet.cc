@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "lab/base/clock.h"
+#include "lab/base/hash.h"
 #include "lab/api/objects.h"
 #include "lab/controllers/events.h"
 #include "netns/link.h"
@@ -24,10 +26,8 @@ namespace {
 
 std::string host_veth_name(const std::string& uid) {
   // Unique per pod and <= 15 chars; derived from the uid so a restarted daemon finds it again.
-  uint32_t h = 2166136261u;
-  for (unsigned char c : uid) h = (h ^ c) * 16777619u;
   char buf[16];
-  std::snprintf(buf, sizeof buf, "veth%08x", h);
+  std::snprintf(buf, sizeof buf, "veth%08x", fnv1a32(uid));
   return buf;
 }
 
@@ -142,7 +142,7 @@ Result<void> Kubelet::start(const Json& pod_in) {
   rp.veth = veth;
   rp.ip = *ip;
   rp.state_dir = spec.state_dir;
-  std::string now = store::now_rfc3339();
+  std::string now = now_rfc3339();
   for (const auto& c : pod["spec"]["containers"]) {
     ContainerState cs;
     cs.started_at = now;
@@ -169,7 +169,7 @@ Result<void> Kubelet::start(const Json& pod_in) {
 }
 
 void Kubelet::refresh_status(const Json& pod, RunningPod& rp) {
-  std::string now = store::now_rfc3339();
+  std::string now = now_rfc3339();
   const net::Netns* node_ns = node_netns(rp.node);
   Json statuses = Json::array();
   bool all_ready = true;
@@ -300,7 +300,7 @@ void Kubelet::adopt() {
       ContainerState cs;
       Json st = i < statuses.size() ? statuses[i] : Json::object();
       cs.restarts = st.value("restartCount", 0);
-      cs.started_at = st.value("state", Json::object()).value("running", Json::object()).value("startedAt", store::now_rfc3339());
+      cs.started_at = st.value("state", Json::object()).value("running", Json::object()).value("startedAt", now_rfc3339());
       cs.last_terminated = st.value("lastState", Json::object()).value("terminated", Json());
       if (c.contains("readinessProbe")) {
         cs.readiness.emplace(c["readinessProbe"], Clock::now());
@@ -423,7 +423,7 @@ std::vector<Json> Kubelet::node_objects() const {
                           {"status", "True"},
                           {"reason", "KubeletReady"},
                           {"message", "kubelet is posting ready status"},
-                          {"lastTransitionTime", store::now_rfc3339()}}})},
+                          {"lastTransitionTime", now_rfc3339()}}})},
            {"nodeInfo",
             {{"kubeletVersion", "v1.31.0-lab"},
              {"osImage", "lab (host binaries)"},

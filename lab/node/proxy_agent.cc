@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "lab/base/clock.h"
 #include "lab/controllers/service_lb.h"
 #include "netns/addr.h"
 
@@ -32,7 +33,7 @@ bool ProxyAgent::sync_nodes() {
     view.node_ips = {plan.ip.str()};
     if (auto r = np.proxier->sync(view); !r) {
       all_good = false;
-      std::fprintf(stderr, "%s proxy %s: %s\n", store::now_rfc3339().c_str(), plan.name.c_str(), r.error().what().c_str());
+      std::fprintf(stderr, "%s proxy %s: %s\n", now_rfc3339().c_str(), plan.name.c_str(), r.error().what().c_str());
     }
     const auto& want = announce[plan.name];
     for (const auto& ip : want)

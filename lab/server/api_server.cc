@@ -31,11 +31,19 @@ HttpResponse error_response(int code, const std::string& reason, const std::stri
 }
 
 HttpResponse from_error(const Error& e) {
-  if (e.code == store::kNotFound) return error_response(404, "NotFound", e.message);
-  if (e.code == store::kAlreadyExists) return error_response(409, "AlreadyExists", e.message);
-  if (e.code == store::kConflict) return error_response(409, "Conflict", e.message);
-  if (e.code == 422) return error_response(422, "Invalid", e.message);
-  return error_response(422, "Invalid", e.message);
+  switch (e.reason) {
+    case Reason::BadRequest: return error_response(400, "BadRequest", e.message);
+    case Reason::NotFound: return error_response(404, "NotFound", e.message);
+    case Reason::MethodNotAllowed: return error_response(405, "MethodNotAllowed", e.message);
+    case Reason::AlreadyExists: return error_response(409, "AlreadyExists", e.message);
+    case Reason::Conflict: return error_response(409, "Conflict", e.message);
+    case Reason::Gone: return error_response(410, "Expired", e.message);
+    case Reason::RequestEntityTooLarge: return error_response(413, "RequestEntityTooLarge", e.message);
+    case Reason::Invalid: return error_response(422, "Invalid", e.message);
+    case Reason::InternalError:
+    case Reason::None: break;
+  }
+  return error_response(500, "InternalError", e.what());
 }
 
 std::vector<std::string> split_path(const std::string& path) {
@@ -180,7 +188,7 @@ HttpResponse ApiServer::handle(const HttpRequest& req) {
       if (!allocated) return from_error(allocated.error());
       obj = std::move(*allocated);
     }
-    auto updated = store_.update(obj, /*check_version=*/req.method == "PUT");
+    auto updated = store_.update(obj);
     return updated ? HttpResponse{200, updated->dump()} : from_error(updated.error());
   }
   if (req.method == "DELETE" && !r.name.empty()) {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "lab/base/clock.h"
 #include "lab/base/unique_fd.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/cluster/teardown.h"
@@ -31,7 +32,7 @@ namespace {
 using Json = nlohmann::json;
 
 void log_line(const std::string& msg) {
-  std::fprintf(stderr, "%s %s\n", store::now_rfc3339().c_str(), msg.c_str());
+  std::fprintf(stderr, "%s %s\n", now_rfc3339().c_str(), msg.c_str());
   std::fflush(stderr);
 }
 

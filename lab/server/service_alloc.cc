@@ -12,8 +12,8 @@ using Json = nlohmann::json;
 namespace {
 
 Error invalid(const Json& svc, const std::string& field, const std::string& value, const std::string& detail) {
-  return Error{422, "The Service \"" + svc["metadata"].value("name", "") + "\" is invalid: " + field +
-                        ": Invalid value: " + value + ": " + detail};
+  return Error{0, "The Service \"" + svc["metadata"].value("name", "") + "\" is invalid: " + field +
+                        ": Invalid value: " + value + ": " + detail, Reason::Invalid};
 }
 
 bool needs_node_ports(const Json& svc) {
@@ -72,7 +72,7 @@ Result<Json> allocate_service(const store::Store& st, Json svc, const Json& old,
         found = true;
       }
     }
-    if (!found) return std::unexpected(Error{422, "Internal error occurred: failed to allocate a serviceIP: range is full"});
+    if (!found) return std::unexpected(Error{0, "Internal error occurred: failed to allocate a serviceIP: range is full", Reason::InternalError});
   }
 
   std::string range = std::to_string(r.node_port_min) + "-" + std::to_string(r.node_port_max);
@@ -104,7 +104,7 @@ Result<Json> allocate_service(const store::Store& st, Json svc, const Json& old,
         int cand = pick(rng);
         if (!used_ports.contains(cand) && !mine.contains(cand)) np = cand;
       }
-      if (np == 0) return std::unexpected(Error{422, "Internal error occurred: failed to allocate a nodePort: range is full"});
+      if (np == 0) return std::unexpected(Error{0, "Internal error occurred: failed to allocate a nodePort: range is full", Reason::InternalError});
     }
     p["nodePort"] = np;
     mine.insert(np);

@@ -7,82 +7,88 @@
 #include <ctime>
 #include <random>
 
+#include "lab/base/clock.h"
+#include "lab/base/ids.h"
 #include "lab/api/resources.h"
 
 namespace lab::store {
-
-std::string now_rfc3339() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string new_uid() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t a = rng(), b = rng();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return buf;
-}
 
 std::string Store::key(const std::string& kind, const std::string& ns, const std::string& name) {
   return kind + "/" + ns + "/" + name;
 }
 
+// Objects reach the store from code and from SQLite; neither may make a lookup throw.
 static std::string ns_of(const Json& obj) {
-  return obj["metadata"].value("namespace", std::string());
+  auto meta = obj.find("metadata");
+  if (meta == obj.end() || !meta->is_object()) return "";
+  auto ns = meta->find("namespace");
+  return ns != meta->end() && ns->is_string() ? ns->get<std::string>() : "";
 }
 
-Result<Json> Store::create(Json obj) {
-  std::string kind = obj.value("kind", "");
+namespace {
+
+std::string not_found(const std::string& kind, const std::string& name) {
   auto type = api::find_resource_by_kind(kind);
-  if (!type) return fail("unknown kind \"" + kind + "\"");
+  return (type ? type->plural : kind) + " \"" + name + "\" not found";
+}
+
+std::string conflict(const std::string& kind, const std::string& name) {
+  auto type = api::find_resource_by_kind(kind);
+  return "Operation cannot be fulfilled on " + (type ? type->plural : kind) + " \"" + name +
+         "\": the object has been modified; please apply your changes to the latest version and "
+         "try again";
+}
+
+std::string string_at(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+Result<Json> Store::create(Json obj) {
+  std::string kind = string_at(obj, "kind");
+  auto type = api::find_resource_by_kind(kind);
+  if (!type) return fail_api(Reason::BadRequest, "unknown kind \"" + kind + "\"");
+  if (!obj.contains("metadata") || !obj["metadata"].is_object()) obj["metadata"] = Json::object();
   auto& meta = obj["metadata"];
-  if (type->namespaced && !meta.contains("namespace")) meta["namespace"] = "default";
+  if (type->namespaced && string_at(meta, "namespace").empty()) meta["namespace"] = "default";
   if (!type->namespaced) meta.erase("namespace");
-  std::string name = meta.value("name", "");
+  std::string name = string_at(meta, "name");
   std::lock_guard lock(mu_);
   std::string k = key(kind, ns_of(obj), name);
   if (objects_.contains(k))
-    return fail(type->plural + " \"" + name + "\" already exists", kAlreadyExists);
+    return fail_api(Reason::AlreadyExists, type->plural + " \"" + name + "\" already exists");
   meta["uid"] = new_uid();
   meta["creationTimestamp"] = now_rfc3339();
-  meta["resourceVersion"] = std::to_string(++version_);
+  meta["resourceVersion"] = std::to_string(version_ + 1);
+  LAB_TRY(persist(k, version_ + 1, &obj));
+  ++version_;
   objects_[k] = obj;
-  persist(k, &obj);
   record("ADDED", obj);
   return obj;
 }
 
-Result<Json> Store::update(Json obj, bool check_version) {
-  std::string kind = obj.value("kind", "");
-  std::string name = obj["metadata"].value("name", "");
+Result<Json> Store::update(Json obj) {
+  std::string kind = string_at(obj, "kind");
+  if (!obj.contains("metadata") || !obj["metadata"].is_object())
+    return fail_api(Reason::BadRequest, "metadata: Required value");
+  std::string name = string_at(obj["metadata"], "name");
   std::lock_guard lock(mu_);
   std::string k = key(kind, ns_of(obj), name);
   auto it = objects_.find(k);
-  if (it == objects_.end()) {
-    auto type = api::find_resource_by_kind(kind);
-    return fail((type ? type->plural : kind) + " \"" + name + "\" not found", kNotFound);
-  }
-  if (check_version && obj["metadata"].contains("resourceVersion") &&
-      obj["metadata"]["resourceVersion"] != it->second["metadata"]["resourceVersion"]) {
-    auto type = api::find_resource_by_kind(kind);
-    return fail("Operation cannot be fulfilled on " + (type ? type->plural : kind) + " \"" + name +
-                    "\": the object has been modified; please apply your changes to the latest "
-                    "version and try again",
-                kConflict);
-  }
+  if (it == objects_.end()) return fail_api(Reason::NotFound, not_found(kind, name));
+  const Json& meta = obj["metadata"];
+  if (auto rv = meta.find("resourceVersion");
+      rv != meta.end() && !(rv->is_string() && rv->get<std::string>().empty()) &&
+      *rv != it->second["metadata"]["resourceVersion"])
+    return fail_api(Reason::Conflict, conflict(kind, name));
   obj["metadata"]["uid"] = it->second["metadata"]["uid"];
   obj["metadata"]["creationTimestamp"] = it->second["metadata"]["creationTimestamp"];
-  obj["metadata"]["resourceVersion"] = std::to_string(++version_);
+  obj["metadata"]["resourceVersion"] = std::to_string(version_ + 1);
+  LAB_TRY(persist(k, version_ + 1, &obj));
+  ++version_;
   it->second = obj;
-  persist(k, &obj);
   record("MODIFIED", obj);
   return obj;
 }
@@ -91,10 +97,7 @@ Result<Json> Store::get(const std::string& kind, const std::string& ns,
                         const std::string& name) const {
   std::lock_guard lock(mu_);
   auto it = objects_.find(key(kind, ns, name));
-  if (it == objects_.end()) {
-    auto type = api::find_resource_by_kind(kind);
-    return fail((type ? type->plural : kind) + " \"" + name + "\" not found", kNotFound);
-  }
+  if (it == objects_.end()) return fail_api(Reason::NotFound, not_found(kind, name));
   return it->second;
 }
 
@@ -114,18 +117,18 @@ std::vector<Json> Store::list(const std::string& kind, const std::string& ns,
 }
 
 Result<Json> Store::remove(const std::string& kind, const std::string& ns,
-                           const std::string& name) {
+                           const std::string& name, const std::string& uid) {
   std::lock_guard lock(mu_);
   std::string k = key(kind, ns, name);
   auto it = objects_.find(k);
-  if (it == objects_.end()) {
-    auto type = api::find_resource_by_kind(kind);
-    return fail((type ? type->plural : kind) + " \"" + name + "\" not found", kNotFound);
-  }
+  if (it == objects_.end()) return fail_api(Reason::NotFound, not_found(kind, name));
+  if (!uid.empty() && it->second["metadata"].value("uid", "") != uid)
+    return fail_api(Reason::Conflict, conflict(kind, name));
+  LAB_TRY(persist(k, version_ + 1, nullptr));
+  ++version_;
   Json obj = std::move(it->second);
   objects_.erase(it);
-  obj["metadata"]["resourceVersion"] = std::to_string(++version_);
-  persist(k, nullptr);
+  obj["metadata"]["resourceVersion"] = std::to_string(version_);
   record("DELETED", obj);
   return obj;
 }
@@ -190,10 +193,13 @@ Result<void> Store::open_file(const std::string& path) {
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, "SELECT key, version, body FROM objects", -1, &st, nullptr);
   while (st && sqlite3_step(st) == SQLITE_ROW) {
-    std::string k = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    const auto* key_text = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    const auto* body_text = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
+    if (!key_text || !body_text) continue;
+    std::string k = key_text;
     uint64_t v = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
-    Json body = Json::parse(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), nullptr, false);
-    if (body.is_discarded()) continue;
+    Json body = Json::parse(body_text, nullptr, false);
+    if (!body.is_object() || !body.contains("metadata") || !body["metadata"].is_object()) continue;
     objects_[k] = std::move(body);
     version_ = std::max(version_, v);
   }
@@ -202,22 +208,24 @@ Result<void> Store::open_file(const std::string& path) {
   return {};
 }
 
-void Store::persist(const std::string& k, const Json* obj) {
-  if (!db_) return;
+Result<void> Store::persist(const std::string& k, uint64_t version, const Json* obj) {
+  if (!db_) return {};
   sqlite3_stmt* st = nullptr;
+  const char* sql = obj ? "INSERT OR REPLACE INTO objects (key, version, body) VALUES (?, ?, ?)"
+                        : "DELETE FROM objects WHERE key = ?";
+  if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK)
+    return fail_api(Reason::InternalError, std::string("store: ") + sqlite3_errmsg(db_));
+  std::string body = obj ? obj->dump(-1, ' ', false, Json::error_handler_t::replace) : "";
+  sqlite3_bind_text(st, 1, k.c_str(), -1, SQLITE_TRANSIENT);
   if (obj) {
-    sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO objects (key, version, body) VALUES (?, ?, ?)",
-                       -1, &st, nullptr);
-    std::string body = obj->dump();
-    sqlite3_bind_text(st, 1, k.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(version_));
-    sqlite3_bind_text(st, 3, body.c_str(), -1, SQLITE_TRANSIENT);
-  } else {
-    sqlite3_prepare_v2(db_, "DELETE FROM objects WHERE key = ?", -1, &st, nullptr);
-    sqlite3_bind_text(st, 1, k.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(version));
+    sqlite3_bind_text(st, 3, body.c_str(), static_cast<int>(body.size()), SQLITE_TRANSIENT);
   }
-  sqlite3_step(st);
+  int rc = sqlite3_step(st);
   sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return fail_api(Reason::InternalError, std::string("store: write ") + k + ": " + sqlite3_errmsg(db_));
+  return {};
 }
 
 }  // namespace lab::store

@@ -22,11 +22,6 @@ namespace lab::store {
 
 using Json = nlohmann::json;
 
-// Errors the API turns into Status objects.
-inline constexpr int kNotFound = 404;
-inline constexpr int kAlreadyExists = 409;
-inline constexpr int kConflict = 4090;  // resourceVersion precondition failed (HTTP 409 too)
-
 struct Event {
   std::string type;  // ADDED, MODIFIED, DELETED
   Json object;
@@ -45,17 +40,21 @@ class Store {
   Result<void> open_file(const std::string& path);
 
   // Adds a new object; fills metadata.uid, resourceVersion, creationTimestamp (and namespace
-  // "default" for namespaced kinds). Error code kAlreadyExists if the name is taken.
+  // "default" for namespaced kinds). Reason::AlreadyExists if the name is taken. The store
+  // checks nothing else: lab/store/registry validates before it writes.
   Result<Json> create(Json obj);
-  // Replaces an existing object (status included); bumps resourceVersion. If the object carries
-  // metadata.resourceVersion and it is stale, fails with kConflict (optimistic concurrency).
-  Result<Json> update(Json obj, bool check_version = false);
+  // Replaces an existing object whole; bumps resourceVersion. If the object carries a
+  // metadata.resourceVersion that is not the stored one, fails with Reason::Conflict
+  // (optimistic concurrency); without one the write is unconditional.
+  Result<Json> update(Json obj);
   Result<Json> get(const std::string& kind, const std::string& ns, const std::string& name) const;
   // ns empty = all namespaces. Sorted by namespace then name, as the API server returns them.
   std::vector<Json> list(const std::string& kind, const std::string& ns,
                          const api::Selector& selector = {}) const;
-  // Returns the removed object.
-  Result<Json> remove(const std::string& kind, const std::string& ns, const std::string& name);
+  // Returns the removed object. A non-empty uid must match the stored one (Reason::Conflict
+  // otherwise), so a delete never removes a newer object of the same name.
+  Result<Json> remove(const std::string& kind, const std::string& ns, const std::string& name,
+                      const std::string& uid = "");
 
   uint64_t version() const;
   std::string resource_version() const { return std::to_string(version()); }
@@ -69,7 +68,9 @@ class Store {
  private:
   static std::string key(const std::string& kind, const std::string& ns, const std::string& name);
   void record(const std::string& type, const Json& obj);  // under mu_
-  void persist(const std::string& key, const Json* obj);  // under mu_; nullptr = delete
+  // Under mu_, before memory changes: a write that SQLite refuses fails the request and leaves
+  // the store as it was. nullptr = delete.
+  Result<void> persist(const std::string& key, uint64_t version, const Json* obj);
 
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
@@ -79,10 +80,5 @@ class Store {
   bool shutting_down_ = false;
   sqlite3* db_ = nullptr;
 };
-
-// "2026-11-26T09:40:00Z" for now.
-std::string now_rfc3339();
-// A random RFC 4122 v4 uid.
-std::string new_uid();
 
 }  // namespace lab::store

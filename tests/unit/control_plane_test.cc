@@ -34,7 +34,7 @@ TEST(Store, StampsMetadataAndRefusesDuplicates) {
   EXPECT_TRUE((*a)["metadata"].contains("resourceVersion"));
   auto b = st.create(deployment(1));
   ASSERT_FALSE(b);
-  EXPECT_EQ(b.error().code, store::kAlreadyExists);
+  EXPECT_EQ(b.error().reason, Reason::AlreadyExists);
   EXPECT_EQ(b.error().message, "deployments \"my-nginx\" already exists");
 }
 

@@ -1,7 +1,5 @@
 // The one binary: the kubectl-like CLI, and (hidden verbs) the lab daemon and the pod init.
-// Dispatch only; each verb lives in lab/cli/commands.cc.
-#include <unistd.h>
-
+// Dispatch only; the verbs live in lab/cli (commands.cc, object_verbs.cc).
 #include <boost/program_options/errors.hpp>
 #include <cstdio>
 #include <algorithm>
@@ -9,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "lab/base/parse.h"
+#include "lab/cli/client.h"
 #include "lab/cli/commands.h"
 #include "lab/server/daemon.h"
 #include "runtime/pod_init.h"
@@ -22,28 +22,25 @@ const char kUsage[] =
     "  lab up [FILE] [--name NAME]         start a lab from a scenario (default: the tutorial)\n"
     "  lab ls                              list running labs\n"
     "  lab get TYPE [NAME] [-o wide|yaml|json|name|custom-columns=...|jsonpath=...]\n"
-    "          [-l SELECTOR] [--no-headers] [-w]  TYPE: pods (po), nodes (no),\n"
-    "                                      deployments (deploy), replicasets (rs), events (ev)\n"
-    "  lab exec POD [-c CONTAINER] -- CMD  run a command inside a pod's container\n"
+    "          [-l SELECTOR] [--no-headers] [-w] [-A]\n"
+    "  lab describe TYPE [NAME]            details and events (pods, deployments, services, ...)\n"
+    "  lab exec POD [-c CONTAINER] -- CMD  run a command inside a pod's container (default: the first)\n"
     "  lab ssh NODE [-- CMD]               a shell or command on a node\n"
-    "  lab apply -f FILE | create -f FILE  create or update objects (Deployment, Pod)\n"
-    "  lab delete TYPE[,TYPE] NAME... | -f FILE | -l SELECTOR\n"
-    "  lab scale deployment NAME --replicas=N\n"
-    "  lab describe TYPE [NAME]            details and events (pods, deployments, ...)\n"
     "  lab logs POD [-c CONTAINER] [-f] [--previous]\n"
+    "  lab apply -f FILE | create -f FILE  create or update objects (Deployment, Pod, Service)\n"
+    "  lab delete TYPE[,TYPE] NAME... | -f FILE | -l SELECTOR\n"
+    "  lab scale deployment|replicaset NAME --replicas=N\n"
     "  lab rollout status deployment NAME  wait for a rolling update to finish\n"
-    "  lab expose deployment/NAME [--port P] [--target-port T] [--type T] [--name N]\n"
+    "  lab expose TYPE/NAME [--port P] [--target-port T] [--type ClusterIP|NodePort|LoadBalancer]\n"
+    "          [--name N] [--selector K=V,...]  a Service for a deployment, replica set, pod or service\n"
     "  lab patch TYPE NAME -p JSON         merge patch (e.g. '{\"spec\":{\"type\":\"LoadBalancer\"}}')\n"
     "  lab edit TYPE NAME                  edit the YAML in $EDITOR, apply on save\n"
-    "  lab down [--lab NAME | --all]       remove a lab and everything it made\n\n"
-    "Every verb takes --lab NAME to choose a lab when several run.\n";
-
-std::string self_exe() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "/proc/self/exe";
-  return std::string(buf, static_cast<size_t>(n));
-}
+    "  lab down [--lab NAME | --all]       remove a lab and everything it made\n"
+    "  lab version\n\n"
+    "TYPE: pods (po), nodes (no), deployments (deploy), replicasets (rs), services (svc),\n"
+    "      endpointslices, events (ev)\n"
+    "Every verb takes --lab NAME to choose a lab when several run, and the verbs on objects\n"
+    "-n NAMESPACE (default: default).\n";
 
 }  // namespace
 
@@ -59,14 +56,18 @@ int main(int argc, char** argv) {
   try {
     if (verb == "__daemon") {
       lab::server::DaemonOptions opts;
-      opts.self_exe = self_exe();
+      opts.self_exe = lab::cli::self_exe();
       for (const auto& a : args) {
         if (a.starts_with("--lab=")) opts.lab = a.substr(6);
-        if (a.starts_with("--ready-fd=")) opts.ready_fd = std::stoi(a.substr(11));
+        if (a.starts_with("--ready-fd=")) {
+          auto fd = lab::parse_int(a.substr(11), 0);
+          if (!fd) return lab::cli::report_error("__daemon --ready-fd: " + fd.error().what());
+          opts.ready_fd = *fd;
+        }
       }
       return lab::server::daemon_main(opts);
     }
-    if (verb == "up") return lab::cli::cmd_up(args, self_exe());
+    if (verb == "up") return lab::cli::cmd_up(args, lab::cli::self_exe());
     if (verb == "down") return lab::cli::cmd_down(args);
     if (verb == "ls") return lab::cli::cmd_ls(args);
     if (verb == "get") return lab::cli::cmd_get(args);
@@ -87,7 +88,12 @@ int main(int argc, char** argv) {
       auto dash = std::find(args.begin(), args.end(), "--");
       if (args.empty() || dash == args.end()) return 2;
       std::vector<std::string> cmd(dash + 1, args.end());
-      auto rc = lab::runtime::exec_in_container(std::stoi(args[0]), cmd);
+      auto pid = lab::parse_int(args[0], 1);
+      if (!pid) {
+        lab::cli::report_error("__exec PID: " + pid.error().what());
+        return 2;
+      }
+      auto rc = lab::runtime::exec_in_container(*pid, cmd);
       return rc ? *rc : 126;
     }
     if (verb == "version") {

@@ -88,21 +88,6 @@ Result<void> add_unreachable_route(NlSocket& sk, const Cidr& dst) {
   return add(sk, r->get(), what);
 }
 
-Result<void> delete_unreachable_route(NlSocket& sk, const Cidr& dst) {
-  std::string what = "delete route unreachable " + dst.str() + detail::where(sk);
-  auto r = make_route(dst, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, what);
-  if (!r) return std::unexpected(r.error());
-  detail::clear_kernel_error();
-  if (int rc = rtnl_route_delete(sk.get(), r->get(), 0); rc < 0) {
-    Error err = detail::call_error(rc, what);
-    // The kernel says ESRCH ("No such process") for a missing route; say it in words.
-    if (err.code == ESRCH || err.code == ENOENT || err.code == ENODEV)
-      return fail(what + ": no such route", ESRCH);
-    return std::unexpected(err);
-  }
-  return {};
-}
-
 Result<std::vector<RouteInfo>> list_routes(NlSocket& sk) {
   nl_cache* raw = nullptr;
   detail::clear_kernel_error();

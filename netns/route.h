@@ -15,7 +15,6 @@ Result<void> add_route_via(NlSocket& sk, const Cidr& dst, Ipv4 gateway);
 Result<void> add_route_dev(NlSocket& sk, const Cidr& dst, const std::string& dev);
 // `ip route add unreachable DST`: a packet for DST is refused here rather than sent anywhere.
 Result<void> add_unreachable_route(NlSocket& sk, const Cidr& dst);
-Result<void> delete_unreachable_route(NlSocket& sk, const Cidr& dst);
 
 struct RouteInfo {
   Cidr dst;             // 0.0.0.0/0 for the default route

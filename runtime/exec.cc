@@ -7,9 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <optional>
+#include <string_view>
 
+#include "lab/base/parse.h"
 #include "lab/base/unique_fd.h"
 #include "runtime/fd_io.h"
 #include "runtime/caps.h"
@@ -61,7 +62,10 @@ std::optional<std::vector<std::string>> env_from_spec(pid_t pid) {
   }
   for (const auto& c : spec.containers) {
     auto pid_text = read_file(spec.state_dir + "/" + c.name + ".hostpid");
-    if (!pid_text || std::atoi(pid_text->c_str()) != pid) continue;
+    if (!pid_text) continue;
+    std::string_view digits = *pid_text;  // "1234\n", written by the pod init
+    while (!digits.empty() && (digits.back() == '\n' || digits.back() == ' ')) digits.remove_suffix(1);
+    if (auto written = parse_int(digits, 1); !written || *written != pid) continue;
     auto image = find_image(c.image);
     if (!image) return std::nullopt;
     auto process = resolve_process(**image, c, spec.name);

@@ -96,15 +96,19 @@ Result<Selector> Selector::parse(const std::string& text) {
 Selector Selector::from_match_labels(const nlohmann::json& match_labels) {
   Selector sel;
   if (!match_labels.is_object()) return sel;
+  // Validation makes every value a string; one that is not (an object stored before validation
+  // existed) selects nothing rather than throwing in a controller's thread.
   for (auto it = match_labels.begin(); it != match_labels.end(); ++it)
-    sel.reqs_.push_back({it.key(), Requirement::Op::Equals, {it.value().get<std::string>()}});
+    sel.reqs_.push_back({it.key(), Requirement::Op::Equals,
+                         {it.value().is_string() ? it.value().get<std::string>() : std::string("\x01")}});
   return sel;
 }
 
 bool Selector::matches(const nlohmann::json& labels) const {
   for (const auto& r : reqs_) {
-    bool has = labels.is_object() && labels.contains(r.key);
-    std::string value = has ? labels[r.key].get<std::string>() : "";
+    auto found = labels.is_object() ? labels.find(r.key) : labels.end();
+    bool has = labels.is_object() && found != labels.end() && found->is_string();
+    std::string value = has ? found->get<std::string>() : "";
     bool in = std::find(r.values.begin(), r.values.end(), value) != r.values.end();
     switch (r.op) {
       case Requirement::Op::Equals:

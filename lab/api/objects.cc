@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "lab/base/parse.h"
+
 namespace lab::api {
 
 Json owner_reference(const Json& owner) {
@@ -35,16 +37,20 @@ bool is_pod_ready(const Json& pod) {
 }
 
 int resolve_int_or_percent(const Json& value, int total, bool round_up, int fallback) {
-  if (value.is_number_integer()) return value.get<int>();
-  if (value.is_string()) {
-    std::string s = value.get<std::string>();
-    if (!s.empty() && s.back() == '%') {
-      double pct = std::atof(s.c_str()) * total / 100.0;
-      return static_cast<int>(round_up ? std::ceil(pct) : std::floor(pct));
-    }
-    return std::atoi(s.c_str());
+  if (value.is_number_integer()) {
+    auto n = parse_int(value.dump());  // in int's range, or the fallback
+    return n ? *n : fallback;
   }
-  return fallback;
+  if (!value.is_string()) return fallback;
+  std::string_view s = value.get_ref<const std::string&>();
+  if (!s.ends_with('%')) {
+    auto n = parse_int(s);
+    return n ? *n : fallback;
+  }
+  auto pct = parse_int(s.substr(0, s.size() - 1), 0);
+  if (!pct) return fallback;
+  double part = static_cast<double>(*pct) * total / 100.0;
+  return static_cast<int>(round_up ? std::ceil(part) : std::floor(part));
 }
 
 }  // namespace lab::api

@@ -21,6 +21,8 @@ struct ResourceType {
   // "/api/v1/namespaces/default/pods" or "/apis/apps/v1/deployments" (ns empty = all namespaces).
   std::string collection_path(const std::string& ns) const;
   std::string object_path(const std::string& ns, const std::string& name) const;
+  // The API's name in messages: "pods", "deployments.apps" (Operation cannot be fulfilled on ...).
+  std::string group_resource() const { return group.empty() ? plural : plural + "." + group; }
   // kubectl's -o name prefix: "pod", "deployment.apps".
   std::string qualified_name() const { return group.empty() ? singular : singular + "." + group; }
 };

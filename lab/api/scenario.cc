@@ -1,32 +1,34 @@
-// Scenario files to validated objects: each YAML document is walked against the schema tables, so
-// every error can name the file position, the object and the field path, and say what was expected.
+// Scenario files to validated objects: each YAML document becomes JSON (scalars typed as
+// Kubernetes' YAML reader types them) and goes through the same schema walker as the API's
+// validate_object; what YAML adds is the file position of every error and a few hints.
 #include "lab/api/scenario.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <optional>
 #include <regex>
+#include <set>
 
 #include "lab/api/schema.h"
+#include "lab/api/utf8.h"
+#include "lab/base/parse.h"
 
 namespace lab::api {
 namespace {
 
 using nlohmann::json;
-using schema::Field;
 using schema::ObjectSchema;
-using schema::Type;
 
 // A YAML scalar resolved as Kubernetes' YAML reader (YAML 1.1) does: plain `80` is a number, plain
 // `true` or `yes` a bool, anything quoted a string. yaml-cpp tags quoted scalars "!", plain ones "?".
 struct Scalar {
   enum Kind { Null, Bool, Int, Float, String } kind = String;
   std::string text{};
-  bool quoted = false;
   int64_t integer = 0;
   bool boolean = false;
   bool overflow = false;  // an integer too big for int64
@@ -39,10 +41,8 @@ Scalar resolve(const YAML::Node& n) {
     return s;
   }
   s.text = n.Scalar();
-  if (n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str") {
-    s.quoted = n.Tag() == "!";
-    return s;
-  }
+  // Quoted, or too long to be a number or a bool (and std::regex recurses per character).
+  if (n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str" || s.text.size() > 64) return s;
   static const std::regex int_re("[-+]?[0-9]+"), hex_re("0x[0-9a-fA-F]+"), oct_re("0o[0-7]+");
   static const std::regex float_re(
       "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
@@ -73,172 +73,170 @@ std::string describe(const YAML::Node& n) {
   return s.kind == Scalar::String ? json(s.text).dump() : s.text;
 }
 
-std::string join(const std::string& path, std::string_view name) {
-  if (name.empty()) return path;  // a hook's problem with the object itself
-  return path.empty() ? std::string(name) : path + "." + std::string(name);
-}
-std::string index(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
-
-// "a.b[2].c" -> "a.b[2]" -> "a.b" -> "a" -> "". Map keys in [...] may hold dots, so a path that ends
-// in "]" loses the whole bracket.
-std::string parent(const std::string& path) {
-  size_t cut = path.ends_with(']') ? path.rfind('[') : path.find_last_of(".[");
-  return cut == std::string::npos ? "" : path.substr(0, cut);
+// The JSON value of a scalar, typed as Kubernetes' YAML reader types it.
+json scalar_value(const YAML::Node& n) {
+  const Scalar s = resolve(n);
+  switch (s.kind) {
+    case Scalar::Null: return nullptr;
+    case Scalar::Bool: return s.boolean;
+    case Scalar::Int: {
+      if (!s.overflow) return s.integer;
+      uint64_t big = 0;  // past int64: still a number, so the message says "no more than"
+      const char* first = s.text.data() + (s.text[0] == '+');
+      auto [end, ec] = std::from_chars(first, s.text.data() + s.text.size(), big);
+      if (ec == std::errc() && end == s.text.data() + s.text.size()) return big;
+      return s.text;
+    }
+    case Scalar::Float: {
+      double d = 0;
+      const char* first = s.text.data() + (s.text[0] == '+');
+      auto [end, ec] = std::from_chars(first, s.text.data() + s.text.size(), d);
+      if (ec == std::errc() && end == s.text.data() + s.text.size() && std::isfinite(d)) return d;
+      return s.text;  // .inf, .nan: JSON has no such numbers
+    }
+    case Scalar::String: break;
+  }
+  return s.text;
 }
 
 std::string position(const std::string& file, const YAML::Mark& m) {
   return file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": ";
 }
 
-// Walks one document. Remembers where each field's value was written, so that hooks, which see
-// only JSON, still get their errors placed.
-class Walker {
- public:
-  Walker(const std::string& file, const YAML::Node& doc) : file_(file) { marks[""] = doc.Mark(); }
+// RFC 6901: "/spec/containers/0/name", "~1" for '/' in a key.
+std::string pointer_token(const std::string& key) {
+  std::string out;
+  for (char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+  return out;
+}
 
-  std::string who;                           // `Deployment "my-nginx": `
-  std::map<std::string, YAML::Mark> marks;   // field path -> where its value starts
+std::string pointer(const std::vector<std::string>& at) {
+  std::string out;
+  for (const auto& token : at) out += "/" + pointer_token(token);
+  return out;
+}
+
+bool before(const YAML::Mark& a, const YAML::Mark& b) {
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
+}
+
+// Nested deeper than any Kubernetes object (or an alias loop): refused before it is walked.
+constexpr int kMaxDepth = 64;
+
+// One document: turned into JSON for the schema walker, remembering where each key and value was
+// written, so that the walker's problems (which name JSON paths) get their file positions.
+class Document {
+ public:
+  Document(const std::string& file, const YAML::Node& doc) : file_(file) { value_marks_[""] = doc.Mark(); }
+
+  std::string who;  // `Deployment "my-nginx": `
 
   std::unexpected<Error> error(const YAML::Mark& m, const std::string& path, const std::string& msg) const {
     return fail(position(file_, m) + who + (path.empty() ? "" : path + ": ") + msg);
   }
-  std::unexpected<Error> error(const std::string& path, const std::string& msg) const {
-    std::string at = path;
-    while (!marks.contains(at)) at = parent(at);
-    return error(marks.at(at), path, msg);
+
+  bool written(const std::string& ptr) const { return value_marks_.contains(ptr); }
+
+  // Where the value at ptr (or the nearest thing around it that was written) starts.
+  YAML::Mark mark(std::string ptr) const {
+    for (;;) {
+      if (auto it = value_marks_.find(ptr); it != value_marks_.end()) return it->second;
+      if (ptr.empty()) return YAML::Mark();  // not reached: the document's own mark is ""
+      ptr.resize(std::min(ptr.size(), ptr.rfind('/')));
+    }
   }
 
-  Result<json> object(const YAML::Node& n, const ObjectSchema& schema, const std::string& path) {
-    if (!n.IsMap()) return error(n.Mark(), path, "expected a mapping, got " + describe(n));
+  Result<json> convert(const YAML::Node& n, const std::string& ptr, const std::string& path, int depth) {
+    if (depth > kMaxDepth) return error(n.Mark(), path, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    if (n.IsSequence()) {
+      json out = json::array();
+      for (size_t i = 0; i < n.size(); ++i) {
+        const std::string p = ptr + "/" + std::to_string(i);
+        value_marks_[p] = n[i].Mark();
+        auto item = convert(n[i], p, path + "[" + std::to_string(i) + "]", depth + 1);
+        if (!item) return item;
+        out.push_back(std::move(*item));
+      }
+      return out;
+    }
+    if (!n.IsMap()) {
+      if (n.IsScalar() && !valid_utf8(n.Scalar())) return error(n.Mark(), path, "not valid UTF-8");
+      return scalar_value(n);
+    }
     json out = json::object();
-    std::map<std::string, YAML::Mark> seen;  // keys, also those with empty values
+    std::map<std::string, YAML::Mark> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
       const YAML::Node &key = it->first, &value = it->second;
       if (!key.IsScalar()) return error(key.Mark(), path, "expected a field name, got " + describe(key));
-      const std::string p = join(path, key.Scalar());
-      if (auto [first, fresh] = seen.emplace(key.Scalar(), key.Mark()); !fresh)
-        return error(key.Mark(), p, "duplicate field (first at line " + std::to_string(first->second.line + 1) + ")");
-      const Field* f = nullptr;
-      for (const Field& candidate : schema.fields)
-        if (candidate.name == key.Scalar()) f = &candidate;
-      if (!f) return error(key.Mark(), p, "unknown field (expected one of: " + field_names(schema) + ")");
-      if (f->type == Type::Unsupported)
-        return error(key.Mark(), p, "not supported yet" + (f->note.empty() ? "" : " (" + std::string(f->note) + ")"));
-      if (f->type == Type::Ignored || value.IsNull()) continue;  // `field:` alone means absent, as in Kubernetes
-      marks[p] = value.Mark();
-      auto converted = field(value, *f, p);
-      if (!converted) return std::unexpected(converted.error());
-      out[key.Scalar()] = std::move(*converted);
+      const std::string& name = key.Scalar();
+      if (!valid_utf8(name)) return error(key.Mark(), path, "a field name that is not valid UTF-8");
+      const std::string p = ptr + "/" + pointer_token(name), child = path.empty() ? name : path + "." + name;
+      if (auto [first, fresh] = seen.emplace(name, key.Mark()); !fresh)
+        return error(key.Mark(), child, "duplicate field (first at line " + std::to_string(first->second.line + 1) + ")");
+      key_marks_[p] = key.Mark();
+      value_marks_[p] = value.IsNull() ? key.Mark() : value.Mark();
+      if (value.IsNull()) empty_.insert(p);
+      auto converted = convert(value, p, child, depth + 1);
+      if (!converted) return converted;
+      out[name] = std::move(*converted);
     }
-    for (const Field& f : schema.fields) {
-      if (!f.required || out.contains(f.name)) continue;
-      auto empty = seen.find(std::string(f.name));
-      if (empty != seen.end()) return error(empty->second, join(path, f.name), "required field is empty");
-      return error(n.Mark(), join(path, f.name), "required field missing");
-    }
-    if (schema.finish)
-      if (auto problem = schema.finish(out)) return error(join(path, problem->path), problem->message);
     return out;
+  }
+
+  // The walker's first problem in file order, worded for a file: its position, the field, and
+  // Kubernetes' words, with what YAML adds (a number that wants quotes, a field left empty).
+  std::unexpected<Error> report(std::vector<schema::Issue> issues, const json& object) const {
+    std::stable_sort(issues.begin(), issues.end(),
+                     [&](const schema::Issue& a, const schema::Issue& b) { return before(order(a), order(b)); });
+    const schema::Issue& i = issues.front();
+    return error(where(i), i.field, words(i, object));
   }
 
  private:
-  static std::string field_names(const ObjectSchema& schema) {
-    std::vector<std::string_view> names;
-    for (const Field& f : schema.fields) names.push_back(f.name);
-    std::sort(names.begin(), names.end());
-    std::string out;
-    for (auto name : names) out += (out.empty() ? "" : ", ") + std::string(name);
-    return out;
+  YAML::Mark where(const schema::Issue& i) const {
+    const std::string ptr = pointer(i.at);
+    if (auto it = key_marks_.find(ptr); i.at_key && it != key_marks_.end()) return it->second;
+    return mark(ptr);
   }
 
-  Result<json> field(const YAML::Node& n, const Field& f, const std::string& path) {
-    switch (f.type) {
-      case Type::Object:
-        return object(n, *f.object, path);
-      case Type::ObjectList:
-      case Type::StringList: {
-        if (!n.IsSequence()) return error(n.Mark(), path, "expected a list, got " + describe(n));
-        json out = json::array();
-        for (size_t i = 0; i < n.size(); ++i) {
-          const std::string p = index(path, i);
-          marks[p] = n[i].Mark();
-          auto item = f.type == Type::ObjectList ? object(n[i], *f.object, p) : scalar(n[i], f, Type::String, p);
-          if (!item) return item;
-          out.push_back(std::move(*item));
-        }
-        return out;
-      }
-      case Type::StringMap:
-      case Type::QuantityMap: {
-        if (!n.IsMap()) return error(n.Mark(), path, "expected a mapping, got " + describe(n));
-        json out = json::object();
-        for (auto it = n.begin(); it != n.end(); ++it) {
-          if (!it->first.IsScalar()) return error(it->first.Mark(), path, "expected a key, got " + describe(it->first));
-          const std::string key = it->first.Scalar(), p = path + "[" + key + "]";
-          if (out.contains(key)) return error(it->first.Mark(), p, "duplicate key");
-          if (f.key_check)
-            if (std::string problem = f.key_check(json(key)); !problem.empty())
-              return error(it->first.Mark(), p, problem);
-          marks[p] = it->second.IsNull() ? it->first.Mark() : it->second.Mark();
-          auto value = scalar(it->second, f, f.type == Type::StringMap ? Type::String : Type::Quantity, p);
-          if (!value) return value;
-          out[key] = std::move(*value);
-        }
-        return out;
-      }
-      case Type::IntOrStringList:
-        if (n.IsSequence()) return field(n, Field{.name = f.name, .type = Type::StringList, .check = f.check}, path);
-        return scalar(n, f, Type::Int, path);
-      default:
-        return scalar(n, f, f.type, path);
-    }
+  // The walker reads an object's fields, then checks what it requires and runs its hook: those
+  // problems come after everything written inside the object.
+  YAML::Mark order(const schema::Issue& i) const {
+    if (!i.scope) return where(i);
+    const std::string scope = pointer(*i.scope);
+    YAML::Mark last = mark(scope);
+    for (const auto* marks : {&value_marks_, &key_marks_})
+      for (auto it = marks->lower_bound(scope); it != marks->end() && it->first.starts_with(scope); ++it)
+        if ((it->first.size() == scope.size() || it->first[scope.size()] == '/') && before(last, it->second))
+          last = it->second;
+    return last;
   }
 
-  // One scalar of type `type`, then the field's enum and check.
-  Result<json> scalar(const YAML::Node& n, const Field& f, Type type, const std::string& path) {
-    Result<json> v = convert(n, type, path);
-    if (!v) return v;
-    if (!f.values.empty() && std::find(f.values.begin(), f.values.end(), v->get<std::string>()) == f.values.end()) {
-      std::string allowed;
-      for (auto value : f.values) allowed += (allowed.empty() ? "" : ", ") + std::string(value);
-      return error(n.Mark(), path, "unsupported value " + v->dump() + " (expected one of: " + allowed + ")");
+  std::string words(const schema::Issue& i, const json& object) const {
+    using Cause = schema::Issue::Cause;
+    if (i.cause == Cause::Missing)
+      return empty_.contains(pointer(i.at)) ? "required field is empty" : "required field missing";
+    if (i.cause == Cause::Unknown) return "unknown field (expected one of: " + i.expected + ")";
+    if (i.cause != Cause::Type) return i.detail;
+    const json* v = &object;
+    for (const auto& token : i.at) {
+      if (v->is_object() && v->contains(token)) v = &(*v)[token];
+      else if (auto n = parse_number<size_t>(token); v->is_array() && n && *n < v->size()) v = &(*v)[*n];
+      else return i.detail;
     }
-    if (f.check)
-      if (std::string problem = f.check(*v); !problem.empty()) return error(n.Mark(), path, problem);
-    return v;
-  }
-
-  Result<json> convert(const YAML::Node& n, Type type, const std::string& path) {
-    const Scalar s = n.IsScalar() || n.IsNull() ? resolve(n) : Scalar{.kind = Scalar::Null};
-    const std::string got = describe(n);
-    switch (type) {
-      case Type::String:
-        if (n.IsScalar() && s.kind == Scalar::String) return json(s.text);
-        return error(n.Mark(), path, "expected a string, got " + got + (n.IsScalar() ? " (quote it)" : ""));
-      case Type::Int:
-        if (n.IsScalar() && s.kind == Scalar::Int && !s.overflow) return json(s.integer);
-        if (s.overflow) return error(n.Mark(), path, "integer out of range: " + got);
-        if (s.quoted && std::regex_match(s.text, std::regex("[-+]?[0-9]+")))
-          return error(n.Mark(), path, "expected an integer, got " + got + " (remove the quotes)");
-        return error(n.Mark(), path, "expected an integer, got " + got);
-      case Type::Bool:
-        if (n.IsScalar() && s.kind == Scalar::Bool) return json(s.boolean);
-        return error(n.Mark(), path, "expected true or false, got " + got);
-      case Type::IntOrString:
-        if (n.IsScalar() && s.kind == Scalar::Int && !s.overflow) return json(s.integer);
-        if (n.IsScalar() && s.kind == Scalar::String) return json(s.text);
-        return error(n.Mark(), path, "expected an integer or a string, got " + got);
-      case Type::Quantity: {
-        static const std::regex quantity("\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?");
-        if (n.IsScalar() && s.kind != Scalar::Bool && std::regex_match(s.text, quantity)) return json(s.text);
-        return error(n.Mark(), path, "expected a quantity such as 500m, 0.5, 128Mi or 1Gi, got " + got);
-      }
-      default:
-        return error(n.Mark(), path, "internal: no scalar conversion");  // not reached: the table's types
+    if (i.wanted == schema::Type::String && (v->is_number() || v->is_boolean())) return i.detail + " (quote it)";
+    if ((i.wanted == schema::Type::Int || i.wanted == schema::Type::Int64) && v->is_string()) {
+      std::string_view text = v->get_ref<const std::string&>();
+      if (text.starts_with('-') || text.starts_with('+')) text.remove_prefix(1);
+      if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return i.detail + " (remove the quotes)";
     }
+    return i.detail;
   }
 
   const std::string& file_;
+  std::map<std::string, YAML::Mark> value_marks_, key_marks_;  // JSON pointer -> where it starts
+  std::set<std::string> empty_;                                // fields written with no value
 };
 
 struct KindInfo {
@@ -267,13 +265,13 @@ YAML::Node get(const YAML::Node& map, std::string_view key) {
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
-SourcePos pos_of(const Walker& w, const std::string& path) {
-  auto it = w.marks.find(path);
-  if (it == w.marks.end()) return {};
-  return {it->second.line + 1, it->second.column + 1};
+SourcePos pos_of(const Document& d, const std::string& ptr) {
+  if (!d.written(ptr)) return {};
+  const YAML::Mark m = d.mark(ptr);
+  return {m.line + 1, m.column + 1};
 }
 
-void fill_lab(LabSpec& lab, const json& doc, const Walker* w) {
+void fill_lab(LabSpec& lab, const json& doc, const Document* d) {
   const json& spec = doc["spec"];
   lab.name = doc.contains("metadata") ? doc["metadata"].value("name", "") : "";
   lab.nodes = spec["nodes"].get<std::vector<std::string>>();
@@ -281,11 +279,11 @@ void fill_lab(LabSpec& lab, const json& doc, const Walker* w) {
   lab.service_cidr = spec["serviceCIDR"].get<std::string>();
   lab.node_cidr = spec["nodeCIDR"].get<std::string>();
   lab.lb_pool = spec["loadBalancerPool"].get<std::string>();
-  if (!w) return;
-  lab.node_cidr_explicit = w->marks.contains("spec.nodeCIDR");
-  lab.lb_pool_explicit = w->marks.contains("spec.loadBalancerPool");
-  lab.node_cidr_pos = pos_of(*w, "spec.nodeCIDR");
-  lab.lb_pool_pos = pos_of(*w, "spec.loadBalancerPool");
+  if (!d) return;
+  lab.node_cidr_explicit = d->written("/spec/nodeCIDR");
+  lab.lb_pool_explicit = d->written("/spec/loadBalancerPool");
+  lab.node_cidr_pos = pos_of(*d, "/spec/nodeCIDR");
+  lab.lb_pool_pos = pos_of(*d, "/spec/loadBalancerPool");
 }
 
 Result<Scenario> parse_documents(const std::vector<YAML::Node>& docs, const std::string& filename) {
@@ -295,7 +293,7 @@ Result<Scenario> parse_documents(const std::vector<YAML::Node>& docs, const std:
   std::map<std::string, int> first_line;  // "Deployment default/my-nginx" -> line
   for (const YAML::Node& doc : docs) {
     if (doc.IsNull()) continue;  // "---" at the end, or a document of comments
-    Walker w(filename, doc);
+    Document w(filename, doc);
     if (!doc.IsMap())
       return w.error(doc.Mark(), "", "expected a mapping (the Lab document or a Kubernetes object), got " + describe(doc));
 
@@ -322,8 +320,10 @@ Result<Scenario> parse_documents(const std::vector<YAML::Node>& docs, const std:
       return w.error(kind.Mark(), "", "a scenario holds at most one Lab document (another starts at line " +
                                           std::to_string(*lab_line) + ")");
 
-    auto object = w.object(doc, *info->schema, "");
+    auto object = w.convert(doc, "", "", 0);
     if (!object) return std::unexpected(object.error());
+    if (auto issues = schema::walk(*object, *info->schema, schema::Mode::File); !issues.empty())
+      return w.report(std::move(issues), *object);
 
     if (info->kind == "Lab") {
       lab_line = doc.Mark().line + 1;
@@ -333,8 +333,10 @@ Result<Scenario> parse_documents(const std::vector<YAML::Node>& docs, const std:
     const json& meta = (*object)["metadata"];
     const std::string id = std::string(info->kind) + " " + meta["namespace"].get<std::string>() + "/" +
                            meta["name"].get<std::string>();
-    if (auto [first, fresh] = first_line.emplace(id, w.marks["metadata.name"].line + 1); !fresh)
-      return w.error("metadata.name", "duplicate " + id + " (first defined at line " + std::to_string(first->second) + ")");
+    const YAML::Mark at = w.mark("/metadata/name");
+    if (auto [first, fresh] = first_line.emplace(id, at.line + 1); !fresh)
+      return w.error(at, "metadata.name",
+                     "duplicate " + id + " (first defined at line " + std::to_string(first->second) + ")");
     out.objects.push_back(std::move(*object));
   }
   if (!lab_line) {  // no Lab document: every default

@@ -10,25 +10,36 @@
 namespace lab::api {
 
 // One problem, as apimachinery's field.Error: the field path ("spec.replicas",
-// "spec.template.spec.containers[0].ports[1].containerPort") and what is wrong, worded as
-// Kubernetes words it: `Invalid value: "2": must be an integer`, `Required value`,
-// `Unsupported value: "Foo": supported values: "ClusterIP", "NodePort"`.
+// "spec.template.spec.containers[0].ports[1].containerPort", "metadata.labels[run]") and what is
+// wrong, worded as Kubernetes words it: `Invalid value: "2": must be an integer`,
+// `Required value: name or generateName is required`, `Forbidden: may not be used when `type` is
+// 'ClusterIP'`, `Duplicate value: "web"`,
+// `Unsupported value: "Foo": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"`.
 struct FieldError {
   std::string field;
   std::string detail;
+  // A decoding error rather than an invalid value: an unknown field (detail `unknown field
+  // "spec.foo"`, strict field validation) or a body that is not this kind at all (`metadata` not
+  // an object, a wrong kind or apiVersion). Any of these makes the Validation a bad request.
+  bool decoding = false;
 };
 
 struct Validation {
   std::vector<FieldError> errors;  // empty: the object is valid (and was defaulted in place)
-  bool bad_request = false;        // the body cannot be decoded as this kind at all (400, not 422)
+  bool bad_request = false;        // some error is a decoding error: 400 BadRequest, not 422 Invalid
 };
 
-// Validates a whole object of any kind the API serves and fills defaults in place. old: the
-// stored object on update (immutable fields are checked against it), nullptr on create.
+// Validates a whole object of any kind the API serves and fills defaults in place (only where
+// nothing was wrong; validating the result again changes nothing). Never throws. old: the stored
+// object on update (immutable fields are checked against it, and a Service changing type drops the
+// fields of its old type it left unchanged, as the Service strategy does), nullptr on create.
 Validation validate_object(nlohmann::json& obj, const nlohmann::json* old = nullptr);
 
-// The Status message: `Deployment.apps "web" is invalid: spec.replicas: Invalid value: "2": must
-// be an integer`; several errors joined as apimachinery's NewInvalid joins them ("[a, b]").
+// The Status message for the errors of validate_object, whichever they are:
+//   422: `Deployment.apps "web" is invalid: spec.replicas: Invalid value: "2": must be an
+//        integer`; several errors joined as apimachinery's NewInvalid joins them ("[a, b]").
+//   400: `strict decoding error: unknown field "spec.foo", unknown field "spec.bar"`, or
+//        `Pod in version "v1" cannot be handled as a Pod: metadata: Invalid value: 5: must be an object`.
 std::string invalid_message(const nlohmann::json& obj, const std::vector<FieldError>& errors);
 
 }  // namespace lab::api

@@ -13,4 +13,10 @@ constexpr uint32_t fnv1a32(std::string_view data) {
   return h;
 }
 
+// 64 bits, for names derived from several fields (events correlate by object, reason, message).
+constexpr uint64_t fnv1a64(std::string_view data, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : data) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
 }  // namespace lab

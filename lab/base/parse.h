@@ -13,7 +13,7 @@
 namespace lab {
 
 template <typename T>
-Result<T> parse_number(std::string_view s, T min = std::numeric_limits<T>::min(),
+Result<T> parse_number(std::string_view s, T min = std::numeric_limits<T>::lowest(),
                        T max = std::numeric_limits<T>::max()) {
   T value{};
   const char* first = s.data();

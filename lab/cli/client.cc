@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "lab/base/unique_fd.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/server/http.h"
@@ -52,18 +54,31 @@ Result<void> start_daemon(const std::string& lab, const std::string& self_exe) {
     ::_exit(127);
   }
   wr.reset();
-  std::string verdict;
+  // Lines: "progress N/M" while pods start (shown on a terminal), then "ok" or "error ...".
+  std::string verdict, pending;
+  const bool tty = ::isatty(2);
+  bool shown = false;
   char buf[4096];
   for (;;) {
     ssize_t n = ::read(rd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    verdict.append(buf, static_cast<size_t>(n));
+    pending.append(buf, static_cast<size_t>(n));
+    for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+      std::string line = pending.substr(0, nl);
+      if (verdict.starts_with("error ")) {  // an error may take several lines: all of them
+        verdict += "\n" + line;
+        continue;
+      }
+      if (line.starts_with("progress ")) {
+        if (tty) std::fprintf(stderr, "\rpods %s running", line.substr(9).c_str()), shown = true;
+        continue;
+      }
+      verdict = line;
+    }
   }
-  // The daemon is not our child to keep: it was setsid'd; reap the fork itself only if it died.
-  int status;
-  ::waitpid(pid, &status, WNOHANG);
-  while (!verdict.empty() && verdict.back() == '\n') verdict.pop_back();
+  if (!pending.empty()) verdict += verdict.starts_with("error ") ? "\n" + pending : pending;
+  if (shown) std::fprintf(stderr, "\n");
   if (verdict == "ok") return {};
   if (verdict.starts_with("error ")) return fail(verdict.substr(6));
   auto tail = read_file(log);

@@ -11,15 +11,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
 #include <thread>
 
 #include "lab/api/resources.h"
 #include "lab/api/scenario.h"
+#include "lab/base/parse.h"
 #include "lab/cli/client.h"
 #include "lab/cli/printers.h"
 #include "lab/cluster/lab_record.h"
@@ -132,6 +135,17 @@ int watch_rows(const std::string& lab, const api::ResourceType& type, const std:
   auto rc = server::http_stream(cluster::socket_path(lab), "GET", target, on_data);
   if (!rc) return report_error(rc.error().what());
   return 0;
+}
+
+// A pid that lab wrote to a file ("1234\n"); an error if the file is missing or holds anything else.
+Result<pid_t> read_pid_file(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return std::unexpected(text.error());
+  std::string_view digits = *text;
+  while (!digits.empty() && (digits.back() == '\n' || digits.back() == ' ')) digits.remove_suffix(1);
+  auto pid = parse_int(digits, 1);
+  if (!pid) return std::unexpected(pid.error().context(path));
+  return *pid;
 }
 
 std::string default_scenario() {
@@ -330,10 +344,7 @@ int cmd_get(const Args& args) {
                         "\", allowed formats are: custom-columns,json,jsonpath,name,wide,yaml");
   bool wide = out == "wide";
   if (list["items"].empty()) {
-    if (type->namespaced && !ns.empty())
-      std::fprintf(stderr, "No resources found in %s namespace.\n", ns.c_str());
-    else
-      std::fprintf(stderr, "No resources found\n");
+    std::fputs(no_resources_message(type->namespaced ? ns : "").c_str(), stderr);
     if (!vm["watch"].as<bool>()) return 0;
   }
   std::fputs(table_for(type->kind, list, wide, headers, now).c_str(), stdout);
@@ -368,21 +379,30 @@ int cmd_exec(const Args& all) {
     return report_error("cannot exec into a container in a completed pod; current phase is " +
                         (*pod)["status"].value("phase", std::string("Unknown")));
 
-  size_t index = 0;
+  // By name, as kubectl does: the first container unless -c names one. A container's place in
+  // the start order changes when it restarts; its <name>.hostpid file follows it.
   const auto& containers = (*pod)["spec"]["containers"];
+  std::string container;
   if (vm.count("container")) {
-    std::string want = arg(vm, "container");
-    for (index = 0; index < containers.size() && containers[index]["name"] != want; ++index) {}
-    if (index == containers.size())
-      return report_error("container " + want + " is not valid for pod " + pod_name);
+    container = arg(vm, "container");
+    if (std::none_of(containers.begin(), containers.end(),
+                     [&](const Json& c) { return c.value("name", "") == container; }))
+      return report_error("container " + container + " is not valid for pod " + pod_name);
+  } else {
+    if (containers.empty()) return report_error("pod " + pod_name + " has no containers");
+    container = containers[0].value("name", "");
+    if (containers.size() > 1) {
+      std::string names;
+      for (const auto& c : containers) names += (names.empty() ? "" : ", ") + c.value("name", "");
+      std::fprintf(stderr, "Defaulted container \"%s\" out of: %s\n", container.c_str(), names.c_str());
+    }
   }
-  auto init_text = read_file(cluster::pod_dir(*lab, ns, pod_name) + "/init.pid");
-  if (!init_text) return report_error("pod " + pod_name + " has no running init process");
-  auto pids = runtime::container_pids(std::atoi(init_text->c_str()));
-  if (!pids || pids->size() <= index)
-    return report_error("container " + containers[index].value("name", "") + " of pod " + pod_name +
-                        " is not running");
-  auto rc = runtime::exec_in_container((*pids)[index], command);
+  std::string pod_dir = cluster::pod_dir(*lab, ns, pod_name);
+  auto init_pid = read_pid_file(pod_dir + "/init.pid");
+  if (!init_pid) return report_error("pod " + pod_name + " has no running init process");
+  auto pid = runtime::container_pid(*init_pid, pod_dir, container);
+  if (!pid) return report_error(pid.error().context("pod " + pod_name).what());
+  auto rc = runtime::exec_in_container(*pid, command);
   if (!rc) return report_error(rc.error().what());
   return *rc;
 }

@@ -13,6 +13,7 @@
 #include "lab/api/objects.h"
 #include "lab/api/resources.h"
 #include "lab/api/scenario.h"
+#include "lab/base/parse.h"
 #include "lab/cli/client.h"
 #include "lab/cli/commands.h"
 #include "lab/cli/options.h"
@@ -152,7 +153,7 @@ int cmd_delete(const Args& args) {
       }
     }
     if (targets.empty() && vm.count("selector")) {
-      std::fprintf(stderr, "No resources found\n");
+      std::fputs(no_resources_message("").c_str(), stderr);
       return 0;
     }
   }
@@ -394,9 +395,9 @@ Json yaml_to_json(const YAML::Node& n) {
       if (n.Tag() == "!") return s;
       if (s == "true" || s == "false") return s == "true";
       if (s == "null" || s == "~") return nullptr;
+      // An integer too large for int64 reads as a float, as in Go's YAML decoder.
+      if (auto i = parse_number<long long>(s)) return *i;
       char* end = nullptr;
-      long long i = std::strtoll(s.c_str(), &end, 10);
-      if (!s.empty() && *end == '\0') return i;
       double d = std::strtod(s.c_str(), &end);
       if (!s.empty() && *end == '\0') return d;
       return s;
@@ -453,19 +454,23 @@ int cmd_expose(const Args& args) {
   if (selector.empty())
     return report_error("couldn't retrieve selectors via --selector flag or introspection: the " + type.singular +
                         " has no selector");
+  // intstr.Parse: a number if the text is one, else a port name.
+  Json target_port;
+  if (vm.count("target-port")) {
+    std::string tp = arg(vm, "target-port");
+    auto number = parse_int(tp);
+    target_port = number ? Json(*number) : Json(tp);
+  }
   Json ports = Json::array();
   if (vm.count("port")) {
     Json p = {{"port", vm["port"].as<int>()}, {"protocol", arg(vm, "protocol")}};
-    if (vm.count("target-port")) {
-      std::string tp = arg(vm, "target-port");
-      p["targetPort"] = std::all_of(tp.begin(), tp.end(), ::isdigit) ? Json(std::stoi(tp)) : Json(tp);
-    }
+    if (!target_port.is_null()) p["targetPort"] = target_port;
     ports.push_back(p);
   } else {
     for (const auto& c : pod_spec.value("containers", Json::array()))
       for (const auto& cp : c.value("ports", Json::array()))
         ports.push_back({{"port", cp.value("containerPort", 0)}, {"protocol", cp.value("protocol", "TCP")},
-                         {"targetPort", vm.count("target-port") ? Json(arg(vm, "target-port")) : Json(cp.value("containerPort", 0))}});
+                         {"targetPort", target_port.is_null() ? Json(cp.value("containerPort", 0)) : target_port}});
     if (ports.size() > 1)
       for (size_t i = 0; i < ports.size(); ++i) ports[i]["name"] = "port-" + std::to_string(i + 1);
   }

@@ -8,7 +8,7 @@
 #include "lab/base/hash.h"
 #include "lab/base/ids.h"
 #include "lab/api/objects.h"
-#include "lab/controllers/events.h"
+#include "lab/base/parse.h"
 
 namespace lab::controllers {
 namespace {
@@ -19,25 +19,33 @@ struct RsCounts {
   int ready = 0;
 };
 
-RsCounts count_pods(const store::Store& st, const Json& rs) {
+RsCounts count_pods(const Context& ctx, const Json& rs) {
   RsCounts c;
-  for (const auto& pod : st.list("Pod", rs["metadata"].value("namespace", "default"))) {
-    if (!api::owned_by(pod, rs) || api::is_terminating(pod)) continue;
+  for (const auto& pod : ctx.pods.by_index(store::kByController, rs["metadata"].value("uid", ""))) {
+    if (api::is_terminating(*pod)) continue;
     c.pods++;
-    if (api::is_pod_ready(pod)) c.ready++;
+    if (api::is_pod_ready(*pod)) c.ready++;
   }
   return c;
 }
 
+int revision_of(const Json& rs) {
+  const Json& meta = rs["metadata"];
+  auto ann = meta.find("annotations");
+  if (ann == meta.end() || !ann->is_object()) return 0;
+  auto r = parse_int(ann->value("deployment.kubernetes.io/revision", "0"), 0);
+  return r ? *r : 0;
+}
+
 int replicas_of(const Json& obj) { return obj["spec"].value("replicas", 1); }
 
-Result<Json> set_replicas(store::Store& st, const Json& deployment, Json rs, int n) {
+Result<Json> set_replicas(Context& ctx, const Json& deployment, Json rs, int n) {
   int old = replicas_of(rs);
   if (old == n) return rs;
   rs["spec"]["replicas"] = n;
-  auto updated = st.update(rs);
+  auto updated = ctx.registry.update(rs);
   if (!updated) return updated;
-  record_event(st, deployment, "Normal", "ScalingReplicaSet",
+  ctx.event(deployment, "Normal", "ScalingReplicaSet",
                std::string(n > old ? "Scaled up" : "Scaled down") + " replica set " +
                    rs["metadata"].value("name", "") + " from " + std::to_string(old) + " to " +
                    std::to_string(n),
@@ -56,7 +64,36 @@ std::string pod_template_hash(const Json& pod_template) {
   return out;
 }
 
-Result<void> reconcile_deployment(store::Store& st, const Json& deployment) {
+DeploymentController::DeploymentController(Context& ctx) : Controller("deployment-controller", ctx) {
+  ctx.deployments.add_handler([this](const ObjPtr& old, const ObjPtr& cur) { enqueue(cur ? cur : old); });
+  // A ReplicaSet's change (its status above all) concerns the Deployment that owns it.
+  ctx.replicasets.add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
+    const Json& rs = cur ? *cur : *old;
+    if (auto key = owner_key(rs, "Deployment"); !key.empty()) queue_.add(key);
+  });
+  // A pod's readiness moves the availability the rolling update waits for.
+  ctx.pods.add_handler([this, &ctx](const ObjPtr& old, const ObjPtr& cur) {
+    const Json& pod = cur ? *cur : *old;
+    auto rs_key = owner_key(pod, "ReplicaSet");
+    if (rs_key.empty()) return;
+    if (auto rs = ctx.replicasets.get(rs_key))
+      if (auto key = owner_key(*rs, "Deployment"); !key.empty()) queue_.add(key);
+  });
+}
+
+std::vector<std::string> DeploymentController::all_keys() const {
+  std::vector<std::string> keys;
+  for (const auto& d : ctx_.deployments.list()) keys.push_back(store::Informer::key_of(*d));
+  return keys;
+}
+
+Result<void> DeploymentController::sync(const std::string& key) {
+  auto cached = ctx_.deployments.get(key);
+  if (!cached) return {};  // deleted: the garbage collector removes what it owned
+  return reconcile(ctx_, *cached);
+}
+
+Result<void> DeploymentController::reconcile(Context& ctx, const Json& deployment) {
   const auto& meta = deployment["metadata"];
   std::string ns = meta.value("namespace", "default");
   const Json& tmpl = deployment["spec"]["template"];
@@ -66,15 +103,14 @@ Result<void> reconcile_deployment(store::Store& st, const Json& deployment) {
 
   std::vector<Json> olds;
   int max_revision = 0;
-  for (auto& rs : st.list("ReplicaSet", ns)) {
-    if (!api::owned_by(rs, deployment)) continue;
-    max_revision = std::max(max_revision, std::atoi(rs["metadata"].value("annotations", Json::object())
-                                                        .value("deployment.kubernetes.io/revision", "0")
-                                                        .c_str()));
-    if (rs["metadata"]["name"] != rs_name) olds.push_back(rs);
+  const auto owned = ctx.replicasets.by_index(store::kByController, meta.value("uid", ""));
+  for (const auto& rs : owned) {
+    max_revision = std::max(max_revision, revision_of(*rs));
+    if ((*rs)["metadata"]["name"] != rs_name) olds.push_back(*rs);
   }
 
-  auto current = st.get("ReplicaSet", ns, rs_name);
+  Result<Json> current = fail_api(Reason::NotFound, "");
+  if (auto c = ctx.replicasets.get(ns, rs_name)) current = *c;
   if (!current) {
     Json labels = tmpl["metadata"].value("labels", Json::object());
     labels["pod-template-hash"] = hash;
@@ -83,7 +119,7 @@ Result<void> reconcile_deployment(store::Store& st, const Json& deployment) {
     Json rs_tmpl = tmpl;
     rs_tmpl["metadata"]["labels"] = labels;
     bool has_old_pods = false;
-    for (const auto& o : olds) has_old_pods |= replicas_of(o) > 0 || count_pods(st, o).pods > 0;
+    for (const auto& o : olds) has_old_pods |= replicas_of(o) > 0 || count_pods(ctx, o).pods > 0;
     Json obj = {{"apiVersion", "apps/v1"},
                 {"kind", "ReplicaSet"},
                 {"metadata",
@@ -95,16 +131,16 @@ Result<void> reconcile_deployment(store::Store& st, const Json& deployment) {
                   {"ownerReferences", Json::array({api::owner_reference(deployment)})}}},
                 {"spec", {{"replicas", has_old_pods ? 0 : desired}, {"selector", selector}, {"template", rs_tmpl}}},
                 {"status", {{"replicas", 0}}}};
-    current = st.create(obj);
+    current = ctx.registry.create(obj);
     if (!current) return std::unexpected(current.error());
     if (!has_old_pods)
-      record_event(st, deployment, "Normal", "ScalingReplicaSet",
+      ctx.event(deployment, "Normal", "ScalingReplicaSet",
                    "Scaled up replica set " + rs_name + " from 0 to " + std::to_string(desired),
                    "deployment-controller");
-  } else if (std::atoi((*current)["metadata"]["annotations"].value("deployment.kubernetes.io/revision", "0").c_str()) < max_revision) {
+  } else if (revision_of(*current) < max_revision) {
     // Rolling back to an earlier template makes its ReplicaSet the newest revision again.
     (*current)["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = std::to_string(max_revision + 1);
-    current = st.update(*current);
+    current = ctx.registry.update(*current);
     if (!current) return std::unexpected(current.error());
   }
 
@@ -117,29 +153,32 @@ Result<void> reconcile_deployment(store::Store& st, const Json& deployment) {
 
   int old_pods = 0, old_ready = 0, old_replicas = 0;
   for (const auto& o : olds) {
-    auto c = count_pods(st, o);
-    old_pods += c.pods;
-    old_ready += c.ready;
+    auto c = count_pods(ctx, o);
+    // Pods over an old ReplicaSet's replicas are being removed by the ReplicaSet controller
+    // (running concurrently): they are not available any more, and counting them would let the
+    // next step scale down again before the last one took effect.
+    old_pods += std::min(c.pods, replicas_of(o));
+    old_ready += std::min(c.ready, replicas_of(o));
     old_replicas += replicas_of(o);
   }
-  auto newc = count_pods(st, *current);
+  auto newc = count_pods(ctx, *current);
   int new_replicas = replicas_of(*current);
 
   if (recreate) {
     for (auto& o : olds)
-      if (auto r = set_replicas(st, deployment, o, 0); !r) return std::unexpected(r.error());
+      if (auto r = set_replicas(ctx, deployment, o, 0); !r) return std::unexpected(r.error());
     if (old_pods == 0)
-      if (auto r = set_replicas(st, deployment, *current, desired); !r) return std::unexpected(r.error());
+      if (auto r = set_replicas(ctx, deployment, *current, desired); !r) return std::unexpected(r.error());
   } else if (olds.empty() || old_replicas == 0) {
     // Nothing to roll from: plain scaling.
-    if (auto r = set_replicas(st, deployment, *current, desired); !r) return std::unexpected(r.error());
+    if (auto r = set_replicas(ctx, deployment, *current, desired); !r) return std::unexpected(r.error());
   } else {
     // Scale up the new ReplicaSet as far as maxSurge allows over the pods that exist.
     int total = std::max(old_pods + newc.pods, old_replicas + new_replicas);
     int room = desired + surge - total;
     if (room > 0 && new_replicas < desired) {
       new_replicas = std::min(desired, new_replicas + room);
-      auto r = set_replicas(st, deployment, *current, new_replicas);
+      auto r = set_replicas(ctx, deployment, *current, new_replicas);
       if (!r) return std::unexpected(r.error());
     }
     // Scale old ones down as far as maxUnavailable allows, counting only ready pods as available;
@@ -151,7 +190,7 @@ Result<void> reconcile_deployment(store::Store& st, const Json& deployment) {
       int n = replicas_of(o);
       int cut = std::min(n, can_remove);
       if (cut > 0) {
-        auto r = set_replicas(st, deployment, o, n - cut);
+        auto r = set_replicas(ctx, deployment, o, n - cut);
         if (!r) return std::unexpected(r.error());
         can_remove -= cut;
       }
@@ -160,15 +199,13 @@ Result<void> reconcile_deployment(store::Store& st, const Json& deployment) {
 
   // Status, as `kubectl get deploy` and `rollout status` read it.
   int total = 0, ready = 0;
-  for (const auto& rs : st.list("ReplicaSet", ns)) {
-    if (!api::owned_by(rs, deployment)) continue;
-    auto c = count_pods(st, rs);
+  for (const auto& rs : ctx.replicasets.by_index(store::kByController, meta.value("uid", ""))) {
+    auto c = count_pods(ctx, *rs);
     total += c.pods;
     ready += c.ready;
   }
-  auto fresh = st.get("Deployment", ns, meta["name"]);
-  if (!fresh) return {};
-  newc = count_pods(st, *current);
+  auto fresh = std::optional<Json>(deployment);
+  newc = count_pods(ctx, *current);
   Json status = {{"observedGeneration", (*fresh)["metadata"].value("generation", 1)},
                  {"replicas", total},
                  {"updatedReplicas", newc.pods},
@@ -192,7 +229,8 @@ Result<void> reconcile_deployment(store::Store& st, const Json& deployment) {
       old_status.value("observedGeneration", -1) != status["observedGeneration"] ||
       old_status.value("conditions", Json()) != status["conditions"]) {
     (*fresh)["status"] = status;
-    (void)st.update(*fresh);
+    auto written = ctx.registry.update_status(*fresh);  // the version read is the precondition
+    if (!written) return std::unexpected(written.error());
   }
   return {};
 }

@@ -6,8 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "lab/base/result.h"
-#include "lab/store/store.h"
+#include "lab/controllers/controller.h"
 
 namespace lab::controllers {
 
@@ -16,8 +15,15 @@ using Json = nlohmann::json;
 // Kubernetes' pod-template-hash: FNV-32a of the template, in the "safe" alphabet.
 std::string pod_template_hash(const Json& pod_template);
 
-// One pass over a Deployment: the ReplicaSet for its current template exists, replica counts
-// move one rolling step, status is recomputed.
-Result<void> reconcile_deployment(store::Store& st, const Json& deployment);
+class DeploymentController : public Controller {
+ public:
+  explicit DeploymentController(Context& ctx);
+  std::vector<std::string> all_keys() const override;
+  Result<void> sync(const std::string& key) override;
+
+  // One pass over a Deployment: the ReplicaSet for its current template exists, replica counts
+  // move one rolling step, status is recomputed.
+  static Result<void> reconcile(Context& ctx, const Json& deployment);
+};
 
 }  // namespace lab::controllers

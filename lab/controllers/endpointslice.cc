@@ -4,10 +4,8 @@
 
 #include <map>
 
-#include "lab/base/ids.h"
 #include "lab/api/labels.h"
 #include "lab/api/objects.h"
-#include "lab/controllers/deployment.h"
 
 namespace lab::controllers {
 
@@ -28,20 +26,67 @@ int resolve_target(const Json& svc_port, const Json& pod) {
 
 }  // namespace
 
-Result<void> reconcile_endpoint_slices(store::Store& st, const Json& svc) {
+std::vector<std::string> index_by_selector(const Json& svc) {
+  std::vector<std::string> out;
+  const Json& meta = svc["metadata"];
+  auto spec = svc.find("spec");
+  if (spec == svc.end() || !spec->is_object()) return out;
+  auto sel = spec->find("selector");
+  if (sel == spec->end() || !sel->is_object()) return out;
+  std::string ns = meta.value("namespace", "");
+  for (const auto& [k, v] : sel->items())
+    if (v.is_string()) out.push_back(ns + "/" + k + "=" + v.get<std::string>());
+  return out;
+}
+
+EndpointSliceController::EndpointSliceController(Context& ctx) : Controller("endpointslice-controller", ctx) {
+  ctx.services.add_index(kBySelector, index_by_selector);
+  ctx.services.add_handler([this](const ObjPtr& old, const ObjPtr& cur) { enqueue(cur ? cur : old); });
+  ctx.slices.add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
+    const Json& slice = cur ? *cur : *old;
+    if (auto key = owner_key(slice, "Service"); !key.empty()) queue_.add(key);
+  });
+  ctx.pods.add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
+    // Both versions: a label change leaves some Services and joins others.
+    if (old) pod_changed(*old);
+    if (cur) pod_changed(*cur);
+  });
+}
+
+void EndpointSliceController::pod_changed(const Json& pod) {
+  auto labels = pod["metadata"].value("labels", Json::object());
+  for (const auto& pair : store::index_by_labels(pod))
+    for (const auto& svc : ctx_.services.by_index(kBySelector, pair))
+      if (api::Selector::from_match_labels((*svc)["spec"]["selector"]).matches(labels)) enqueue(svc);
+}
+
+std::vector<std::string> EndpointSliceController::all_keys() const {
+  std::vector<std::string> keys;
+  for (const auto& svc : ctx_.services.list()) keys.push_back(store::Informer::key_of(*svc));
+  return keys;
+}
+
+Result<void> EndpointSliceController::sync(const std::string& key) {
+  auto cached = ctx_.services.get(key);
+  if (!cached) return {};  // deleted: the garbage collector removes its slices
+  const Json& svc = *cached;
   std::string ns = svc["metadata"].value("namespace", "default");
   std::string name = svc["metadata"]["name"];
   const Json& spec = svc["spec"];
   std::vector<Json> existing;
-  for (const auto& s : st.list("EndpointSlice", ns))
-    if (api::owned_by(s, svc)) existing.push_back(s);
+  for (const auto& s : ctx_.slices.by_index(store::kByController, svc["metadata"].value("uid", "")))
+    existing.push_back(*s);
   if (!spec.contains("selector") || spec["selector"].empty()) return {};  // managed by hand
 
   // Group endpoints by their resolved port list.
   std::map<std::vector<int>, Json> groups;
   auto selector = api::Selector::from_match_labels(spec["selector"]);
   bool publish_not_ready = spec.value("publishNotReadyAddresses", false);
-  for (const auto& pod : st.list("Pod", ns, selector)) {
+  // Candidates share the selector's first pair; the whole selector decides.
+  const std::string first = index_by_selector(svc).front();
+  for (const auto& cached_pod : ctx_.pods.by_index(store::kByLabel, first)) {
+    const Json& pod = *cached_pod;
+    if (!selector.matches(pod["metadata"].value("labels", Json::object()))) continue;
     const Json& status = pod.value("status", Json::object());
     std::string ip = status.value("podIP", "");
     std::string phase = status.value("phase", "");
@@ -73,8 +118,7 @@ Result<void> reconcile_endpoint_slices(store::Store& st, const Json& svc) {
                      : Json{{"apiVersion", "discovery.k8s.io/v1"},
                             {"kind", "EndpointSlice"},
                             {"metadata",
-                             {{"name", name + "-" + random_suffix()},
-                              {"namespace", ns},
+                             {{"namespace", ns},
                               {"generateName", name + "-"},
                               {"labels", {{"kubernetes.io/service-name", name},
                                           {"endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io"}}},
@@ -83,16 +127,16 @@ Result<void> reconcile_endpoint_slices(store::Store& st, const Json& svc) {
     want["addressType"] = "IPv4";
     want["endpoints"] = endpoints;
     want["ports"] = ports;
-    if (used < existing.size()) {
-      if (want != slice) (void)st.update(want);
-    } else {
-      auto r = st.create(want);
-      if (!r) return std::unexpected(r.error());
-    }
+    auto r = used < existing.size() ? (want != slice ? ctx_.registry.update(want) : Result<Json>(slice))
+                                    : ctx_.registry.create(want);
+    if (!r) return std::unexpected(r.error());
     used++;
   }
-  for (; used < existing.size(); ++used)
-    (void)st.remove("EndpointSlice", ns, existing[used]["metadata"]["name"]);
+  for (; used < existing.size(); ++used) {
+    auto r = ctx_.registry.remove("EndpointSlice", ns, existing[used]["metadata"]["name"],
+                                  {.grace_seconds = std::nullopt, .uid = existing[used]["metadata"].value("uid", "")});
+    if (!r && r.error().reason != Reason::NotFound) return std::unexpected(r.error());
+  }
   return {};
 }
 

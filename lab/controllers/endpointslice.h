@@ -1,15 +1,26 @@
 // The EndpointSlice controller: for each Service with a selector, the pods it selects as
 // endpoints (address, conditions ready/serving/terminating, nodeName, targetRef), with named
-// target ports resolved per pod; slices labelled kubernetes.io/service-name.
+// target ports resolved per pod; slices labelled kubernetes.io/service-name. A pod's change
+// wakes only the Services whose selectors match it (found through a selector index).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
-#include "lab/base/result.h"
-#include "lab/store/store.h"
+#include "lab/controllers/controller.h"
 
 namespace lab::controllers {
 
-Result<void> reconcile_endpoint_slices(store::Store& st, const nlohmann::json& service);
+class EndpointSliceController : public Controller {
+ public:
+  explicit EndpointSliceController(Context& ctx);
+  std::vector<std::string> all_keys() const override;
+  Result<void> sync(const std::string& key) override;
+
+ private:
+  void pod_changed(const Json& pod);
+};
+
+// A Service's selector as index values "ns/key=value" (one per pair), so the Services that may
+// select a pod are found from the pod's own labels.
+std::vector<std::string> index_by_selector(const Json& svc);
+inline constexpr const char* kBySelector = "selector";
 
 }  // namespace lab::controllers

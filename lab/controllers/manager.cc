@@ -1,94 +1,131 @@
-// The pass order follows the object graph: Deployments shape ReplicaSets, ReplicaSets shape
-// Pods, the garbage collector removes orphans, the scheduler binds what is new.
+// Controller wiring and the worker loop every controller shares.
 #include "lab/controllers/manager.h"
 
 #include <cstdio>
-#include <chrono>
-#include <set>
-#include <thread>
 
 #include "lab/base/clock.h"
-#include "lab/api/objects.h"
 #include "lab/controllers/deployment.h"
 #include "lab/controllers/endpointslice.h"
-#include "lab/controllers/service_lb.h"
-#include "lab/controllers/events.h"
+#include "lab/controllers/garbage_collector.h"
 #include "lab/controllers/replicaset.h"
 #include "lab/controllers/scheduler.h"
+#include "lab/controllers/service_lb.h"
 
 namespace lab::controllers {
 
-static void log_error(const std::string& what, const Error& e) {
-  std::fprintf(stderr, "%s %s: %s\n", now_rfc3339().c_str(), what.c_str(), e.what().c_str());
+namespace {
+void log_line(const std::string& msg) {
+  std::fprintf(stderr, "%s %s\n", now_rfc3339().c_str(), msg.c_str());
+}
+}  // namespace
+
+Context::Context(store::Registry& reg, store::InformerFactory& f, ClusterInfo info)
+    : registry(reg),
+      informers(f),
+      deployments(f.informer("Deployment")),
+      replicasets(f.informer("ReplicaSet")),
+      pods(f.informer("Pod")),
+      services(f.informer("Service")),
+      slices(f.informer("EndpointSlice")),
+      events(f.informer("Event")),
+      cluster(std::move(info)) {
+  for (auto* inf : {&deployments, &replicasets, &pods, &services, &slices}) {
+    inf->add_index(store::kByController, store::index_by_controller);
+    inf->add_index(store::kByUid, store::index_by_uid);
+  }
+  pods.add_index(store::kByNode, store::index_by_node);
+  pods.add_index(store::kByLabel, store::index_by_labels);
 }
 
-// Owner references whose owner is gone: ReplicaSets go at once (cascading), pods gracefully.
-static void collect_garbage(store::Store& st) {
-  std::set<std::string> uids;
-  for (const char* kind : {"Deployment", "ReplicaSet", "Service"})
-    for (const auto& o : st.list(kind, "")) uids.insert(o["metadata"].value("uid", ""));
-  for (const auto& slice : st.list("EndpointSlice", "")) {
-    std::string owner = api::controller_uid(slice);
-    if (!owner.empty() && !uids.contains(owner))
-      (void)st.remove("EndpointSlice", slice["metadata"].value("namespace", "default"), slice["metadata"]["name"]);
+std::string owner_key(const Json& obj, const std::string& kind) {
+  const Json& meta = obj["metadata"];
+  auto refs = meta.find("ownerReferences");
+  if (refs == meta.end() || !refs->is_array()) return "";
+  for (const auto& ref : *refs) {
+    if (!ref.is_object() || ref.value("controller", false) != true) continue;
+    if (ref.value("kind", "") != kind) return "";
+    std::string ns = meta.value("namespace", "");
+    return (ns.empty() ? "" : ns + "/") + ref.value("name", "");
   }
-  for (const auto& rs : st.list("ReplicaSet", "")) {
-    std::string owner = api::controller_uid(rs);
-    if (!owner.empty() && !uids.contains(owner)) {
-      (void)st.remove("ReplicaSet", rs["metadata"].value("namespace", "default"), rs["metadata"]["name"]);
-      uids.erase(rs["metadata"].value("uid", ""));
+  return "";
+}
+
+std::pair<std::string, std::string> split_key(const std::string& key) {
+  auto slash = key.find('/');
+  if (slash == std::string::npos) return {"", key};
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+void Controller::process(const std::string& key) {
+  // Read our own writes: the caches catch up with the store before the reconcile reads them.
+  ctx_.informers.wait_synced(ctx_.registry.store().version(), 1000);
+  try {
+    if (auto r = sync(key); !r) {
+      // A conflict only means the cache was behind a newer write: retry without noise.
+      if (r.error().reason != Reason::Conflict) log_line(name_ + " " + key + ": " + r.error().what());
+      queue_.add_rate_limited(key);
+    } else {
+      queue_.forget(key);
     }
+  } catch (const std::exception& e) {
+    // A stored object the reconcile cannot read: skip it rather than die; a new version of it
+    // queues the key again.
+    log_line(name_ + " " + key + ": skipped, cannot process the object: " + e.what());
+    queue_.forget(key);
   }
-  for (const auto& pod : st.list("Pod", "")) {
-    std::string owner = api::controller_uid(pod);
-    if (!owner.empty() && !uids.contains(owner)) (void)mark_pod_deleted(st, pod);
-  }
-  // Events of objects that are gone, after a while, as the API server's event TTL does (1 h);
-  // checked once a minute, since it reads every event.
-  static auto next_event_sweep = std::chrono::steady_clock::time_point{};
-  if (std::chrono::steady_clock::now() < next_event_sweep) return;
-  next_event_sweep = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-  std::set<std::string> live;
-  for (const char* kind : {"Deployment", "ReplicaSet", "Pod", "Service"})
-    for (const auto& o : st.list(kind, "")) live.insert(o["metadata"].value("uid", ""));
-  for (const auto& ev : st.list("Event", ""))
-    if (!live.contains(ev["involvedObject"].value("uid", "")) &&
-        ev.value("lastTimestamp", "") < now_rfc3339().substr(0, 11))  // older than today
-      (void)st.remove("Event", ev["metadata"].value("namespace", "default"), ev["metadata"]["name"]);
+  queue_.done(key);
 }
 
-void run_controllers_once(store::Store& st, const ClusterInfo& cluster) {
-  const auto& nodes = cluster.nodes;
-  for (const auto& d : st.list("Deployment", ""))
-    if (auto r = reconcile_deployment(st, d); !r) log_error("deployment " + d["metadata"].value("name", ""), r.error());
-  for (const auto& rs : st.list("ReplicaSet", ""))
-    if (auto r = reconcile_replicaset(st, rs); !r) log_error("replicaset " + rs["metadata"].value("name", ""), r.error());
-  collect_garbage(st);
-  for (const auto& svc : st.list("Service", ""))
-    if (auto r = reconcile_endpoint_slices(st, svc); !r) log_error("endpointslices of " + svc["metadata"].value("name", ""), r.error());
-  reconcile_load_balancers(st, cluster.lb_pool, nodes);
-  auto bound = schedule_pending(st, nodes);
-  if (!bound) log_error("scheduler", bound.error());
-  else
-    for (const auto& pod : *bound)
-      record_event(st, pod, "Normal", "Scheduled",
-                   "Successfully assigned " + pod["metadata"].value("namespace", "default") + "/" +
-                       pod["metadata"].value("name", "") + " to " + pod["spec"].value("nodeName", ""),
-                   "default-scheduler");
+void Controller::run() {
+  while (auto key = queue_.get()) process(*key);
 }
 
-void run_controller_loop(store::Store& st, const ClusterInfo& cluster, const std::atomic<bool>& stop,
-                         std::atomic<uint64_t>* synced) {
-  uint64_t seen = 0;
-  while (!stop) {
-    uint64_t before = st.version();
-    if (before != seen) run_controllers_once(st, cluster);
-    // Own writes count as seen; only others' changes (API, kubelet) trigger the next pass.
-    seen = before;
-    if (synced) *synced = before;
-    (void)st.events_since(seen, 1000);
-    // Let a burst of changes (a kubelet starting many pods) land before the next full pass.
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+void Controller::drain() {
+  while (auto key = queue_.try_get()) process(*key);
+}
+
+ControllerManager::ControllerManager(store::Registry& reg, store::InformerFactory& f, ClusterInfo cluster)
+    : ctx_(reg, f, std::move(cluster)) {
+  controllers_.push_back(std::make_unique<DeploymentController>(ctx_));
+  controllers_.push_back(std::make_unique<ReplicaSetController>(ctx_));
+  controllers_.push_back(std::make_unique<GarbageCollector>(ctx_));
+  controllers_.push_back(std::make_unique<Scheduler>(ctx_));
+  controllers_.push_back(std::make_unique<EndpointSliceController>(ctx_));
+  controllers_.push_back(std::make_unique<LoadBalancerController>(ctx_));
+}
+
+ControllerManager::~ControllerManager() { stop(); }
+
+void ControllerManager::start() {
+  for (auto& c : controllers_)
+    for (const auto& key : c->all_keys()) c->queue().add(key);
+  for (auto& c : controllers_) threads_.emplace_back([c = c.get()] { c->run(); });
+}
+
+void ControllerManager::stop() {
+  for (auto& c : controllers_) c->queue().shut_down();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+bool ControllerManager::settled(uint64_t v) const {
+  if (ctx_.informers.synced_version() < v) return false;
+  for (const auto& c : controllers_)
+    if (c->queue().pending() > 0) return false;
+  return true;
+}
+
+void ControllerManager::run_until_idle() {
+  for (auto& c : controllers_)
+    for (const auto& key : c->all_keys()) c->queue().add(key);
+  for (bool busy = true; busy;) {
+    busy = false;
+    for (auto& c : controllers_) {
+      if (c->queue().pending() == 0) continue;
+      c->drain();
+      busy = true;
+    }
+    if (busy) ctx_.informers.wait_synced(ctx_.registry.store().version(), 1000);
   }
 }
 

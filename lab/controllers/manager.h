@@ -1,29 +1,35 @@
-// The controller manager: one pass runs every controller over the store (level-triggered, as
-// Kubernetes controllers are), and a loop runs passes whenever the store changes.
+// The controller manager: Deployment, ReplicaSet, garbage collector, scheduler, EndpointSlice
+// and LoadBalancer controllers over shared informers, each with its own work queue and worker
+// thread, so a change wakes only the objects it concerns.
 #pragma once
 
-#include <atomic>
-#include <string>
+#include <memory>
+#include <thread>
 #include <vector>
 
-#include "lab/store/store.h"
-#include "netns/cidr.h"
+#include "lab/controllers/controller.h"
 
 namespace lab::controllers {
 
-// What the controllers need to know of the lab.
-struct ClusterInfo {
-  std::vector<std::string> nodes;
-  net::Ipv4Range lb_pool{};
+class ControllerManager {
+ public:
+  // Registers the controllers' informers and handlers on f (before f.start()).
+  ControllerManager(store::Registry& reg, store::InformerFactory& f, ClusterInfo cluster);
+  ~ControllerManager();
+
+  // Queues every object once (the first pass), then starts a worker thread per controller.
+  void start();
+  void stop();
+  // Nothing queued or in progress, and the caches hold at least version v: the controllers have
+  // acted on everything up to v (`lab up` waits for this before it reports).
+  bool settled(uint64_t v) const;
+  // For tests: the first pass and then every key until all queues are empty, on this thread.
+  void run_until_idle();
+
+ private:
+  Context ctx_;
+  std::vector<std::unique_ptr<Controller>> controllers_;
+  std::vector<std::thread> threads_;
 };
-
-// Deployments, ReplicaSets, garbage collection, scheduling, EndpointSlices, load balancers.
-// Errors are logged.
-void run_controllers_once(store::Store& st, const ClusterInfo& cluster);
-
-// Runs passes on every store change (and every second) until stop is set. synced, if given,
-// gets the store version each finished pass had seen (`lab up` waits for status to catch up).
-void run_controller_loop(store::Store& st, const ClusterInfo& cluster, const std::atomic<bool>& stop,
-                         std::atomic<uint64_t>* synced = nullptr);
 
 }  // namespace lab::controllers

@@ -5,16 +5,19 @@
 #include <string>
 #include <vector>
 
-#include "lab/base/result.h"
-#include "lab/store/store.h"
+#include "lab/controllers/controller.h"
 
 namespace lab::controllers {
 
-// Chooses a node for pod among nodes (in order); honours spec.nodeName when set.
-Result<std::string> choose_node(const store::Store& st, const nlohmann::json& pod,
-                                const std::vector<std::string>& nodes);
-// Binds every pod without spec.nodeName; returns the pods it bound.
-Result<std::vector<nlohmann::json>> schedule_pending(store::Store& st,
-                                                     const std::vector<std::string>& nodes);
+// Chooses a node for pod among nodes (in order), counting the pods the cache holds; honours
+// spec.nodeName when set.
+Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes);
+
+class Scheduler : public Controller {
+ public:
+  explicit Scheduler(Context& ctx);
+  std::vector<std::string> all_keys() const override;
+  Result<void> sync(const std::string& key) override;
+};
 
 }  // namespace lab::controllers

@@ -1,56 +1,100 @@
 // Pool allocation for LoadBalancer Services, with MetalLB's events; an address leaves the
-// Service when its type changes away from LoadBalancer, and the pool gets it back.
+// Service when its type changes away from LoadBalancer, and the pool gets it back. Addresses in
+// use are found through an index of the Services' ingress IPs, not a scan of every Service.
 #include "lab/controllers/service_lb.h"
 
-#include <set>
-
-#include "lab/controllers/events.h"
+#include "lab/api/event_object.h"
 
 namespace lab::controllers {
 
-using Json = nlohmann::json;
+namespace {
 
-void reconcile_load_balancers(store::Store& st, const net::Ipv4Range& pool,
-                              const std::vector<std::string>& nodes) {
-  std::set<uint32_t> used;
-  auto services = st.list("Service", "");
-  for (const auto& svc : services)
-    for (const auto& ing : svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array()))
-      if (auto ip = net::Ipv4::parse(ing.value("ip", ""))) used.insert(ip->value);
-  for (auto svc : services) {
-    bool is_lb = svc["spec"].value("type", "ClusterIP") == "LoadBalancer";
-    Json ingress = svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array());
-    if (!is_lb) {
-      if (!ingress.empty()) {
-        svc["status"]["loadBalancer"] = Json::object();
-        svc["metadata"]["annotations"].erase(kAnnouncedBy);
-        (void)st.update(svc);
-      }
-      continue;
-    }
-    if (!ingress.empty()) continue;
-    std::string name = svc["metadata"].value("namespace", "default") + "/" + svc["metadata"].value("name", "");
-    std::string ip;
-    for (uint64_t i = 0; i < pool.size() && ip.empty(); ++i) {
-      net::Ipv4 cand = pool.first.plus(static_cast<uint32_t>(i));
-      if (!used.contains(cand.value)) ip = cand.str();
-    }
-    if (ip.empty()) {
-      record_event(st, svc, "Warning", "AllocationFailed",
-                   "Failed to allocate IP for \"" + name + "\": no available IPs", "metallb-controller");
-      continue;
-    }
-    used.insert(net::Ipv4::parse(ip)->value);
-    // One node announces the address: spread by the address, stable while nodes stay.
-    std::string node = nodes.empty() ? "" : nodes[net::Ipv4::parse(ip)->value % nodes.size()];
-    svc["status"]["loadBalancer"]["ingress"] = Json::array({{{"ip", ip}, {"ipMode", "VIP"}}});
-    svc["metadata"]["annotations"][kAnnouncedBy] = node;
-    if (st.update(svc)) {
-      record_event(st, svc, "Normal", "IPAllocated", "Assigned IP [\"" + ip + "\"]", "metallb-controller");
-      record_event(st, svc, "Normal", "nodeAssigned", "announcing from node \"" + node + "\" with protocol \"layer2\"",
-                   "metallb-speaker");
-    }
+constexpr const char* kByIngress = "lb-ingress";
+
+Json ingress_of(const Json& svc) {
+  return svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array());
+}
+
+std::vector<std::string> index_by_ingress(const Json& svc) {
+  std::vector<std::string> out;
+  for (const auto& ing : ingress_of(svc))
+    if (ing.is_object() && ing.contains("ip") && ing["ip"].is_string()) out.push_back(ing["ip"].get<std::string>());
+  return out;
+}
+
+bool is_lb(const Json& svc) { return svc["spec"].value("type", "ClusterIP") == "LoadBalancer"; }
+
+}  // namespace
+
+LoadBalancerController::LoadBalancerController(Context& ctx) : Controller("metallb-controller", ctx) {
+  ctx.services.add_index(kByIngress, index_by_ingress);
+  ctx.services.add_handler([this](const ObjPtr&, const ObjPtr& cur) {
+    // Only Services that need an address or must give one back.
+    if (cur && is_lb(*cur) == ingress_of(*cur).empty()) enqueue(cur);
+  });
+}
+
+std::vector<std::string> LoadBalancerController::all_keys() const {
+  std::vector<std::string> keys;
+  for (const auto& svc : ctx_.services.list())
+    if (is_lb(*svc) == ingress_of(*svc).empty()) keys.push_back(store::Informer::key_of(*svc));
+  return keys;
+}
+
+Result<void> LoadBalancerController::sync(const std::string& key) {
+  auto cached = ctx_.services.get(key);
+  if (!cached) return {};
+  Json svc = *cached;
+  Json ingress = ingress_of(svc);
+  if (!is_lb(svc)) {
+    if (ingress.empty()) return {};
+    svc["status"]["loadBalancer"] = Json::object();
+    auto released = ctx_.registry.update_status(svc);
+    if (!released) return std::unexpected(released.error());
+    auto unannounced = ctx_.registry.retry_update("Service", svc["metadata"].value("namespace", "default"),
+                                      svc["metadata"].value("name", ""), [](Json& s) {
+                                        auto& meta = s["metadata"];
+                                        if (!meta.contains("annotations") || !meta["annotations"].contains(api::kAnnouncedBy))
+                                          return false;
+                                        meta["annotations"].erase(api::kAnnouncedBy);
+                                        return true;
+                                      });
+    if (!unannounced) return std::unexpected(unannounced.error());
+    return {};
   }
+  if (!ingress.empty()) return {};
+  const auto& pool = ctx_.cluster.lb_pool;
+  const auto& nodes = ctx_.cluster.nodes;
+  std::string name = svc["metadata"].value("namespace", "default") + "/" + svc["metadata"].value("name", "");
+  std::string ip;
+  net::Ipv4 chosen{};
+  for (uint64_t i = 0; i < pool.size() && ip.empty(); ++i) {
+    net::Ipv4 cand = pool.first.plus(static_cast<uint32_t>(i));
+    if (ctx_.services.count_index(kByIngress, cand.str()) == 0) ip = cand.str(), chosen = cand;
+  }
+  if (ip.empty()) {
+    ctx_.event(svc, "Warning", "AllocationFailed", "Failed to allocate IP for \"" + name + "\": no available IPs",
+               "metallb-controller");
+    return {};
+  }
+  // One node announces the address: spread by the address, stable while nodes stay.
+  std::string node = nodes.empty() ? "" : nodes[chosen.value % nodes.size()];
+  // The announcement first (metadata), then the address (status): the proxy programs a node once
+  // it sees both.
+  auto announced = ctx_.registry.retry_update("Service", svc["metadata"].value("namespace", "default"),
+                                              svc["metadata"].value("name", ""), [&](Json& s) {
+                                                s["metadata"]["annotations"][api::kAnnouncedBy] = node;
+                                                return true;
+                                              });
+  if (!announced) return std::unexpected(announced.error());
+  Json with_ip = *announced;
+  with_ip["status"]["loadBalancer"]["ingress"] = Json::array({{{"ip", ip}, {"ipMode", "VIP"}}});
+  auto written = ctx_.registry.update_status(with_ip);
+  if (!written) return std::unexpected(written.error());
+  ctx_.event(*written, "Normal", "IPAllocated", "Assigned IP [\"" + ip + "\"]", "metallb-controller");
+  ctx_.event(*written, "Normal", "nodeAssigned", "announcing from node \"" + node + "\" with protocol \"layer2\"",
+             "metallb-speaker");
+  return {};
 }
 
 }  // namespace lab::controllers

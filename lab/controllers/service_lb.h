@@ -1,18 +1,17 @@
 // The fake LoadBalancer, MetalLB layer-2 style: a LoadBalancer Service gets an address from the
-// lab's pool in status.loadBalancer.ingress and one node to announce it (answer ARP for it).
+// lab's pool in status.loadBalancer.ingress and one node to announce it (answer ARP for it),
+// named in the annotation api::kAnnouncedBy.
 #pragma once
 
-#include <string>
-#include <vector>
-
-#include "lab/store/store.h"
-#include "netns/cidr.h"
+#include "lab/controllers/controller.h"
 
 namespace lab::controllers {
 
-inline constexpr const char* kAnnouncedBy = "lab.dev/announced-by";
-
-void reconcile_load_balancers(store::Store& st, const net::Ipv4Range& pool,
-                              const std::vector<std::string>& nodes);
+class LoadBalancerController : public Controller {
+ public:
+  explicit LoadBalancerController(Context& ctx);
+  std::vector<std::string> all_keys() const override;
+  Result<void> sync(const std::string& key) override;
+};
 
 }  // namespace lab::controllers

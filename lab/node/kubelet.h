@@ -1,79 +1,139 @@
-// The node agent (kubelet) for every node of a lab: realizes pods bound to its nodes (pod netns on
-// the node's bridge plus a pod init running the containers), runs probes, reports status, stops
-// pods gracefully, and adopts running pods after a daemon restart.
+// The node agent (kubelet) for every node of a lab, in the real kubelet's shape: it reads pods
+// from the shared Pod informer, queues the key of every pod bound to one of its nodes, and a
+// bounded pool of pod workers syncs one pod at a time each (start: pod netns on the node's bridge
+// plus a pod init running the containers; status; graceful stop), so pods start concurrently and
+// no pod waits for another. Probes run on the prober's own threads. Every write goes through the
+// registry: status through the status subresource, built from the freshest stored object.
+// Pods that outlived an earlier daemon are adopted (same pods, same IPs, same restart counts).
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "lab/base/result.h"
 #include "lab/base/unique_fd.h"
+#include "lab/base/work_queue.h"
 #include "lab/cluster/lab_record.h"
-#include "lab/node/probes.h"
-#include "lab/store/store.h"
+#include "lab/node/pod_workers.h"
+#include "lab/node/prober.h"
+#include "lab/store/informer.h"
+#include "lab/store/registry.h"
 
 namespace lab::node {
 
 using Json = nlohmann::json;
 
+// Pods of the lab by phase, for `lab up` progress.
+struct PodCounts {
+  size_t running = 0, pending = 0, failed = 0, succeeded = 0;
+};
+
 class Kubelet {
  public:
-  Kubelet(cluster::LabRecord rec, std::string self_exe, store::Store& st)
-      : rec_(std::move(rec)), self_exe_(std::move(self_exe)), store_(st) {}
+  // Gets the Pod informer, indexes it by node and adds the handler that queues this lab's pods;
+  // call before informers.start().
+  Kubelet(cluster::LabRecord rec, std::string self_exe, store::Registry& reg, store::InformerFactory& informers);
+  ~Kubelet();
+  Kubelet(const Kubelet&) = delete;
+  Kubelet& operator=(const Kubelet&) = delete;
 
-  // Takes over pods that still run from an earlier daemon (same pods, same IPs, same counts).
+  // Takes over pods that still run from an earlier daemon (same pods, same IPs, same counts) and
+  // marks those whose processes are gone Pending so they start afresh. Reads the store itself,
+  // so it may run before the informers start; call it before start().
   void adopt();
-  // One pass over every pod bound to this lab's nodes: start, probe, report, stop.
-  void sync_once();
-  void run_loop(const std::atomic<bool>& stop);
-  // Waits until each container port of the pod accepts TCP connections, up to timeout_ms.
-  bool wait_ports(const Json& pod, int timeout_ms) const;
-  // Kills every pod this kubelet runs (lab teardown).
+  // Starts the pod workers, the prober and the exit watcher, and queues every pod the Pod
+  // informer holds for this lab's nodes (the informer's first list queues them too).
+  Result<void> start(size_t pod_workers = 8);
+  // Stops the threads; the pods keep running (a restarted daemon adopts them).
+  void stop();
+  // Stops the threads, then kills every pod this kubelet runs (lab teardown).
   void stop_all();
 
+  // Waits until each container port of the pod accepts TCP connections, up to timeout_ms.
+  bool wait_ports(const Json& pod, int timeout_ms) const;
   // The Node objects the API serves for this lab's nodes.
   std::vector<Json> node_objects() const;
+  // As the kubelet's registerWithAPIServer and node status update: creates each Node that is
+  // missing, then writes its status through the status subresource (a create drops status).
+  // start() calls it; the Ready condition keeps its lastTransitionTime across daemon restarts.
+  Result<void> register_nodes();
+  // Pods this kubelet runs and is not stopping.
+  size_t running_count() const;
+  // Every pod of the Pod informer by phase (unscheduled ones count as pending).
+  PodCounts pod_counts() const;
+
+  // One sync of one pod key, as a pod worker runs it (public for tests that drive it directly).
+  void sync_pod(const std::string& key);
 
  private:
   using Clock = std::chrono::steady_clock;
-  struct ContainerState {
-    std::optional<ProbeState> readiness, liveness;
+  struct ContainerRecord {
+    std::string name;
     int restarts = 0;
-    std::string started_at;   // RFC 3339 of the current run
-    Json last_terminated;     // lastState.terminated, null if none
+    std::string started_at;  // RFC 3339 of the current run
+    Json last_terminated;    // lastState.terminated, null if none
   };
-  struct RunningPod {
+  // A pod this kubelet runs. Its fields change only in the worker that holds the pod's key
+  // (the queue never gives one key to two workers), except `stopping`, which is also read by
+  // running_count() and so is set under mu_.
+  struct PodRecord {
+    std::string key, uid, ns, name, node, veth, state_dir, start_time;
     pid_t init_pid = 0;
-    UniqueFd pidfd;           // readable once the pod init has exited
-    std::string node, veth, state_dir;
+    UniqueFd pidfd;  // readable once the pod init has exited
     net::Ipv4 ip;
     bool stopping = false;
     Clock::time_point kill_at;
-    std::vector<ContainerState> containers;
+    std::vector<ContainerRecord> containers;
+    std::shared_ptr<const ProbedPod> probed;
   };
+  using RecordPtr = std::shared_ptr<PodRecord>;
 
+  // Pod life cycle (kubelet.cc).
+  Result<void> start_pod(const Json& pod);
+  void stop_pod(const Json& pod, const RecordPtr& rec);
+  void kill_now(const RecordPtr& rec);
+  void track(const RecordPtr& rec, const std::vector<bool>& assume_ready);
+  void forget(const RecordPtr& rec);
+  void release_network(const PodRecord& rec);
+  void sync_status(const Json& pod, PodRecord& rec);
+  Result<void> write_status(const Json& cached, const std::string& uid,
+                            const std::function<Json(const Json& fresh)>& build);
+  void remove_object(const Json& pod);
+  void on_probe(const ProbeReport& r);
+  void event(const Json& pod, const std::string& type, const std::string& reason, const std::string& msg);
+
+  // Bookkeeping under mu_ (kubelet_state.cc).
   const net::NodePlan* find_node(const std::string& name) const;
   Result<net::Ipv4> allocate_ip(const net::NodePlan& node);
-  void release(RunningPod& rp);
-  const net::Netns* node_netns(const std::string& node);  // opened once, kept
-  Result<void> start(const Json& pod);
-  void stop(const Json& pod, RunningPod& rp);
-  void refresh_status(const Json& pod, RunningPod& rp);
-  void event(const Json& pod, const std::string& type, const std::string& reason, const std::string& msg);
+  void release_ip(const std::string& node, net::Ipv4 ip);
+  std::shared_ptr<const net::Netns> node_netns(const std::string& node);
+  RecordPtr record_of(const std::string& key) const;
 
   cluster::LabRecord rec_;
   std::string self_exe_;
-  store::Store& store_;
-  std::map<std::string, RunningPod> running_;           // by pod uid
-  std::map<std::string, std::set<uint32_t>> used_ips_;  // by node name
-  std::map<std::string, net::Netns> node_netns_;        // by node name
+  store::Registry& registry_;
+  store::InformerFactory& informers_;
+  store::Informer& pods_;
+  std::set<std::string> nodes_;
+  // Shared with the informer handler, which may outlive this object by a few events.
+  std::shared_ptr<WorkQueue> queue_;
+
+  mutable std::mutex mu_;  // guards what follows; never held across netlink, spawn or store calls
+  std::map<std::string, RecordPtr> running_;            // by pod key ("ns/name"); one incarnation
+  std::map<std::string, std::set<uint32_t>> used_ips_;  // by node name: host indexes taken
   std::map<std::string, uint32_t> last_ip_;             // by node name: last host index given
+  std::map<std::string, std::shared_ptr<const net::Netns>> node_netns_;  // opened once, kept
+
+  // Declared last: destroyed (and their threads joined) before everything they call into.
+  Prober prober_;
+  ExitWatcher exits_;
+  PodWorkers workers_;
 };
 
 }  // namespace lab::node

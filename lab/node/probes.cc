@@ -13,6 +13,7 @@
 
 #include <thread>
 
+#include "lab/base/parse.h"
 #include "lab/base/unique_fd.h"
 #include "netns/netns.h"
 
@@ -24,7 +25,9 @@ int resolve_port(const Json& port, const Json& container) {
   if (port.is_string()) {
     for (const auto& p : container.value("ports", Json::array()))
       if (p.value("name", "") == port.get<std::string>()) return p.value("containerPort", 0);
-    return std::atoi(port.get<std::string>().c_str());
+    // A number written as a string ("8080"); anything else names no port and the probe fails.
+    auto n = parse_int(port.get<std::string>(), 1, 65535);
+    return n ? *n : 0;
   }
   return 0;
 }
@@ -37,6 +40,7 @@ ProbeOutcome http_probe(const Json& h, const ProbeTarget& t, int timeout_ms) {
   if (!fd) return {false, err};
   std::string req = "GET " + h.value("path", std::string("/")) + " HTTP/1.1\r\nHost: " + t.pod_ip + ":" +
                     std::to_string(port) + "\r\nUser-Agent: kube-probe/1.31\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+  // A failed send needs no check of its own: the wait for the status line below then fails.
   (void)!::send(fd.get(), req.data(), req.size(), MSG_NOSIGNAL);
   std::string resp;
   char buf[512];
@@ -49,8 +53,12 @@ ProbeOutcome http_probe(const Json& h, const ProbeTarget& t, int timeout_ms) {
     if (n <= 0) return {false, "HTTP probe failed: connection closed"};
     resp.append(buf, static_cast<size_t>(n));
   }
+  // "HTTP/1.1 200 OK": the three digits after the first space.
   int code = 0;
-  if (size_t sp = resp.find(' '); sp != std::string::npos) code = std::atoi(resp.c_str() + sp + 1);
+  if (size_t sp = resp.find(' '); sp != std::string::npos) {
+    auto parsed = parse_int(std::string_view(resp).substr(sp + 1, 3), 100, 999);
+    if (parsed) code = *parsed;
+  }
   if (code >= 200 && code < 400) return {true, ""};
   return {false, "HTTP probe failed with statuscode: " + std::to_string(code)};
 }
@@ -140,6 +148,11 @@ ProbeOutcome run_probe(const Json& probe, const ProbeTarget& target) {
 
 ProbeState::ProbeState(Json probe, Clock::time_point container_started) : probe_(std::move(probe)) {
   next_ = container_started + std::chrono::seconds(probe_.value("initialDelaySeconds", 0));
+}
+
+void ProbeState::skip(Clock::time_point now) {
+  // Soon rather than a whole period: the container is usually back within a second.
+  next_ = now + std::chrono::seconds(1);
 }
 
 bool ProbeState::record(bool success, Clock::time_point now) {

@@ -1,5 +1,7 @@
 // Container probes as the kubelet runs them: httpGet and tcpSocket from the node's network to the
-// pod IP, exec inside the container; with the periods and thresholds of the probe spec.
+// pod IP, exec inside the container; with the periods and thresholds of the probe spec. One
+// attempt blocks its caller for up to timeoutSeconds: lab/node/prober runs them on threads of
+// their own so that no pod waits for another pod's probe.
 #pragma once
 
 #include <sys/types.h>
@@ -41,8 +43,13 @@ class ProbeState {
   using Clock = std::chrono::steady_clock;
   explicit ProbeState(Json probe, Clock::time_point container_started);
   bool due(Clock::time_point now) const { return now >= next_; }
+  // When the next attempt is due: initialDelaySeconds after the start, then periodSeconds after
+  // the previous attempt ended.
+  Clock::time_point next_due() const { return next_; }
   // Records an attempt; returns true when the probe's verdict (healthy or not) changed.
   bool record(bool success, Clock::time_point now);
+  // No attempt was possible (the container is between runs): try again in a second.
+  void skip(Clock::time_point now);
   bool healthy() const { return healthy_; }
   // A restarted daemon carries on with the verdict the pod's status already shows.
   void assume(bool healthy) { healthy_ = healthy; }

@@ -1,12 +1,11 @@
-// Services and EndpointSlices to nft, per node, on every store change; plus the MetalLB-style
-// layer-2 announcement of LoadBalancer addresses.
+// Services and EndpointSlices to nft, per node, on every change the shared informers see; plus
+// the MetalLB-style layer-2 announcement of LoadBalancer addresses.
 #include "lab/node/proxy_agent.h"
 
 #include <cstdio>
 #include <thread>
 
 #include "lab/base/clock.h"
-#include "lab/controllers/service_lb.h"
 #include "netns/addr.h"
 
 namespace lab::node {
@@ -54,25 +53,33 @@ bool ProxyAgent::sync_nodes() {
   return all_good;
 }
 
+ProxyAgent::ProxyAgent(cluster::LabRecord rec, store::InformerFactory& informers)
+    : rec_(std::move(rec)), informers_(informers), cache_(rec_.plan.pod_cidr, rec_.plan.service_cidr) {
+  auto queue = [this](const store::ObjPtr& old, const store::ObjPtr& cur) {
+    std::lock_guard lock(mu_);
+    pending_.push_back({old ? (cur ? "MODIFIED" : "DELETED") : "ADDED", cur ? *cur : *old, 0});
+    changed_.notify_one();
+  };
+  informers.informer("Service").add_handler(queue);
+  informers.informer("EndpointSlice").add_handler(queue);
+}
+
 void ProxyAgent::run_loop(const std::atomic<bool>& stop) {
-  uint64_t seen = 0;
-  bool listed = false, retry = false;
+  bool retry = false;
   while (!stop) {
-    bool expired = false;
-    auto events = store_.events_since(seen, listed ? 1000 : 0, &expired);
-    bool changed = false;
-    if (!listed || expired) {
-      // Relist: everything up to `now` is in the lists; later events come through the log.
-      uint64_t now = store_.version();
-      cache_.relist(store_);
-      seen = now;
-      listed = changed = true;
-    } else if (!events.empty()) {
-      changed = cache_.apply(events);
-      seen = events.back().version;
+    // Handlers run before the factory advances its version: read it first, and every change up
+    // to it is in pending_ by then.
+    uint64_t version = informers_.synced_version();
+    std::vector<store::Event> events;
+    {
+      std::unique_lock lock(mu_);
+      if (pending_.empty() && !retry)
+        changed_.wait_for(lock, std::chrono::milliseconds(200), [&] { return !pending_.empty(); });
+      events.swap(pending_);
     }
-    if (changed || retry) retry = !sync_nodes();
-    synced_ = seen;
+    if (!events.empty()) cache_.apply(events);
+    if (!events.empty() || retry) retry = !sync_nodes();
+    synced_ = version;
   }
 }
 

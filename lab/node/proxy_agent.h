@@ -4,24 +4,28 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <vector>
 #include <set>
 #include <string>
 
 #include "lab/cluster/lab_record.h"
 #include "lab/node/service_cache.h"
 #include "lab/proxy/proxier.h"
-#include "lab/store/store.h"
+#include "lab/store/informer.h"
 #include "netns/link.h"
 
 namespace lab::node {
 
 class ProxyAgent {
  public:
-  ProxyAgent(cluster::LabRecord rec, store::Store& st)
-      : rec_(std::move(rec)), store_(st), cache_(rec_.plan.pod_cidr, rec_.plan.service_cidr) {}
-  // Follows the store's events; after each change of a Service or EndpointSlice, every node's
-  // table and announcements match the store.
+  // Registers on the shared Service and EndpointSlice informers (before they start), as
+  // kube-proxy's informers do: their handlers queue the changes for this agent's thread.
+  ProxyAgent(cluster::LabRecord rec, store::InformerFactory& informers);
+  // After each change of a Service or EndpointSlice, every node's table and announcements match
+  // the store. Until stop is set.
   void run_loop(const std::atomic<bool>& stop);
   // The store version the rules last matched (lab up waits for it to catch up).
   uint64_t synced_version() const { return synced_; }
@@ -36,8 +40,11 @@ class ProxyAgent {
   bool sync_nodes();
 
   cluster::LabRecord rec_;
-  store::Store& store_;
+  store::InformerFactory& informers_;
   ServiceCache cache_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<store::Event> pending_;  // from the handlers, for the agent's thread
   std::map<std::string, NodeProxy> nodes_;
   std::atomic<uint64_t> synced_{0};
 };

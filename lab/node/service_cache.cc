@@ -2,7 +2,7 @@
 // on demand, and spliced into one NodeView.
 #include "lab/node/service_cache.h"
 
-#include "lab/controllers/service_lb.h"
+#include "lab/api/event_object.h"
 
 namespace lab::node {
 
@@ -67,7 +67,7 @@ void ServiceCache::service_changed(const std::string& type, const Json& svc) {
   services_[key] = svc;
   const Json& meta = svc["metadata"];
   std::string node;
-  if (meta.contains("annotations")) node = meta["annotations"].value(controllers::kAnnouncedBy, "");
+  if (meta.contains("annotations")) node = meta["annotations"].value(api::kAnnouncedBy, "");
   if (node.empty()) return;
   std::vector<std::string> ips;
   for (const auto& ing : svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array()))

@@ -1,92 +1,24 @@
-// Renders a NodeView as kube-proxy-shaped nftables objects, per service port, and diffs two
-// renderings so a sync sends only what changed (kube-proxy's "partial sync").
+// Renders a NodeView as kube-proxy-shaped nftables text: per service port (render) and as the
+// whole table of a first sync (full_ruleset). The rest of the rules.h interface is split by
+// concern: object names and endpoint slots in rules_names.cc, validation in rules_validate.cc,
+// and the diff of two views (kube-proxy's "partial sync") in rules_diff.cc.
 #include "lab/proxy/rules.h"
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <concepts>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "lab/proxy/rules_internal.h"
 #include "netns/cidr.h"
 
 namespace lab::proxy {
+
+using namespace rules_detail;
+
 namespace {
-
-// GCC 12 has no <format>: a small concatenation of strings and integers instead.
-void append(std::string& out, std::string_view s) { out += s; }
-void append(std::string& out, const char* s) { out += s; }
-void append(std::string& out, const std::string& s) { out += s; }
-void append(std::string& out, std::integral auto n) { out += std::to_string(n); }
-template <typename... A>
-std::string cat(const A&... parts) {
-  std::string out;
-  (append(out, parts), ...);
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Names
-
-// FNV-1a: any stable hash will do; the hash only keeps truncated or sanitised names unique.
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-// 8 base32 characters (40 bits), as kube-proxy's hashAndTruncate does with sha256.
-std::string hash8(std::string_view s) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  uint64_t h = fnv1a(s);
-  std::string out(8, 'A');
-  for (int i = 0; i < 8; ++i) out[i] = kAlphabet[(h >> (59 - 5 * i)) & 31];
-  return out;
-}
-
-// nft identifiers may hold letters, digits and "/-_." (not their first character, but ours
-// always start with a prefix); anything else would end the token, so it becomes '_'.
-std::string sanitise(std::string s) {
-  for (char& c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '/' || c == '-' || c == '_' || c == '.';
-    if (!ok) c = '_';
-  }
-  return s;
-}
-
-// The kernel's limit is 256 bytes with the terminating NUL.
-constexpr size_t kMaxNameLen = 255;
-
-std::string make_name(std::string_view prefix, std::string_view hash_input, std::string_view base) {
-  std::string name = std::string(prefix) + "-" + hash8(hash_input) + "-" + sanitise(std::string(base));
-  if (name.size() > kMaxNameLen) name.resize(kMaxNameLen);
-  return name;
-}
-
-std::string lower_proto(const std::string& p) {
-  std::string out = p;
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return out;
-}
-
-// "ns/svc/tcp/portname": the protocol is part of it as in kube-proxy, so TCP and UDP ports
-// of one Service (DNS) never share a chain.
-std::string port_base(const ServicePort& sp) {
-  return sp.ns + "/" + sp.service + "/" + lower_proto(sp.protocol) + "/" + sp.port_name;
-}
-
-std::string endpoint_base(const ServicePort& sp, const Endpoint& ep) {
-  return port_base(sp) + "__" + ep.ip + "/" + std::to_string(ep.port);
-}
-
-// ---------------------------------------------------------------------------------------------
-// What one service port contributes to the table
 
 // The table's fixed maps and sets, declared by every full load in this order.
 constexpr const char* kServiceIps = "service-ips";
@@ -114,41 +46,23 @@ constexpr std::array<FixedSet, 8> kFixedSets = {{
     {"endpoints-sctp", "typeof ct mark : ip daddr . sctp dport"},
 }};
 
-struct Element {
-  std::string set, key, value;  // value "" for a plain set
-  bool keep = false;            // never deleted by a diff (hairpin)
-};
-struct Chain {
-  std::string name;
-  std::vector<std::string> rules;
-};
-struct Set {
-  std::string name, spec;
-};
-
-struct Fragment {
-  std::vector<Element> elements;
-  std::vector<Chain> chains;
-  std::vector<Set> sets;
-};
-
-// Node-wide inputs to rendering.
-struct Globals {
-  std::string table;
-  std::string pod_cidr;
-};
-
 // kMasqueradeMark as nft writes it back.
 const std::string kMarkHex = "0x4000";
 static_assert(kMasqueradeMark == 0x4000, "kMarkHex spells kMasqueradeMark");
 
 std::string mark_rule_suffix() { return "meta mark set meta mark | " + kMarkHex; }
 
-// Ports with session affinity keep kube-proxy's chain per endpoint (the affinity sets hang off
-// them); all others keep their endpoints in a map.
-bool uses_endpoint_map(const ServicePort& sp) { return !sp.affinity_client_ip; }
+// The rule that sends NodePort traffic to the node-port maps: on the node's own addresses only
+// (kube-proxy's nftables default `--nodeport-addresses primary`), else on any local address.
+std::string nodeport_match(const NodeView& v) {
+  if (!v.node_ips.empty()) return "ip daddr @nodeport-ips";
+  return "fib daddr type local ip daddr != 127.0.0.0/8";
+}
 
-// The one rule of a service chain whose endpoints live in a map: pick an endpoint's number.
+}  // namespace
+
+namespace rules_detail {
+
 std::string pick_rule(uint32_t base, size_t n) { return cat("ct mark set numgen random mod ", n, " offset ", base); }
 
 // kube-proxy's rule shapes (reference/kube.md §1.3-1.7), with two departures: no anonymous sets
@@ -226,217 +140,7 @@ Fragment render(const Globals& g, const ServicePort& sp, uint32_t slot) {
   return f;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Validation
-
-Result<void> check_ip(const ServicePort& sp, std::string_view what, const std::string& ip) {
-  if (!net::Ipv4::parse(ip)) return fail(cat("service port ", sp.identity(), ": invalid ", what, " \"", ip, "\""));
-  return {};
-}
-
-bool valid_port(int p) { return p >= 1 && p <= 65535; }
-
-// Names are never empty; any other character is made safe by sanitise() in chain names.
-Result<void> validate_port(const ServicePort& sp) {
-  if (sp.ns.empty()) return fail(cat("service port ", sp.identity(), ": empty namespace"));
-  if (sp.service.empty()) return fail(cat("service port ", sp.identity(), ": empty service name"));
-  std::string proto = lower_proto(sp.protocol);
-  if (proto != "tcp" && proto != "udp" && proto != "sctp")
-    return fail(cat("service port ", sp.identity(), ": unknown protocol \"", sp.protocol, "\" (expected TCP, UDP or SCTP)"));
-  if (sp.cluster_ip.empty()) return {};  // headless: nothing else is used
-  LAB_TRY(check_ip(sp, "cluster IP", sp.cluster_ip));
-  for (const auto& lb : sp.lb_ips) LAB_TRY(check_ip(sp, "load balancer IP", lb));
-  if (!valid_port(sp.port)) return fail(cat("service port ", sp.identity(), ": invalid port ", sp.port));
-  if (sp.node_port != 0 && !valid_port(sp.node_port))
-    return fail(cat("service port ", sp.identity(), ": invalid node port ", sp.node_port));
-  if (sp.affinity_client_ip && (sp.affinity_timeout < 1 || sp.affinity_timeout > 86400))
-    return fail(cat("service port ", sp.identity(), ": session affinity timeout ", sp.affinity_timeout, " outside 1..86400 s"));
-  if (uses_endpoint_map(sp) && sp.endpoints.size() > kSlotStride && usable_endpoints(sp).size() > kSlotStride)
-    return fail(cat("service port ", sp.identity(), ": more than ", kSlotStride, " endpoints"));
-  for (const auto& ep : sp.endpoints) {
-    LAB_TRY(check_ip(sp, "endpoint IP", ep.ip));
-    if (!valid_port(ep.port))
-      return fail(cat("service port ", sp.identity(), ": endpoint ", ep.ip, " has invalid port ", ep.port));
-  }
-  return {};
-}
-
-// address.protocol.port and protocol.nodeport packed into integers, for the uniqueness check.
-uint64_t ip_key_id(uint32_t ip, int proto, int port) { return (uint64_t{ip} << 24) | (uint64_t(proto) << 16) | uint64_t(port); }
-int proto_id(const std::string& p) {
-  std::string l = lower_proto(p);
-  return l == "tcp" ? 6 : l == "udp" ? 17 : 132;
-}
-
-Result<void> validate_node_fields(const NodeView& view) {
-  // An nft identifier: a letter first, then letters, digits and "/-_.".
-  bool letter_first = !view.table.empty() && ((view.table[0] >= 'a' && view.table[0] <= 'z') ||
-                                              (view.table[0] >= 'A' && view.table[0] <= 'Z'));
-  if (!letter_first || sanitise(view.table) != view.table || view.table.size() > kMaxNameLen)
-    return fail(cat("invalid nft table name \"", view.table, "\""));
-  for (const auto& ip : view.node_ips)
-    if (!net::Ipv4::parse(ip)) return fail(cat("invalid node IP \"", ip, "\""));
-  if (!view.pod_cidr.empty() && !net::Cidr::parse(view.pod_cidr))
-    return fail(cat("invalid pod CIDR \"", view.pod_cidr, "\""));
-  if (!view.service_cidr.empty() && !net::Cidr::parse(view.service_cidr))
-    return fail(cat("invalid service CIDR \"", view.service_cidr, "\""));
-  return {};
-}
-
-// A port's identity without building the "ns/svc/port" string: syncs index every port.
-struct IdKey {
-  std::string_view ns, service, port_name;
-  explicit IdKey(const ServicePort& sp) : ns(sp.ns), service(sp.service), port_name(sp.port_name) {}
-  bool operator==(const IdKey&) const = default;
-};
-struct IdKeyHash {
-  size_t operator()(const IdKey& k) const {
-    std::hash<std::string_view> h;
-    return (h(k.ns) * 31 + h(k.service)) * 31 + h(k.port_name);
-  }
-};
-
-// What a port claims in the dispatch maps, packed: (ip << 24 | proto << 16 | port) for
-// addresses, (1 << 56 | proto << 16 | nodeport) for NodePorts (no address is that large).
-void claims_of(const ServicePort& sp, std::vector<uint64_t>& out) {
-  if (sp.cluster_ip.empty()) return;
-  int proto = proto_id(sp.protocol);
-  out.push_back(ip_key_id(net::Ipv4::parse(sp.cluster_ip)->value, proto, sp.port));
-  for (const auto& lb : sp.lb_ips) out.push_back(ip_key_id(net::Ipv4::parse(lb)->value, proto, sp.port));
-  if (sp.node_port) out.push_back((uint64_t{1} << 56) | (uint64_t(proto) << 16) | uint64_t(sp.node_port));
-}
-
-bool same_claims(const ServicePort& a, const ServicePort& b) {
-  return a.cluster_ip == b.cluster_ip && a.lb_ips == b.lb_ips && a.port == b.port && a.node_port == b.node_port &&
-         lower_proto(a.protocol) == lower_proto(b.protocol);
-}
-
-// Explains a duplicate claim found by check_unique (the slow path, only on error).
-Error describe_duplicate(const NodeView& view, uint64_t claim) {
-  const ServicePort* first = nullptr;
-  std::vector<uint64_t> mine;
-  for (const auto& sp : view.ports) {
-    mine.clear();
-    claims_of(sp, mine);
-    long n = std::count(mine.begin(), mine.end(), claim);
-    if (n == 0) continue;
-    std::string proto = lower_proto(sp.protocol);
-    std::string what = (claim >> 56) ? cat("node port ", sp.node_port, "/", proto)
-                                     : cat(proto, " ", net::Ipv4{uint32_t(claim >> 24)}.str(), ":", sp.port);
-    if (n > 1) return Error{0, cat("service port ", sp.identity(), ": ", what, " listed twice")};
-    if (first) return Error{0, cat("service ports ", first->identity(), " and ", sp.identity(), " both claim ", what)};
-    first = &sp;
-  }
-  return Error{0, "duplicate service address"};
-}
-
-// Every identity once; every address.protocol.port and NodePort claimed by one port only.
-// Assumes the ports' fields are valid (validate_port).
-Result<void> check_unique(const NodeView& view) {
-  std::unordered_set<IdKey, IdKeyHash> ids;
-  ids.reserve(view.ports.size());
-  for (const auto& sp : view.ports)
-    if (!ids.insert(IdKey(sp)).second) return fail(cat("service port ", sp.identity(), " appears twice"));
-  std::vector<uint64_t> claims;
-  claims.reserve(view.ports.size() + view.ports.size() / 4);
-  for (const auto& sp : view.ports) claims_of(sp, claims);
-  std::sort(claims.begin(), claims.end());
-  auto dup = std::adjacent_find(claims.begin(), claims.end());
-  if (dup != claims.end()) return std::unexpected(describe_duplicate(view, *dup));
-  return {};
-}
-
-// ---------------------------------------------------------------------------------------------
-// Text
-
-// Commands grouped by phase, so one transaction is valid in the order the kernel applies it:
-// objects exist before anything refers to them; references go before their targets are deleted.
-struct Batch {
-  enum Phase { kAddSets, kAddChains, kRules, kDelElements, kAddElements, kFlushStale, kDelChains, kDelSets, kPhases };
-  std::array<std::string, kPhases> text;
-  void add(Phase p, std::string_view line) {
-    text[p] += line;
-    text[p] += '\n';
-  }
-  std::string join() const {
-    std::string out;
-    for (const auto& t : text) out += t;
-    return out;
-  }
-};
-
-// Elements added in one transaction are listed once (several ports may share a hairpin element).
-void diff_fragments(const std::string& table, const Fragment& before, const Fragment& after, Batch& b,
-                    std::unordered_set<std::string>& added_keep) {
-  const std::string t = " ip " + table + " ";
-  for (const auto& s : after.sets) {
-    bool had = std::any_of(before.sets.begin(), before.sets.end(), [&](const Set& o) { return o.name == s.name; });
-    if (!had) b.add(Batch::kAddSets, "add set" + t + s.name + " { " + s.spec + " }");
-  }
-  for (const auto& s : before.sets) {
-    bool keep = std::any_of(after.sets.begin(), after.sets.end(), [&](const Set& o) { return o.name == s.name; });
-    if (!keep) b.add(Batch::kDelSets, "delete set" + t + s.name);
-  }
-  for (const auto& c : after.chains) {
-    auto old = std::find_if(before.chains.begin(), before.chains.end(), [&](const Chain& o) { return o.name == c.name; });
-    if (old != before.chains.end() && old->rules == c.rules) continue;
-    if (old == before.chains.end())
-      b.add(Batch::kAddChains, "add chain" + t + c.name);
-    else
-      b.add(Batch::kRules, "flush chain" + t + c.name);  // rewritten whole, as kube-proxy does
-    for (const auto& r : c.rules) b.add(Batch::kRules, "add rule" + t + c.name + " " + r);
-  }
-  for (const auto& c : before.chains) {
-    bool keep = std::any_of(after.chains.begin(), after.chains.end(), [&](const Chain& o) { return o.name == c.name; });
-    if (keep) continue;
-    // Flushed before deletion so chains that jump to each other can go in the same batch.
-    b.add(Batch::kFlushStale, "flush chain" + t + c.name);
-    b.add(Batch::kDelChains, "delete chain" + t + c.name);
-  }
-  auto same_key = [](const Element& a, const Element& o) { return a.set == o.set && a.key == o.key; };
-  for (const auto& e : before.elements) {
-    if (e.keep) continue;
-    auto now = std::find_if(after.elements.begin(), after.elements.end(), [&](const Element& o) { return same_key(e, o); });
-    // A changed value is delete + add: `add element` with an existing key fails (EEXIST).
-    if (now == after.elements.end() || now->value != e.value)
-      b.add(Batch::kDelElements, cat("delete element", t, e.set, " { ", e.key, " }"));
-  }
-  for (const auto& e : after.elements) {
-    auto old = std::find_if(before.elements.begin(), before.elements.end(), [&](const Element& o) { return same_key(e, o); });
-    if (old != before.elements.end() && old->value == e.value) continue;
-    if (e.keep && !added_keep.insert(e.set + " " + e.key).second) continue;
-    b.add(Batch::kAddElements, cat("add element", t, e.set, " { ", e.key, e.value.empty() ? "" : " : ", e.value, " }"));
-  }
-}
-
-bool same_node_fields(const NodeView& a, const NodeView& b) {
-  return a.table == b.table && a.node_ips == b.node_ips && a.pod_cidr == b.pod_cidr && a.service_cidr == b.service_cidr;
-}
-
-// The rule that sends NodePort traffic to the node-port maps: on the node's own addresses only
-// (kube-proxy's nftables default `--nodeport-addresses primary`), else on any local address.
-std::string nodeport_match(const NodeView& v) {
-  if (!v.node_ips.empty()) return "ip daddr @nodeport-ips";
-  return "fib daddr type local ip daddr != 127.0.0.0/8";
-}
-
-}  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// Public
-
-std::string service_chain_name(const ServicePort& sp) { return make_name("svc", port_base(sp), port_base(sp)); }
-std::string external_chain_name(const ServicePort& sp) { return make_name("ext", port_base(sp), port_base(sp)); }
-std::string endpoint_chain_name(const ServicePort& sp, const Endpoint& ep) {
-  std::string base = endpoint_base(sp, ep);
-  return make_name("ep", base, base);
-}
-// The timeout is part of the hash: a set's timeout cannot be changed in place, so a new timeout
-// means a new set (and rewritten chains that refer to it).
-std::string affinity_set_name(const ServicePort& sp, const Endpoint& ep) {
-  std::string base = endpoint_base(sp, ep);
-  return make_name("affinity", base + "#" + std::to_string(sp.affinity_timeout), base);
-}
+}  // namespace rules_detail
 
 std::vector<Endpoint> usable_endpoints(const ServicePort& sp) {
   std::vector<Endpoint> out;
@@ -453,63 +157,7 @@ std::vector<Endpoint> usable_endpoints(const ServicePort& sp) {
   return out;
 }
 
-Result<void> validate(const NodeView& view) {
-  LAB_TRY(validate_node_fields(view));
-  if (view.ports.size() > kMaxSlots) return fail(cat("more than ", kMaxSlots, " service ports on one node"));
-  for (const auto& sp : view.ports) LAB_TRY(validate_port(sp));
-  return check_unique(view);
-}
-
-std::string endpoints_map_name(const std::string& proto) { return "endpoints-" + proto; }
-
 std::string mapped_service_rule(const EndpointUpdate& u) { return pick_rule(u.base, u.after.size()); }
-
-uint32_t EndpointSlots::assign(const std::string& identity) {
-  auto it = slots_.find(identity);
-  if (it != slots_.end()) return it->second;
-  uint32_t slot = next_;
-  if (!free_.empty()) {
-    std::pop_heap(free_.begin(), free_.end(), std::greater<>());
-    slot = free_.back();
-    free_.pop_back();
-  } else {
-    ++next_;
-  }
-  slots_.emplace(identity, slot);
-  return slot;
-}
-
-void EndpointSlots::release(const std::string& identity) {
-  auto it = slots_.find(identity);
-  if (it == slots_.end()) return;
-  free_.push_back(it->second);
-  std::push_heap(free_.begin(), free_.end(), std::greater<>());
-  slots_.erase(it);
-}
-
-std::optional<uint32_t> EndpointSlots::find(const std::string& identity) const {
-  auto it = slots_.find(identity);
-  if (it == slots_.end()) return std::nullopt;
-  return it->second;
-}
-
-void EndpointSlots::keep_only(const std::unordered_set<std::string>& identities) {
-  for (auto it = slots_.begin(); it != slots_.end();) {
-    if (identities.contains(it->first)) {
-      ++it;
-      continue;
-    }
-    free_.push_back(it->second);
-    std::push_heap(free_.begin(), free_.end(), std::greater<>());
-    it = slots_.erase(it);
-  }
-}
-
-void EndpointSlots::clear() {
-  slots_.clear();
-  free_.clear();
-  next_ = 1;
-}
 
 Result<std::string> full_ruleset(const NodeView& view) {
   EndpointSlots slots;
@@ -608,127 +256,6 @@ Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots) {
              " masquerade fully-random\n\t\tct status dnat ip saddr . ip daddr @", kHairpin, " masquerade fully-random\n\t}\n");
   out += chains;
   out += "}\n";
-  return out;
-}
-
-namespace {
-
-// One port whose rules may differ between two views.
-struct Change {
-  const ServicePort* before;  // null: added
-  const ServicePort* after;   // null: removed
-};
-
-// Pairs old and new ports by identity. Callers usually list ports in the same order every time,
-// so pairing by position costs one comparison per port; a hash index handles the rest.
-std::vector<Change> changed_ports(const NodeView& before, const NodeView& after) {
-  std::vector<Change> changes;
-  const auto& old_ports = before.ports;
-  const auto& new_ports = after.ports;
-  size_t i = 0;
-  for (; i < old_ports.size() && i < new_ports.size() && IdKey(old_ports[i]) == IdKey(new_ports[i]); ++i)
-    if (!(old_ports[i] == new_ports[i])) changes.push_back({&old_ports[i], &new_ports[i]});
-  if (i < old_ports.size() || i < new_ports.size()) {
-    std::unordered_map<IdKey, const ServicePort*, IdKeyHash> rest;
-    rest.reserve(old_ports.size() - i);
-    for (size_t j = i; j < old_ports.size(); ++j) rest.emplace(IdKey(old_ports[j]), &old_ports[j]);
-    for (size_t j = i; j < new_ports.size(); ++j) {
-      auto it = rest.find(IdKey(new_ports[j]));
-      if (it == rest.end()) {
-        changes.push_back({nullptr, &new_ports[j]});
-        continue;
-      }
-      if (!(*it->second == new_ports[j])) changes.push_back({it->second, &new_ports[j]});
-      rest.erase(it);  // what is left at the end was removed
-    }
-    for (size_t j = i; j < old_ports.size(); ++j)  // in their original order: deterministic text
-      if (rest.contains(IdKey(old_ports[j]))) changes.push_back({&old_ports[j], nullptr});
-  }
-  return changes;
-}
-
-// Everything but the endpoints equal.
-bool same_but_endpoints(const ServicePort& a, const ServicePort& b) {
-  return a.protocol == b.protocol && a.cluster_ip == b.cluster_ip && a.port == b.port && a.node_port == b.node_port &&
-         a.lb_ips == b.lb_ips && a.affinity_client_ip == b.affinity_client_ip && a.affinity_timeout == b.affinity_timeout;
-}
-
-}  // namespace
-
-Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after) {
-  EndpointSlots slots;
-  for (const auto& sp : before.ports) slots.assign(sp.identity());
-  return diff_ruleset(before, after, slots);
-}
-
-Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after, EndpointSlots& slots) {
-  if (!same_node_fields(before, after)) {
-    auto full = full_ruleset(after, slots);
-    if (!full) return full;
-    if (before.table != after.table && !before.table.empty())
-      return "add table ip " + before.table + "\ndelete table ip " + before.table + "\n" + *full;
-    return full;
-  }
-  std::vector<Change> changes = changed_ports(before, after);
-  if (changes.empty()) return std::string();
-
-  // Only what changed needs checking: `before` was valid when it was applied. Uniqueness is
-  // global, so it is checked over all ports, but only when a port was added or its addresses
-  // changed (not for the common endpoint-only change).
-  bool claims_changed = false;
-  for (const auto& c : changes) {
-    if (!c.after) continue;
-    LAB_TRY(validate_port(*c.after));
-    if (!c.before || !same_claims(*c.before, *c.after)) claims_changed = true;
-  }
-  if (claims_changed) LAB_TRY(check_unique(after));
-  if (after.ports.size() > kMaxSlots) return fail(cat("more than ", kMaxSlots, " service ports on one node"));
-
-  // Removed ports give their slots back first, so an added port may reuse one in this same
-  // transaction: element deletions run before additions.
-  const Globals g{after.table, after.pod_cidr};
-  const Fragment none;
-  std::vector<Fragment> old_fragments(changes.size());
-  for (size_t i = 0; i < changes.size(); ++i) {
-    const auto& c = changes[i];
-    if (!c.before) continue;
-    old_fragments[i] = render(g, *c.before, slots.assign(c.before->identity()));
-    if (!c.after) slots.release(c.before->identity());
-  }
-  Batch b;
-  std::unordered_set<std::string> added_keep;
-  for (size_t i = 0; i < changes.size(); ++i) {
-    const auto& c = changes[i];
-    Fragment now = c.after ? render(g, *c.after, slots.assign(c.after->identity())) : none;
-    diff_fragments(after.table, old_fragments[i], now, b, added_keep);
-  }
-  return b.join();
-}
-
-std::optional<std::vector<EndpointUpdate>> endpoint_updates(const NodeView& before, const NodeView& after,
-                                                            const EndpointSlots& slots) {
-  if (!same_node_fields(before, after)) return std::nullopt;
-  std::vector<EndpointUpdate> out;
-  for (const auto& c : changed_ports(before, after)) {
-    if (!c.before || !c.after) return std::nullopt;
-    const ServicePort& a = *c.before;
-    const ServicePort& b = *c.after;
-    if (a.cluster_ip.empty() && b.cluster_ip.empty()) continue;  // headless both: no rules at all
-    if (!same_but_endpoints(a, b) || a.cluster_ip.empty() || !uses_endpoint_map(b)) return std::nullopt;
-    auto slot = slots.find(b.identity());
-    if (!slot) return std::nullopt;
-    EndpointUpdate u;
-    u.before = usable_endpoints(a);
-    u.after = usable_endpoints(b);
-    if (u.before == u.after) continue;  // e.g. a not-ready endpoint came or went
-    if (u.before.empty() || u.after.empty()) return std::nullopt;
-    if (!validate_port(b)) return std::nullopt;  // the text path reports it
-    u.chain = service_chain_name(b);
-    u.proto = lower_proto(b.protocol);
-    u.map = endpoints_map_name(u.proto);
-    u.base = *slot * kSlotStride;
-    out.push_back(std::move(u));
-  }
   return out;
 }
 

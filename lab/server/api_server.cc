@@ -13,7 +13,7 @@
 #include "lab/api/objects.h"
 #include "lab/api/resources.h"
 #include "lab/cluster/lab_record.h"
-#include "lab/controllers/replicaset.h"
+#include "lab/base/parse.h"
 
 namespace lab::server {
 
@@ -30,21 +30,6 @@ HttpResponse error_response(int code, const std::string& reason, const std::stri
   return {code, status_object(code, reason, msg).dump()};
 }
 
-HttpResponse from_error(const Error& e) {
-  switch (e.reason) {
-    case Reason::BadRequest: return error_response(400, "BadRequest", e.message);
-    case Reason::NotFound: return error_response(404, "NotFound", e.message);
-    case Reason::MethodNotAllowed: return error_response(405, "MethodNotAllowed", e.message);
-    case Reason::AlreadyExists: return error_response(409, "AlreadyExists", e.message);
-    case Reason::Conflict: return error_response(409, "Conflict", e.message);
-    case Reason::Gone: return error_response(410, "Expired", e.message);
-    case Reason::RequestEntityTooLarge: return error_response(413, "RequestEntityTooLarge", e.message);
-    case Reason::Invalid: return error_response(422, "Invalid", e.message);
-    case Reason::InternalError:
-    case Reason::None: break;
-  }
-  return error_response(500, "InternalError", e.what());
-}
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> parts;
@@ -100,24 +85,66 @@ bool peer_closed(int fd) {
   return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
-// metadata.generation counts spec changes, so controllers and `rollout status` can tell an
-// observed spec from a new one.
-void bump_generation(Json& obj, const Json& old) {
-  int gen = old["metadata"].value("generation", 1);
-  obj["metadata"]["generation"] = obj.value("spec", Json()) != old.value("spec", Json()) ? gen + 1 : gen;
+// The body of a write: a JSON object, or a 400 as the API server's decoder answers.
+Result<Json> decode_body(const std::string& body) {
+  Json obj = Json::parse(body, nullptr, false);
+  if (obj.is_discarded()) return fail_api(Reason::BadRequest, "the body of the request was in an unknown format: not JSON");
+  if (!obj.is_object()) return fail_api(Reason::BadRequest, "the body of the request is not a JSON object");
+  return obj;
+}
+
+std::string query(const HttpRequest& req, const char* key) {
+  auto it = req.query.find(key);
+  return it == req.query.end() ? std::string() : it->second;
+}
+
+// Metadata of a body sent to a path: it may leave name and namespace out, but not contradict
+// the URL (the API server's checks in rest.BeforeCreate/BeforeUpdate).
+Result<void> match_url(Json& obj, const api::ResourceType& type, const std::string& ns, const std::string& name) {
+  obj["kind"] = type.kind;
+  obj["apiVersion"] = type.api_version();
+  if (!obj.contains("metadata") || obj["metadata"].is_null()) obj["metadata"] = Json::object();
+  if (!obj["metadata"].is_object()) return fail_api(Reason::BadRequest, "metadata: must be an object");
+  Json& meta = obj["metadata"];
+  if (type.namespaced) {
+    std::string want = ns.empty() ? "default" : ns;
+    if (meta.contains("namespace") && !(meta["namespace"].is_string() && (meta["namespace"] == want || meta["namespace"] == "")))
+      return fail_api(Reason::BadRequest, "the namespace of the provided object does not match the namespace sent on the request");
+    meta["namespace"] = want;
+  }
+  if (!name.empty()) {
+    if (meta.contains("name") && !(meta["name"].is_string() && meta["name"] == name))
+      return fail_api(Reason::BadRequest, "the name of the object (" + meta["name"].dump() +
+                                              ") does not match the name on the URL (" + name + ")");
+    meta["name"] = name;
+  }
+  return {};
+}
+
+HttpResponse ok(int code, const Result<Json>& r) {
+  return r ? HttpResponse{code, r->dump(-1, ' ', false, Json::error_handler_t::replace)} : error_status(r.error());
 }
 
 }  // namespace
 
 HttpResponse ApiServer::handle(const HttpRequest& req) {
+  try {
+    return handle_unchecked(req);
+  } catch (const std::exception& e) {
+    return error_response(500, "InternalError", std::string("Internal error occurred: ") + e.what());
+  }
+}
+
+HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
   if (req.path == "/version")
     return {200, Json{{"major", "1"}, {"minor", "31"}, {"gitVersion", "v1.31.0-lab"},
                       {"platform", "linux/amd64"}}.dump()};
   if (req.path == "/healthz" || req.path == "/readyz") return {200, "ok", "text/plain"};
   Route r = route(req.path);
-  if (!r.ok)
+  if (!r.ok || (!r.subresource.empty() && r.subresource != "status"))
     return error_response(404, "NotFound", "the server could not find the requested resource");
   const auto& type = *r.type;
+  const bool status = r.subresource == "status";
 
   if (req.method == "GET" && r.name.empty()) {
     api::Selector selector;
@@ -131,85 +158,54 @@ HttpResponse ApiServer::handle(const HttpRequest& req) {
     return {200, Json{{"apiVersion", type.api_version()},
                       {"kind", type.kind + "List"},
                       {"metadata", {{"resourceVersion", store_.resource_version()}}},
-                      {"items", items}}.dump()};
+                      {"items", items}}.dump(-1, ' ', false, Json::error_handler_t::replace)};
   }
-  if (req.method == "GET") {
-    auto obj = store_.get(type.kind, r.ns, r.name);
-    return obj ? HttpResponse{200, obj->dump()} : from_error(obj.error());
-  }
+  if (req.method == "GET") return ok(200, store_.get(type.kind, r.ns, r.name));
   if (req.method == "POST" && r.name.empty()) {
-    Json obj = Json::parse(req.body, nullptr, false);
-    if (!obj.is_object()) return error_response(400, "BadRequest", "request body is not a JSON object");
-    obj["kind"] = type.kind;
-    obj["apiVersion"] = type.api_version();
-    if (type.namespaced) obj["metadata"]["namespace"] = r.ns.empty() ? "default" : r.ns;
-    if (obj["metadata"].value("name", "").empty())
-      return error_response(422, "Invalid", type.kind + " \"\" is invalid: metadata.name: Required value: name is required");
-    obj["metadata"]["generation"] = 1;
-    obj["metadata"].erase("uid");
-    obj["metadata"].erase("resourceVersion");
-    if (type.kind == "Pod") obj["status"] = {{"phase", "Pending"}};
-    std::unique_lock alloc(alloc_mu_, std::defer_lock);
-    if (type.kind == "Service") {
-      alloc.lock();
-      auto allocated = allocate_service(store_, obj, nullptr, ranges_);
-      if (!allocated) return from_error(allocated.error());
-      obj = std::move(*allocated);
-      obj["status"] = {{"loadBalancer", Json::object()}};
-    }
-    auto created = store_.create(obj);
-    return created ? HttpResponse{201, created->dump()} : from_error(created.error());
+    auto obj = decode_body(req.body);
+    if (!obj) return error_status(obj.error());
+    if (auto m = match_url(*obj, type, r.ns, ""); !m) return error_status(m.error());
+    return ok(201, registry_.create(std::move(*obj)));
   }
-  if ((req.method == "PUT" || req.method == "PATCH") && !r.name.empty()) {
-    auto old = store_.get(type.kind, r.ns, r.name);
-    if (!old) return from_error(old.error());
-    Json body = Json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return error_response(400, "BadRequest", "request body is not JSON");
-    Json obj;
-    if (req.method == "PATCH") {
-      obj = *old;
-      obj.merge_patch(body);  // RFC 7386, what `kubectl patch --type merge` sends
-    } else {
-      obj = body;
-      obj["kind"] = type.kind;
-      obj["apiVersion"] = type.api_version();
-      // Replacing the spec keeps what the server owns: identity and status.
-      for (const char* k : {"uid", "creationTimestamp", "ownerReferences", "generateName"})
-        if ((*old)["metadata"].contains(k) && !obj["metadata"].contains(k)) obj["metadata"][k] = (*old)["metadata"][k];
-      if (!obj.contains("status") && old->contains("status")) obj["status"] = (*old)["status"];
-    }
-    obj["metadata"]["name"] = r.name;
-    if (type.namespaced) obj["metadata"]["namespace"] = r.ns;
-    bump_generation(obj, *old);
-    std::unique_lock alloc(alloc_mu_, std::defer_lock);
-    if (type.kind == "Service") {
-      alloc.lock();
-      auto allocated = allocate_service(store_, obj, *old, ranges_);
-      if (!allocated) return from_error(allocated.error());
-      obj = std::move(*allocated);
-    }
-    auto updated = store_.update(obj);
-    return updated ? HttpResponse{200, updated->dump()} : from_error(updated.error());
+  if (req.method == "PUT" && !r.name.empty()) {
+    auto obj = decode_body(req.body);
+    if (!obj) return error_status(obj.error());
+    if (auto m = match_url(*obj, type, r.ns, r.name); !m) return error_status(m.error());
+    return ok(200, status ? registry_.update_status(std::move(*obj)) : registry_.update(std::move(*obj)));
   }
-  if (req.method == "DELETE" && !r.name.empty()) {
-    auto obj = store_.get(type.kind, r.ns, r.name);
-    if (!obj) return from_error(obj.error());
-    if (type.kind == "Pod") {
-      // Graceful: the kubelet stops the pod and removes the object when it is gone.
-      int grace = -1;
-      if (auto it = req.query.find("gracePeriodSeconds"); it != req.query.end()) grace = std::atoi(it->second.c_str());
-      auto marked = controllers::mark_pod_deleted(store_, *obj, grace);
-      return marked ? HttpResponse{200, marked->dump()} : from_error(marked.error());
+  if (req.method == "PATCH" && !r.name.empty()) {
+    auto patch = decode_body(req.body);
+    if (!patch) return error_status(patch.error());
+    return ok(200, registry_.patch(type.kind, type.namespaced ? r.ns : "", r.name, *patch, status));
+  }
+  if (req.method == "DELETE" && !r.name.empty() && !status) {
+    store::DeleteOptions opts;
+    if (std::string g = query(req, "gracePeriodSeconds"); !g.empty()) {
+      auto grace = parse_int(g, 0, 1 << 30);
+      if (!grace) return error_response(400, "BadRequest", "gracePeriodSeconds: " + grace.error().message);
+      opts.grace_seconds = *grace;
     }
-    auto removed = store_.remove(type.kind, r.ns, r.name);
-    if (!removed) return from_error(removed.error());
+    if (!req.body.empty()) {  // DeleteOptions in the body, as kubectl sends them
+      auto body = decode_body(req.body);
+      if (!body) return error_status(body.error());
+      if (auto g = body->find("gracePeriodSeconds"); g != body->end() && !g->is_null()) {
+        if (!g->is_number_integer() || g->get<int64_t>() < 0 || g->get<int64_t>() > (1 << 30))
+          return error_response(400, "BadRequest", "gracePeriodSeconds: must be a non-negative integer");
+        opts.grace_seconds = g->get<int>();
+      }
+      if (auto p = body->find("preconditions"); p != body->end() && p->is_object())
+        if (auto uid = p->find("uid"); uid != p->end() && uid->is_string()) opts.uid = uid->get<std::string>();
+    }
+    auto removed = registry_.remove(type.kind, type.namespaced ? r.ns : "", r.name, opts);
+    if (!removed) return error_status(removed.error());
+    if (type.kind == "Pod" && store_.get("Pod", r.ns, r.name)) return ok(200, removed);  // graceful: still there
     return {200, Json{{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Success"},
-                      {"details", {{"name", r.name}, {"kind", type.plural}, {"uid", (*obj)["metadata"]["uid"]}}}}.dump()};
+                      {"details", {{"name", r.name}, {"kind", type.plural}, {"uid", (*removed)["metadata"]["uid"]}}}}.dump()};
   }
   return error_response(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
 }
 
-void ApiServer::serve(int fd, const HttpRequest& req, const std::atomic<bool>& stop) {
+void ApiServer::serve(int fd, const HttpRequest& req, const std::atomic<bool>& stop) try {
   Route r = route(req.path);
   auto q = [&](const char* k) {
     auto it = req.query.find(k);
@@ -224,6 +220,9 @@ void ApiServer::serve(int fd, const HttpRequest& req, const std::atomic<bool>& s
     return;
   }
   (void)write_response(fd, handle(req));
+} catch (const std::exception& e) {
+  // A stream that failed half-way cannot answer any more; one that has not started still can.
+  (void)write_response(fd, error_response(500, "InternalError", std::string("Internal error occurred: ") + e.what()));
 }
 
 void ApiServer::watch(int fd, const std::string& kind, const std::string& ns, const HttpRequest& req,
@@ -238,8 +237,14 @@ void ApiServer::watch(int fd, const std::string& kind, const std::string& ns, co
     selector = std::move(*sel);
   }
   uint64_t since = store_.version();
-  if (auto it = req.query.find("resourceVersion"); it != req.query.end() && !it->second.empty())
-    since = std::stoull(it->second);
+  if (auto it = req.query.find("resourceVersion"); it != req.query.end() && !it->second.empty() && it->second != "0") {
+    auto rv = parse_uint64(it->second);
+    if (!rv) {
+      (void)write_response(fd, error_response(400, "BadRequest", "resourceVersion: " + rv.error().message));
+      return;
+    }
+    since = *rv;
+  }
   if (!write_stream_head(fd, 200, "application/json")) return;
   while (!stop && !peer_closed(fd)) {
     bool expired = false;
@@ -267,7 +272,7 @@ void ApiServer::logs(int fd, const std::string& ns, const std::string& pod, cons
                      const std::atomic<bool>& stop) {
   auto obj = store_.get("Pod", ns, pod);
   if (!obj) {
-    (void)write_response(fd, from_error(obj.error()));
+    (void)write_response(fd, error_status(obj.error()));
     return;
   }
   std::string container;
@@ -306,6 +311,22 @@ void ApiServer::logs(int fd, const std::string& ns, const std::string& pod, cons
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   (void)write_chunk(fd, "");
+}
+
+HttpResponse error_status(const Error& e) {
+  switch (e.reason) {
+    case Reason::BadRequest: return error_response(400, "BadRequest", e.message);
+    case Reason::NotFound: return error_response(404, "NotFound", e.message);
+    case Reason::MethodNotAllowed: return error_response(405, "MethodNotAllowed", e.message);
+    case Reason::AlreadyExists: return error_response(409, "AlreadyExists", e.message);
+    case Reason::Conflict: return error_response(409, "Conflict", e.message);
+    case Reason::Gone: return error_response(410, "Expired", e.message);
+    case Reason::RequestEntityTooLarge: return error_response(413, "RequestEntityTooLarge", e.message);
+    case Reason::Invalid: return error_response(422, "Invalid", e.message);
+    case Reason::InternalError:
+    case Reason::None: break;
+  }
+  return error_response(500, "InternalError", e.what());
 }
 
 }  // namespace lab::server

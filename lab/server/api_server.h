@@ -9,21 +9,24 @@
 #include <string>
 
 #include "lab/server/http.h"
-#include "lab/server/service_alloc.h"
-#include "lab/store/store.h"
+#include "lab/store/registry.h"
 
 namespace lab::server {
 
 // A Kubernetes Status object: {"kind":"Status","status":"Failure","reason":"NotFound","code":404,...}
 nlohmann::json status_object(int code, const std::string& reason, const std::string& message);
+// The Status answer for an error: its Reason picks the code (400, 404, 409, 413, 422, ...); an
+// error without one is a 500.
+HttpResponse error_status(const Error& e);
 
 class ApiServer {
  public:
-  ApiServer(store::Store& st, std::string lab, ServiceRanges ranges = {})
-      : store_(st), lab_(std::move(lab)), ranges_(ranges) {}
+  ApiServer(store::Registry& reg, std::string lab)
+      : registry_(reg), store_(reg.store()), lab_(std::move(lab)) {}
   // Answers one request on fd: whole responses, or streams for ?watch=true and log?follow=true.
   void serve(int fd, const HttpRequest& req, const std::atomic<bool>& stop);
-  // The non-streaming part, for tests and for serve().
+  // The non-streaming part, for tests and for serve(). Never throws: a request that still
+  // meets an exception answers 500 and the daemon goes on.
   HttpResponse handle(const HttpRequest& req);
 
  private:
@@ -31,10 +34,10 @@ class ApiServer {
              const std::atomic<bool>& stop);
   void logs(int fd, const std::string& ns, const std::string& pod, const HttpRequest& req,
             const std::atomic<bool>& stop);
+  HttpResponse handle_unchecked(const HttpRequest& req);
+  store::Registry& registry_;
   store::Store& store_;
   std::string lab_;
-  ServiceRanges ranges_;
-  std::mutex alloc_mu_;  // Service writes allocate from shared ranges: one at a time
 };
 
 }  // namespace lab::server

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -23,7 +24,8 @@
 #include "lab/node/kubelet.h"
 #include "lab/node/proxy_agent.h"
 #include "lab/server/api_server.h"
-#include "lab/server/service_alloc.h"
+#include "lab/store/informer.h"
+#include "lab/store/registry.h"
 #include "lab/store/store.h"
 
 namespace lab::server {
@@ -36,57 +38,90 @@ void log_line(const std::string& msg) {
   std::fflush(stderr);
 }
 
-void report(const UniqueFd& fd, const std::string& line) {
+// One line to `lab up` on the ready pipe: "progress N/M", then "ok" or "error ...". A reader that
+// went away (the CLI interrupted) is not an error for the daemon.
+void write_line(const UniqueFd& fd, const std::string& line) {
   if (!fd) return;
   std::string msg = line + "\n";
-  (void)!::write(fd.get(), msg.data(), msg.size());
+  if (::write(fd.get(), msg.data(), msg.size()) < 0) log_line("ready pipe: " + std::string(std::strerror(errno)));
 }
 
-// A new lab: the fabric, the Node objects and the scenario's objects.
-Result<void> seed(const cluster::LabRecord& rec, store::Store& st, const node::Kubelet& kubelet) {
+// A new lab: the fabric, the Node objects and the scenario's objects, all through the registry's
+// create path (validated and defaulted like any API write).
+Result<void> seed(const cluster::LabRecord& rec, store::Registry& registry, const node::Kubelet& kubelet) {
   LAB_TRY(net::build_fabric(rec.plan));
   for (auto& n : kubelet.node_objects()) {
-    auto r = st.create(n);
-    if (!r) return std::unexpected(r.error());
+    auto r = registry.create(n);
+    if (!r) return std::unexpected(r.error().context("node " + n["metadata"].value("name", "")));
   }
   auto objects_text = read_file(cluster::lab_dir(rec.name) + "/objects.json");
   if (!objects_text) return std::unexpected(objects_text.error());
   Json objects = Json::parse(*objects_text, nullptr, false);
   if (!objects.is_array()) return fail("malformed objects.json");
-  for (auto o : objects) {
-    o["metadata"]["generation"] = 1;
-    if (o["kind"] == "Pod") o["status"] = {{"phase", "Pending"}};
-    if (o["kind"] == "Service") {
-      auto allocated = allocate_service(st, o, nullptr, ServiceRanges{rec.plan.service_cidr});
-      if (!allocated) return std::unexpected(allocated.error());
-      o = std::move(*allocated);
-      o["status"] = {{"loadBalancer", Json::object()}};
-    }
-    auto created = st.create(o);
+  for (auto& o : objects) {
+    auto created = registry.create(o);
     if (!created) return std::unexpected(created.error());
   }
   return {};
 }
 
-// What `lab up` promises before it returns: every pod Running with its ports open.
-Result<void> wait_ready(store::Store& st, const node::Kubelet& kubelet, int timeout_ms) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+// Why a pod is not running yet, for `lab up`'s failure message.
+std::string stuck_reason(const Json& pod) {
+  const Json& status = pod.value("status", Json::object());
+  std::string why = status.value("phase", "Pending");
+  if (pod["spec"].value("nodeName", "").empty()) why += ", not scheduled";
+  if (status.contains("message") && status["message"].is_string()) why += ": " + status["message"].get<std::string>();
+  for (const auto& cs : status.value("containerStatuses", Json::array())) {
+    auto waiting = cs.value("state", Json::object()).value("waiting", Json::object());
+    if (waiting.contains("reason")) why += ", " + cs.value("name", "") + " " + waiting.value("reason", "");
+  }
+  return why;
+}
+
+// What `lab up` promises before it returns: every pod Running with its ports open, every
+// Deployment at its replica count. There is no fixed deadline, which a big scenario could miss:
+// it gives up only when no pod has come up for kStall, and then names the pods still waiting.
+Result<void> wait_ready(store::Store& st, const node::Kubelet& kubelet, const UniqueFd& progress_fd) {
+  constexpr auto kStall = std::chrono::seconds(60);
+  auto last_progress = std::chrono::steady_clock::now();
+  size_t best = 0;
+  std::string last_report;
   for (;;) {
-    bool all = true;
-    for (const auto& pod : st.list("Pod", "")) {
+    size_t running = 0;
+    std::vector<Json> waiting;
+    auto pods = st.list("Pod", "");
+    for (const auto& pod : pods) {
       std::string phase = pod.value("status", Json::object()).value("phase", "Pending");
       if (phase == "Failed")
         return fail("pod " + pod["metadata"].value("name", "") + ": " +
                     pod["status"].value("message", std::string("failed to start")));
-      if (phase != "Running") all = false;
+      if (phase == "Running") running++;
+      else waiting.push_back(pod);
     }
     bool deployments_done = true;
-    for (const auto& d : st.list("Deployment", ""))
-      if (d.value("status", Json::object()).value("replicas", -1) != d["spec"].value("replicas", 1))
-        deployments_done = false;
-    if (all && deployments_done) break;
-    if (std::chrono::steady_clock::now() > deadline) return fail("pods did not start within the time allowed");
-    (void)st.events_since(st.version(), 20);
+    size_t want = 0;
+    for (const auto& d : st.list("Deployment", "")) {
+      int replicas = d["spec"].value("replicas", 1);
+      want += static_cast<size_t>(replicas);
+      if (d.value("status", Json::object()).value("replicas", -1) != replicas) deployments_done = false;
+    }
+    size_t total = std::max(pods.size(), want);
+    std::string report = "progress " + std::to_string(running) + "/" + std::to_string(total);
+    if (report != last_report) {
+      last_report = report;
+      write_line(progress_fd, report);
+    }
+    if (waiting.empty() && deployments_done) break;
+    auto now = std::chrono::steady_clock::now();
+    if (running > best) best = running, last_progress = now;
+    if (now - last_progress > kStall) {
+      std::string msg = "pods did not start: no pod came up for " + std::to_string(kStall.count()) + "s; " +
+                        std::to_string(waiting.size()) + " waiting";
+      for (size_t i = 0; i < waiting.size() && i < 5; ++i)
+        msg += "\n  " + waiting[i]["metadata"].value("name", "") + ": " + stuck_reason(waiting[i]);
+      return fail(msg);
+    }
+    (void)st.events_since(st.version(), 100);
   }
   for (const auto& pod : st.list("Pod", ""))
     if (!kubelet.wait_ports(pod, 5000))
@@ -107,7 +142,7 @@ int daemon_main(const DaemonOptions& opts) {
 
   auto rec = cluster::read_record(opts.lab);
   if (!rec) {
-    report(ready, "error " + rec.error().what());
+    write_line(ready, "error " + rec.error().what());
     return 1;
   }
   std::string dir = cluster::lab_dir(opts.lab);
@@ -117,58 +152,67 @@ int daemon_main(const DaemonOptions& opts) {
   log_line("lab " + opts.lab + ": daemon " + std::to_string(::getpid()) + (fresh ? " starting" : " restarting"));
 
   store::Store st;
-  node::Kubelet kubelet(*rec, opts.self_exe, st);
   std::atomic<bool> stop{false};
   controllers::ClusterInfo cluster;
   for (const auto& n : rec->plan.nodes) cluster.nodes.push_back(n.name);
   if (auto pool = net::Ipv4Range::parse(rec->lb_pool)) cluster.lb_pool = *pool;
-
-  auto fail_up = [&](const Error& e) {
+  auto fail_early = [&](const Error& e) {
     log_line("lab up failed: " + e.what());
-    report(ready, "error " + e.what());
-    kubelet.stop_all();
+    write_line(ready, "error " + e.what());
     (void)cluster::teardown_lab(*rec);
     cluster::tidy_run_dir();
     return 1;
   };
-  if (auto r = st.open_file(db); !r) return fail_up(r.error());
+  if (auto r = st.open_file(db); !r) return fail_early(r.error());
+
+  // Everything reads through the informers and writes through the registry; handlers are
+  // registered (constructors) before the informers start.
+  store::Registry registry(st, store::ServiceRanges{rec->plan.service_cidr});
+  store::InformerFactory informers(st);
+  controllers::ControllerManager controllers(registry, informers, cluster);
+  node::Kubelet kubelet(*rec, opts.self_exe, registry, informers);
+
+  auto fail_up = [&](const Error& e) {
+    kubelet.stop_all();
+    return fail_early(e);
+  };
   auto listener = listen_unix(cluster::socket_path(opts.lab));
   if (!listener) return fail_up(listener.error());
   if (fresh) {
-    if (auto r = seed(*rec, st, kubelet); !r) return fail_up(r.error());
+    if (auto r = seed(*rec, registry, kubelet); !r) return fail_up(r.error());
   } else {
     kubelet.adopt();
   }
 
-  std::atomic<uint64_t> controllers_synced{0};
-  std::thread controllers([&] { controllers::run_controller_loop(st, cluster, stop, &controllers_synced); });
-  std::thread kubelet_thread([&] { kubelet.run_loop(stop); });
-  node::ProxyAgent proxy_agent(*rec, st);
+  node::ProxyAgent proxy_agent(*rec, informers);
+  informers.start();
+  controllers.start();
+  kubelet.start();
   std::thread proxy_thread([&] { proxy_agent.run_loop(stop); });
   auto stop_threads = [&] {
     stop = true;
+    controllers.stop();
+    kubelet.stop();
+    informers.stop();
     st.shutdown();
-    controllers.join();
-    kubelet_thread.join();
     proxy_thread.join();
   };
 
   if (ready) {
-    if (auto r = wait_ready(st, kubelet, 60'000); !r) {
+    if (auto r = wait_ready(st, kubelet, ready); !r) {
       stop_threads();
       return fail_up(r.error());
     }
-    // Every Service programmed: the proxy has caught up with the store as it is now.
     // Status (READY of Deployments) and rules both reflect the store as it is now.
     uint64_t target = st.version();
-    for (int i = 0; i < 500 && (proxy_agent.synced_version() < target || controllers_synced < target); ++i)
+    for (int i = 0; i < 500 && (proxy_agent.synced_version() < target || !controllers.settled(target)); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    report(ready, "ok");
+    write_line(ready, "ok");
     ready.reset();
   }
   log_line("lab " + opts.lab + " ready");
 
-  ApiServer api(st, opts.lab, ServiceRanges{rec->plan.service_cidr});
+  ApiServer api(registry, opts.lab);
   std::atomic<int> connections{0};
   for (;;) {
     pollfd fds[2] = {{listener->get(), POLLIN, 0}, {sigfd.get(), POLLIN, 0}};
@@ -191,7 +235,10 @@ int daemon_main(const DaemonOptions& opts) {
       UniqueFd fd(conn);
       timeval tv{5, 0};
       ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      if (auto req = read_request(fd.get())) api.serve(fd.get(), *req, stop);
+      auto req = read_request(fd.get());
+      if (req) api.serve(fd.get(), *req, stop);
+      else if (req.error().reason != Reason::None && !write_response(fd.get(), error_status(req.error())))
+        log_line("api: cannot answer a bad request: " + req.error().message);
       connections--;
     }).detach();
   }

@@ -6,8 +6,14 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <string_view>
+
+#include "lab/api/utf8.h"
+#include "lab/base/parse.h"
 
 namespace lab::server {
 namespace {
@@ -23,40 +29,115 @@ Result<void> write_all(int fd, const std::string& data) {
   return {};
 }
 
-// Reads headers and the Content-Length body. Returns {head, body}.
-Result<std::pair<std::string, std::string>> read_message(int fd) {
+// Go's net/http DefaultMaxHeaderBytes, which kube-apiserver keeps.
+constexpr size_t kMaxHeaderBytes = 1 << 20;
+// kube-apiserver's limit on a request body (MaxRequestBodyBytes): 3 MiB.
+constexpr uint64_t kMaxRequestBody = 3 << 20;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// A value from the peer, quoted in an error without letting it grow the message, and printable
+// ASCII only: the message goes into a JSON Status, which must be valid UTF-8.
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s.substr(0, 40)) {
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return out + (s.size() > 40 ? "...\"" : "\"");
+}
+
+// The Content-Length of a head (nullopt when it has none). A request may not be chunked: lab's
+// clients always send a length, and a length is what the body limit is checked against.
+Result<std::optional<uint64_t>> content_length(std::string_view head, bool request) {
+  std::optional<uint64_t> length;
+  for (size_t end = head.find("\r\n"); end != std::string_view::npos;) {
+    const size_t start = end + 2;
+    end = head.find("\r\n", start);
+    std::string_view line = head.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) {
+      if (request) return fail_api(Reason::BadRequest, "malformed header line " + quoted(line));
+      continue;
+    }
+    const std::string name = lower(trim(line.substr(0, colon)));
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (request && name == "transfer-encoding")
+      return fail_api(Reason::BadRequest, "Transfer-Encoding is not supported in requests (send Content-Length)");
+    if (name != "content-length") continue;
+    // Digits only: parse_uint64 would take "+3", which HTTP does not.
+    auto n = parse_uint64(value);
+    if (!n || value.find_first_not_of("0123456789") != std::string_view::npos)
+      return fail_api(Reason::BadRequest, "invalid Content-Length " + quoted(value));
+    if (length && *length != *n) return fail_api(Reason::BadRequest, "conflicting Content-Length headers");
+    length = *n;
+  }
+  return length;
+}
+
+// Reads the head and the Content-Length body. Returns {head, body}. A request is held to the API
+// server's limits (head, body); a response may be as large as a list of every object.
+Result<std::pair<std::string, std::string>> read_message(int fd, bool request) {
   std::string buf;
   char chunk[16384];
   size_t head_end = std::string::npos;
-  size_t content_length = 0;
-  bool has_length = false;
+  std::optional<uint64_t> length;
   for (;;) {
     if (head_end == std::string::npos) {
       head_end = buf.find("\r\n\r\n");
+      if (head_end == std::string::npos ? buf.size() > kMaxHeaderBytes : head_end > kMaxHeaderBytes)
+        return fail_api(Reason::BadRequest,
+                        "the header section is larger than " + std::to_string(kMaxHeaderBytes) + " bytes");
       if (head_end != std::string::npos) {
-        std::string head = buf.substr(0, head_end);
-        std::string lower = head;
-        for (auto& c : lower) c = static_cast<char>(::tolower(c));
-        size_t p = lower.find("\r\ncontent-length:");
-        if (p != std::string::npos) {
-          has_length = true;
-          content_length = std::stoul(head.substr(p + 17));
-        }
+        auto parsed = content_length(std::string_view(buf).substr(0, head_end), request);
+        if (!parsed) return std::unexpected(parsed.error());
+        length = *parsed;
+        if (request && !length) length = 0;  // RFC 9112: a request without a length has no body
+        if (request && *length > kMaxRequestBody)
+          return fail_api(Reason::RequestEntityTooLarge,
+                          "Request entity too large: limit is " + std::to_string(kMaxRequestBody));
       }
     }
-    if (head_end != std::string::npos && has_length &&
-        buf.size() >= head_end + 4 + content_length)
-      break;
+    if (head_end != std::string::npos && length && buf.size() - (head_end + 4) >= *length) break;
     ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail_errno("receive");
     if (n == 0) break;  // peer closed: the body runs to EOF when there is no length
     buf.append(chunk, static_cast<size_t>(n));
   }
-  if (head_end == std::string::npos) return fail("malformed HTTP message (no header end)");
+  if (head_end == std::string::npos)
+    return fail_api(request ? Reason::BadRequest : Reason::None, "malformed HTTP message (no header end)");
   std::string body = buf.substr(head_end + 4);
-  if (has_length) body.resize(std::min(body.size(), content_length));
-  return std::make_pair(buf.substr(0, head_end), body);
+  if (length) {
+    if (body.size() < *length)
+      return fail_api(request ? Reason::BadRequest : Reason::None, "body shorter than its Content-Length");
+    body.resize(*length);
+  }
+  buf.resize(head_end);
+  return std::make_pair(std::move(buf), std::move(body));
+}
+
+// "HTTP/1.1 200 OK" -> 200.
+Result<int> status_of(std::string_view head) {
+  const size_t sp = head.find(' ');
+  auto status = sp == std::string_view::npos ? parse_int("") : parse_int(head.substr(sp + 1, 3), 100, 599);
+  if (!status) return fail("malformed HTTP response " + quoted(head.substr(0, head.find("\r\n"))));
+  return status;
 }
 
 const char* reason_phrase(int status) {
@@ -67,6 +148,8 @@ const char* reason_phrase(int status) {
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 410: return "Gone";
+    case 413: return "Request Entity Too Large";
     case 422: return "Unprocessable Entity";
     default: return status >= 500 ? "Internal Server Error" : "Unknown";
   }
@@ -89,13 +172,23 @@ std::string url_encode(const std::string& s) {
   return out;
 }
 
-std::string url_decode(const std::string& s) {
+Result<std::string> url_decode(const std::string& s, bool plus_is_space) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+    if (s[i] == '%') {
+      const bool whole = i + 2 < s.size();
+      const int hi = whole ? hex(s[i + 1]) : -1, lo = whole ? hex(s[i + 2]) : -1;
+      if (hi < 0 || lo < 0)
+        return fail_api(Reason::BadRequest, "invalid URL escape " + quoted(std::string_view(s).substr(i, 3)));
+      out += static_cast<char>(hi * 16 + lo);
       i += 2;
-    } else if (s[i] == '+') {
+    } else if (s[i] == '+' && plus_is_space) {
       out += ' ';
     } else {
       out += s[i];
@@ -105,27 +198,36 @@ std::string url_decode(const std::string& s) {
 }
 
 Result<HttpRequest> read_request(int fd) {
-  auto msg = read_message(fd);
+  auto msg = read_message(fd, true);
   if (!msg) return std::unexpected(msg.error());
-  const std::string& head = msg->first;
-  size_t sp1 = head.find(' ');
-  size_t sp2 = head.find(' ', sp1 + 1);
-  if (sp1 == std::string::npos || sp2 == std::string::npos) return fail("malformed request line");
+  const std::string_view line = std::string_view(msg->first).substr(0, msg->first.find("\r\n"));
+  const size_t sp1 = line.find(' ');
+  const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || sp1 == 0 || sp2 == sp1 + 1 || !line.substr(sp2 + 1).starts_with("HTTP/"))
+    return fail_api(Reason::BadRequest, "malformed request line " + quoted(line));
   HttpRequest req;
-  req.method = head.substr(0, sp1);
-  std::string target = head.substr(sp1 + 1, sp2 - sp1 - 1);
-  size_t q = target.find('?');
-  req.path = url_decode(target.substr(0, q));
+  req.method = line.substr(0, sp1);
+  const std::string target(line.substr(sp1 + 1, sp2 - sp1 - 1));
+  const size_t q = target.find('?');
+  auto path = url_decode(target.substr(0, q), false);  // '+' is itself in a path
+  if (!path) return std::unexpected(path.error());
+  if (!api::valid_utf8(*path)) return fail_api(Reason::BadRequest, "the request path is not valid UTF-8");
+  req.path = std::move(*path);
   if (q != std::string::npos) {
-    std::string qs = target.substr(q + 1);
-    size_t start = 0;
-    while (start <= qs.size()) {
+    const std::string qs = target.substr(q + 1);
+    for (size_t start = 0; start <= qs.size();) {
       size_t amp = qs.find('&', start);
       std::string kv = qs.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-      size_t eq = kv.find('=');
-      if (!kv.empty())
-        req.query[url_decode(kv.substr(0, eq))] =
-            eq == std::string::npos ? "" : url_decode(kv.substr(eq + 1));
+      if (!kv.empty()) {
+        const size_t eq = kv.find('=');
+        auto key = url_decode(kv.substr(0, eq));
+        auto value = url_decode(eq == std::string::npos ? "" : kv.substr(eq + 1));
+        if (!key) return std::unexpected(key.error());
+        if (!value) return std::unexpected(value.error());
+        if (!api::valid_utf8(*key) || !api::valid_utf8(*value))
+          return fail_api(Reason::BadRequest, "the query is not valid UTF-8");
+        req.query[*key] = std::move(*value);
+      }
       if (amp == std::string::npos) break;
       start = amp + 1;
     }
@@ -183,13 +285,12 @@ Result<HttpResponse> http_call(const std::string& socket_path, const std::string
                     "Content-Type: application/json\r\nContent-Length: " +
                     std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
   LAB_TRY(write_all(fd->get(), req));
-  auto msg = read_message(fd->get());
+  auto msg = read_message(fd->get(), false);
   if (!msg) return std::unexpected(msg.error());
+  auto status = status_of(msg->first);
+  if (!status) return std::unexpected(status.error());
   HttpResponse resp;
-  const std::string& head = msg->first;
-  size_t sp = head.find(' ');
-  if (sp == std::string::npos) return fail("malformed HTTP response");
-  resp.status = std::atoi(head.c_str() + sp + 1);
+  resp.status = *status;
   resp.body = std::move(msg->second);
   return resp;
 }
@@ -224,14 +325,14 @@ Result<int> http_stream(const std::string& socket_path, const std::string& metho
       if (!head_done) {
         size_t end = buf.find("\r\n\r\n");
         if (end == std::string::npos) break;
-        std::string head = buf.substr(0, end);
-        size_t sp = head.find(' ');
-        status = sp == std::string::npos ? 0 : std::atoi(head.c_str() + sp + 1);
-        std::string lower = head;
-        for (auto& c : lower) c = static_cast<char>(::tolower(c));
-        chunked = lower.find("transfer-encoding: chunked") != std::string::npos;
-        if (size_t p = lower.find("content-length:"); p != std::string::npos)
-          content_left = std::stoul(head.substr(p + 15));
+        const std::string head = buf.substr(0, end);
+        auto code = status_of(head);
+        if (!code) return std::unexpected(code.error());
+        status = *code;
+        chunked = lower(head).find("transfer-encoding: chunked") != std::string::npos;
+        auto length = content_length(head, false);
+        if (!length) return std::unexpected(length.error());
+        if (*length) content_left = static_cast<size_t>(**length);
         buf.erase(0, end + 4);
         head_done = true;
         continue;
@@ -247,7 +348,13 @@ Result<int> http_stream(const std::string& socket_path, const std::string& metho
       }
       size_t line_end = buf.find("\r\n");
       if (line_end == std::string::npos) break;
-      size_t size = std::stoul(buf.substr(0, line_end), nullptr, 16);
+      // The chunk size is hex, maybe followed by ";extension".
+      size_t size = 0;
+      const char* first = buf.data();
+      const char* last = buf.data() + std::min(buf.find(';'), line_end);
+      auto [end, ec] = std::from_chars(first, last, size, 16);
+      if (ec != std::errc() || end != last || first == last || size > (size_t{1} << 40))
+        return fail("malformed chunk size in the response");
       if (size == 0) return status;
       if (buf.size() < line_end + 2 + size + 2) break;
       if (!on_data(buf.substr(line_end + 2, size))) return status;

@@ -24,6 +24,10 @@ struct HttpResponse {
   std::string content_type = "application/json";
 };
 
+// One request. A malformed one (request line, header, percent-encoding, Content-Length) is an
+// Error with Reason::BadRequest, a body over 3 MiB (kube-apiserver's limit) one with
+// Reason::RequestEntityTooLarge: the server answers those 400 and 413. Other errors (the peer
+// went away, timed out) have Reason::None: nothing to answer.
 Result<HttpRequest> read_request(int fd);
 Result<void> write_response(int fd, const HttpResponse& resp);
 
@@ -43,6 +47,8 @@ Result<int> http_stream(const std::string& socket_path, const std::string& metho
                         const std::string& target, const std::function<bool(const std::string&)>& on_data);
 
 std::string url_encode(const std::string& s);
-std::string url_decode(const std::string& s);
+// "%2F" -> "/", and '+' -> ' ' where it stands for a space (a query); a malformed escape ("%zz",
+// a '%' at the end) is a Reason::BadRequest error.
+Result<std::string> url_decode(const std::string& s, bool plus_is_space = true);
 
 }  // namespace lab::server

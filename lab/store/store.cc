@@ -32,12 +32,16 @@ std::string not_found(const std::string& kind, const std::string& name) {
   return (type ? type->plural : kind) + " \"" + name + "\" not found";
 }
 
-std::string conflict(const std::string& kind, const std::string& name) {
+}  // namespace
+
+std::string conflict_message(const std::string& kind, const std::string& name) {
   auto type = api::find_resource_by_kind(kind);
-  return "Operation cannot be fulfilled on " + (type ? type->plural : kind) + " \"" + name +
+  return "Operation cannot be fulfilled on " + (type ? type->group_resource() : kind) + " \"" + name +
          "\": the object has been modified; please apply your changes to the latest version and "
          "try again";
 }
+
+namespace {
 
 std::string string_at(const Json& obj, const char* key) {
   auto it = obj.find(key);
@@ -82,7 +86,7 @@ Result<Json> Store::update(Json obj) {
   if (auto rv = meta.find("resourceVersion");
       rv != meta.end() && !(rv->is_string() && rv->get<std::string>().empty()) &&
       *rv != it->second["metadata"]["resourceVersion"])
-    return fail_api(Reason::Conflict, conflict(kind, name));
+    return fail_api(Reason::Conflict, conflict_message(kind, name));
   obj["metadata"]["uid"] = it->second["metadata"]["uid"];
   obj["metadata"]["creationTimestamp"] = it->second["metadata"]["creationTimestamp"];
   obj["metadata"]["resourceVersion"] = std::to_string(version_ + 1);
@@ -123,7 +127,7 @@ Result<Json> Store::remove(const std::string& kind, const std::string& ns,
   auto it = objects_.find(k);
   if (it == objects_.end()) return fail_api(Reason::NotFound, not_found(kind, name));
   if (!uid.empty() && it->second["metadata"].value("uid", "") != uid)
-    return fail_api(Reason::Conflict, conflict(kind, name));
+    return fail_api(Reason::Conflict, conflict_message(kind, name));
   LAB_TRY(persist(k, version_ + 1, nullptr));
   ++version_;
   Json obj = std::move(it->second);

@@ -28,6 +28,9 @@ struct Event {
   uint64_t version = 0;
 };
 
+// kubectl's words for a failed resourceVersion or uid precondition.
+std::string conflict_message(const std::string& kind, const std::string& name);
+
 class Store {
  public:
   Store() = default;

@@ -1,5 +1,6 @@
 // Store bookkeeping, the Deployment controller's naming, the scheduler's spreading and the API
-// server's routes and Status errors, all without a kernel.
+// server's routes and Status errors, all without a kernel: the controllers run on informers,
+// driven key by key on the test's thread.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -23,6 +24,20 @@ Json deployment(int replicas) {
                   "spec":{"containers":[{"name":"my-nginx","image":"nginx"}]}}}})");
 }
 
+// A control plane without threads: registry, informers (following the store on their thread)
+// and controllers drained on the test's thread.
+struct Plane {
+  store::Store st;
+  store::Registry registry{st, store::ServiceRanges{*net::Cidr::parse("10.96.0.0/12")}};
+  store::InformerFactory informers{st};
+  controllers::ControllerManager manager{registry, informers, {{"node-1", "node-2"}, {}}};
+  Plane() { informers.start(); }
+  void settle() {
+    informers.wait_synced(st.version(), 1000);
+    manager.run_until_idle();
+  }
+};
+
 }  // namespace
 
 TEST(Store, StampsMetadataAndRefusesDuplicates) {
@@ -39,10 +54,11 @@ TEST(Store, StampsMetadataAndRefusesDuplicates) {
 }
 
 TEST(DeploymentController, NamesFollowKubernetes) {
-  store::Store st;
-  auto dep = st.create(deployment(3));
+  Plane plane;
+  auto& st = plane.st;
+  auto dep = plane.registry.create(deployment(3));
   ASSERT_TRUE(dep);
-  controllers::run_controllers_once(st, {{"node-1", "node-2"}, {}});
+  plane.settle();
   auto rs = st.list("ReplicaSet", "default");
   ASSERT_EQ(rs.size(), 1u);
   std::string hash = controllers::pod_template_hash((*dep)["spec"]["template"]);
@@ -56,14 +72,15 @@ TEST(DeploymentController, NamesFollowKubernetes) {
     EXPECT_EQ(p["metadata"]["ownerReferences"][0]["kind"], "ReplicaSet");
   }
   // Reconciling again creates nothing more.
-  controllers::run_controllers_once(st, {{"node-1", "node-2"}, {}});
+  plane.settle();
   EXPECT_EQ(st.list("Pod", "default").size(), 3u);
 }
 
 TEST(Scheduler, SpreadsAWorkloadAcrossNodes) {
-  store::Store st;
-  ASSERT_TRUE(st.create(deployment(4)));
-  controllers::run_controllers_once(st, {{"node-1", "node-2"}, {}});
+  Plane plane;
+  auto& st = plane.st;
+  ASSERT_TRUE(plane.registry.create(deployment(4)));
+  plane.settle();
   int on1 = 0, on2 = 0;
   for (const auto& p : st.list("Pod", "")) (p["spec"]["nodeName"] == "node-1" ? on1 : on2)++;
   EXPECT_EQ(on1, 2);
@@ -72,16 +89,18 @@ TEST(Scheduler, SpreadsAWorkloadAcrossNodes) {
 
 TEST(Scheduler, HonoursNodeNameAndRefusesUnknownNodes) {
   store::Store st;
+  store::InformerFactory informers(st);
   Json pod = {{"metadata", {{"name", "p"}}}, {"spec", {{"nodeName", "node-9"}}}};
-  auto r = controllers::choose_node(st, pod, {"node-1"});
+  auto r = controllers::choose_node(informers.informer("Pod"), pod, {"node-1"});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("node \"node-9\" does not exist"), std::string::npos);
 }
 
 TEST(ApiServer, RoutesAndStatusErrors) {
   store::Store st;
-  ASSERT_TRUE(st.create(deployment(1)));
-  server::ApiServer api(st, "test");
+  store::Registry registry(st, store::ServiceRanges{*net::Cidr::parse("10.96.0.0/12")});
+  ASSERT_TRUE(registry.create(deployment(1)));
+  server::ApiServer api(registry, "test");
   auto list = api.handle({"GET", "/apis/apps/v1/namespaces/default/deployments", {}, ""});
   EXPECT_EQ(list.status, 200);
   auto j = Json::parse(list.body);

@@ -31,6 +31,18 @@ TEST(Selector, MatchLabelsAndNoLabels) {
   EXPECT_FALSE(sel.matches(Json()));
 }
 
+// Objects stored before validation existed may hold labels that are not strings: they never
+// match, and nothing throws.
+TEST(Selector, LabelsThatAreNotStrings) {
+  auto sel = Selector::from_match_labels(Json{{"run", 5}});
+  EXPECT_FALSE(sel.matches(Json{{"run", "5"}}));
+  EXPECT_FALSE(sel.empty());
+  auto run = Selector::from_match_labels(Json{{"run", "web"}});
+  EXPECT_FALSE(run.matches(Json{{"run", 5}}));
+  EXPECT_FALSE(run.matches(Json{{"run", nullptr}}));
+  EXPECT_TRUE(Selector::parse("run!=web")->matches(Json{{"run", Json::array()}}));
+}
+
 TEST(Selector, BadSyntax) {
   EXPECT_FALSE(Selector::parse("a in b"));
   EXPECT_FALSE(Selector::parse("a=b,,c"));

@@ -2,7 +2,7 @@
 // the proxy's view, one Service at a time.
 #include "lab/node/service_cache.h"
 
-#include "lab/controllers/service_lb.h"
+#include "lab/api/event_object.h"
 
 #include <gtest/gtest.h>
 
@@ -117,7 +117,7 @@ TEST_F(ServiceCacheTest, ASliceRelabelledMovesToItsNewService) {
 
 TEST_F(ServiceCacheTest, AnnouncementsFollowTheAnnotation) {
   Json svc = service("lb", "10.96.0.22", {{"http", 80}});
-  svc["metadata"]["annotations"] = {{controllers::kAnnouncedBy, "node-2"}};
+  svc["metadata"]["annotations"] = {{api::kAnnouncedBy, "node-2"}};
   svc["status"] = {{"loadBalancer", {{"ingress", Json::array({{{"ip", "172.18.255.200"}}})}}}};
   ASSERT_TRUE(st_.create(svc));
   cache_.relist(st_);

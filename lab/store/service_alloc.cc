@@ -1,11 +1,11 @@
 // ClusterIP and NodePort allocation with the API server's validation messages. The first
 // addresses of the service CIDR are reserved: .1 for the kubernetes Service, .10 for cluster DNS.
-#include "lab/server/service_alloc.h"
+#include "lab/store/service_alloc.h"
 
 #include <random>
 #include <set>
 
-namespace lab::server {
+namespace lab::store {
 
 using Json = nlohmann::json;
 
@@ -23,16 +23,29 @@ bool needs_node_ports(const Json& svc) {
 
 }  // namespace
 
-Result<Json> allocate_service(const store::Store& st, Json svc, const Json& old, const ServiceRanges& r) {
-  std::string uid = old.is_object() ? old["metadata"].value("uid", "") : "";
-  std::set<uint32_t> used_ips;
-  std::set<int> used_ports;
-  for (const auto& other : st.list("Service", "")) {
-    if (other["metadata"].value("uid", "") == uid && !uid.empty()) continue;
-    if (auto ip = net::Ipv4::parse(other["spec"].value("clusterIP", "")); ip) used_ips.insert(ip->value);
-    for (const auto& p : other["spec"].value("ports", Json::array()))
-      if (p.value("nodePort", 0) > 0) used_ports.insert(p.value("nodePort", 0));
-  }
+void ServiceAllocations::add(const Json& svc) {
+  const Json& spec = svc["spec"];
+  if (auto ip = net::Ipv4::parse(spec.value("clusterIP", "")); ip) ips.insert(ip->value);
+  for (const auto& p : spec.value("ports", Json::array()))
+    if (p.value("nodePort", 0) > 0) node_ports.insert(p.value("nodePort", 0));
+}
+
+void ServiceAllocations::remove(const Json& svc) {
+  const Json& spec = svc["spec"];
+  if (auto ip = net::Ipv4::parse(spec.value("clusterIP", "")); ip) ips.erase(ip->value);
+  for (const auto& p : spec.value("ports", Json::array()))
+    if (p.value("nodePort", 0) > 0) node_ports.erase(p.value("nodePort", 0));
+}
+
+Result<Json> allocate_service(const ServiceAllocations& taken, Json svc, const Json& old, const ServiceRanges& r) {
+  // An update may keep what the Service already holds: that is not taken from it.
+  ServiceAllocations own;
+  if (old.is_object()) own.add(old);
+  struct {
+    const ServiceAllocations &taken, &own;
+    bool ip(uint32_t v) const { return taken.ips.contains(v) && !own.ips.contains(v); }
+    bool port(int v) const { return taken.node_ports.contains(v) && !own.node_ports.contains(v); }
+  } used{taken, own};
   auto& spec = svc["spec"];
   // An update keeps what the Service already holds unless it asks for something else.
   if (old.is_object() && !spec.contains("clusterIP") && old["spec"].contains("clusterIP"))
@@ -53,7 +66,7 @@ Result<Json> allocate_service(const store::Store& st, Json svc, const Json& old,
                                      "failed to allocate IP " + cip + ": the provided IP (" + cip +
                                          ") is not in the valid range. The range of valid IPs is " +
                                          r.service_cidr.str()));
-    if (used_ips.contains(ip->value))
+    if (used.ip(ip->value))
       return std::unexpected(invalid(svc, "spec.clusterIPs", as_list,
                                      "failed to allocate IP " + cip + ": provided IP is already allocated"));
     spec["clusterIP"] = cip;
@@ -66,7 +79,7 @@ Result<Json> allocate_service(const store::Store& st, Json svc, const Json& old,
     bool found = false;
     for (int attempt = 0; attempt < 1000 && !found; ++attempt) {
       auto ip = r.service_cidr.at(pick(rng));
-      if (!used_ips.contains(ip.value)) {
+      if (!used.ip(ip.value)) {
         spec["clusterIP"] = ip.str();
         spec["clusterIPs"] = Json::array({ip.str()});
         found = true;
@@ -95,14 +108,14 @@ Result<Json> allocate_service(const store::Store& st, Json svc, const Json& old,
       if (np < r.node_port_min || np > r.node_port_max)
         return std::unexpected(invalid(svc, field, std::to_string(np),
                                        "provided port is not in the valid range. The range of valid ports is " + range));
-      if (used_ports.contains(np) || mine.contains(np))
+      if (used.port(np) || mine.contains(np))
         return std::unexpected(invalid(svc, field, std::to_string(np), "provided port is already allocated"));
     } else {
       static thread_local std::mt19937 rng{std::random_device{}()};
       std::uniform_int_distribution<int> pick(r.node_port_min, r.node_port_max);
       for (int attempt = 0; attempt < 10000 && np == 0; ++attempt) {
         int cand = pick(rng);
-        if (!used_ports.contains(cand) && !mine.contains(cand)) np = cand;
+        if (!used.port(cand) && !mine.contains(cand)) np = cand;
       }
       if (np == 0) return std::unexpected(Error{0, "Internal error occurred: failed to allocate a nodePort: range is full", Reason::InternalError});
     }
@@ -112,4 +125,4 @@ Result<Json> allocate_service(const store::Store& st, Json svc, const Json& old,
   return svc;
 }
 
-}  // namespace lab::server
+}  // namespace lab::store

@@ -1,0 +1,133 @@
+// A queue of keys for controllers, as client-go's workqueue: a key waits at most once however
+// often it is added (changes coalesce), a key being processed is never handed to a second worker
+// (added again meanwhile, it comes back once the first is done), and a failing key is retried
+// with a per-key exponential back-off.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace lab {
+
+class WorkQueue {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  void add(const std::string& key) {
+    std::lock_guard lock(mu_);
+    add_locked(key);
+  }
+  // After delay (a periodic resync of one key, a grace period running out).
+  void add_after(const std::string& key, std::chrono::milliseconds delay) {
+    std::lock_guard lock(mu_);
+    if (shut_down_) return;
+    auto when = Clock::now() + delay;
+    auto it = waiting_.find(key);
+    if (it != waiting_.end() && it->second <= when) return;
+    waiting_[key] = when;
+    ready_.notify_one();
+  }
+  // After the key's back-off: 5 ms doubling up to 30 s, until forget(key).
+  void add_rate_limited(const std::string& key) {
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard lock(mu_);
+      int n = failures_[key]++;
+      delay = std::chrono::milliseconds(std::min<long long>(5LL << std::min(n, 13), 30'000));
+    }
+    add_after(key, delay);
+  }
+  void forget(const std::string& key) {
+    std::lock_guard lock(mu_);
+    failures_.erase(key);
+  }
+
+  // The next key, blocking until there is one; nullopt once shut down. Call done(key) after.
+  std::optional<std::string> get() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      if (shut_down_) return std::nullopt;
+      promote_locked();
+      if (!queue_.empty()) {
+        std::string key = std::move(queue_.front());
+        queue_.pop_front();
+        queued_.erase(key);
+        processing_.insert(key);
+        return key;
+      }
+      if (waiting_.empty()) ready_.wait(lock);
+      else ready_.wait_until(lock, next_due_locked());
+    }
+  }
+  // The next key if one is ready now (tests drive controllers without threads).
+  std::optional<std::string> try_get() {
+    std::lock_guard lock(mu_);
+    promote_locked();
+    if (shut_down_ || queue_.empty()) return std::nullopt;
+    std::string key = std::move(queue_.front());
+    queue_.pop_front();
+    queued_.erase(key);
+    processing_.insert(key);
+    return key;
+  }
+  void done(const std::string& key) {
+    std::lock_guard lock(mu_);
+    processing_.erase(key);
+    if (dirty_.erase(key)) add_locked(key);
+  }
+  void shut_down() {
+    std::lock_guard lock(mu_);
+    shut_down_ = true;
+    ready_.notify_all();
+  }
+  // Keys waiting or being processed (for tests and progress reports).
+  size_t pending() const {
+    std::lock_guard lock(mu_);
+    return queue_.size() + processing_.size() + waiting_.size();
+  }
+
+ private:
+  void add_locked(const std::string& key) {
+    if (shut_down_) return;
+    if (processing_.contains(key)) {
+      dirty_.insert(key);
+      return;
+    }
+    if (queued_.insert(key).second) {
+      queue_.push_back(key);
+      ready_.notify_one();
+    }
+  }
+  void promote_locked() {
+    auto now = Clock::now();
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      if (it->second <= now) {
+        add_locked(it->first);
+        it = waiting_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  Clock::time_point next_due_locked() const {
+    auto next = Clock::time_point::max();
+    for (const auto& [key, when] : waiting_) next = std::min(next, when);
+    return next;
+  }
+
+  mutable std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<std::string> queue_;
+  std::set<std::string> queued_, processing_, dirty_;
+  std::map<std::string, Clock::time_point> waiting_;
+  std::map<std::string, int> failures_;
+  bool shut_down_ = false;
+};
+
+}  // namespace lab

@@ -1,0 +1,77 @@
+// The shape every controller has, as in kube-controller-manager: informer handlers turn changes
+// into keys on a work queue, and a worker reconciles one key at a time from the caches, writing
+// through the registry. A failed key is retried with back-off; an object that makes the
+// reconcile throw is logged and skipped, never fatal.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "lab/base/result.h"
+#include "lab/base/work_queue.h"
+#include "lab/store/informer.h"
+#include "lab/store/registry.h"
+#include "netns/cidr.h"
+
+namespace lab::controllers {
+
+using Json = nlohmann::json;
+using store::ObjPtr;
+
+// What the controllers need to know of the lab.
+struct ClusterInfo {
+  std::vector<std::string> nodes;
+  net::Ipv4Range lb_pool{};
+};
+
+// The informers and the write path every controller shares.
+struct Context {
+  Context(store::Registry& reg, store::InformerFactory& f, ClusterInfo info);
+  store::Registry& registry;
+  store::InformerFactory& informers;
+  store::Informer &deployments, &replicasets, &pods, &services, &slices, &events;
+  ClusterInfo cluster;
+
+  void event(const Json& obj, const std::string& type, const std::string& reason, const std::string& message,
+             const std::string& component) {
+    registry.record_event(obj, type, reason, message, {component, ""});
+  }
+};
+
+class Controller {
+ public:
+  Controller(std::string name, Context& ctx) : name_(std::move(name)), ctx_(ctx) {}
+  virtual ~Controller() = default;
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  const std::string& name() const { return name_; }
+  WorkQueue& queue() { return queue_; }
+  // Every key this controller owns, for the first pass after start.
+  virtual std::vector<std::string> all_keys() const = 0;
+  // One reconcile of one key, reading the caches.
+  virtual Result<void> sync(const std::string& key) = 0;
+
+  // The worker loop, until the queue shuts down.
+  void run();
+  // Handles keys until the queue is empty (tests drive controllers this way, without threads).
+  void drain();
+
+ protected:
+  void process(const std::string& key);
+  void enqueue(const ObjPtr& obj) {
+    if (obj) queue_.add(store::Informer::key_of(*obj));
+  }
+
+  std::string name_;
+  Context& ctx_;
+  WorkQueue queue_;
+};
+
+// "ns/name" of obj's controlling owner when it is of kind, "" otherwise.
+std::string owner_key(const Json& obj, const std::string& kind);
+// Namespace and name of a key.
+std::pair<std::string, std::string> split_key(const std::string& key);
+
+}  // namespace lab::controllers

@@ -1,0 +1,89 @@
+// Dependents found by the owner-uid index of each dependent kind; owners by the uid index of each
+// owner kind. Events of objects that are gone expire after the API server's event TTL (1 h).
+#include "lab/controllers/garbage_collector.h"
+
+#include <ctime>
+
+#include "lab/base/clock.h"
+
+namespace lab::controllers {
+
+namespace {
+
+// RFC 3339 of an hour ago: events last seen before it have outlived the TTL.
+std::string an_hour_ago() {
+  std::time_t t = std::time(nullptr) - 3600;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+GarbageCollector::GarbageCollector(Context& ctx) : Controller("garbage-collector", ctx) {
+  // An owner's delete concerns its dependents.
+  for (auto* owners : {&ctx.deployments, &ctx.replicasets, &ctx.services})
+    owners->add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
+      if (old && !cur) queue_.add((*old)["metadata"].value("uid", ""));
+    });
+  // A dependent that appears after its owner went (or at start) is checked too.
+  for (auto* dependents : {&ctx.replicasets, &ctx.pods, &ctx.slices})
+    dependents->add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
+      if (!cur || old) return;
+      auto uid = store::index_by_controller(*cur);
+      if (!uid.empty() && !uid[0].empty()) queue_.add(uid[0]);
+    });
+}
+
+std::vector<std::string> GarbageCollector::all_keys() const {
+  std::vector<std::string> keys;
+  for (const auto* dependents : {&ctx_.replicasets, &ctx_.pods, &ctx_.slices})
+    for (const auto& obj : dependents->list()) {
+      auto uid = store::index_by_controller(*obj);
+      if (!uid.empty() && !uid[0].empty()) keys.push_back(uid[0]);
+    }
+  return keys;
+}
+
+bool GarbageCollector::owner_exists(const std::string& uid) const {
+  for (const auto* owners : {&ctx_.deployments, &ctx_.replicasets, &ctx_.services})
+    if (owners->count_index(store::kByUid, uid) > 0) return true;
+  return false;
+}
+
+Result<void> GarbageCollector::sync(const std::string& owner_uid) {
+  sweep_events();
+  if (owner_uid.empty() || owner_exists(owner_uid)) return {};
+  for (auto* dependents : {&ctx_.replicasets, &ctx_.slices, &ctx_.pods}) {
+    for (const auto& obj : dependents->by_index(store::kByController, owner_uid)) {
+      const Json& meta = (*obj)["metadata"];
+      auto r = ctx_.registry.remove(dependents->kind(), meta.value("namespace", "default"), meta.value("name", ""),
+                                    {.grace_seconds = std::nullopt, .uid = meta.value("uid", "")});
+      if (!r && r.error().reason != Reason::NotFound && r.error().reason != Reason::Conflict)
+        return std::unexpected(r.error());
+    }
+  }
+  return {};
+}
+
+void GarbageCollector::sweep_events() {
+  // Once a minute at most, since it reads every event.
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_event_sweep_) return;
+  next_event_sweep_ = now + std::chrono::minutes(1);
+  const std::string cutoff = an_hour_ago();
+  for (const auto& ev : ctx_.events.list()) {
+    const std::string uid = (*ev)["involvedObject"].value("uid", "");
+    bool live = owner_exists(uid) || ctx_.pods.count_index(store::kByUid, uid) > 0;
+    if (live || (*ev).value("lastTimestamp", "") >= cutoff) continue;
+    const Json& meta = (*ev)["metadata"];
+    auto r = ctx_.registry.remove("Event", meta.value("namespace", "default"), meta.value("name", ""));
+    if (!r && r.error().reason != Reason::NotFound)
+      std::fprintf(stderr, "%s garbage-collector: event %s: %s\n", now_rfc3339().c_str(),
+                   meta.value("name", "").c_str(), r.error().what().c_str());
+  }
+}
+
+}  // namespace lab::controllers

@@ -1,0 +1,292 @@
+// Per-kind write rules (kube-apiserver's strategies) over the store: PrepareForCreate,
+// PrepareForUpdate, validation, status subresource, graceful pod deletion, binding, events.
+#include "lab/store/registry.h"
+
+#include "lab/api/objects.h"
+#include "lab/api/resources.h"
+#include "lab/api/validate.h"
+#include "lab/base/clock.h"
+#include "lab/base/ids.h"
+
+namespace lab::store {
+
+namespace {
+
+std::string str(const Json& obj, const char* key) {
+  if (!obj.is_object()) return "";
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+const Json& meta_of(const Json& obj) {
+  static const Json empty = Json::object();
+  auto it = obj.find("metadata");
+  return it != obj.end() && it->is_object() ? *it : empty;
+}
+
+std::unexpected<Error> conflict(const std::string& kind, const std::string& name) {
+  return fail_api(Reason::Conflict, conflict_message(kind, name));
+}
+
+// Metadata only the server sets; what a client sends for these is ignored on create.
+constexpr const char* kServerOwned[] = {"uid", "resourceVersion", "creationTimestamp",
+                                        "deletionTimestamp", "deletionGracePeriodSeconds"};
+
+// The status a kind starts with when created through the main resource.
+Json initial_status(const std::string& kind) {
+  if (kind == "Pod") return {{"phase", "Pending"}};
+  if (kind == "Service") return {{"loadBalancer", Json::object()}};
+  return nullptr;
+}
+
+}  // namespace
+
+Registry::Registry(Store& st, ServiceRanges ranges) : store_(st), ranges_(std::move(ranges)) {
+  for (const auto& svc : store_.list("Service", "")) taken_.add(svc);
+}
+
+bool Registry::has_status_subresource(const std::string& kind) {
+  return kind == "Pod" || kind == "Deployment" || kind == "ReplicaSet" || kind == "Service" ||
+         kind == "Node";
+}
+
+Result<Json> Registry::validated(Json obj, const Json* old) {
+  auto v = api::validate_object(obj, old);
+  if (v.errors.empty()) return obj;
+  for (const auto& e : v.errors)  // a table hook that threw: our bug, not the client's
+    if (e.detail.starts_with("Internal error")) return fail_api(Reason::InternalError, e.detail);
+  return fail_api(v.bad_request ? Reason::BadRequest : Reason::Invalid, api::invalid_message(obj, v.errors));
+}
+
+Result<Json> Registry::create(Json obj) {
+  if (!obj.is_object()) return fail_api(Reason::BadRequest, "the object is not a JSON object");
+  const std::string kind = str(obj, "kind");
+  if (!api::find_resource_by_kind(kind)) return fail_api(Reason::BadRequest, "unknown kind \"" + kind + "\"");
+  if (!obj.contains("metadata") || obj["metadata"].is_null()) obj["metadata"] = Json::object();
+  if (obj["metadata"].is_object()) {
+    auto& meta = obj["metadata"];
+    for (const char* k : kServerOwned) meta.erase(k);
+    meta["generation"] = 1;
+    if (has_status_subresource(kind)) {
+      Json status = initial_status(kind);
+      if (status.is_null()) obj.erase("status");
+      else obj["status"] = status;
+    }
+  }
+  auto checked = validated(std::move(obj), nullptr);
+  if (!checked) return checked;
+  obj = std::move(*checked);
+
+  std::unique_lock services(services_mu_, std::defer_lock);
+  if (kind == "Service") {
+    services.lock();
+    auto allocated = allocate_service(taken_, obj, nullptr, ranges_);
+    if (!allocated) return allocated;
+    obj = std::move(*allocated);
+  }
+  const std::string generate = str(meta_of(obj), "generateName");
+  const bool generated = str(meta_of(obj), "name").empty() && !generate.empty();
+  for (int attempt = 0;; ++attempt) {
+    // A random name can collide; the API server retries generateName collisions too.
+    if (generated) obj["metadata"]["name"] = generate + random_suffix();
+    auto created = store_.create(obj);
+    if (created && kind == "Service") taken_.add(*created);
+    if (created || !generated || created.error().reason != Reason::AlreadyExists || attempt >= 8)
+      return created;
+  }
+}
+
+Result<Json> Registry::write_update(Json obj, const Json& old) {
+  const std::string kind = str(obj, "kind");
+  auto checked = validated(std::move(obj), &old);
+  if (!checked) return checked;
+  obj = std::move(*checked);
+  // The version read is the precondition: nothing written between our read and this write is
+  // overwritten.
+  obj["metadata"]["resourceVersion"] = meta_of(old)["resourceVersion"];
+  if (kind != "Service") return store_.update(std::move(obj));
+  std::lock_guard services(services_mu_);
+  auto allocated = allocate_service(taken_, std::move(obj), old, ranges_);
+  if (!allocated) return allocated;
+  auto updated = store_.update(std::move(*allocated));
+  if (updated) {
+    taken_.remove(old);
+    taken_.add(*updated);
+  }
+  return updated;
+}
+
+// PrepareForUpdate of the main resource: what the server owns comes from the stored object, and
+// so does status for kinds with a status subresource; generation counts spec changes.
+Json Registry::prepare_spec_update(Json next, const Json& old) {
+  Json& meta = next["metadata"];
+  const Json& old_meta = meta_of(old);
+  for (const char* k : kServerOwned) {
+    if (old_meta.contains(k)) meta[k] = old_meta[k];
+    else meta.erase(k);
+  }
+  for (const char* k : {"ownerReferences", "generateName"})
+    if (old_meta.contains(k) && !meta.contains(k)) meta[k] = old_meta[k];
+  if (has_status_subresource(str(next, "kind"))) {
+    if (old.contains("status")) next["status"] = old["status"];
+    else next.erase("status");
+  }
+  int generation = old_meta.contains("generation") && old_meta["generation"].is_number_integer()
+                       ? old_meta["generation"].get<int>() : 1;
+  auto spec = next.find("spec");
+  bool spec_changed = (spec == next.end() ? Json() : *spec) != old.value("spec", Json());
+  meta["generation"] = spec_changed ? generation + 1 : generation;
+  return next;
+}
+
+// PrepareForUpdate of the status subresource: only status is taken from the request.
+Json Registry::prepare_status_update(const Json& obj, const Json& old) {
+  Json next = old;
+  if (obj.contains("status")) next["status"] = obj["status"];
+  else next.erase("status");
+  return next;
+}
+
+Result<Json> Registry::guaranteed_update(const std::string& kind, const std::string& ns, const std::string& name,
+                                         const std::string& client_rv,
+                                         const std::function<Result<Json>(const Json& old)>& prepare) {
+  // As the API server's GuaranteedUpdate: a write whose client named no resourceVersion applies to
+  // whatever is current, so a conflict with a concurrent write is retried on a fresh read; one
+  // that named a version fails with 409 when that version is gone.
+  for (int attempt = 0;; ++attempt) {
+    auto old = store_.get(kind, ns, name);
+    if (!old) return old;
+    if (!client_rv.empty() && client_rv != str(meta_of(*old), "resourceVersion")) return conflict(kind, name);
+    auto obj = prepare(*old);
+    if (!obj) return obj;
+    auto r = write_update(std::move(*obj), *old);
+    if (r || !client_rv.empty() || r.error().reason != Reason::Conflict || attempt >= 16) return r;
+  }
+}
+
+Result<Json> Registry::update(Json obj) {
+  if (!obj.is_object() || !obj.contains("metadata") || !obj["metadata"].is_object())
+    return fail_api(Reason::BadRequest, "the object has no metadata");
+  const std::string kind = str(obj, "kind"), ns = str(obj["metadata"], "namespace"),
+                    name = str(obj["metadata"], "name");
+  return guaranteed_update(kind, ns, name, str(obj["metadata"], "resourceVersion"),
+                           [&](const Json& old) -> Result<Json> { return prepare_spec_update(obj, old); });
+}
+
+Result<Json> Registry::update_status(Json obj) {
+  if (!obj.is_object() || !obj.contains("metadata") || !obj["metadata"].is_object())
+    return fail_api(Reason::BadRequest, "the object has no metadata");
+  const std::string kind = str(obj, "kind"), ns = str(obj["metadata"], "namespace"),
+                    name = str(obj["metadata"], "name");
+  return guaranteed_update(kind, ns, name, str(obj["metadata"], "resourceVersion"),
+                           [&](const Json& old) -> Result<Json> { return prepare_status_update(obj, old); });
+}
+
+Result<Json> Registry::patch(const std::string& kind, const std::string& ns, const std::string& name,
+                             const Json& merge_patch, bool status) {
+  if (!merge_patch.is_object()) return fail_api(Reason::BadRequest, "the patch is not a JSON object");
+  std::string rv;
+  if (auto meta = merge_patch.find("metadata"); meta != merge_patch.end() && meta->is_object())
+    if (auto v = meta->find("resourceVersion"); v != meta->end() && !v->is_null()) rv = v->is_string() ? v->get<std::string>() : v->dump();
+  return guaranteed_update(kind, ns, name, rv, [&](const Json& old) -> Result<Json> {
+    Json obj = old;
+    obj.merge_patch(merge_patch);
+    if (!obj.is_object()) return fail_api(Reason::BadRequest, "the patched object is not a JSON object");
+    // What the patch made of metadata cannot be decoded as ObjectMeta: refused, not repaired.
+    if (!obj.contains("metadata") || !obj["metadata"].is_object())
+      return fail_api(Reason::BadRequest, "metadata: the patched object's metadata is not an object");
+    obj["kind"] = kind;
+    obj["apiVersion"] = old["apiVersion"];
+    obj["metadata"]["name"] = name;
+    if (!ns.empty()) obj["metadata"]["namespace"] = ns;
+    return status ? prepare_status_update(obj, old) : prepare_spec_update(std::move(obj), old);
+  });
+}
+
+Result<Json> Registry::remove(const std::string& kind, const std::string& ns, const std::string& name,
+                              const DeleteOptions& opts) {
+  if (kind == "Service") {
+    std::lock_guard services(services_mu_);
+    auto removed = store_.remove(kind, ns, name, opts.uid);
+    if (removed) taken_.remove(*removed);
+    return removed;
+  }
+  if (kind != "Pod") return store_.remove(kind, ns, name, opts.uid);
+  for (int attempt = 0;; ++attempt) {
+    auto pod = store_.get(kind, ns, name);
+    if (!pod) return pod;
+    if (!opts.uid.empty() && str(meta_of(*pod), "uid") != opts.uid)
+      return fail_api(Reason::Conflict, "Precondition failed: UID in precondition: " + opts.uid +
+                                            ", UID in object meta: " + str(meta_of(*pod), "uid"));
+    const Json& spec = pod->value("spec", Json::object());
+    int grace = 30;
+    if (opts.grace_seconds) grace = *opts.grace_seconds;
+    else if (auto g = spec.find("terminationGracePeriodSeconds"); g != spec.end() && g->is_number_integer())
+      grace = g->get<int>();
+    if (grace <= 0 || str(spec, "nodeName").empty())
+      return store_.remove(kind, ns, name, str(meta_of(*pod), "uid"));
+    if (api::is_terminating(*pod)) return pod;
+    // Graceful: the kubelet stops the pod and removes the object when it is gone.
+    Json marked = *pod;
+    marked["metadata"]["deletionTimestamp"] = now_rfc3339();
+    marked["metadata"]["deletionGracePeriodSeconds"] = grace;
+    auto r = store_.update(std::move(marked));
+    if (r || r.error().reason != Reason::Conflict || attempt >= 10) return r;
+  }
+}
+
+Result<Json> Registry::bind(const std::string& ns, const std::string& name, const std::string& uid,
+                            const std::string& node) {
+  auto pod = store_.get("Pod", ns, name);
+  if (!pod) return pod;
+  if (!uid.empty() && str(meta_of(*pod), "uid") != uid)
+    return fail_api(Reason::Conflict, "Operation cannot be fulfilled on pods/binding \"" + name +
+                                          "\": the pod has been replaced");
+  std::string bound = str(pod->value("spec", Json::object()), "nodeName");
+  if (!bound.empty())
+    return fail_api(Reason::Conflict, "Operation cannot be fulfilled on pods/binding \"" + name +
+                                          "\": pod " + name + " is already assigned to node \"" + bound + "\"");
+  if (api::is_terminating(*pod))
+    return fail_api(Reason::Conflict, "Operation cannot be fulfilled on pods/binding \"" + name +
+                                          "\": pod " + name + " is being deleted, cannot be assigned to a host");
+  Json obj = *pod;
+  obj["spec"]["nodeName"] = node;
+  auto checked = validated(std::move(obj), nullptr);
+  if (!checked) return checked;
+  return store_.update(std::move(*checked));  // carries the read version: a precondition
+}
+
+Result<Json> Registry::retry_update(const std::string& kind, const std::string& ns, const std::string& name,
+                                    const std::function<bool(Json&)>& mutate, bool status) {
+  for (int attempt = 0;; ++attempt) {
+    auto cur = store_.get(kind, ns, name);
+    if (!cur) return cur;
+    Json obj = *cur;
+    if (!mutate(obj)) return cur;
+    auto r = status ? update_status(std::move(obj)) : update(std::move(obj));
+    if (r || r.error().reason != Reason::Conflict || attempt >= 10) return r;
+  }
+}
+
+void Registry::record_event(const Json& object, const std::string& type, const std::string& reason,
+                            const std::string& message, const api::EventSource& source) {
+  std::string ns = str(meta_of(object), "namespace");
+  if (ns.empty()) ns = "default";
+  const std::string name = api::event_name(object, reason, message);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto ev = store_.get("Event", ns, name);
+    if (!ev) {
+      auto created = create(api::make_event(object, type, reason, message, source));
+      if (created || created.error().reason != Reason::AlreadyExists) return;
+      continue;
+    }
+    Json bumped = *ev;
+    const Json& count = bumped["count"];
+    bumped["count"] = (count.is_number_integer() ? count.get<int64_t>() : 1) + 1;
+    bumped["lastTimestamp"] = now_rfc3339();
+    auto r = update(std::move(bumped));
+    if (r || r.error().reason != Reason::Conflict) return;
+  }
+}
+
+}  // namespace lab::store

@@ -1,0 +1,84 @@
+// The API server's core, as kube-apiserver's generic registry and its per-kind strategies: every
+// write, whatever its source (HTTP, the scenario, controllers, the kubelet), is validated and
+// defaulted here (lab/api/validate), carries resourceVersion preconditions, and keeps spec and
+// status apart (the status subresource). There is no other way into the store.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "lab/api/event_object.h"
+#include "lab/base/result.h"
+#include "lab/store/service_alloc.h"
+#include "lab/store/store.h"
+
+namespace lab::store {
+
+struct DeleteOptions {
+  std::optional<int> grace_seconds;  // pods: nullopt = spec.terminationGracePeriodSeconds
+  std::string uid;                   // precondition: delete only this incarnation
+};
+
+class Registry {
+ public:
+  Registry(Store& st, ServiceRanges ranges);
+
+  Store& store() { return store_; }
+  const Store& store() const { return store_; }
+
+  // POST. The server fills what it owns: uid, resourceVersion, creationTimestamp, generation 1,
+  // a name from metadata.generateName, a Pod's status (phase Pending), a Service's ClusterIP and
+  // NodePorts; status sent with a create is dropped for kinds with a status subresource.
+  Result<Json> create(Json obj);
+  // PUT of the main resource. metadata.resourceVersion, when set, is a precondition (409). The
+  // stored status is kept (the body's is ignored) for kinds with a status subresource, and so is
+  // metadata the server owns; generation counts spec changes.
+  Result<Json> update(Json obj);
+  // PUT .../status: only status is taken from obj; spec and metadata stay as stored. Without a
+  // resourceVersion in obj, a concurrent write is no conflict: it applies to the current object.
+  Result<Json> update_status(Json obj);
+  // PATCH: an RFC 7386 merge patch of the main resource or (status = true) of status.
+  Result<Json> patch(const std::string& kind, const std::string& ns, const std::string& name,
+                     const Json& merge_patch, bool status = false);
+  // DELETE. A Pod bound to a node is marked (deletionTimestamp, deletionGracePeriodSeconds) and
+  // the kubelet removes it once its processes are gone; a grace period of 0, or an unbound pod,
+  // removes it at once. Other kinds go at once (their dependents by the garbage collector).
+  Result<Json> remove(const std::string& kind, const std::string& ns, const std::string& name,
+                      const DeleteOptions& opts = {});
+  // The scheduler's binding (pods/binding): sets spec.nodeName of an unbound pod.
+  Result<Json> bind(const std::string& ns, const std::string& name, const std::string& uid,
+                    const std::string& node);
+
+  // A read-modify-write that re-reads and retries on Conflict, as client-go's RetryOnConflict:
+  // mutate gets the current object and returns false when nothing needs writing.
+  Result<Json> retry_update(const std::string& kind, const std::string& ns, const std::string& name,
+                            const std::function<bool(Json&)>& mutate, bool status = false);
+
+  // The event recorder: the same (object, reason, message) again bumps count and lastTimestamp.
+  void record_event(const Json& object, const std::string& type, const std::string& reason,
+                    const std::string& message, const api::EventSource& source);
+
+  Result<Json> get(const std::string& kind, const std::string& ns, const std::string& name) const {
+    return store_.get(kind, ns, name);
+  }
+
+ private:
+  Result<Json> write_update(Json obj, const Json& old);
+  Result<Json> guaranteed_update(const std::string& kind, const std::string& ns, const std::string& name,
+                                 const std::string& client_rv,
+                                 const std::function<Result<Json>(const Json& old)>& prepare);
+  static Json prepare_spec_update(Json next, const Json& old);
+  static Json prepare_status_update(const Json& obj, const Json& old);
+  Result<Json> validated(Json obj, const Json* old);
+  static bool has_status_subresource(const std::string& kind);
+
+  Store& store_;
+  ServiceRanges ranges_;
+  std::mutex services_mu_;  // Service writes allocate from shared ranges: one at a time
+  ServiceAllocations taken_;
+};
+
+}  // namespace lab::store

@@ -69,6 +69,8 @@ class Controller {
   WorkQueue queue_;
 };
 
+// The keys of every cached object, or of those that pass keep (a controller's first pass).
+std::vector<std::string> keys_of(const store::Informer& informer, bool (*keep)(const Json&) = nullptr);
 // "ns/name" of obj's controlling owner when it is of kind, "" otherwise.
 std::string owner_key(const Json& obj, const std::string& kind);
 // Namespace and name of a key.

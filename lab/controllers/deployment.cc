@@ -82,9 +82,7 @@ DeploymentController::DeploymentController(Context& ctx) : Controller("deploymen
 }
 
 std::vector<std::string> DeploymentController::all_keys() const {
-  std::vector<std::string> keys;
-  for (const auto& d : ctx_.deployments.list()) keys.push_back(store::Informer::key_of(*d));
-  return keys;
+  return keys_of(ctx_.deployments);
 }
 
 Result<void> DeploymentController::sync(const std::string& key) {

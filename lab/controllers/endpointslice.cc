@@ -61,9 +61,7 @@ void EndpointSliceController::pod_changed(const Json& pod) {
 }
 
 std::vector<std::string> EndpointSliceController::all_keys() const {
-  std::vector<std::string> keys;
-  for (const auto& svc : ctx_.services.list()) keys.push_back(store::Informer::key_of(*svc));
-  return keys;
+  return keys_of(ctx_.services);
 }
 
 Result<void> EndpointSliceController::sync(const std::string& key) {

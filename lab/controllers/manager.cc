@@ -50,6 +50,13 @@ std::string owner_key(const Json& obj, const std::string& kind) {
   return "";
 }
 
+std::vector<std::string> keys_of(const store::Informer& informer, bool (*keep)(const Json&)) {
+  std::vector<std::string> keys;
+  for (const auto& obj : informer.list())
+    if (!keep || keep(*obj)) keys.push_back(store::Informer::key_of(*obj));
+  return keys;
+}
+
 std::pair<std::string, std::string> split_key(const std::string& key) {
   auto slash = key.find('/');
   if (slash == std::string::npos) return {"", key};

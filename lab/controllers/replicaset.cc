@@ -29,9 +29,7 @@ ReplicaSetController::ReplicaSetController(Context& ctx) : Controller("replicase
 }
 
 std::vector<std::string> ReplicaSetController::all_keys() const {
-  std::vector<std::string> keys;
-  for (const auto& rs : ctx_.replicasets.list()) keys.push_back(store::Informer::key_of(*rs));
-  return keys;
+  return keys_of(ctx_.replicasets);
 }
 
 Result<void> ReplicaSetController::sync(const std::string& key) {

@@ -52,10 +52,7 @@ Scheduler::Scheduler(Context& ctx) : Controller("default-scheduler", ctx) {
 }
 
 std::vector<std::string> Scheduler::all_keys() const {
-  std::vector<std::string> keys;
-  for (const auto& pod : ctx_.pods.list())
-    if (unscheduled(*pod)) keys.push_back(store::Informer::key_of(*pod));
-  return keys;
+  return keys_of(ctx_.pods, unscheduled);
 }
 
 Result<void> Scheduler::sync(const std::string& key) {

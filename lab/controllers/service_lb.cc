@@ -24,21 +24,20 @@ std::vector<std::string> index_by_ingress(const Json& svc) {
 
 bool is_lb(const Json& svc) { return svc["spec"].value("type", "ClusterIP") == "LoadBalancer"; }
 
+// Services that need an address or must give one back.
+bool needs_sync(const Json& svc) { return is_lb(svc) == ingress_of(svc).empty(); }
+
 }  // namespace
 
 LoadBalancerController::LoadBalancerController(Context& ctx) : Controller("metallb-controller", ctx) {
   ctx.services.add_index(kByIngress, index_by_ingress);
   ctx.services.add_handler([this](const ObjPtr&, const ObjPtr& cur) {
-    // Only Services that need an address or must give one back.
-    if (cur && is_lb(*cur) == ingress_of(*cur).empty()) enqueue(cur);
+    if (cur && needs_sync(*cur)) enqueue(cur);
   });
 }
 
 std::vector<std::string> LoadBalancerController::all_keys() const {
-  std::vector<std::string> keys;
-  for (const auto& svc : ctx_.services.list())
-    if (is_lb(*svc) == ingress_of(*svc).empty()) keys.push_back(store::Informer::key_of(*svc));
-  return keys;
+  return keys_of(ctx_.services, needs_sync);
 }
 
 Result<void> LoadBalancerController::sync(const std::string& key) {

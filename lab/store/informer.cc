@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "lab/api/json_access.h"
 #include "lab/base/clock.h"
 #include "lab/base/parse.h"
 
@@ -10,58 +11,45 @@ namespace lab::store {
 
 namespace {
 
-std::string str(const Json& obj, const char* key) {
-  if (!obj.is_object()) return "";
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const Json& meta_of(const Json& obj) {
-  static const Json empty = Json::object();
-  if (!obj.is_object()) return empty;
-  auto it = obj.find("metadata");
-  return it != obj.end() && it->is_object() ? *it : empty;
-}
-
 uint64_t version_of(const Json& obj) {
-  auto v = parse_uint64(str(meta_of(obj), "resourceVersion"));
+  auto v = parse_uint64(api::string_at(api::metadata_of(obj), "resourceVersion"));
   return v ? *v : 0;
 }
 
 }  // namespace
 
 std::string Informer::key_of(const Json& obj) {
-  const Json& meta = meta_of(obj);
-  std::string ns = str(meta, "namespace");
-  return ns.empty() ? str(meta, "name") : ns + "/" + str(meta, "name");
+  const Json& meta = api::metadata_of(obj);
+  std::string ns = api::string_at(meta, "namespace");
+  return ns.empty() ? api::string_at(meta, "name") : ns + "/" + api::string_at(meta, "name");
 }
 
-std::vector<std::string> index_by_namespace(const Json& obj) { return {str(meta_of(obj), "namespace")}; }
+std::vector<std::string> index_by_namespace(const Json& obj) { return {api::string_at(api::metadata_of(obj), "namespace")}; }
 
 std::vector<std::string> index_by_controller(const Json& obj) {
-  auto refs = meta_of(obj).find("ownerReferences");
-  if (refs == meta_of(obj).end() || !refs->is_array()) return {};
+  auto refs = api::metadata_of(obj).find("ownerReferences");
+  if (refs == api::metadata_of(obj).end() || !refs->is_array()) return {};
   for (const auto& ref : *refs)
-    if (ref.is_object() && ref.value("controller", false) == true) return {str(ref, "uid")};
+    if (ref.is_object() && ref.value("controller", false) == true) return {api::string_at(ref, "uid")};
   return {};
 }
 
-std::vector<std::string> index_by_uid(const Json& obj) { return {str(meta_of(obj), "uid")}; }
+std::vector<std::string> index_by_uid(const Json& obj) { return {api::string_at(api::metadata_of(obj), "uid")}; }
 
 std::vector<std::string> index_by_node(const Json& obj) {
   auto spec = obj.find("spec");
   if (spec == obj.end()) return {};
-  std::string node = str(*spec, "nodeName");
+  std::string node = api::string_at(*spec, "nodeName");
   if (node.empty()) return {};
   return {node};
 }
 
 std::vector<std::string> index_by_labels(const Json& obj) {
   std::vector<std::string> out;
-  const Json& meta = meta_of(obj);
+  const Json& meta = api::metadata_of(obj);
   auto labels = meta.find("labels");
   if (labels == meta.end() || !labels->is_object()) return out;
-  std::string ns = str(meta, "namespace");
+  std::string ns = api::string_at(meta, "namespace");
   for (const auto& [k, v] : labels->items())
     if (v.is_string()) out.push_back(ns + "/" + k + "=" + v.get<std::string>());
   return out;
@@ -231,7 +219,7 @@ void InformerFactory::run() {
     }
     for (const auto& e : events) {
       if (e.version <= seen) continue;
-      auto it = informers_.find(str(e.object, "kind"));
+      auto it = informers_.find(api::string_at(e.object, "kind"));
       if (it != informers_.end()) it->second->apply(e.type, e.object);
       seen = e.version;
     }

@@ -2,6 +2,7 @@
 // PrepareForUpdate, validation, status subresource, graceful pod deletion, binding, events.
 #include "lab/store/registry.h"
 
+#include "lab/api/json_access.h"
 #include "lab/api/objects.h"
 #include "lab/api/resources.h"
 #include "lab/api/validate.h"
@@ -11,18 +12,6 @@
 namespace lab::store {
 
 namespace {
-
-std::string str(const Json& obj, const char* key) {
-  if (!obj.is_object()) return "";
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const Json& meta_of(const Json& obj) {
-  static const Json empty = Json::object();
-  auto it = obj.find("metadata");
-  return it != obj.end() && it->is_object() ? *it : empty;
-}
 
 std::unexpected<Error> conflict(const std::string& kind, const std::string& name) {
   return fail_api(Reason::Conflict, conflict_message(kind, name));
@@ -60,7 +49,7 @@ Result<Json> Registry::validated(Json obj, const Json* old) {
 
 Result<Json> Registry::create(Json obj) {
   if (!obj.is_object()) return fail_api(Reason::BadRequest, "the object is not a JSON object");
-  const std::string kind = str(obj, "kind");
+  const std::string kind = api::string_at(obj, "kind");
   if (!api::find_resource_by_kind(kind)) return fail_api(Reason::BadRequest, "unknown kind \"" + kind + "\"");
   if (!obj.contains("metadata") || obj["metadata"].is_null()) obj["metadata"] = Json::object();
   if (obj["metadata"].is_object()) {
@@ -84,8 +73,8 @@ Result<Json> Registry::create(Json obj) {
     if (!allocated) return allocated;
     obj = std::move(*allocated);
   }
-  const std::string generate = str(meta_of(obj), "generateName");
-  const bool generated = str(meta_of(obj), "name").empty() && !generate.empty();
+  const std::string generate = api::string_at(api::metadata_of(obj), "generateName");
+  const bool generated = api::string_at(api::metadata_of(obj), "name").empty() && !generate.empty();
   for (int attempt = 0;; ++attempt) {
     // A random name can collide; the API server retries generateName collisions too.
     if (generated) obj["metadata"]["name"] = generate + random_suffix();
@@ -97,13 +86,13 @@ Result<Json> Registry::create(Json obj) {
 }
 
 Result<Json> Registry::write_update(Json obj, const Json& old) {
-  const std::string kind = str(obj, "kind");
+  const std::string kind = api::string_at(obj, "kind");
   auto checked = validated(std::move(obj), &old);
   if (!checked) return checked;
   obj = std::move(*checked);
   // The version read is the precondition: nothing written between our read and this write is
   // overwritten.
-  obj["metadata"]["resourceVersion"] = meta_of(old)["resourceVersion"];
+  obj["metadata"]["resourceVersion"] = api::metadata_of(old)["resourceVersion"];
   if (kind != "Service") return store_.update(std::move(obj));
   std::lock_guard services(services_mu_);
   auto allocated = allocate_service(taken_, std::move(obj), old, ranges_);
@@ -120,14 +109,14 @@ Result<Json> Registry::write_update(Json obj, const Json& old) {
 // so does status for kinds with a status subresource; generation counts spec changes.
 Json Registry::prepare_spec_update(Json next, const Json& old) {
   Json& meta = next["metadata"];
-  const Json& old_meta = meta_of(old);
+  const Json& old_meta = api::metadata_of(old);
   for (const char* k : kServerOwned) {
     if (old_meta.contains(k)) meta[k] = old_meta[k];
     else meta.erase(k);
   }
   for (const char* k : {"ownerReferences", "generateName"})
     if (old_meta.contains(k) && !meta.contains(k)) meta[k] = old_meta[k];
-  if (has_status_subresource(str(next, "kind"))) {
+  if (has_status_subresource(api::string_at(next, "kind"))) {
     if (old.contains("status")) next["status"] = old["status"];
     else next.erase("status");
   }
@@ -156,7 +145,7 @@ Result<Json> Registry::guaranteed_update(const std::string& kind, const std::str
   for (int attempt = 0;; ++attempt) {
     auto old = store_.get(kind, ns, name);
     if (!old) return old;
-    if (!client_rv.empty() && client_rv != str(meta_of(*old), "resourceVersion")) return conflict(kind, name);
+    if (!client_rv.empty() && client_rv != api::string_at(api::metadata_of(*old), "resourceVersion")) return conflict(kind, name);
     auto obj = prepare(*old);
     if (!obj) return obj;
     auto r = write_update(std::move(*obj), *old);
@@ -167,18 +156,18 @@ Result<Json> Registry::guaranteed_update(const std::string& kind, const std::str
 Result<Json> Registry::update(Json obj) {
   if (!obj.is_object() || !obj.contains("metadata") || !obj["metadata"].is_object())
     return fail_api(Reason::BadRequest, "the object has no metadata");
-  const std::string kind = str(obj, "kind"), ns = str(obj["metadata"], "namespace"),
-                    name = str(obj["metadata"], "name");
-  return guaranteed_update(kind, ns, name, str(obj["metadata"], "resourceVersion"),
+  const std::string kind = api::string_at(obj, "kind"), ns = api::string_at(obj["metadata"], "namespace"),
+                    name = api::string_at(obj["metadata"], "name");
+  return guaranteed_update(kind, ns, name, api::string_at(obj["metadata"], "resourceVersion"),
                            [&](const Json& old) -> Result<Json> { return prepare_spec_update(obj, old); });
 }
 
 Result<Json> Registry::update_status(Json obj) {
   if (!obj.is_object() || !obj.contains("metadata") || !obj["metadata"].is_object())
     return fail_api(Reason::BadRequest, "the object has no metadata");
-  const std::string kind = str(obj, "kind"), ns = str(obj["metadata"], "namespace"),
-                    name = str(obj["metadata"], "name");
-  return guaranteed_update(kind, ns, name, str(obj["metadata"], "resourceVersion"),
+  const std::string kind = api::string_at(obj, "kind"), ns = api::string_at(obj["metadata"], "namespace"),
+                    name = api::string_at(obj["metadata"], "name");
+  return guaranteed_update(kind, ns, name, api::string_at(obj["metadata"], "resourceVersion"),
                            [&](const Json& old) -> Result<Json> { return prepare_status_update(obj, old); });
 }
 
@@ -215,16 +204,16 @@ Result<Json> Registry::remove(const std::string& kind, const std::string& ns, co
   for (int attempt = 0;; ++attempt) {
     auto pod = store_.get(kind, ns, name);
     if (!pod) return pod;
-    if (!opts.uid.empty() && str(meta_of(*pod), "uid") != opts.uid)
+    if (!opts.uid.empty() && api::string_at(api::metadata_of(*pod), "uid") != opts.uid)
       return fail_api(Reason::Conflict, "Precondition failed: UID in precondition: " + opts.uid +
-                                            ", UID in object meta: " + str(meta_of(*pod), "uid"));
+                                            ", UID in object meta: " + api::string_at(api::metadata_of(*pod), "uid"));
     const Json& spec = pod->value("spec", Json::object());
     int grace = 30;
     if (opts.grace_seconds) grace = *opts.grace_seconds;
     else if (auto g = spec.find("terminationGracePeriodSeconds"); g != spec.end() && g->is_number_integer())
       grace = g->get<int>();
-    if (grace <= 0 || str(spec, "nodeName").empty())
-      return store_.remove(kind, ns, name, str(meta_of(*pod), "uid"));
+    if (grace <= 0 || api::string_at(spec, "nodeName").empty())
+      return store_.remove(kind, ns, name, api::string_at(api::metadata_of(*pod), "uid"));
     if (api::is_terminating(*pod)) return pod;
     // Graceful: the kubelet stops the pod and removes the object when it is gone.
     Json marked = *pod;
@@ -239,10 +228,10 @@ Result<Json> Registry::bind(const std::string& ns, const std::string& name, cons
                             const std::string& node) {
   auto pod = store_.get("Pod", ns, name);
   if (!pod) return pod;
-  if (!uid.empty() && str(meta_of(*pod), "uid") != uid)
+  if (!uid.empty() && api::string_at(api::metadata_of(*pod), "uid") != uid)
     return fail_api(Reason::Conflict, "Operation cannot be fulfilled on pods/binding \"" + name +
                                           "\": the pod has been replaced");
-  std::string bound = str(pod->value("spec", Json::object()), "nodeName");
+  std::string bound = api::string_at(pod->value("spec", Json::object()), "nodeName");
   if (!bound.empty())
     return fail_api(Reason::Conflict, "Operation cannot be fulfilled on pods/binding \"" + name +
                                           "\": pod " + name + " is already assigned to node \"" + bound + "\"");
@@ -270,7 +259,7 @@ Result<Json> Registry::retry_update(const std::string& kind, const std::string& 
 
 void Registry::record_event(const Json& object, const std::string& type, const std::string& reason,
                             const std::string& message, const api::EventSource& source) {
-  std::string ns = str(meta_of(object), "namespace");
+  std::string ns = api::string_at(api::metadata_of(object), "namespace");
   if (ns.empty()) ns = "default";
   const std::string name = api::event_name(object, reason, message);
   for (int attempt = 0; attempt < 5; ++attempt) {

@@ -9,6 +9,7 @@
 
 #include "lab/base/clock.h"
 #include "lab/base/ids.h"
+#include "lab/api/json_access.h"
 #include "lab/api/resources.h"
 
 namespace lab::store {
@@ -18,12 +19,7 @@ std::string Store::key(const std::string& kind, const std::string& ns, const std
 }
 
 // Objects reach the store from code and from SQLite; neither may make a lookup throw.
-static std::string ns_of(const Json& obj) {
-  auto meta = obj.find("metadata");
-  if (meta == obj.end() || !meta->is_object()) return "";
-  auto ns = meta->find("namespace");
-  return ns != meta->end() && ns->is_string() ? ns->get<std::string>() : "";
-}
+static std::string ns_of(const Json& obj) { return api::string_at(api::metadata_of(obj), "namespace"); }
 
 namespace {
 
@@ -41,24 +37,15 @@ std::string conflict_message(const std::string& kind, const std::string& name) {
          "try again";
 }
 
-namespace {
-
-std::string string_at(const Json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-}  // namespace
-
 Result<Json> Store::create(Json obj) {
-  std::string kind = string_at(obj, "kind");
+  std::string kind = api::string_at(obj, "kind");
   auto type = api::find_resource_by_kind(kind);
   if (!type) return fail_api(Reason::BadRequest, "unknown kind \"" + kind + "\"");
   if (!obj.contains("metadata") || !obj["metadata"].is_object()) obj["metadata"] = Json::object();
   auto& meta = obj["metadata"];
-  if (type->namespaced && string_at(meta, "namespace").empty()) meta["namespace"] = "default";
+  if (type->namespaced && api::string_at(meta, "namespace").empty()) meta["namespace"] = "default";
   if (!type->namespaced) meta.erase("namespace");
-  std::string name = string_at(meta, "name");
+  std::string name = api::string_at(meta, "name");
   std::lock_guard lock(mu_);
   std::string k = key(kind, ns_of(obj), name);
   if (objects_.contains(k))
@@ -74,10 +61,10 @@ Result<Json> Store::create(Json obj) {
 }
 
 Result<Json> Store::update(Json obj) {
-  std::string kind = string_at(obj, "kind");
+  std::string kind = api::string_at(obj, "kind");
   if (!obj.contains("metadata") || !obj["metadata"].is_object())
     return fail_api(Reason::BadRequest, "metadata: Required value");
-  std::string name = string_at(obj["metadata"], "name");
+  std::string name = api::string_at(obj["metadata"], "name");
   std::lock_guard lock(mu_);
   std::string k = key(kind, ns_of(obj), name);
   auto it = objects_.find(k);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/stats.h"
 #include "lab/node/service_cache.h"
 #include "lab/proxy/proxier.h"
 #include "lab/proxy/rules.h"
@@ -23,7 +24,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+using bench::ms_since;
 
 // CPU time of this process (user, kernel), to tell libnftables' userspace work from the
 // kernel's (its cache dumps and the commit, which validates the whole table).
@@ -60,14 +61,8 @@ NodeView make_view(int services) {
   return v;
 }
 
-struct Stats {
-  double median = 0, min = 0, max = 0;
-};
-Stats stats(std::vector<double> xs) {
-  std::sort(xs.begin(), xs.end());
-  if (xs.empty()) return {};
-  return {xs[xs.size() / 2], xs.front(), xs.back()};
-}
+using bench::Stats;
+using bench::stats;
 
 void print(const char* what, int n, const Stats& s, size_t runs) {
   std::printf("  %-46s median %8.2f ms   min %8.2f   max %8.2f   (%zu runs, %d services)\n", what, s.median, s.min, s.max, runs, n);

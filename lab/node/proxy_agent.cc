@@ -58,7 +58,6 @@ ProxyAgent::ProxyAgent(cluster::LabRecord rec, store::InformerFactory& informers
   auto queue = [this](const store::ObjPtr& old, const store::ObjPtr& cur) {
     std::lock_guard lock(mu_);
     pending_.push_back({old ? (cur ? "MODIFIED" : "DELETED") : "ADDED", cur ? *cur : *old, 0});
-    changed_.notify_one();
   };
   informers.informer("Service").add_handler(queue);
   informers.informer("EndpointSlice").add_handler(queue);
@@ -67,19 +66,20 @@ ProxyAgent::ProxyAgent(cluster::LabRecord rec, store::InformerFactory& informers
 void ProxyAgent::run_loop(const std::atomic<bool>& stop) {
   bool retry = false;
   while (!stop) {
-    // Handlers run before the factory advances its version: read it first, and every change up
-    // to it is in pending_ by then.
-    uint64_t version = informers_.synced_version();
+    // Handlers run before the factory publishes a version: every change up to v is in pending_
+    // once v is read, so after applying them the rules match the store as of v.
+    const uint64_t v = informers_.synced_version();
     std::vector<store::Event> events;
     {
-      std::unique_lock lock(mu_);
-      if (pending_.empty() && !retry)
-        changed_.wait_for(lock, std::chrono::milliseconds(200), [&] { return !pending_.empty(); });
+      std::lock_guard lock(mu_);
       events.swap(pending_);
     }
     if (!events.empty()) cache_.apply(events);
     if (!events.empty() || retry) retry = !sync_nodes();
-    synced_ = version;
+    synced_ = v;
+    // The factory publishes a new version after every batch, whether or not it concerned us:
+    // waking on that keeps synced_ current for `lab up`, and catches our handlers' changes.
+    informers_.wait_synced(v + 1, retry ? 200 : 1000);
   }
 }
 

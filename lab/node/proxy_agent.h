@@ -4,7 +4,6 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -43,7 +42,6 @@ class ProxyAgent {
   store::InformerFactory& informers_;
   ServiceCache cache_;
   std::mutex mu_;
-  std::condition_variable changed_;
   std::vector<store::Event> pending_;  // from the handlers, for the agent's thread
   std::map<std::string, NodeProxy> nodes_;
   std::atomic<uint64_t> synced_{0};

@@ -94,6 +94,8 @@ class Kubelet {
   };
   using RecordPtr = std::shared_ptr<PodRecord>;
 
+  // One pod of adopt(); throws on a pod whose spec cannot be read.
+  void adopt_pod(const Json& pod);
   // Pod life cycle (kubelet.cc).
   Result<void> start_pod(const Json& pod);
   void stop_pod(const Json& pod, const RecordPtr& rec);

@@ -6,8 +6,10 @@
 #include <sys/utsname.h>
 
 #include <cstring>
+#include <exception>
 #include <thread>
 
+#include "lab/api/json_access.h"
 #include "lab/node/kubelet.h"
 #include "lab/node/kubelet_internal.h"
 #include "lab/node/pod_status.h"
@@ -135,65 +137,75 @@ void Kubelet::stop_all() {
 void Kubelet::adopt() {
   if (auto r = exits_.start(); !r) log_line("exit watcher: " + r.error().what());
   for (const auto& pod : registry_.store().list("Pod", "")) {
-    const auto* node = find_node(pod_node(pod));
-    std::string ip_text = pod.value("status", Json::object()).value("podIP", "");
-    if (!node || ip_text.empty()) continue;
-    const std::string ns = pod_namespace(pod), name = pod_name(pod), uid = pod_uid(pod);
-    const std::string dir = cluster::pod_dir(rec_.name, ns, name);
-    pid_t init = detail::read_int_file(dir + "/init.pid", 0);
-    auto cmdline = init > 0 ? read_file("/proc/" + std::to_string(init) + "/cmdline") : Result<std::string>();
-    auto ip = net::Ipv4::parse(ip_text);
-    if (init <= 0 || !cmdline || !ip || cmdline->find("--pod=" + ns + "/" + name) == std::string::npos ||
-        cmdline->find("--lab=" + rec_.name) == std::string::npos) {
-      // Its processes are gone: clear what is left so that its first sync starts it afresh.
-      if (auto r = net::delete_pod_network(*node, detail::host_veth_name(uid)); !r) log_line(r.error().what());
-      auto w = write_status(pod, uid, [](const Json&) { return Json{{"phase", "Pending"}}; });
-      if (!w) log_line("pod " + ns + "/" + name + ": status: " + w.error().what());
-      continue;
+    try {
+      adopt_pod(pod);
+    } catch (const std::exception& e) {
+      // A stored pod the kubelet cannot read: left to its sync, which skips it the same way.
+      log_line("pod " + store::Informer::key_of(pod) + ": not adopted: " + e.what());
     }
-    auto rec = std::make_shared<PodRecord>();
-    rec->key = store::Informer::key_of(pod);
-    rec->uid = uid;
-    rec->ns = ns;
-    rec->name = name;
-    rec->node = node->name;
-    rec->veth = detail::host_veth_name(uid);
-    rec->state_dir = dir;
-    const Json& status = pod.at("status");  // has a podIP, so it is there
-    rec->start_time = status.value("startTime", now_rfc3339());
-    rec->init_pid = init;
-    rec->pidfd = detail::pidfd_open(init);
-    rec->ip = *ip;
-    // By name: the containers' statuses as the earlier daemon last wrote them.
-    std::map<std::string, Json> statuses;
-    for (const auto& st : status.value("containerStatuses", Json::array()))
-      if (st.is_object()) statuses[st.value("name", "")] = st;
-    std::vector<bool> assume_ready;
-    const Json& containers = pod.at("spec").at("containers");
-    for (const auto& c : containers) {
-      const Json& st = statuses[c.value("name", "")];
-      ContainerRecord cr{c.value("name", ""), 0, now_rfc3339(), Json()};
-      if (st.is_object()) {
-        cr.restarts = st.value("restartCount", 0);
-        cr.started_at = st.value("state", Json::object()).value("running", Json::object()).value("startedAt", cr.started_at);
-        cr.last_terminated = st.value("lastState", Json::object()).value("terminated", Json());
-      }
-      assume_ready.push_back(st.is_object() && st.value("ready", false));
-      rec->containers.push_back(std::move(cr));
-    }
-    rec->probed = std::make_shared<const ProbedPod>(
-        ProbedPod{rec->key, uid, node_netns(node->name), ip_text, dir, self_exe_, init, containers});
-    {
-      std::lock_guard lock(mu_);
-      used_ips_[node->name].insert(ip->value - node->pod_cidr.base.value);
-    }
-    track(rec, assume_ready);
   }
+}
+
+void Kubelet::adopt_pod(const Json& pod) {
+  using api::member;
+  using api::string_at;
+  const auto* node = find_node(pod_node(pod));
+  const Json& status = member(pod, "status");
+  const std::string ip_text = string_at(status, "podIP");
+  if (!node || ip_text.empty()) return;
+  const std::string ns = pod_namespace(pod), name = pod_name(pod), uid = pod_uid(pod);
+  const std::string dir = cluster::pod_dir(rec_.name, ns, name);
+  pid_t init = detail::read_int_file(dir + "/init.pid", 0);
+  auto cmdline = init > 0 ? read_file("/proc/" + std::to_string(init) + "/cmdline") : Result<std::string>();
+  auto ip = net::Ipv4::parse(ip_text);
+  if (init <= 0 || !cmdline || !ip || cmdline->find("--pod=" + ns + "/" + name) == std::string::npos ||
+      cmdline->find("--lab=" + rec_.name) == std::string::npos) {
+    // Its processes are gone: clear what is left so that its first sync starts it afresh.
+    if (auto r = net::delete_pod_network(*node, detail::host_veth_name(uid)); !r) log_line(r.error().what());
+    auto w = write_status(pod, uid, [](const Json&) { return Json{{"phase", "Pending"}}; });
+    if (!w) log_line("pod " + ns + "/" + name + ": status: " + w.error().what());
+    return;
+  }
+  auto rec = std::make_shared<PodRecord>();
+  rec->key = store::Informer::key_of(pod);
+  rec->uid = uid;
+  rec->ns = ns;
+  rec->name = name;
+  rec->node = node->name;
+  rec->veth = detail::host_veth_name(uid);
+  rec->state_dir = dir;
+  rec->start_time = string_at(status, "startTime");
+  if (rec->start_time.empty()) rec->start_time = now_rfc3339();
+  rec->init_pid = init;
+  rec->pidfd = detail::pidfd_open(init);
+  rec->ip = *ip;
+  // By name: the containers' statuses as the earlier daemon last wrote them.
+  std::map<std::string, Json> statuses;
+  if (const Json& list = member(status, "containerStatuses"); list.is_array())
+    for (const auto& st : list) statuses[string_at(st, "name")] = st;
+  std::vector<bool> assume_ready;
+  const Json& containers = pod.at("spec").at("containers");
+  for (const auto& c : containers) {
+    const Json& st = statuses[string_at(c, "name")];
+    ContainerRecord cr{string_at(c, "name"), 0, now_rfc3339(), Json()};
+    if (const Json& n = member(st, "restartCount"); n.is_number_integer()) cr.restarts = n.get<int>();
+    if (auto t = string_at(member(member(st, "state"), "running"), "startedAt"); !t.empty()) cr.started_at = t;
+    cr.last_terminated = member(member(st, "lastState"), "terminated");
+    assume_ready.push_back(member(st, "ready") == true);
+    rec->containers.push_back(std::move(cr));
+  }
+  rec->probed = std::make_shared<const ProbedPod>(
+      ProbedPod{rec->key, uid, node_netns(node->name), ip_text, dir, self_exe_, init, containers});
+  {
+    std::lock_guard lock(mu_);
+    used_ips_[node->name].insert(ip->value - node->pod_cidr.base.value);
+  }
+  track(rec, assume_ready);
 }
 
 bool Kubelet::wait_ports(const Json& pod, int timeout_ms) const {
   const auto* node = find_node(pod_node(pod));
-  std::string ip = pod.value("status", Json::object()).value("podIP", "");
+  std::string ip = api::string_at(api::member(pod, "status"), "podIP");
   if (!node || ip.empty()) return false;
   auto ns = net::Netns::open_named(node->netns_name);
   if (!ns) return false;

@@ -2,21 +2,13 @@
 // files or the store: the kubelet gathers the observation, these functions shape it.
 #include "lab/node/pod_status.h"
 
+#include "lab/api/json_access.h"
+
 namespace lab::node {
 namespace {
 
-std::string str(const Json& obj, const char* key) {
-  if (!obj.is_object()) return "";
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const Json& member(const Json& obj, const char* key) {
-  static const Json null;
-  if (!obj.is_object()) return null;
-  auto it = obj.find(key);
-  return it == obj.end() ? null : *it;
-}
+using api::member;
+using api::string_at;
 
 std::optional<int> int_member(const Json& obj, const char* key) {
   const Json& v = member(obj, key);
@@ -38,8 +30,9 @@ Json conditions_for(bool all_ready, const Json& old_conditions, const std::strin
     std::string when = now;
     if (old_conditions.is_array())
       for (const auto& oc : old_conditions)
-        if (str(oc, "type") == t && str(oc, "status") == status && !str(oc, "lastTransitionTime").empty())
-          when = str(oc, "lastTransitionTime");
+        if (string_at(oc, "type") == t && string_at(oc, "status") == status &&
+            !string_at(oc, "lastTransitionTime").empty())
+          when = string_at(oc, "lastTransitionTime");
     out.push_back({{"type", t}, {"status", status}, {"lastTransitionTime", when}});
   }
   return out;
@@ -70,7 +63,7 @@ Json running_pod_status(const Json& pod_spec, const Json& old_status, const PodO
     statuses.push_back(container_status(c, obs.uid));
     all_ready = all_ready && c.ready;
   }
-  std::string start = str(old_status, "startTime");
+  std::string start = string_at(old_status, "startTime");
   if (start.empty()) start = obs.start_time.empty() ? now : obs.start_time;
   return {{"phase", "Running"},
           {"conditions", conditions_for(all_ready, member(old_status, "conditions"), now)},
@@ -114,19 +107,19 @@ std::string qos_class(const Json& pod_spec) {
   return guaranteed ? "Guaranteed" : "Burstable";
 }
 
-std::string pod_uid(const Json& pod) { return str(member(pod, "metadata"), "uid"); }
+std::string pod_uid(const Json& pod) { return string_at(member(pod, "metadata"), "uid"); }
 
 std::string pod_namespace(const Json& pod) {
-  std::string ns = str(member(pod, "metadata"), "namespace");
+  std::string ns = string_at(member(pod, "metadata"), "namespace");
   return ns.empty() ? "default" : ns;
 }
 
-std::string pod_name(const Json& pod) { return str(member(pod, "metadata"), "name"); }
+std::string pod_name(const Json& pod) { return string_at(member(pod, "metadata"), "name"); }
 
-std::string pod_node(const Json& pod) { return str(member(pod, "spec"), "nodeName"); }
+std::string pod_node(const Json& pod) { return string_at(member(pod, "spec"), "nodeName"); }
 
 std::string pod_phase(const Json& pod) {
-  std::string phase = str(member(pod, "status"), "phase");
+  std::string phase = string_at(member(pod, "status"), "phase");
   return phase.empty() ? "Pending" : phase;
 }
 

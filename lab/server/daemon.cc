@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "lab/base/clock.h"
+#include "lab/api/json_access.h"
 #include "lab/base/unique_fd.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/cluster/teardown.h"
@@ -81,31 +82,34 @@ std::string stuck_reason(const Json& pod) {
 // What `lab up` promises before it returns: every pod Running with its ports open, every
 // Deployment at its replica count. There is no fixed deadline, which a big scenario could miss:
 // it gives up only when no pod has come up for kStall, and then names the pods still waiting.
-Result<void> wait_ready(store::Store& st, const node::Kubelet& kubelet, const UniqueFd& progress_fd) {
+// It reads the informers' caches ten times a second, never copies of the whole store per change.
+Result<void> wait_ready(store::InformerFactory& informers, const node::Kubelet& kubelet, const UniqueFd& progress_fd) {
   constexpr auto kStall = std::chrono::seconds(60);
+  const store::Informer& pods = informers.informer("Pod");
+  const store::Informer& deployments = informers.informer("Deployment");
   auto last_progress = std::chrono::steady_clock::now();
   size_t best = 0;
   std::string last_report;
   for (;;) {
-    size_t running = 0;
-    std::vector<Json> waiting;
-    auto pods = st.list("Pod", "");
-    for (const auto& pod : pods) {
-      std::string phase = pod.value("status", Json::object()).value("phase", "Pending");
+    size_t running = 0, total = 0;
+    std::vector<store::ObjPtr> waiting;
+    for (const auto& pod : pods.list()) {
+      total++;
+      std::string phase = api::string_at(api::member(*pod, "status"), "phase");
       if (phase == "Failed")
-        return fail("pod " + pod["metadata"].value("name", "") + ": " +
-                    pod["status"].value("message", std::string("failed to start")));
+        return fail("pod " + api::string_at(api::metadata_of(*pod), "name") + ": " +
+                    api::string_at(api::member(*pod, "status"), "message"));
       if (phase == "Running") running++;
       else waiting.push_back(pod);
     }
     bool deployments_done = true;
     size_t want = 0;
-    for (const auto& d : st.list("Deployment", "")) {
-      int replicas = d["spec"].value("replicas", 1);
+    for (const auto& d : deployments.list()) {
+      int replicas = (*d)["spec"].value("replicas", 1);
       want += static_cast<size_t>(replicas);
-      if (d.value("status", Json::object()).value("replicas", -1) != replicas) deployments_done = false;
+      if (d->value("status", Json::object()).value("replicas", -1) != replicas) deployments_done = false;
     }
-    size_t total = std::max(pods.size(), want);
+    total = std::max(total, want);
     std::string report = "progress " + std::to_string(running) + "/" + std::to_string(total);
     if (report != last_report) {
       last_report = report;
@@ -118,14 +122,14 @@ Result<void> wait_ready(store::Store& st, const node::Kubelet& kubelet, const Un
       std::string msg = "pods did not start: no pod came up for " + std::to_string(kStall.count()) + "s; " +
                         std::to_string(waiting.size()) + " waiting";
       for (size_t i = 0; i < waiting.size() && i < 5; ++i)
-        msg += "\n  " + waiting[i]["metadata"].value("name", "") + ": " + stuck_reason(waiting[i]);
+        msg += "\n  " + api::string_at(api::metadata_of(*waiting[i]), "name") + ": " + stuck_reason(*waiting[i]);
       return fail(msg);
     }
-    (void)st.events_since(st.version(), 100);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  for (const auto& pod : st.list("Pod", ""))
-    if (!kubelet.wait_ports(pod, 5000))
-      log_line("pod " + pod["metadata"].value("name", "") + ": container port not open after 5s");
+  for (const auto& pod : pods.list())
+    if (!kubelet.wait_ports(*pod, 5000))
+      log_line("pod " + api::string_at(api::metadata_of(*pod), "name") + ": container port not open after 5s");
   return {};
 }
 
@@ -187,7 +191,11 @@ int daemon_main(const DaemonOptions& opts) {
   node::ProxyAgent proxy_agent(*rec, informers);
   informers.start();
   controllers.start();
-  kubelet.start();
+  if (auto r = kubelet.start(); !r) {
+    controllers.stop();
+    informers.stop();
+    return fail_up(r.error());
+  }
   std::thread proxy_thread([&] { proxy_agent.run_loop(stop); });
   auto stop_threads = [&] {
     stop = true;
@@ -199,7 +207,7 @@ int daemon_main(const DaemonOptions& opts) {
   };
 
   if (ready) {
-    if (auto r = wait_ready(st, kubelet, ready); !r) {
+    if (auto r = wait_ready(informers, kubelet, ready); !r) {
       stop_threads();
       return fail_up(r.error());
     }

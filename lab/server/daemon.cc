@@ -127,9 +127,19 @@ Result<void> wait_ready(store::InformerFactory& informers, const node::Kubelet& 
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  for (const auto& pod : pods.list())
-    if (!kubelet.wait_ports(*pod, 5000))
-      log_line("pod " + api::string_at(api::metadata_of(*pod), "name") + ": container port not open after 5s");
+  // Then every container port accepts connections. The pods are independent, so they are
+  // checked by a few threads at once: one by one, a thousand pods took most of a minute, and a
+  // pod whose port stays shut holds up the others for its whole 5 s.
+  const auto all = pods.list();
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> checkers;
+  for (size_t t = 0; t < std::min<size_t>(16, all.size()); ++t)
+    checkers.emplace_back([&] {
+      for (size_t i; (i = next++) < all.size();)
+        if (!kubelet.wait_ports(*all[i], 5000))
+          log_line("pod " + api::string_at(api::metadata_of(*all[i]), "name") + ": container port not open after 5s");
+    });
+  for (auto& t : checkers) t.join();
   return {};
 }
 

@@ -10,8 +10,9 @@
 
 namespace lab {
 
-std::string now_rfc3339() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+std::string now_rfc3339() { return rfc3339(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())); }
+
+std::string rfc3339(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];

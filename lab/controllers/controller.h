@@ -73,7 +73,5 @@ class Controller {
 std::vector<std::string> keys_of(const store::Informer& informer, bool (*keep)(const Json&) = nullptr);
 // "ns/name" of obj's controlling owner when it is of kind, "" otherwise.
 std::string owner_key(const Json& obj, const std::string& kind);
-// Namespace and name of a key.
-std::pair<std::string, std::string> split_key(const std::string& key);
 
 }  // namespace lab::controllers

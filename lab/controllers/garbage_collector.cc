@@ -8,20 +8,6 @@
 
 namespace lab::controllers {
 
-namespace {
-
-// RFC 3339 of an hour ago: events last seen before it have outlived the TTL.
-std::string an_hour_ago() {
-  std::time_t t = std::time(nullptr) - 3600;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
-
 GarbageCollector::GarbageCollector(Context& ctx) : Controller("garbage-collector", ctx) {
   // An owner's delete concerns its dependents.
   for (auto* owners : {&ctx.deployments, &ctx.replicasets, &ctx.services})
@@ -73,7 +59,7 @@ void GarbageCollector::sweep_events() {
   auto now = std::chrono::steady_clock::now();
   if (now < next_event_sweep_) return;
   next_event_sweep_ = now + std::chrono::minutes(1);
-  const std::string cutoff = an_hour_ago();
+  const std::string cutoff = rfc3339(std::time(nullptr) - 3600);  // the event TTL
   for (const auto& ev : ctx_.events.list()) {
     const std::string uid = (*ev)["involvedObject"].value("uid", "");
     bool live = owner_exists(uid) || ctx_.pods.count_index(store::kByUid, uid) > 0;

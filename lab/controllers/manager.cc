@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "lab/api/json_access.h"
 #include "lab/base/clock.h"
 #include "lab/controllers/deployment.h"
 #include "lab/controllers/endpointslice.h"
@@ -38,14 +39,14 @@ Context::Context(store::Registry& reg, store::InformerFactory& f, ClusterInfo in
 }
 
 std::string owner_key(const Json& obj, const std::string& kind) {
-  const Json& meta = obj["metadata"];
-  auto refs = meta.find("ownerReferences");
-  if (refs == meta.end() || !refs->is_array()) return "";
-  for (const auto& ref : *refs) {
-    if (!ref.is_object() || ref.value("controller", false) != true) continue;
-    if (ref.value("kind", "") != kind) return "";
-    std::string ns = meta.value("namespace", "");
-    return (ns.empty() ? "" : ns + "/") + ref.value("name", "");
+  const Json& meta = api::metadata_of(obj);
+  const Json& refs = api::member(meta, "ownerReferences");
+  if (!refs.is_array()) return "";
+  for (const auto& ref : refs) {
+    if (api::member(ref, "controller") != true) continue;
+    if (api::string_at(ref, "kind") != kind) return "";
+    std::string ns = api::string_at(meta, "namespace");
+    return (ns.empty() ? "" : ns + "/") + api::string_at(ref, "name");
   }
   return "";
 }
@@ -55,12 +56,6 @@ std::vector<std::string> keys_of(const store::Informer& informer, bool (*keep)(c
   for (const auto& obj : informer.list())
     if (!keep || keep(*obj)) keys.push_back(store::Informer::key_of(*obj));
   return keys;
-}
-
-std::pair<std::string, std::string> split_key(const std::string& key) {
-  auto slash = key.find('/');
-  if (slash == std::string::npos) return {"", key};
-  return {key.substr(0, slash), key.substr(slash + 1)};
 }
 
 void Controller::process(const std::string& key) {

@@ -207,11 +207,8 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
 
 void ApiServer::serve(int fd, const HttpRequest& req, const std::atomic<bool>& stop) try {
   Route r = route(req.path);
-  auto q = [&](const char* k) {
-    auto it = req.query.find(k);
-    return it == req.query.end() ? std::string() : it->second;
-  };
-  if (req.method == "GET" && r.ok && r.name.empty() && (q("watch") == "true" || q("watch") == "1")) {
+  const std::string watching = query(req, "watch");
+  if (req.method == "GET" && r.ok && r.name.empty() && (watching == "true" || watching == "1")) {
     watch(fd, r.type->kind, r.ns, req, stop);
     return;
   }

@@ -30,7 +30,7 @@ std::vector<std::string> index_by_controller(const Json& obj) {
   auto refs = api::metadata_of(obj).find("ownerReferences");
   if (refs == api::metadata_of(obj).end() || !refs->is_array()) return {};
   for (const auto& ref : *refs)
-    if (ref.is_object() && ref.value("controller", false) == true) return {api::string_at(ref, "uid")};
+    if (api::member(ref, "controller") == true) return {api::string_at(ref, "uid")};
   return {};
 }
 
@@ -185,7 +185,11 @@ Informer& InformerFactory::informer(const std::string& kind) {
 
 void InformerFactory::relist() {
   uint64_t version = store_.version();
-  for (auto& [kind, inf] : informers_) inf->replace(store_.list(kind, ""));
+  for (auto& [kind, inf] : informers_) try {
+      inf->replace(store_.list(kind, ""));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s informers: relist of %s: %s\n", now_rfc3339().c_str(), kind.c_str(), e.what());
+    }
   {
     std::lock_guard lock(sync_mu_);
     synced_ = std::max(synced_.load(), version);
@@ -220,7 +224,14 @@ void InformerFactory::run() {
     for (const auto& e : events) {
       if (e.version <= seen) continue;
       auto it = informers_.find(api::string_at(e.object, "kind"));
-      if (it != informers_.end()) it->second->apply(e.type, e.object);
+      // An index or handler that cannot read an object skips that change; it must not end the
+      // thread every controller depends on.
+      if (it != informers_.end()) try {
+          it->second->apply(e.type, e.object);
+        } catch (const std::exception& ex) {
+          std::fprintf(stderr, "%s informers: skipped a change of %s: %s\n", now_rfc3339().c_str(),
+                       Informer::key_of(e.object).c_str(), ex.what());
+        }
       seen = e.version;
     }
     {

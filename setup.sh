@@ -35,7 +35,7 @@ fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
-install -m 0755 build/lab /usr/local/bin/lab
+install -m 0755 build/lab build/lab-pod-init /usr/local/bin/
 
 if [ $up = 1 ]; then
   if lab get pods --lab tutorial >/dev/null 2>&1; then

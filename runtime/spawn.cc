@@ -111,6 +111,18 @@ Verdict read_verdict(int fd) {
   return v;
 }
 
+// The static pod-init binary installed beside `lab`; `lab` itself (which has the same entry,
+// only slower to start) if it is missing.
+const std::string& pod_init_binary(const std::string& self_exe) {
+  static const std::string path = [&] {
+    auto slash = self_exe.rfind('/');
+    std::string sibling = (slash == std::string::npos ? std::string(".") : self_exe.substr(0, slash)) +
+                          "/lab-pod-init";
+    return ::access(sibling.c_str(), X_OK) == 0 ? sibling : self_exe;
+  }();
+  return path;
+}
+
 }  // namespace
 
 Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::string& self_exe) {
@@ -163,10 +175,11 @@ Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::str
   posix_spawnattr_setflags(&sa.attr,
                            POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t p0 = 0;
-  int rc = ::posix_spawn(&p0, self_exe.c_str(), &sa.actions, &sa.attr, argv.data(), envp.data());
+  const std::string& exe = pod_init_binary(self_exe);
+  int rc = ::posix_spawn(&p0, exe.c_str(), &sa.actions, &sa.attr, argv.data(), envp.data());
   netns_hi.reset();
   status_hi.reset();
-  if (rc != 0) return fail("spawn " + self_exe, rc);
+  if (rc != 0) return fail("spawn " + exe, rc);
 
   Verdict v = read_verdict(status_rd.get());
   if (v.timed_out) ::kill(p0, SIGKILL);

@@ -14,7 +14,7 @@ namespace lab::runtime {
 
 // Starts the pod in netns_fd: returns the host pid of the pod's init once every container
 // process has exec'd (or the first container's setup error, with nothing left running).
-// self_exe is the lab binary (re-executed as `lab __pod-init`).
+// self_exe is the lab binary: the pod init is `lab-pod-init` beside it, else `lab __pod-init`.
 Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::string& self_exe);
 
 // SIGKILL to the pod's init (which takes its pid namespace and every container with it).

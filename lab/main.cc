@@ -40,7 +40,11 @@ const char kUsage[] =
     "TYPE: pods (po), nodes (no), deployments (deploy), replicasets (rs), services (svc),\n"
     "      endpointslices, events (ev)\n"
     "Every verb takes --lab NAME to choose a lab when several run, and the verbs on objects\n"
-    "-n NAMESPACE (default: default).\n";
+    "-n NAMESPACE (default: default).\n"
+    "--request-timeout=DURATION: how long to wait for the lab's daemon to answer, as kubectl's\n"
+    "      (5, 5s, 1m; 0 waits for ever; default 30s, and streams (-w, -f) run for as long as\n"
+    "      they last).\n"
+    "Lab names: lowercase letters, digits and '-', alphanumeric at both ends, at most 40 characters.\n";
 
 }  // namespace
 

@@ -14,9 +14,11 @@
 #include <regex>
 #include <set>
 
+#include "lab/api/json_access.h"
 #include "lab/api/schema.h"
 #include "lab/api/utf8.h"
 #include "lab/base/parse.h"
+#include "netns/cidr.h"
 
 namespace lab::api {
 namespace {
@@ -64,13 +66,17 @@ Scalar resolve(const YAML::Node& n) {
   return s;
 }
 
+// Text from the file in a message, quoted; bytes that are not UTF-8 shown as U+FFFD (a message
+// must stay valid UTF-8; the field that holds them is refused as "not valid UTF-8").
+std::string quote(const std::string& text) { return json(text).dump(-1, ' ', false, json::error_handler_t::replace); }
+
 // For "got ...": strings quoted, other scalars as written.
 std::string describe(const YAML::Node& n) {
   if (n.IsMap()) return "a mapping";
   if (n.IsSequence()) return "a list";
   Scalar s = resolve(n);
   if (s.kind == Scalar::Null) return "null";
-  return s.kind == Scalar::String ? json(s.text).dump() : s.text;
+  return s.kind == Scalar::String ? quote(s.text) : s.text;
 }
 
 // The JSON value of a scalar, typed as Kubernetes' YAML reader types it.
@@ -127,7 +133,10 @@ constexpr int kMaxDepth = 64;
 // written, so that the walker's problems (which name JSON paths) get their file positions.
 class Document {
  public:
-  Document(const std::string& file, const YAML::Node& doc) : file_(file) { value_marks_[""] = doc.Mark(); }
+  // values: how many values the file has produced so far, shared by its documents.
+  Document(const std::string& file, const YAML::Node& doc, size_t& values) : file_(file), values_(&values) {
+    value_marks_[""] = doc.Mark();
+  }
 
   std::string who;  // `Deployment "my-nginx": `
 
@@ -148,6 +157,11 @@ class Document {
 
   Result<json> convert(const YAML::Node& n, const std::string& ptr, const std::string& path, int depth) {
     if (depth > kMaxDepth) return error(n.Mark(), path, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    // Aliases are shared nodes in YAML but copies in JSON: a few lines of anchors can stand for
+    // billions of values, so the whole file has a budget.
+    if (++*values_ > kMaxScenarioValues)
+      return error(n.Mark(), path, "too many values: a scenario holds at most " + std::to_string(kMaxScenarioValues) +
+                                       " (scalars, lists and mappings; an alias counts each time it is used)");
     if (n.IsSequence()) {
       json out = json::array();
       for (size_t i = 0; i < n.size(); ++i) {
@@ -235,6 +249,7 @@ class Document {
   }
 
   const std::string& file_;
+  size_t* values_;
   std::map<std::string, YAML::Mark> value_marks_, key_marks_;  // JSON pointer -> where it starts
   std::set<std::string> empty_;                                // fields written with no value
 };
@@ -284,16 +299,82 @@ void fill_lab(LabSpec& lab, const json& doc, const Document* d) {
   lab.lb_pool_explicit = d->written("/spec/loadBalancerPool");
   lab.node_cidr_pos = pos_of(*d, "/spec/nodeCIDR");
   lab.lb_pool_pos = pos_of(*d, "/spec/loadBalancerPool");
+  lab.pod_cidr_pos = pos_of(*d, "/spec/podCIDR");
+  lab.service_cidr_pos = pos_of(*d, "/spec/serviceCIDR");
 }
 
-Result<Scenario> parse_documents(const std::vector<YAML::Node>& docs, const std::string& filename) {
+// The rules that need the whole file: NodePorts and ClusterIPs are allocated once per lab, so two
+// Services may not ask for the same one; and for `lab up`, the lab the Lab document describes must
+// hold what the objects ask for. All in the allocator's words, with the line, before anything
+// exists (the registry would refuse them only after the network was built).
+Result<void> check_across(const Scenario& s, const std::vector<Document>& docs, ScenarioUse use) {
+  std::map<int64_t, std::string> node_ports;        // 30080 -> `Service "a" at line 12`
+  std::map<std::string, std::string> cluster_ips;   // "10.96.0.50" -> the same
+  const auto service_cidr = net::Cidr::parse(s.lab.service_cidr);
+  for (size_t i = 0; i < s.objects.size(); ++i) {
+    const json& obj = s.objects[i];
+    const Document& d = docs[i];
+    // The walker checked every object, so these are there; read safely all the same.
+    const std::string kind = string_at(obj, "kind");
+    auto by = [&](const std::string& ptr) {
+      return "by " + kind + " " + quote(string_at(metadata_of(obj), "name")) + " at line " +
+             std::to_string(d.mark(ptr).line + 1);
+    };
+    const json& spec = member(obj, "spec");
+    if (kind == "Service") {
+      const json& ports = member(spec, "ports");
+      for (size_t p = 0; ports.is_array() && p < ports.size(); ++p) {
+        const json& port_json = member(ports[p], "nodePort");
+        if (!port_json.is_number_integer()) continue;
+        const std::string ptr = "/spec/ports/" + std::to_string(p) + "/nodePort";
+        const int64_t port = port_json.get<int64_t>();
+        if (auto [it, fresh] = node_ports.emplace(port, by(ptr)); !fresh)
+          return d.error(d.mark(ptr), "spec.ports[" + std::to_string(p) + "].nodePort",
+                         "Invalid value: " + std::to_string(port) + ": provided port is already allocated (" +
+                             it->second + ")");
+      }
+      const std::string ip = string_at(spec, "clusterIP");
+      if (ip.empty() || ip == "None") continue;
+      const bool written = d.written("/spec/clusterIP");
+      const std::string ptr = written ? "/spec/clusterIP" : "/spec/clusterIPs/0";
+      const std::string field = written ? "spec.clusterIP" : "spec.clusterIPs[0]";
+      const std::string what = "Invalid value: " + quote(ip) + ": failed to allocate IP " + ip + ": ";
+      auto addr = net::Ipv4::parse(ip);
+      if (use == ScenarioUse::Up && addr && service_cidr && !service_cidr->contains(*addr))
+        return d.error(d.mark(ptr), field,
+                       what + "the provided IP (" + ip + ") is not in the valid range. The range of valid IPs is " +
+                           service_cidr->str() + " (spec.serviceCIDR of the Lab)");
+      if (auto [it, fresh] = cluster_ips.emplace(ip, by(ptr)); !fresh)
+        return d.error(d.mark(ptr), field, what + "provided IP is already allocated (" + it->second + ")");
+    }
+    if (use != ScenarioUse::Up || (kind != "Pod" && kind != "Deployment")) continue;
+    const bool pod = kind == "Pod";
+    const std::string node = string_at(pod ? spec : member(member(spec, "template"), "spec"), "nodeName");
+    const auto& nodes = s.lab.nodes;
+    if (node.empty() || std::find(nodes.begin(), nodes.end(), node) != nodes.end()) continue;
+    std::string list;
+    for (const auto& n : nodes) list += (list.empty() ? "" : ", ") + n;
+    return d.error(d.mark(pod ? "/spec/nodeName" : "/spec/template/spec/nodeName"),
+                   pod ? "spec.nodeName" : "spec.template.spec.nodeName",
+                   "Invalid value: " + quote(node) + ": not a node of this lab (nodes: " + list + ")");
+  }
+  return {};
+}
+
+Result<Scenario> parse_documents(const std::vector<YAML::Node>& docs, const std::string& filename, ScenarioUse use) {
   Scenario out;
   out.file = filename;
   std::optional<int> lab_line;
   std::map<std::string, int> first_line;  // "Deployment default/my-nginx" -> line
+  std::vector<Document> kept;             // out.objects[i] was read from kept[i]
+  size_t values = 0, count = 0;
+  for (const YAML::Node& doc : docs)  // counted before any is read, so the refusal is immediate
+    if (!doc.IsNull() && ++count > kMaxScenarioDocuments)
+      return fail(position(filename, doc.Mark()) + "too many documents: a scenario holds at most " +
+                  std::to_string(kMaxScenarioDocuments) + " (a Deployment's replicas make many pods from one)");
   for (const YAML::Node& doc : docs) {
     if (doc.IsNull()) continue;  // "---" at the end, or a document of comments
-    Document w(filename, doc);
+    Document w(filename, doc, values);
     if (!doc.IsMap())
       return w.error(doc.Mark(), "", "expected a mapping (the Lab document or a Kubernetes object), got " + describe(doc));
 
@@ -306,8 +387,8 @@ Result<Scenario> parse_documents(const std::vector<YAML::Node>& docs, const std:
     for (const KindInfo& k : kKinds)
       if (k.kind == kind.Scalar()) info = &k;
     if (!info)
-      return w.error(kind.Mark(), "", "kind \"" + kind.Scalar() + "\" is not supported (supported: " + kind_names() + ")");
-    w.who = kind.Scalar() + (name.IsScalar() ? " " + json(name.Scalar()).dump() : "") + ": ";
+      return w.error(kind.Mark(), "", "kind " + quote(kind.Scalar()) + " is not supported (supported: " + kind_names() + ")");
+    w.who = kind.Scalar() + (name.IsScalar() ? " " + quote(name.Scalar()) : "") + ": ";
 
     const std::string want = "\"" + std::string(info->api_version) + "\"";
     if (!api.IsDefined() || api.IsNull()) {
@@ -338,18 +419,26 @@ Result<Scenario> parse_documents(const std::vector<YAML::Node>& docs, const std:
       return w.error(at, "metadata.name",
                      "duplicate " + id + " (first defined at line " + std::to_string(first->second) + ")");
     out.objects.push_back(std::move(*object));
+    kept.push_back(std::move(w));
   }
   if (!lab_line) {  // no Lab document: every default
     json doc = json::object();
     (void)schema::kLabDocument.finish(doc);  // defaults alone always fit
     fill_lab(out.lab, doc, nullptr);
   }
+  if (auto r = check_across(out, kept, use); !r) return std::unexpected(r.error());
   return out;
+}
+
+std::unexpected<Error> too_big(const std::string& file) {
+  return fail(file + ": too large: a scenario holds at most " + std::to_string(kMaxScenarioBytes / (1024 * 1024)) +
+              " MiB (" + std::to_string(kMaxScenarioBytes) + " bytes), as the API takes in one request");
 }
 
 }  // namespace
 
-Result<Scenario> parse_scenario(const std::string& text, const std::string& filename) {
+Result<Scenario> parse_scenario(const std::string& text, const std::string& filename, ScenarioUse use) {
+  if (text.size() > kMaxScenarioBytes) return too_big(filename);
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);
@@ -357,24 +446,26 @@ Result<Scenario> parse_scenario(const std::string& text, const std::string& file
     return fail(position(filename, e.mark) + "YAML syntax error: " + e.msg);
   }
   try {
-    return parse_documents(docs, filename);
+    return parse_documents(docs, filename, use);
   } catch (const std::exception& e) {  // yaml-cpp or json misuse: still a value, not a crash
     return fail(filename + ": internal error while reading the scenario: " + e.what());
   }
 }
 
-Result<Scenario> load_scenario(const std::string& path) {
+Result<Scenario> load_scenario(const std::string& path, ScenarioUse use) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return fail_errno("cannot read " + path);
   std::string text;
   char buf[65536];
   size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  // Past the limit reading stops: /dev/zero or a 50 MB file is refused at once.
+  while (text.size() <= kMaxScenarioBytes && (n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
   const bool failed = std::ferror(f);
   const int saved = errno;
   std::fclose(f);
   if (failed) return fail("cannot read " + path, saved);
-  return parse_scenario(text, path);
+  if (text.size() > kMaxScenarioBytes) return too_big(path);
+  return parse_scenario(text, path, use);
 }
 
 }  // namespace lab::api

@@ -34,6 +34,26 @@ bool is_dns1123_subdomain(const std::string& s) {
   }
 }
 
+// The IPv4 blocks that can never hold a lab's nodes, pods, Services or load balancer addresses:
+// routing one of them to the lab would take it from the host (loopback), send node traffic out of
+// the uplink (0.0.0.0/8), or mean nothing on a link (multicast, reserved, broadcast).
+std::string special_range_problem(uint32_t first, uint32_t last) {
+  struct Block { uint32_t base; int prefix; const char* what; };
+  static const Block blocks[] = {
+      {0x00000000, 8, "the \"this network\" block 0.0.0.0/8 (unspecified addresses; routed there, node traffic "
+                      "would leave through the host's uplink)"},
+      {0x7f000000, 8, "the loopback block 127.0.0.0/8"},
+      {0xa9fe0000, 16, "the link-local block 169.254.0.0/16"},
+      {0xe0000000, 4, "the multicast block 224.0.0.0/4"},
+      {0xf0000000, 4, "the reserved block 240.0.0.0/4 (which holds the broadcast address 255.255.255.255)"},
+  };
+  for (const Block& b : blocks) {
+    const uint32_t b_last = b.base | (~uint32_t{0} >> b.prefix);
+    if (first <= b_last && b.base <= last) return std::string("must not overlap ") + b.what;
+  }
+  return "";
+}
+
 namespace schema {
 namespace {
 
@@ -124,10 +144,16 @@ std::string port_number(const json& v) {
   return n >= 1 && n <= 65535 ? "" : "must be between 1 and 65535, inclusive";
 }
 
-// A Service's nodePort: 0 asks for one to be allocated; the range (30000-32767) is the allocator's.
+// A Service's nodePort: 0 asks for one to be allocated; any other must lie in the allocator's
+// range (30000-32767), checked here so that a scenario is refused with its line before anything
+// is built, in the allocator's words.
 std::string node_port(const json& v) {
   auto n = number(v);
-  return n >= 0 && n <= 65535 ? "" : "must be between 0 and 65535, inclusive (0 = allocate one)";
+  if (n < 0 || n > 65535) return "must be between 0 and 65535, inclusive (0 = allocate one)";
+  if (n != 0 && (n < kNodePortMin || n > kNodePortMax))
+    return "provided port is not in the valid range. The range of valid ports is " + std::to_string(kNodePortMin) +
+           "-" + std::to_string(kNodePortMax);
+  return "";
 }
 
 // An EndpointSlice port: the controller writes 0 for a named targetPort no container declares.

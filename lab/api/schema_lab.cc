@@ -2,6 +2,7 @@
 // with the defaults of design.md and the rules that make them fit together.
 #include <algorithm>
 
+#include "lab/api/scenario.h"
 #include "lab/api/schema_rules.h"
 #include "netns/cidr.h"
 
@@ -10,6 +11,19 @@ namespace lab::api::schema {
 namespace {
 
 using enum Type;
+
+// The Lab's ranges: well-formed, and none of the blocks a lab must never route (loopback, ...).
+std::string lab_cidr(const json& v) {
+  if (std::string problem = cidr(v); !problem.empty()) return problem;
+  const auto c = *net::Cidr::parse(v.get_ref<const std::string&>());
+  return special_range_problem(c.first().value, c.last().value);
+}
+
+std::string lab_ip_range(const json& v) {
+  if (std::string problem = ip_range(v); !problem.empty()) return problem;
+  const auto r = *net::Ipv4Range::parse(v.get_ref<const std::string&>());
+  return special_range_problem(r.first.value, r.last.value);
+}
 
 // The Lab spec: node names, the four address ranges and how they fit together. Before this runs
 // `spec` holds only what the file wrote, which is how "explicit" is told from "default".
@@ -102,10 +116,10 @@ const ObjectSchema kLabMeta{{
 
 const ObjectSchema kLabSpec{{
     {.name = "nodes", .type = IntOrStringList, .check = node_count_or_name},
-    {.name = "podCIDR", .type = String, .check = cidr},
-    {.name = "serviceCIDR", .type = String, .check = cidr},
-    {.name = "nodeCIDR", .type = String, .check = cidr},
-    {.name = "loadBalancerPool", .type = String, .check = ip_range},
+    {.name = "podCIDR", .type = String, .check = lab_cidr},
+    {.name = "serviceCIDR", .type = String, .check = lab_cidr},
+    {.name = "nodeCIDR", .type = String, .check = lab_cidr},
+    {.name = "loadBalancerPool", .type = String, .check = lab_ip_range},
 }, finish_lab_spec};
 
 }  // namespace

@@ -6,7 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "lab/base/unique_fd.h"
 #include "lab/cluster/lab_record.h"
@@ -15,7 +18,9 @@
 namespace lab::cli {
 
 Result<std::string> pick_lab(const std::string& requested) {
-  auto labs = cluster::list_labs();
+  auto found = cluster::find_labs();
+  if (!found) return std::unexpected(found.error());
+  const auto& labs = *found;
   if (!requested.empty()) {
     if (std::find(labs.begin(), labs.end(), requested) == labs.end())
       return fail("lab \"" + requested + "\" not found" +
@@ -31,6 +36,31 @@ Result<std::string> pick_lab(const std::string& requested) {
   return labs.front();
 }
 
+namespace {
+
+// The child's side of start_daemon, between fork and exec: stdin from /dev/null, stdout and
+// stderr to the log, the ready pipe as fd 3, and nothing else. Whatever else this process had
+// open (a wrapper's flock, a shell's `exec 7>file`) would otherwise live as long as the daemon.
+[[noreturn]] void exec_daemon(const std::string& self_exe, const char* const* argv, const std::string& log, int ready) {
+  ::setsid();
+  // Out of the way of 0..3 first: any of them may be the very fds being placed there.
+  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int logfd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (devnull < 0 || logfd < 0) ::_exit(127);
+  devnull = ::fcntl(devnull, F_DUPFD_CLOEXEC, 10);
+  logfd = ::fcntl(logfd, F_DUPFD_CLOEXEC, 10);
+  ready = ::fcntl(ready, F_DUPFD_CLOEXEC, 10);
+  if (devnull < 0 || logfd < 0 || ready < 0) ::_exit(127);
+  // dup2 clears close-on-exec on the copies.
+  if (::dup2(devnull, 0) < 0 || ::dup2(logfd, 1) < 0 || ::dup2(logfd, 2) < 0 || ::dup2(ready, 3) < 0) ::_exit(127);
+  if (::close_range(4, ~0U, 0) != 0)
+    for (int fd = 4; fd < 65536; ++fd) ::close(fd);  // a kernel before 5.9
+  ::execv(self_exe.c_str(), const_cast<char* const*>(argv));
+  ::_exit(127);
+}
+
+}  // namespace
+
 // Starts `lab __daemon` detached (own session, log in the lab dir) and waits for its verdict.
 Result<void> start_daemon(const std::string& lab, const std::string& self_exe) {
   int pipefd[2];
@@ -41,30 +71,21 @@ Result<void> start_daemon(const std::string& lab, const std::string& self_exe) {
   const char* argv[] = {"lab", "__daemon", lab_arg.c_str(), "--ready-fd=3", nullptr};
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork");
-  if (pid == 0) {
-    ::setsid();
-    int devnull = ::open("/dev/null", O_RDONLY);
-    int logfd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (devnull < 0 || logfd < 0) ::_exit(127);
-    ::dup2(devnull, 0);
-    ::dup2(logfd, 1);
-    ::dup2(logfd, 2);
-    ::dup2(wr.get(), 3);  // dup2 clears CLOEXEC on the copy
-    ::execv(self_exe.c_str(), const_cast<char* const*>(argv));
-    ::_exit(127);
-  }
+  if (pid == 0) exec_daemon(self_exe, argv, log, wr.get());
   wr.reset();
   // Lines: "progress N/M" while pods start (shown on a terminal), then "ok" or "error ...".
+  // "ok" is the end: the daemon closes the pipe after it, but a process it started meanwhile
+  // might still hold a copy, and that must not keep `lab up` waiting.
   std::string verdict, pending;
   const bool tty = ::isatty(2);
   bool shown = false;
   char buf[4096];
-  for (;;) {
+  while (verdict != "ok") {
     ssize_t n = ::read(rd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     pending.append(buf, static_cast<size_t>(n));
-    for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+    for (size_t nl; verdict != "ok" && (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
       std::string line = pending.substr(0, nl);
       if (verdict.starts_with("error ")) {  // an error may take several lines: all of them
         verdict += "\n" + line;
@@ -77,7 +98,7 @@ Result<void> start_daemon(const std::string& lab, const std::string& self_exe) {
       verdict = line;
     }
   }
-  if (!pending.empty()) verdict += verdict.starts_with("error ") ? "\n" + pending : pending;
+  if (verdict != "ok" && !pending.empty()) verdict += verdict.starts_with("error ") ? "\n" + pending : pending;
   if (shown) std::fprintf(stderr, "\n");
   if (verdict == "ok") return {};
   if (verdict.starts_with("error ")) return fail(verdict.substr(6));
@@ -95,22 +116,66 @@ std::string self_exe() {
 Result<void> ensure_daemon(const std::string& lab) {
   if (cluster::daemon_pid(lab) != 0) return {};
   // A daemon that died (kill -9, OOM) is started again; it adopts the pods that kept running.
-  auto lock = cluster::RegistryLock::acquire();
-  if (!lock) return std::unexpected(lock.error());
-  if (cluster::daemon_pid(lab) != 0) return {};
+  // No registry lock is held meanwhile: the daemon takes its lab's own lock, so of two CLIs
+  // that race here one daemon wins and the other stops before it touches anything.
   if (!cluster::read_record(lab)) return fail("lab \"" + lab + "\" not found");
   auto r = start_daemon(lab, self_exe());
-  if (!r) return std::unexpected(r.error().context("restart the daemon of lab \"" + lab + "\""));
-  return {};
+  if (r) return {};
+  // Lost the race: the winner writes its pid just after it takes the lock.
+  for (int i = 0; i < 50; ++i) {
+    if (cluster::daemon_pid(lab) != 0) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::unexpected(r.error().context("restart the daemon of lab \"" + lab + "\""));
 }
+
+namespace {
+
+// "T" for a process stopped by a signal (kill -STOP), from /proc/PID/stat.
+char process_state(pid_t pid) {
+  auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return '?';
+  size_t paren = stat->rfind(')');  // the command name may hold spaces and parentheses
+  return paren != std::string::npos && paren + 2 < stat->size() ? (*stat)[paren + 2] : '?';
+}
+
+// A timeout in kubectl's words, naming the lab and why its daemon may not answer.
+Error no_answer(const std::string& lab, const Error& e) {
+  if (e.code != ETIMEDOUT) return e;
+  auto timeout = server::client_timeout();
+  std::string msg = "Unable to connect to the server: the daemon of lab \"" + lab + "\" does not answer";
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%g", static_cast<double>(timeout.count()) / 1000);
+  msg += std::string(" (Client.Timeout exceeded while awaiting headers, after ") + secs + "s)";
+  if (pid_t pid = cluster::daemon_pid(lab)) {
+    char state = process_state(pid);
+    if (state == 'T' || state == 't')
+      msg += ": its process " + std::to_string(pid) + " is stopped (resume it with kill -CONT " +
+             std::to_string(pid) + ", or remove the lab with lab down --lab " + lab + ")";
+    else
+      msg += ": its process " + std::to_string(pid) + " is busy or stuck (see " + cluster::lab_dir(lab) +
+             "/daemon.log); --request-timeout sets how long to wait";
+  }
+  return Error{0, msg};
+}
+
+}  // namespace
 
 Result<server::HttpResponse> call_daemon(const std::string& lab, const std::string& method,
                                          const std::string& target, const std::string& body) {
   auto resp = server::http_call(cluster::socket_path(lab), method, target, body);
-  if (!resp && cluster::daemon_pid(lab) == 0) {
+  if (!resp && resp.error().code == EACCES)
+    return fail("permission denied: the socket of lab \"" + lab + "\" is root's: only root controls a lab");
+  if (!resp && resp.error().code != ETIMEDOUT && cluster::daemon_pid(lab) == 0) {
     LAB_TRY(ensure_daemon(lab));
     resp = server::http_call(cluster::socket_path(lab), method, target, body);
   }
+  // Too many requests at once: try again after the server's Retry-After (1 s), as client-go does.
+  for (int retry = 0; retry < 10 && resp && resp->status == 429; ++retry) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    resp = server::http_call(cluster::socket_path(lab), method, target, body);
+  }
+  if (!resp) return std::unexpected(no_answer(lab, resp.error()));
   return resp;
 }
 

@@ -65,11 +65,9 @@ void print_summary(const std::string& lab, double seconds) {
     std::printf("\n%s", pods_table(*pods, true, true, now).c_str());
 }
 
-// Claims the lab's name and address ranges under the registry lock: plans against the host's
-// routes and the other labs, then writes the record and the objects for the daemon.
+// Claims the lab's name and address ranges (the caller holds the registry lock): plans against
+// the host's routes and the other labs, then writes the record and the objects for the daemon.
 Result<void> register_lab(const std::string& lab, const std::string& file, const api::Scenario& scenario) {
-  auto lock = cluster::RegistryLock::acquire();
-  if (!lock) return std::unexpected(lock.error());
   if (cluster::read_record(lab)) {
     if (cluster::daemon_pid(lab) != 0)
       return fail("lab \"" + lab + "\" already exists (use --name to start another)");
@@ -114,9 +112,10 @@ std::string table_for(const std::string& kind, const Json& list, bool wide, bool
 
 // `get -w`: a row for every change, as it happens, until interrupted.
 int watch_rows(const std::string& lab, const api::ResourceType& type, const std::string& ns,
-               const std::string& selector, const std::string& since, bool wide) {
+               const std::string& selector, const std::string& field_selector, const std::string& since, bool wide) {
   std::string target = type.collection_path(ns) + "?watch=true&resourceVersion=" + since;
   if (!selector.empty()) target += "&labelSelector=" + server::url_encode(selector);
+  if (!field_selector.empty()) target += "&fieldSelector=" + server::url_encode(field_selector);
   std::string pending;
   auto on_data = [&](const std::string& data) {
     pending += data;
@@ -158,11 +157,21 @@ std::string default_scenario() {
 }  // namespace
 
 int report_error(const std::string& message) {
-  if (message.starts_with("Error from server") || message.starts_with("The "))
+  if (message.starts_with("Error from server") || message.starts_with("The ") ||
+      message.starts_with("Unable to connect to the server"))
     std::fprintf(stderr, "%s\n", message.c_str());
   else
     std::fprintf(stderr, "error: %s\n", message.c_str());
   return 1;
+}
+
+std::string lab_name_rules() {
+  // Kubernetes' wording for a DNS-1123 label, with lab's length: the name goes into namespace
+  // and link names.
+  return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+         "and must start and end with an alphanumeric character (e.g. 'my-name', or '123-abc', "
+         "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?'), and be at most " +
+         std::to_string(kMaxLabName) + " characters";
 }
 
 int cmd_up(const Args& args, const std::string& self_exe) {
@@ -176,12 +185,13 @@ int cmd_up(const Args& args, const std::string& self_exe) {
 
   auto scenario = api::load_scenario(file);
   if (!scenario) return report_error(scenario.error().what());
+  // `--name ''` is a slip (an unset shell variable), not a request for the default name.
+  if (vm.count("name") && arg(vm, "name").empty())
+    return report_error("--name must name the lab, it is empty");
   std::string lab = vm.count("name") ? arg(vm, "name") : scenario->lab.name;
-  if (lab.empty()) lab = "lab";
-  if (!api::is_dns1123_label(lab) || lab.size() > 40)
-    return report_error("invalid lab name \"" + lab +
-                        "\": a lowercase RFC 1123 label of at most 40 characters "
-                        "(letters, digits, '-'; alphanumeric at both ends)");
+  if (lab.empty()) lab = "lab";  // neither --name nor metadata.name: the default
+  if (!api::is_dns1123_label(lab) || lab.size() > kMaxLabName)
+    return report_error("invalid lab name \"" + lab + "\": " + lab_name_rules());
   if (::geteuid() != 0) return report_error("lab needs root: it creates namespaces and links");
   for (const auto& obj : scenario->objects) {
     const auto& pod_spec = obj["kind"] == "Deployment" ? obj["spec"]["template"]["spec"] : obj["spec"];
@@ -203,7 +213,16 @@ int cmd_up(const Args& args, const std::string& self_exe) {
     print_summary(lab, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     return 0;
   }
-  if (auto reg = register_lab(lab, file, *scenario); !reg) {
+  Result<void> reg;
+  {
+    // Held for the registration only, and not at all by the daemon (close-on-exec, and it is
+    // released before the daemon starts). Busy: another lab command is running, which tidies up
+    // after itself; nothing here is ours to tidy.
+    auto lock = cluster::RegistryLock::acquire();
+    if (!lock) return report_error(lock.error().what());
+    reg = register_lab(lab, file, *scenario);
+  }
+  if (!reg) {
     cluster::tidy_run_dir();  // a refused lab leaves not even /run/lab behind
     return report_error(reg.error().what());
   }
@@ -227,7 +246,9 @@ int cmd_down(const Args& args) {
   auto vm = parse(args, opts, pos);
   std::vector<std::string> labs;
   if (vm["all"].as<bool>()) {
-    labs = cluster::list_labs();
+    auto all = cluster::find_labs();
+    if (!all) return report_error(all.error().what());
+    labs = *all;
   } else {
     auto lab = pick_lab(arg(vm, "lab"));
     if (!lab) return report_error(lab.error().what());
@@ -260,10 +281,14 @@ int cmd_down(const Args& args) {
   return rc;
 }
 
-int cmd_ls(const Args&) {
+int cmd_ls(const Args& args) {
+  po::options_description opts;
+  (void)parse(args, opts, po::positional_options_description());
   std::vector<std::vector<std::string>> rows = {{"NAME", "STATUS", "NODES", "NODE-NETWORK", "AGE", "SCENARIO"}};
   auto now = Clock::now();
-  for (const auto& lab : cluster::list_labs()) {
+  auto labs = cluster::find_labs();
+  if (!labs) return report_error(labs.error().what());
+  for (const auto& lab : *labs) {
     auto rec = cluster::read_record(lab);
     if (!rec) continue;
     rows.push_back({lab, cluster::daemon_pid(lab) ? "Running" : "DaemonDown",
@@ -282,6 +307,7 @@ int cmd_get(const Args& args) {
   po::options_description opts;
   opts.add_options()("type", po::value<std::string>())("name", po::value<std::string>())(
       "output,o", po::value<std::string>()->default_value(""))("selector,l", po::value<std::string>())(
+      "field-selector", po::value<std::string>()->default_value(""))(
       "no-headers", po::bool_switch())("namespace,n", po::value<std::string>()->default_value("default"))(
       "all-namespaces,A", po::bool_switch())("lab", po::value<std::string>())("watch,w", po::bool_switch());
   po::positional_options_description pos;
@@ -296,10 +322,10 @@ int cmd_get(const Args& args) {
 
   std::string ns = vm["all-namespaces"].as<bool>() ? "" : arg(vm, "namespace");
   std::string name = arg(vm, "name");
-  std::string target = name.empty() ? type->collection_path(ns) : type->object_path(ns, name);
-  if (vm.count("selector") && name.empty())
-    target += "?labelSelector=" + server::url_encode(arg(vm, "selector"));
-  auto result = api_get(*lab, target);
+  const std::string selector = vm.count("selector") ? arg(vm, "selector") : "", fields = arg(vm, "field-selector");
+  if (!name.empty() && (vm.count("selector") || !fields.empty()))
+    return report_error("name cannot be provided when a selector is specified");
+  auto result = name.empty() ? list_objects(*lab, *type, ns, selector, fields) : api_get(*lab, type->object_path(ns, name));
   if (!result) return report_error(result.error().what());
 
   Json list = *result;
@@ -350,8 +376,7 @@ int cmd_get(const Args& args) {
   std::fputs(table_for(type->kind, list, wide, headers, now).c_str(), stdout);
   if (!vm["watch"].as<bool>()) return 0;
   std::fflush(stdout);
-  return watch_rows(*lab, *type, ns, vm.count("selector") ? arg(vm, "selector") : "",
-                    (*result)["metadata"].value("resourceVersion", ""), wide);
+  return watch_rows(*lab, *type, ns, selector, fields, (*result)["metadata"].value("resourceVersion", ""), wide);
 }
 
 int cmd_exec(const Args& all) {

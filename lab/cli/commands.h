@@ -2,8 +2,12 @@
 // process exit code; errors are printed once, here, in the user's words.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "lab/api/resources.h"
+#include "lab/base/result.h"
 
 namespace lab::cli {
 
@@ -27,5 +31,15 @@ int cmd_edit(const Args& args);
 
 // Prints "error: ..." to stderr as kubectl does and returns 1.
 int report_error(const std::string& message);
+
+// GET of a collection with -l / --field-selector (either may be ""), errors worded as kubectl's
+// resource builder words them: `Unable to find "/v1, Resource=pods" that match label selector ...`.
+Result<nlohmann::json> list_objects(const std::string& lab, const api::ResourceType& type, const std::string& ns,
+                                    const std::string& label_selector, const std::string& field_selector);
+
+// A lab's name: a DNS-1123 label of at most this many characters (it goes into the names of
+// namespaces and links), and the rule in words, for the error.
+inline constexpr size_t kMaxLabName = 40;
+std::string lab_name_rules();
 
 }  // namespace lab::cli

@@ -43,12 +43,41 @@ Result<std::pair<api::ResourceType, std::string>> type_and_name(std::string t, s
 }
 
 Result<std::vector<Json>> objects_of_file(const std::string& file) {
-  auto scenario = api::load_scenario(file);
+  // The Lab document describes the cluster, which already exists: its ranges are the server's to check.
+  auto scenario = api::load_scenario(file, api::ScenarioUse::Objects);
   if (!scenario) return std::unexpected(scenario.error());
-  return scenario->objects;  // the Lab document describes the cluster, which already exists
+  return scenario->objects;
+}
+
+// Go's %q, near enough for selectors in messages.
+std::string quoted(const std::string& s) { return Json(s).dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+// kubectl trims -l and --field-selector; a blank one is no selector (never "everything").
+std::string trimmed(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
 }  // namespace
+
+Result<Json> list_objects(const std::string& lab, const api::ResourceType& type, const std::string& ns,
+                          const std::string& label_selector, const std::string& field_selector) {
+  const std::string labels = trimmed(label_selector), fields = trimmed(field_selector);
+  std::string query = labels.empty() ? "" : "&labelSelector=" + server::url_encode(labels);
+  if (!fields.empty()) query += "&fieldSelector=" + server::url_encode(fields);
+  auto list = api_get(lab, type.collection_path(ns) + (query.empty() ? "" : "?" + query.substr(1)));
+  // kubectl's EnhanceListError: a 400 or 404 names what was listed and with which selectors.
+  const std::string message = list ? "" : list.error().message;
+  for (std::string_view reason : {"Error from server (BadRequest): ", "Error from server (NotFound): "}) {
+    if (!message.starts_with(reason)) continue;
+    const std::string subject = quoted(type.group + "/" + type.version + ", Resource=" + type.plural);
+    return fail(std::string(reason) + (query.empty() ? "Unable to list " + subject
+                                                     : "Unable to find " + subject + " that match label selector " +
+                                                           quoted(labels) + ", field selector " + quoted(fields)) +
+                ": " + message.substr(reason.size()));
+  }
+  return list;
+}
 
 int cmd_apply(const Args& args, bool create_only) {
   po::options_description opts;
@@ -107,6 +136,7 @@ int cmd_delete(const Args& args) {
   po::options_description opts;
   opts.add_options()("type", po::value<std::string>())("names", po::value<std::vector<std::string>>())(
       "filename,f", po::value<std::string>())("selector,l", po::value<std::string>())(
+      "field-selector", po::value<std::string>()->default_value(""))(
       "namespace,n", po::value<std::string>()->default_value("default"))(
       "grace-period", po::value<int>()->default_value(-1))("force", po::bool_switch())(
       "now", po::bool_switch())("wait", po::value<std::string>()->default_value("true"))(
@@ -136,14 +166,18 @@ int cmd_delete(const Args& args) {
       names.insert(names.begin(), types.substr(types.find('/') + 1));
       types = types.substr(0, types.find('/'));
     }
+    // Selectors go to the server, which refuses one that does not parse: nothing is deleted.
+    const std::string label_selector = arg(vm, "selector"), field_selector = arg(vm, "field-selector");
+    const bool selecting = !trimmed(label_selector).empty() || !trimmed(field_selector).empty();
+    if (selecting && !names.empty()) return report_error("name cannot be provided when a selector is specified");
     for (size_t start = 0; start <= types.size();) {
       size_t comma = types.find(',', start);
       std::string t = types.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       start = comma == std::string::npos ? types.size() + 1 : comma + 1;
       auto type = api::find_resource(t);
       if (!type) return report_error("the server doesn't have a resource type \"" + t + "\"");
-      if (vm.count("selector")) {
-        auto list = api_get(*lab, type->collection_path(ns) + "?labelSelector=" + server::url_encode(arg(vm, "selector")));
+      if (selecting) {
+        auto list = list_objects(*lab, *type, ns, label_selector, field_selector);
         if (!list) return report_error(list.error().what());
         for (const auto& item : (*list)["items"]) targets.emplace_back(*type, ns, item["metadata"].value("name", ""));
       } else {
@@ -152,7 +186,7 @@ int cmd_delete(const Args& args) {
         for (const auto& n : names) targets.emplace_back(*type, ns, n);
       }
     }
-    if (targets.empty() && vm.count("selector")) {
+    if (targets.empty() && selecting) {
       std::fputs(no_resources_message("").c_str(), stderr);
       return 0;
     }
@@ -442,13 +476,17 @@ int cmd_expose(const Args& args) {
     pod_spec = (*obj)["spec"]["template"]["spec"];
   }
   if (vm.count("selector")) {
+    // kubectl expose's parseLabels: "k=v,k2=v2", no term skipped; the Service's validation checks the rest.
     selector = Json::object();
-    std::string sel = arg(vm, "selector");
-    for (size_t start = 0; start < sel.size();) {
-      size_t comma = sel.find(',', start);
-      std::string kv = sel.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (size_t eq = kv.find('='); eq != std::string::npos) selector[kv.substr(0, eq)] = kv.substr(eq + 1);
-      start = comma == std::string::npos ? sel.size() : comma + 1;
+    const std::string sel = arg(vm, "selector");
+    if (sel.empty()) return report_error("no label spec passed");
+    for (size_t start = 0, comma = 0; comma != std::string::npos; start = comma + 1) {
+      comma = sel.find(',', start);
+      const std::string kv = sel.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos || kv.find('=', eq + 1) != std::string::npos) return report_error("unexpected label spec: " + kv);
+      if (eq == 0) return report_error("unexpected empty label key");
+      selector[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
   }
   if (selector.empty())

@@ -6,9 +6,15 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "lab/base/parse.h"
 
 namespace lab::cluster {
 
@@ -85,10 +91,16 @@ Result<LabRecord> read_record(const std::string& lab) {
   return rec;
 }
 
-std::vector<std::string> list_labs() {
+Result<std::vector<std::string>> find_labs() {
   std::vector<std::string> out;
-  DIR* d = ::opendir(kRunDir);
-  if (!d) return out;
+  DIR* d = ::opendir(kRunDir);  // glibc opens it close-on-exec
+  if (!d) {
+    if (errno == ENOENT) return out;
+    if (errno == EACCES || errno == EPERM)
+      return fail(std::string("permission denied: ") + kRunDir +
+                      " is root's: only root controls a lab (run lab as root, e.g. with sudo)");
+    return fail_errno(std::string("read ") + kRunDir);
+  }
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
     if (name.starts_with(".")) continue;
@@ -100,27 +112,105 @@ std::vector<std::string> list_labs() {
   return out;
 }
 
+std::vector<std::string> list_labs() {
+  auto labs = find_labs();
+  return labs ? std::move(*labs) : std::vector<std::string>{};
+}
+
 pid_t daemon_pid(const std::string& lab) {
   auto text = read_file(lab_dir(lab) + "/daemon.pid");
   if (!text) return 0;
-  pid_t pid = std::atoi(text->c_str());
-  if (pid <= 0) return 0;
+  std::string_view digits = *text;
+  while (!digits.empty() && (digits.back() == '\n' || digits.back() == ' ')) digits.remove_suffix(1);
+  auto pid = parse_int(digits, 1);
+  if (!pid) return 0;
   // The pid may have been reused since the daemon died: check it is our daemon for this lab.
-  auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  auto cmdline = read_file("/proc/" + std::to_string(*pid) + "/cmdline");
   if (!cmdline) return 0;
   std::string marker = std::string("--lab=") + lab;
   if (cmdline->find("__daemon") == std::string::npos ||
       cmdline->find(marker + '\0') == std::string::npos)
     return 0;
-  return pid;
+  return *pid;
 }
 
-Result<RegistryLock> RegistryLock::acquire() {
-  ::mkdir(kRunDir, 0700);
-  auto fd = UniqueFd::open(std::string(kRunDir) + "/.lock", O_RDWR | O_CREAT, 0600);
-  if (!fd) return std::unexpected(fd.error());
-  if (::flock(fd->get(), LOCK_EX) != 0) return fail_errno("lock " + std::string(kRunDir));
-  return RegistryLock(std::move(*fd));
+std::string lock_holder(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return "";
+  // Lines of /proc/locks: "1: FLOCK  ADVISORY  WRITE 1234 00:1a:5678 0 EOF" (major and minor in
+  // hex, inode in decimal). A waiter's line has "->" after the number; it is not the holder.
+  char dev[64];
+  std::snprintf(dev, sizeof dev, "%02x:%02x:%llu", major(st.st_dev), minor(st.st_dev),
+                static_cast<unsigned long long>(st.st_ino));
+  auto locks = read_file("/proc/locks");
+  if (!locks) return "";
+  std::istringstream lines(*locks);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string num, type, mode, access, pid, where;
+    words >> num >> type;
+    if (type == "->") continue;
+    words >> mode >> access >> pid >> where;
+    if (type != "FLOCK" || where != dev) continue;
+    auto n = parse_int(pid, 1);
+    if (!n) return "";
+    std::string who = "pid " + pid;
+    if (auto cmd = read_file("/proc/" + pid + "/cmdline"); cmd && !cmd->empty()) {
+      std::string args = *cmd;
+      while (!args.empty() && args.back() == '\0') args.pop_back();
+      std::replace(args.begin(), args.end(), '\0', ' ');
+      if (args.size() > 80) args = args.substr(0, 77) + "...";
+      who += " (" + args + ")";
+    }
+    return who;
+  }
+  return "";
+}
+
+namespace {
+
+// The same file as at path still (not one that tidy_run_dir unlinked meanwhile)?
+bool still_at(int fd, const std::string& path) {
+  struct stat a, b;
+  return ::fstat(fd, &a) == 0 && ::stat(path.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+}  // namespace
+
+Result<RegistryLock> RegistryLock::acquire(std::chrono::milliseconds wait) {
+  const std::string path = std::string(kRunDir) + "/.lock";
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    ::mkdir(kRunDir, 0700);
+    auto fd = UniqueFd::open(path, O_RDWR | O_CREAT, 0600);  // O_CLOEXEC: see UniqueFd::open
+    // /run/lab was tidied away between mkdir and open: make it again.
+    if (!fd && fd.error().code == ENOENT && std::chrono::steady_clock::now() < deadline) continue;
+    if (!fd) return std::unexpected(fd.error());
+    if (::flock(fd->get(), LOCK_EX | LOCK_NB) == 0) {
+      if (still_at(fd->get(), path)) return RegistryLock(std::move(*fd));
+      continue;  // a tidy_run_dir removed the file we locked: lock the one there now
+    }
+    if (errno != EWOULDBLOCK && errno != EINTR) return fail_errno("lock " + path);
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string who = lock_holder(fd->get());
+      return fail("another lab command is running" + (who.empty() ? std::string() : ": " + who) +
+                      " holds " + path + "; try again when it has finished");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+Result<UniqueFd> lock_daemon(const std::string& lab) {
+  const std::string path = lab_dir(lab) + "/daemon.lock";
+  auto fd = UniqueFd::open(path, O_RDWR | O_CREAT, 0600);  // close-on-exec: pods do not hold it
+  if (!fd) {
+    if (fd.error().code == ENOENT) return fail("lab \"" + lab + "\" not found");
+    return std::unexpected(fd.error());
+  }
+  if (::flock(fd->get(), LOCK_EX | LOCK_NB) == 0) return std::move(*fd);
+  if (errno != EWOULDBLOCK) return fail_errno("lock " + path);
+  std::string who = lock_holder(fd->get());
+  return fail("lab \"" + lab + "\" already has a daemon" + (who.empty() ? std::string() : " (" + who + ")"));
 }
 
 }  // namespace lab::cluster

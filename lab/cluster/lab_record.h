@@ -3,6 +3,7 @@
 // `lab down` works from this record alone, so it can clean up after a dead daemon.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -28,19 +29,32 @@ std::string pod_dir(const std::string& lab, const std::string& ns, const std::st
 
 Result<void> write_record(const LabRecord& rec);
 Result<LabRecord> read_record(const std::string& lab);
-// Names of labs with a record, sorted.
+// Names of labs with a record, sorted. An error when /run/lab cannot be read (a user who is not
+// root gets EACCES: the labs are root's), none when it does not exist (no lab is running).
+Result<std::vector<std::string>> find_labs();
+// find_labs(), with an unreadable /run/lab as no labs (for callers that only tidy up).
 std::vector<std::string> list_labs();
 
 // The daemon's pid if it is alive and really is this lab's daemon; 0 otherwise.
 pid_t daemon_pid(const std::string& lab);
 
-// Exclusive lock over the registry while a lab claims its address ranges.
+// Exclusive lock over the registry (/run/lab/.lock) while a lab claims its name and address
+// ranges, or /run/lab is tidied away. Held for a few lines by the process that needs them, on a
+// close-on-exec fd (a daemon started meanwhile does not inherit it). Nobody waits for it longer
+// than `wait`: then the error names the process that holds it.
 class RegistryLock {
  public:
-  static Result<RegistryLock> acquire();
+  static Result<RegistryLock> acquire(std::chrono::milliseconds wait = std::chrono::seconds(1));
  private:
   explicit RegistryLock(UniqueFd fd) : fd_(std::move(fd)) {}
   UniqueFd fd_;
 };
+
+// A lab's daemon holds /run/lab/<lab>/daemon.lock for its whole life, so that two CLIs that both
+// find the daemon dead cannot start two. Never waits: the loser gets an error naming the winner.
+Result<UniqueFd> lock_daemon(const std::string& lab);
+
+// Who holds an flock on fd's file, from /proc/locks: "pid 1234 (lab up x.yaml)", or "" if unknown.
+std::string lock_holder(int fd);
 
 }  // namespace lab::cluster

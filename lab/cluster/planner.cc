@@ -63,6 +63,17 @@ Result<LabRecord> plan_lab(const PlanInput& in) {
   auto svc_cidr = net::Cidr::parse(spec.service_cidr);
   auto node_cidr = net::Cidr::parse(spec.node_cidr);
   if (!pod_cidr || !svc_cidr || !node_cidr) return fail("invalid CIDR in the Lab document");
+  // The scenario loader refuses these already; the plan is what reaches the kernel, so it checks
+  // again: a node network in 0.0.0.0/8 or 127.0.0.0/8 would route host traffic into the lab, or
+  // lab traffic out of the uplink.
+  const struct { const net::Cidr& cidr; const api::SourcePos& pos; const char* field; } ranges[] = {
+      {*node_cidr, spec.node_cidr_pos, "spec.nodeCIDR"},
+      {*pod_cidr, spec.pod_cidr_pos, "spec.podCIDR"},
+      {*svc_cidr, spec.service_cidr_pos, "spec.serviceCIDR"},
+  };
+  for (const auto& r : ranges)
+    if (std::string why = api::special_range_problem(r.cidr.first().value, r.cidr.last().value); !why.empty())
+      return std::unexpected(at(in, r.pos, r.field, r.cidr.str() + " " + why));
   if (node_cidr->prefix > 24) return std::unexpected(at(in, spec.node_cidr_pos, "spec.nodeCIDR",
                                                         "must be /24 or larger"));
 
@@ -72,6 +83,8 @@ Result<LabRecord> plan_lab(const PlanInput& in) {
     auto p = net::Ipv4Range::parse(spec.lb_pool);
     if (!p) return std::unexpected(at(in, spec.lb_pool_pos, "spec.loadBalancerPool", p.error().message));
     pool = *p;
+    if (std::string why = api::special_range_problem(pool.first.value, pool.last.value); !why.empty())
+      return std::unexpected(at(in, spec.lb_pool_pos, "spec.loadBalancerPool", spec.lb_pool + " " + why));
   } else {
     pool = default_pool(chosen);
   }

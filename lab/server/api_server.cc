@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "lab/api/fields.h"
+#include "lab/api/json_access.h"
 #include "lab/api/labels.h"
 #include "lab/api/objects.h"
 #include "lab/api/resources.h"
@@ -26,8 +28,10 @@ Json status_object(int code, const std::string& reason, const std::string& messa
 
 namespace {
 
+// A message may quote what the client sent (a selector's bytes): replaced where not UTF-8, as Go's
+// JSON encoder does, rather than throwing.
 HttpResponse error_response(int code, const std::string& reason, const std::string& msg) {
-  return {code, status_object(code, reason, msg).dump()};
+  return {code, status_object(code, reason, msg).dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 
 
@@ -98,6 +102,51 @@ std::string query(const HttpRequest& req, const char* key) {
   return it == req.query.end() ? std::string() : it->second;
 }
 
+// labelSelector and fieldSelector of a list, watch or delete-collection, parsed as the API server
+// decodes them: one that does not parse (or names a field the kind does not offer) is a 400, never
+// "everything".
+struct Selectors {
+  api::Selector labels;
+  api::FieldSelector fields;
+  bool matches(const Json& obj) const {
+    return labels.matches(api::member(api::metadata_of(obj), "labels")) && fields.matches(obj);
+  }
+};
+
+Result<Selectors> selectors(const HttpRequest& req, const std::string& kind) {
+  Selectors out;
+  auto labels = api::Selector::parse(query(req, "labelSelector"));
+  if (!labels) return std::unexpected(labels.error());
+  auto fields = api::FieldSelector::parse(query(req, "fieldSelector"), kind);
+  if (!fields) return std::unexpected(fields.error());
+  out.labels = std::move(*labels);
+  out.fields = std::move(*fields);
+  return out;
+}
+
+// gracePeriodSeconds and preconditions of a delete: from the query, or DeleteOptions in the body
+// as kubectl sends them.
+Result<store::DeleteOptions> delete_options(const HttpRequest& req) {
+  store::DeleteOptions opts;
+  if (std::string g = query(req, "gracePeriodSeconds"); !g.empty()) {
+    auto grace = parse_int(g, 0, 1 << 30);
+    if (!grace) return fail_api(Reason::BadRequest, "gracePeriodSeconds: " + grace.error().message);
+    opts.grace_seconds = *grace;
+  }
+  if (!req.body.empty()) {
+    auto body = decode_body(req.body);
+    if (!body) return std::unexpected(body.error());
+    if (auto g = body->find("gracePeriodSeconds"); g != body->end() && !g->is_null()) {
+      if (!g->is_number_integer() || g->get<int64_t>() < 0 || g->get<int64_t>() > (1 << 30))
+        return fail_api(Reason::BadRequest, "gracePeriodSeconds: must be a non-negative integer");
+      opts.grace_seconds = g->get<int>();
+    }
+    if (auto p = body->find("preconditions"); p != body->end() && p->is_object())
+      if (auto uid = p->find("uid"); uid != p->end() && uid->is_string()) opts.uid = uid->get<std::string>();
+  }
+  return opts;
+}
+
 // Metadata of a body sent to a path: it may leave name and namespace out, but not contradict
 // the URL (the API server's checks in rest.BeforeCreate/BeforeUpdate).
 Result<void> match_url(Json& obj, const api::ResourceType& type, const std::string& ns, const std::string& name) {
@@ -147,14 +196,11 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
   const bool status = r.subresource == "status";
 
   if (req.method == "GET" && r.name.empty()) {
-    api::Selector selector;
-    if (auto it = req.query.find("labelSelector"); it != req.query.end()) {
-      auto sel = api::Selector::parse(it->second);
-      if (!sel) return error_response(400, "BadRequest", sel.error().message);
-      selector = std::move(*sel);
-    }
+    auto sel = selectors(req, type.kind);
+    if (!sel) return error_status(sel.error());
     Json items = Json::array();
-    for (auto& obj : store_.list(type.kind, r.ns, selector)) items.push_back(std::move(obj));
+    for (auto& obj : store_.list(type.kind, r.ns, sel->labels))
+      if (sel->fields.matches(obj)) items.push_back(std::move(obj));
     return {200, Json{{"apiVersion", type.api_version()},
                       {"kind", type.kind + "List"},
                       {"metadata", {{"resourceVersion", store_.resource_version()}}},
@@ -178,25 +224,30 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
     if (!patch) return error_status(patch.error());
     return ok(200, registry_.patch(type.kind, type.namespaced ? r.ns : "", r.name, *patch, status));
   }
+  if (req.method == "DELETE" && r.name.empty()) {
+    // deletecollection: what the selectors match (everything when there are none, as in
+    // Kubernetes); the answer lists what was deleted or is now terminating.
+    auto sel = selectors(req, type.kind);
+    if (!sel) return error_status(sel.error());
+    auto opts = delete_options(req);
+    if (!opts) return error_status(opts.error());
+    Json items = Json::array();
+    for (const auto& obj : store_.list(type.kind, r.ns, sel->labels)) {
+      if (!sel->fields.matches(obj)) continue;
+      const std::string ns = api::string_at(api::metadata_of(obj), "namespace");
+      const std::string name = api::string_at(api::metadata_of(obj), "name");
+      if (auto removed = registry_.remove(type.kind, type.namespaced ? ns : "", name, *opts)) items.push_back(*removed);
+      else if (removed.error().reason != Reason::NotFound) return error_status(removed.error());
+    }
+    return {200, Json{{"apiVersion", type.api_version()},
+                      {"kind", type.kind + "List"},
+                      {"metadata", {{"resourceVersion", store_.resource_version()}}},
+                      {"items", items}}.dump(-1, ' ', false, Json::error_handler_t::replace)};
+  }
   if (req.method == "DELETE" && !r.name.empty() && !status) {
-    store::DeleteOptions opts;
-    if (std::string g = query(req, "gracePeriodSeconds"); !g.empty()) {
-      auto grace = parse_int(g, 0, 1 << 30);
-      if (!grace) return error_response(400, "BadRequest", "gracePeriodSeconds: " + grace.error().message);
-      opts.grace_seconds = *grace;
-    }
-    if (!req.body.empty()) {  // DeleteOptions in the body, as kubectl sends them
-      auto body = decode_body(req.body);
-      if (!body) return error_status(body.error());
-      if (auto g = body->find("gracePeriodSeconds"); g != body->end() && !g->is_null()) {
-        if (!g->is_number_integer() || g->get<int64_t>() < 0 || g->get<int64_t>() > (1 << 30))
-          return error_response(400, "BadRequest", "gracePeriodSeconds: must be a non-negative integer");
-        opts.grace_seconds = g->get<int>();
-      }
-      if (auto p = body->find("preconditions"); p != body->end() && p->is_object())
-        if (auto uid = p->find("uid"); uid != p->end() && uid->is_string()) opts.uid = uid->get<std::string>();
-    }
-    auto removed = registry_.remove(type.kind, type.namespaced ? r.ns : "", r.name, opts);
+    auto opts = delete_options(req);
+    if (!opts) return error_status(opts.error());
+    auto removed = registry_.remove(type.kind, type.namespaced ? r.ns : "", r.name, *opts);
     if (!removed) return error_status(removed.error());
     if (type.kind == "Pod" && store_.get("Pod", r.ns, r.name)) return ok(200, removed);  // graceful: still there
     return {200, Json{{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Success"},
@@ -224,14 +275,10 @@ void ApiServer::serve(int fd, const HttpRequest& req, const std::atomic<bool>& s
 
 void ApiServer::watch(int fd, const std::string& kind, const std::string& ns, const HttpRequest& req,
                       const std::atomic<bool>& stop) {
-  api::Selector selector;
-  if (auto it = req.query.find("labelSelector"); it != req.query.end()) {
-    auto sel = api::Selector::parse(it->second);
-    if (!sel) {
-      (void)write_response(fd, error_response(400, "BadRequest", sel.error().message));
-      return;
-    }
-    selector = std::move(*sel);
+  auto selector = selectors(req, kind);
+  if (!selector) {
+    (void)write_response(fd, error_status(selector.error()));
+    return;
   }
   uint64_t since = store_.version();
   if (auto it = req.query.find("resourceVersion"); it != req.query.end() && !it->second.empty() && it->second != "0") {
@@ -258,7 +305,7 @@ void ApiServer::watch(int fd, const std::string& kind, const std::string& ns, co
       since = std::max(since, e.version);
       if (e.object.value("kind", "") != kind) continue;
       if (!ns.empty() && e.object["metadata"].value("namespace", "") != ns) continue;
-      if (!selector.matches(e.object["metadata"].value("labels", Json::object()))) continue;
+      if (!selector->matches(e.object)) continue;
       if (!write_chunk(fd, Json{{"type", e.type}, {"object", e.object}}.dump() + "\n")) return;
     }
   }

@@ -3,6 +3,7 @@
 // until SIGTERM, when everything the lab made is removed.
 #include "lab/server/daemon.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -25,6 +26,7 @@
 #include "lab/node/kubelet.h"
 #include "lab/node/proxy_agent.h"
 #include "lab/server/api_server.h"
+#include "lab/server/http_server.h"
 #include "lab/store/informer.h"
 #include "lab/store/registry.h"
 #include "lab/store/store.h"
@@ -152,7 +154,17 @@ int daemon_main(const DaemonOptions& opts) {
   for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
   ::sigprocmask(SIG_BLOCK, &mask, nullptr);  // threads inherit the mask; only the signalfd sees them
   UniqueFd sigfd(::signalfd(-1, &mask, SFD_CLOEXEC));
-  UniqueFd ready(opts.ready_fd);  // inherited from `lab up`; closed once the verdict is written
+  // Inherited from `lab up` without close-on-exec (dup2): set it, or every process the daemon
+  // starts would hold the pipe open and `lab up` would wait for them. Closed after the verdict.
+  if (opts.ready_fd >= 0) ::fcntl(opts.ready_fd, F_SETFD, FD_CLOEXEC);
+  UniqueFd ready(opts.ready_fd);
+  // One daemon per lab, for as long as it lives: two CLIs that both found the daemon dead start
+  // two, and the second one stops here (before it touches anything).
+  auto daemon_lock = cluster::lock_daemon(opts.lab);
+  if (!daemon_lock) {
+    write_line(ready, "error " + daemon_lock.error().what());
+    return 1;
+  }
 
   auto rec = cluster::read_record(opts.lab);
   if (!rec) {
@@ -230,38 +242,23 @@ int daemon_main(const DaemonOptions& opts) {
   }
   log_line("lab " + opts.lab + " ready");
 
+  // A bounded pool with read deadlines (lab/server/http_server.h): slow or half-open clients
+  // cost no threads, and watches have their own limit.
   ApiServer api(registry, opts.lab);
-  std::atomic<int> connections{0};
-  for (;;) {
-    pollfd fds[2] = {{listener->get(), POLLIN, 0}, {sigfd.get(), POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (fds[1].revents & POLLIN) {
-      signalfd_siginfo si;
-      (void)!::read(sigfd.get(), &si, sizeof si);
+  HttpServer http(ServerLimits{}, [&](int fd, const Result<HttpRequest>& req) {
+    if (req) api.serve(fd, *req, stop);
+    else if (!write_response(fd, error_status(req.error())))
+      log_line("api: cannot answer a bad request: " + req.error().message);
+  });
+  if (auto served = http.run(listener->get(), sigfd.get()); !served) {
+    log_line("api: " + served.error().what() + ": tearing down");
+  } else {
+    signalfd_siginfo si;
+    if (::read(sigfd.get(), &si, sizeof si) == sizeof si)
       log_line("signal " + std::to_string(si.ssi_signo) + ": tearing down");
-      break;
-    }
-    if (!(fds[0].revents & POLLIN)) continue;
-    int conn = ::accept4(listener->get(), nullptr, nullptr, SOCK_CLOEXEC);
-    if (conn < 0) continue;
-    // One thread per connection: watches and `logs -f` stream for as long as the client stays.
-    connections++;
-    std::thread([conn, &api, &stop, &connections] {
-      UniqueFd fd(conn);
-      timeval tv{5, 0};
-      ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      auto req = read_request(fd.get());
-      if (req) api.serve(fd.get(), *req, stop);
-      else if (req.error().reason != Reason::None && !write_response(fd.get(), error_status(req.error())))
-        log_line("api: cannot answer a bad request: " + req.error().message);
-      connections--;
-    }).detach();
   }
   stop_threads();
-  for (int i = 0; i < 200 && connections > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (size_t left = http.stop(); left > 0) log_line("api: " + std::to_string(left) + " streams still open");
   kubelet.stop_all();
   auto down = cluster::teardown_lab(*rec);
   if (!down) log_line("teardown: " + down.error().what());

@@ -2,14 +2,20 @@
 // Requests are small (kubectl-sized JSON), so a whole message is read before it is parsed.
 #include "lab/server/http.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <fcntl.h>
+
+#include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <thread>
 #include <string_view>
 
 #include "lab/api/utf8.h"
@@ -17,17 +23,6 @@
 
 namespace lab::server {
 namespace {
-
-Result<void> write_all(int fd, const std::string& data) {
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail_errno("send");
-    off += static_cast<size_t>(n);
-  }
-  return {};
-}
 
 // Go's net/http DefaultMaxHeaderBytes, which kube-apiserver keeps.
 constexpr size_t kMaxHeaderBytes = 1 << 20;
@@ -90,46 +85,70 @@ Result<std::optional<uint64_t>> content_length(std::string_view head, bool reque
   return length;
 }
 
-// Reads the head and the Content-Length body. Returns {head, body}. A request is held to the API
-// server's limits (head, body); a response may be as large as a list of every object.
-Result<std::pair<std::string, std::string>> read_message(int fd, bool request) {
-  std::string buf;
-  char chunk[16384];
-  size_t head_end = std::string::npos;
-  std::optional<uint64_t> length;
+using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+
+// Waits until fd is ready for events or the deadline passes (ETIMEDOUT). No deadline: for ever.
+Result<void> wait_ready(int fd, short events, const Deadline& deadline) {
   for (;;) {
-    if (head_end == std::string::npos) {
-      head_end = buf.find("\r\n\r\n");
-      if (head_end == std::string::npos ? buf.size() > kMaxHeaderBytes : head_end > kMaxHeaderBytes)
-        return fail_api(Reason::BadRequest,
-                        "the header section is larger than " + std::to_string(kMaxHeaderBytes) + " bytes");
-      if (head_end != std::string::npos) {
-        auto parsed = content_length(std::string_view(buf).substr(0, head_end), request);
-        if (!parsed) return std::unexpected(parsed.error());
-        length = *parsed;
-        if (request && !length) length = 0;  // RFC 9112: a request without a length has no body
-        if (request && *length > kMaxRequestBody)
-          return fail_api(Reason::RequestEntityTooLarge,
-                          "Request entity too large: limit is " + std::to_string(kMaxRequestBody));
-      }
+    int ms = -1;
+    if (deadline) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return fail("timed out", ETIMEDOUT);
+      ms = static_cast<int>(std::min<int64_t>(left.count(), 60000));
     }
-    if (head_end != std::string::npos && length && buf.size() - (head_end + 4) >= *length) break;
-    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    pollfd p{fd, events, 0};
+    int n = ::poll(&p, 1, ms);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail_errno("receive");
-    if (n == 0) break;  // peer closed: the body runs to EOF when there is no length
-    buf.append(chunk, static_cast<size_t>(n));
+    if (n < 0) return fail_errno("poll");
+    if (n > 0) return {};
   }
-  if (head_end == std::string::npos)
-    return fail_api(request ? Reason::BadRequest : Reason::None, "malformed HTTP message (no header end)");
-  std::string body = buf.substr(head_end + 4);
-  if (length) {
-    if (body.size() < *length)
-      return fail_api(request ? Reason::BadRequest : Reason::None, "body shorter than its Content-Length");
-    body.resize(*length);
+}
+
+// EAGAIN on a blocking socket is its SO_RCVTIMEO or SO_SNDTIMEO running out: an error, not a
+// reason to wait (on a non-blocking one, it is).
+bool nonblocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && (flags & O_NONBLOCK);
+}
+
+// send() all of data, on a non-blocking socket by the deadline.
+Result<void> send_all(int fd, const std::string& data, const Deadline& deadline) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN && nonblocking(fd)) {
+      LAB_TRY(wait_ready(fd, POLLOUT, deadline));
+      continue;
+    }
+    if (n < 0) return fail_errno("send");
+    off += static_cast<size_t>(n);
   }
-  buf.resize(head_end);
-  return std::make_pair(std::move(buf), std::move(body));
+  return {};
+}
+
+// recv(), on a non-blocking socket by the deadline. 0: the peer closed.
+Result<size_t> recv_some(int fd, char* buf, size_t size, const Deadline& deadline) {
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, size, 0);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN || !nonblocking(fd)) return fail_errno("receive");
+    LAB_TRY(wait_ready(fd, POLLIN, deadline));
+  }
+}
+
+// Reads a whole message from fd (blocking, or non-blocking with a deadline).
+Result<std::pair<std::string, std::string>> read_message(int fd, bool request, const Deadline& deadline = {}) {
+  MessageReader reader(request);
+  char chunk[16384];
+  while (!reader.done()) {
+    auto n = recv_some(fd, chunk, sizeof chunk, deadline);
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) reader.end();  // peer closed: the body runs to EOF when there is no length
+    else reader.add(chunk, *n);
+  }
+  return reader.take();
 }
 
 // "HTTP/1.1 200 OK" -> 200.
@@ -151,6 +170,7 @@ const char* reason_phrase(int status) {
     case 410: return "Gone";
     case 413: return "Request Entity Too Large";
     case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
     default: return status >= 500 ? "Internal Server Error" : "Unknown";
   }
 }
@@ -197,8 +217,63 @@ Result<std::string> url_decode(const std::string& s, bool plus_is_space) {
   return out;
 }
 
-Result<HttpRequest> read_request(int fd) {
-  auto msg = read_message(fd, true);
+bool MessageReader::add(const char* data, size_t n) {
+  if (done_) return true;
+  buf_.append(data, n);
+  return check(false);
+}
+
+bool MessageReader::end() {
+  if (!done_) check(true);
+  return done_ = true;
+}
+
+// Whether the message is whole (or broken) with what has arrived; sizes only, so that a large
+// response arriving in many pieces is not copied once per piece.
+bool MessageReader::check(bool eof) {
+  auto broken = [&](Error e) {
+    error_ = std::move(e);
+    return done_ = true;
+  };
+  if (head_end_ == std::string::npos) {
+    // The end of the head may straddle two pieces: look again from 3 bytes back.
+    head_end_ = buf_.find("\r\n\r\n", scanned_ > 3 ? scanned_ - 3 : 0);
+    scanned_ = buf_.size();
+    if (head_end_ == std::string::npos ? buf_.size() > kMaxHeaderBytes : head_end_ > kMaxHeaderBytes)
+      return broken(Error{0, "the header section is larger than " + std::to_string(kMaxHeaderBytes) + " bytes",
+                          Reason::BadRequest});
+    if (head_end_ == std::string::npos) {
+      if (!eof) return false;
+      return broken(Error{0, "malformed HTTP message (no header end)", request_ ? Reason::BadRequest : Reason::None});
+    }
+    auto parsed = content_length(std::string_view(buf_).substr(0, head_end_), request_);
+    if (!parsed) return broken(parsed.error());
+    length_ = *parsed;
+    if (request_ && !length_) length_ = 0;  // RFC 9112: a request without a length has no body
+    if (request_ && *length_ > kMaxRequestBody)
+      return broken(Error{0, "Request entity too large: limit is " + std::to_string(kMaxRequestBody),
+                          Reason::RequestEntityTooLarge});
+  }
+  const size_t have = buf_.size() - (head_end_ + 4);
+  if (length_ && have >= *length_) return done_ = true;
+  if (!eof) return false;
+  if (length_)
+    return broken(Error{0, "body shorter than its Content-Length", request_ ? Reason::BadRequest : Reason::None});
+  return done_ = true;  // a response without a length runs to EOF
+}
+
+Result<std::pair<std::string, std::string>> MessageReader::take() {
+  if (error_) return std::unexpected(*error_);
+  if (!done_ || head_end_ == std::string::npos) return fail("incomplete HTTP message");
+  std::string body = buf_.substr(head_end_ + 4);
+  if (length_) body.resize(static_cast<size_t>(*length_));
+  buf_.resize(head_end_);
+  return std::make_pair(std::move(buf_), std::move(body));
+}
+
+Result<HttpRequest> read_request(int fd) { return parse_request(read_message(fd, true)); }
+
+Result<HttpRequest> parse_request(Result<std::pair<std::string, std::string>> msg) {
   if (!msg) return std::unexpected(msg.error());
   const std::string_view line = std::string_view(msg->first).substr(0, msg->first.find("\r\n"));
   const size_t sp1 = line.find(' ');
@@ -241,7 +316,7 @@ Result<void> write_response(int fd, const HttpResponse& resp) {
                     "\r\nContent-Type: " + resp.content_type +
                     "\r\nContent-Length: " + std::to_string(resp.body.size()) +
                     "\r\nConnection: close\r\n\r\n" + resp.body;
-  return write_all(fd, out);
+  return send_all(fd, out, std::nullopt);
 }
 
 static Result<sockaddr_un> unix_address(const std::string& path) {
@@ -263,30 +338,72 @@ Result<UniqueFd> listen_unix(const std::string& path) {
   int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&*addr), sizeof *addr);
   ::umask(old);
   if (rc != 0) return fail_errno("bind " + path);
-  if (::listen(fd.get(), 64) != 0) return fail_errno("listen " + path);
+  // A deep backlog: a burst of clients waits there for the accept loop rather than being refused.
+  if (::listen(fd.get(), SOMAXCONN) != 0) return fail_errno("listen " + path);
   return fd;
 }
 
-static Result<UniqueFd> connect_unix(const std::string& socket_path) {
+namespace {
+
+std::atomic<int64_t> g_timeout_ms{0};
+std::atomic<bool> g_whole_stream{false};
+
+Deadline deadline_after(std::chrono::milliseconds timeout) {
+  if (timeout.count() <= 0) return std::nullopt;
+  return std::chrono::steady_clock::now() + timeout;
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  char buf[32];
+  if (ms.count() % 1000 == 0) std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(ms.count() / 1000));
+  else std::snprintf(buf, sizeof buf, "%.3gs", static_cast<double>(ms.count()) / 1000);
+  return buf;
+}
+
+// kubectl's words for a client timeout, and which server did not answer.
+Error timed_out(const std::string& socket_path, const Error& e) {
+  if (e.code != ETIMEDOUT) return e;
+  return Error{ETIMEDOUT, "Unable to connect to the server: " + socket_path + " did not answer within " +
+                              seconds_text(client_timeout()) +
+                              " (Client.Timeout exceeded while awaiting headers)"};
+}
+
+// A non-blocking connection. A listener whose backlog is full (a server that stopped accepting)
+// makes connect() fail with EAGAIN at once: tried again until the deadline.
+Result<UniqueFd> connect_unix(const std::string& socket_path, const Deadline& deadline) {
   auto addr = unix_address(socket_path);
   if (!addr) return std::unexpected(addr.error());
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) return fail_errno("socket");
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) != 0)
-    return fail_errno("connect to " + socket_path);
-  return fd;
+  for (;;) {
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) == 0) return fd;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return fail_errno("connect to " + socket_path);
+    if (deadline && std::chrono::steady_clock::now() >= *deadline) return fail("timed out", ETIMEDOUT);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
+
+}  // namespace
+
+void set_client_timeout(std::chrono::milliseconds timeout, bool whole_stream) {
+  g_timeout_ms = timeout.count();
+  g_whole_stream = whole_stream;
+}
+
+std::chrono::milliseconds client_timeout() { return std::chrono::milliseconds(g_timeout_ms.load()); }
 
 Result<HttpResponse> http_call(const std::string& socket_path, const std::string& method,
                                const std::string& target, const std::string& body) {
-  auto fd = connect_unix(socket_path);
-  if (!fd) return std::unexpected(fd.error());
+  const Deadline deadline = deadline_after(client_timeout());
+  auto fd = connect_unix(socket_path, deadline);
+  if (!fd) return std::unexpected(timed_out(socket_path, fd.error()));
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: lab\r\nAccept: application/json\r\n" +
                     "Content-Type: application/json\r\nContent-Length: " +
                     std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  LAB_TRY(write_all(fd->get(), req));
-  auto msg = read_message(fd->get(), false);
-  if (!msg) return std::unexpected(msg.error());
+  if (auto sent = send_all(fd->get(), req, deadline); !sent) return std::unexpected(timed_out(socket_path, sent.error()));
+  auto msg = read_message(fd->get(), false, deadline);
+  if (!msg) return std::unexpected(timed_out(socket_path, msg.error()));
   auto status = status_of(msg->first);
   if (!status) return std::unexpected(status.error());
   HttpResponse resp;
@@ -296,24 +413,30 @@ Result<HttpResponse> http_call(const std::string& socket_path, const std::string
 }
 
 Result<void> write_stream_head(int fd, int status, const std::string& content_type) {
-  return write_all(fd, "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
-                           "\r\nContent-Type: " + content_type +
-                           "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+  return send_all(fd, "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
+                          "\r\nContent-Type: " + content_type +
+                          "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+                  std::nullopt);
 }
 
 Result<void> write_chunk(int fd, const std::string& data) {
   char size[32];
   std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-  return write_all(fd, size + data + "\r\n");
+  return send_all(fd, size + data + "\r\n", std::nullopt);
 }
 
 Result<int> http_stream(const std::string& socket_path, const std::string& method,
                         const std::string& target,
                         const std::function<bool(const std::string&)>& on_data) {
-  auto fd = connect_unix(socket_path);
-  if (!fd) return std::unexpected(fd.error());
-  LAB_TRY(write_all(fd->get(), method + " " + target +
-                                  " HTTP/1.1\r\nHost: lab\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+  // Until the head has come, the client timeout; after it, only when it is for whole streams.
+  Deadline deadline = deadline_after(client_timeout());
+  auto fd = connect_unix(socket_path, deadline);
+  if (!fd) return std::unexpected(timed_out(socket_path, fd.error()));
+  if (auto sent = send_all(fd->get(), method + " " + target +
+                                          " HTTP/1.1\r\nHost: lab\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                           deadline);
+      !sent)
+    return std::unexpected(timed_out(socket_path, sent.error()));
   std::string buf;
   char tmp[16384];
   int status = 0;
@@ -335,6 +458,7 @@ Result<int> http_stream(const std::string& socket_path, const std::string& metho
         if (*length) content_left = static_cast<size_t>(**length);
         buf.erase(0, end + 4);
         head_done = true;
+        if (!g_whole_stream) deadline.reset();
         continue;
       }
       if (!chunked) {
@@ -360,11 +484,12 @@ Result<int> http_stream(const std::string& socket_path, const std::string& metho
       if (!on_data(buf.substr(line_end + 2, size))) return status;
       buf.erase(0, line_end + 2 + size + 2);
     }
-    ssize_t n = ::recv(fd->get(), tmp, sizeof tmp, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail_errno("receive");
-    if (n == 0) return status;
-    buf.append(tmp, static_cast<size_t>(n));
+    auto n = recv_some(fd->get(), tmp, sizeof tmp, deadline);
+    // A stream that runs for as long as the user asked for ends quietly, as kubectl's watch does.
+    if (!n && n.error().code == ETIMEDOUT && head_done) return status;
+    if (!n) return std::unexpected(timed_out(socket_path, n.error()));
+    if (*n == 0) return status;
+    buf.append(tmp, *n);
   }
 }
 

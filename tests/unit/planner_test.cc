@@ -89,3 +89,35 @@ TEST(Planner, LongLabNamesGetShortHostLinks) {
   EXPECT_EQ(long_name, cluster::host_link_name("a-very-long-lab-name"));
   EXPECT_NE(long_name, cluster::host_link_name("a-very-long-lab-namf"));
 }
+
+// The loader refuses these first; the planner, which decides what reaches the kernel, refuses them
+// too, so no path can route a lab into loopback or out of the uplink.
+TEST(Planner, SpecialRangesAreRefusedWithPosition) {
+  auto in = input();
+  in.spec.node_cidr = "0.0.0.0/16";
+  in.spec.node_cidr_explicit = true;
+  in.spec.node_cidr_pos = {5, 13};
+  auto rec = cluster::plan_lab(in);
+  ASSERT_FALSE(rec);
+  EXPECT_EQ(rec.error().message,
+            "demo.yaml:5:13: Lab \"demo\": spec.nodeCIDR: 0.0.0.0/16 must not overlap the \"this network\" block "
+            "0.0.0.0/8 (unspecified addresses; routed there, node traffic would leave through the host's uplink)");
+  in = input();
+  in.spec.pod_cidr = "127.0.0.0/16";
+  in.spec.pod_cidr_pos = {6, 12};
+  rec = cluster::plan_lab(in);
+  ASSERT_FALSE(rec);
+  EXPECT_EQ(rec.error().message,
+            "demo.yaml:6:12: Lab \"demo\": spec.podCIDR: 127.0.0.0/16 must not overlap the loopback block 127.0.0.0/8");
+  in = input();
+  in.spec.service_cidr = "224.0.0.0/12";
+  EXPECT_NE(cluster::plan_lab(in).error().message.find("spec.serviceCIDR: 224.0.0.0/12 must not overlap the "
+                                                       "multicast block"),
+            std::string::npos);
+  in = input();
+  in.spec.node_cidr = "169.254.0.0/16";
+  in.spec.node_cidr_explicit = true;
+  in.spec.lb_pool = "169.254.255.200-169.254.255.250";
+  in.spec.lb_pool_explicit = true;
+  EXPECT_FALSE(cluster::plan_lab(in));
+}

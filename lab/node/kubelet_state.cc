@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <exception>
+#include <set>
 #include <thread>
 
 #include "lab/api/json_access.h"
@@ -143,6 +144,20 @@ void Kubelet::adopt() {
       // A stored pod the kubelet cannot read: left to its sync, which skips it the same way.
       log_line("pod " + store::Informer::key_of(pod) + ": not adopted: " + e.what());
     }
+  }
+  // A pod init no record names was started by a daemon that died before it could note it (its
+  // init.pid or the pod's status): nobody owns its processes or its address any more. The pod,
+  // if it still exists, starts afresh on its first sync.
+  if (auto r = runtime::kill_pod_starters(rec_.name); !r) log_line(r.error().what());
+  std::set<pid_t> adopted;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, rec] : running_) adopted.insert(rec->init_pid);
+  }
+  for (pid_t pid : runtime::find_pod_inits(rec_.name)) {
+    if (adopted.contains(pid)) continue;
+    log_line("pod init " + std::to_string(pid) + " of no known pod: killing it");
+    if (auto r = runtime::kill_pod(pid); !r) log_line(r.error().what());
   }
 }
 

@@ -23,6 +23,7 @@ using store::ObjPtr;
 struct ClusterInfo {
   std::vector<std::string> nodes;
   net::Ipv4Range lb_pool{};
+  int pods_per_node = 0;  // the addresses of a node's pod CIDR; 0: no limit
 };
 
 // The informers and the write path every controller shares.

@@ -18,7 +18,8 @@ bool unscheduled(const Json& pod) {
 
 }  // namespace
 
-Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes) {
+Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes,
+                                int pods_per_node) {
   std::string fixed = pod["spec"].value("nodeName", "");
   if (!fixed.empty()) {
     if (std::find(nodes.begin(), nodes.end(), fixed) == nodes.end())
@@ -33,6 +34,7 @@ Result<std::string> choose_node(const store::Informer& pods, const Json& pod, co
   std::pair<int, int> best_score{INT_MAX, INT_MAX};
   for (const auto& node : nodes) {
     int all = static_cast<int>(pods.count_index(store::kByNode, node));
+    if (pods_per_node > 0 && all >= pods_per_node) continue;  // its pod CIDR has no address left
     int same = static_cast<int>(std::count_if(siblings.begin(), siblings.end(), [&](const ObjPtr& p) {
       return (*p)["spec"].value("nodeName", "") == node;
     }));
@@ -41,6 +43,11 @@ Result<std::string> choose_node(const store::Informer& pods, const Json& pod, co
       best_score = score;
       best = node;
     }
+  }
+  if (best.empty()) {
+    // The scheduler's own wording for nodes at their pod limit.
+    std::string n = std::to_string(nodes.size());
+    return fail("0/" + n + " nodes are available: " + n + " Too many pods.");
   }
   return best;
 }
@@ -58,9 +65,12 @@ std::vector<std::string> Scheduler::all_keys() const {
 Result<void> Scheduler::sync(const std::string& key) {
   auto pod = ctx_.pods.get(key);
   if (!pod || !unscheduled(*pod)) return {};
-  auto node = choose_node(ctx_.pods, *pod, ctx_.cluster.nodes);
+  auto node = choose_node(ctx_.pods, *pod, ctx_.cluster.nodes, ctx_.cluster.pods_per_node);
   if (!node) {
     ctx_.event(*pod, "Warning", "FailedScheduling", node.error().message, "default-scheduler");
+    // Unschedulable for now: room may come as pods go, so try again later (the scheduler's
+    // unschedulable queue flushes on an interval, too).
+    queue_.add_after(key, std::chrono::seconds(5));
     return {};
   }
   const Json& meta = (*pod)["metadata"];

@@ -11,7 +11,9 @@ namespace lab::controllers {
 
 // Chooses a node for pod among nodes (in order), counting the pods the cache holds; honours
 // spec.nodeName when set.
-Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes);
+// pods_per_node > 0: a node with that many pods takes no more (its pod CIDR is full).
+Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes,
+                                int pods_per_node = 0);
 
 class Scheduler : public Controller {
  public:

@@ -33,7 +33,7 @@ Result<net::Ipv4> Kubelet::allocate_ip(const net::NodePlan& node) {
   auto& used = used_ips_[node.name];
   // .1 is cbr0, the last is broadcast. Round-robin from the last one handed out, as host-local
   // IPAM does, so a replacement pod usually gets a new address.
-  uint32_t span = static_cast<uint32_t>(node.pod_cidr.size()) - 3;
+  uint32_t span = static_cast<uint32_t>(node.pod_capacity());
   uint32_t& last = last_ip_[node.name];
   for (uint32_t k = 1; k <= span; ++k) {
     uint32_t i = last < 2 ? 1 + k : 2 + (last + k - 2) % span;

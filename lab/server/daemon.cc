@@ -190,6 +190,12 @@ int daemon_main(const DaemonOptions& opts) {
   // Everything reads through the informers and writes through the registry; handlers are
   // registered (constructors) before the informers start.
   store::Registry registry(st, store::ServiceRanges{rec->plan.service_cidr});
+  {
+    int capacity = 0;
+    for (const auto& n : rec->plan.nodes) capacity += n.pod_capacity();
+    registry.set_pod_capacity(capacity);
+    if (!rec->plan.nodes.empty()) cluster.pods_per_node = rec->plan.nodes.front().pod_capacity();
+  }
   store::InformerFactory informers(st);
   controllers::ControllerManager controllers(registry, informers, cluster);
   node::Kubelet kubelet(*rec, opts.self_exe, registry, informers);

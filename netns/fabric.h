@@ -34,6 +34,8 @@ struct FabricPlan {
 
 // Builds everything in the plan. On failure removes what it made and returns the error.
 Result<void> build_fabric(const FabricPlan& plan);
+// Remakes the host's link to the fabric (someone deleted it), with its address.
+Result<void> repair_host_link(const FabricPlan& plan);
 // Removes everything the plan names that exists (host link, node and fabric netns). Idempotent;
 // keeps going past errors and returns the first.
 Result<void> teardown_fabric(const FabricPlan& plan);

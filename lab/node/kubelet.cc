@@ -75,7 +75,8 @@ Kubelet::Kubelet(cluster::LabRecord rec, std::string self_exe, store::Registry& 
       queue_(std::make_shared<WorkQueue>()),
       prober_(Prober::run_real, [this](const ProbeReport& r) { on_probe(r); }),
       exits_([q = queue_](const std::string& key) { q->add(key); }),
-      workers_(queue_, [this](const std::string& key) { sync_pod(key); }) {
+      workers_(queue_, [this](const std::string& key) { sync_pod(key); }),
+      health_(rec_, registry_, [this](const std::string& node) { return node_netns(node); }) {
   for (const auto& n : rec_.plan.nodes) nodes_.insert(n.name);
   pods_.add_index(store::kByNode, store::index_by_node);
   // Captures copies, not this: the factory may deliver a last event after the kubelet is gone.
@@ -97,6 +98,7 @@ Result<void> Kubelet::start(size_t pod_workers) {
     for (const auto& [key, rec] : running_) exits_.watch(rec->pidfd.get(), key);
   }
   prober_.start();
+  health_.start();
   for (const auto& node : nodes_)
     for (const auto& pod : pods_.by_index(store::kByNode, node)) queue_->add(store::Informer::key_of(*pod));
   workers_.start(pod_workers);
@@ -104,6 +106,7 @@ Result<void> Kubelet::start(size_t pod_workers) {
 }
 
 void Kubelet::stop() {
+  health_.stop();
   workers_.stop();  // first: the workers call into the prober and the watcher
   prober_.stop();
   exits_.stop();

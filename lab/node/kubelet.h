@@ -20,6 +20,7 @@
 #include "lab/base/unique_fd.h"
 #include "lab/base/work_queue.h"
 #include "lab/cluster/lab_record.h"
+#include "lab/node/node_health.h"
 #include "lab/node/pod_workers.h"
 #include "lab/node/prober.h"
 #include "lab/store/informer.h"
@@ -136,6 +137,7 @@ class Kubelet {
   Prober prober_;
   ExitWatcher exits_;
   PodWorkers workers_;
+  NodeHealth health_;
 };
 
 }  // namespace lab::node

@@ -1,16 +1,19 @@
 // The container child's sequence: stdio, its own mount namespace, rootfs + pivot, cwd,
-// capabilities, no_new_privs, seccomp (last: it would refuse the mounts), execve.
+// capabilities, no_new_privs, seccomp (last: it would refuse the mounts), execve. And the pod
+// init's side of the containers' output: a pipe each, copied into the log files.
 #include "runtime/container.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
+#include <algorithm>
+#include <string_view>
 
+#include "lab/base/parse.h"
 #include "lab/base/unique_fd.h"
 #include "runtime/fd_io.h"
 #include "runtime/caps.h"
@@ -21,8 +24,37 @@ namespace {
 // Reported on the pipe as "P<host pid>\n" then, on failure only, "E<message>".
 [[noreturn]] void child_fail(int report_fd, const Error& e) {
   write_all(report_fd, "E" + e.what());
-  write_all(2, "lab: " + e.what() + "\n");  // stderr is the container log by now
+  write_all(2, "lab: " + e.what() + "\n");  // stderr goes to the container log by now
   ::_exit(127);
+}
+
+// One container run's output: the pipe's read end and the log it is copied into. The pod init
+// is single-threaded and runs one pod, so the list is simply this process's.
+struct Output {
+  std::string name;
+  UniqueFd pipe;  // non-blocking
+  UniqueFd log;   // O_APPEND
+};
+
+std::vector<Output>& outputs() {
+  static std::vector<Output> list;
+  return list;
+}
+
+// Copies what waits on the pipe; false once every writer is gone (or the pipe failed).
+bool copy_output(Output& o) {
+  char buf[16384];
+  // At most 1 MiB a round, so that a chatty container can't keep the init from its signals.
+  for (int round = 0; round < 64; ++round) {
+    ssize_t n = ::read(o.pipe.get(), buf, sizeof buf);
+    if (n > 0) {
+      write_all(o.log.get(), std::string_view(buf, static_cast<size_t>(n)));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 && errno == EAGAIN;
+  }
+  return true;
 }
 
 Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd) {
@@ -33,6 +65,10 @@ Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd) {
 
   if (::unshare(CLONE_NEWNS) != 0) return fail_errno("unshare mount namespace");
   LAB_TRY(enter_rootfs(c.rootfs));
+  // stdin: the root's own /dev/null, not the host's node that the pod init opened.
+  auto devnull = UniqueFd::open("/dev/null", O_RDONLY);
+  if (!devnull) return std::unexpected(devnull.error());
+  if (::dup2(devnull->get(), 0) < 0) return fail_errno("redirect stdin");
   std::string cwd = c.working_dir.empty() ? "/" : c.working_dir;
   if (::chdir(cwd.c_str()) != 0) return fail_errno("chdir " + cwd);
   auto path = lookup_executable(c.process.argv[0], c.process.env);
@@ -43,6 +79,7 @@ Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd) {
   if (c.seccomp) LAB_TRY(c.seccomp->load());
   auto argv = c_strings(c.process.argv);
   auto envp = c_strings(c.process.env);
+  close_fds_except({report_fd});  // devnull, and anything a library opened; report is CLOEXEC
   ::execve(path->c_str(), argv.data(), envp.data());
   return fail_errno("exec " + c.process.argv[0]);
 }
@@ -64,39 +101,64 @@ Result<LaunchedProcess> launch_container(const ContainerLaunch& c) {
   (void)::rename(c.log_path.c_str(), (c.log_path + ".previous").c_str());
   auto log = UniqueFd::open(c.log_path, O_WRONLY | O_APPEND | O_CREAT, 0640);
   if (!log) return std::unexpected(log.error());
-  auto devnull = UniqueFd::open("/dev/null", O_RDONLY);
+  auto devnull = UniqueFd::open("/dev/null", O_RDONLY);  // until the root has its own
   if (!devnull) return std::unexpected(devnull.error());
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
   UniqueFd rd(p[0]), wr(p[1]);
+  if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
+  UniqueFd out_rd(p[0]), out_wr(p[1]);
+  if (::fcntl(out_rd.get(), F_SETFL, O_NONBLOCK) != 0) return fail_errno("output pipe");
 
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork");
   if (pid == 0) {
     reset_signals();
     ::setsid();
-    if (::dup2(devnull->get(), 0) < 0 || ::dup2(log->get(), 1) < 0 || ::dup2(log->get(), 2) < 0)
+    if (::dup2(devnull->get(), 0) < 0 || ::dup2(out_wr.get(), 1) < 0 ||
+        ::dup2(out_wr.get(), 2) < 0)
       child_fail(wr.get(), Error{errno, "redirect stdio"});
+    // Nothing of the pod init's (its signalfd, the logs, other containers' pipes) goes in.
+    close_fds_except({wr.get()});
     auto r = prepare_and_exec(c, wr.get());
     child_fail(wr.get(), r.error());
   }
   wr.reset();
+  out_wr.reset();
+  // A restart: what the last run left in its pipe goes to its log, now .previous.
+  auto& list = outputs();
+  for (auto& o : list)
+    if (o.name == c.name) (void)copy_output(o);
+  std::erase_if(list, [&](const Output& o) { return o.name == c.name; });
+  list.push_back(Output{c.name, std::move(out_rd), std::move(*log)});
 
   std::string report = read_all(rd.get());  // EOF: exec'd (CLOEXEC) or exited
   LaunchedProcess out{pid, 0};
   std::string error;
   if (report.starts_with("P")) {
     size_t nl = report.find('\n');
-    out.host_pid = static_cast<pid_t>(std::atoi(report.substr(1, nl).c_str()));
+    if (auto host_pid = parse_int(std::string_view(report).substr(1, nl - 1), 1))
+      out.host_pid = static_cast<pid_t>(*host_pid);
     report.erase(0, nl == std::string::npos ? report.size() : nl + 1);
   }
   if (report.starts_with("E")) error = report.substr(1);
   if (!error.empty()) {
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
+    relay_output();  // the child's last words, for `lab logs`
     return fail(error);
   }
   return out;
+}
+
+std::vector<int> output_fds() {
+  std::vector<int> fds;
+  for (const auto& o : outputs()) fds.push_back(o.pipe.get());
+  return fds;
+}
+
+void relay_output() {
+  std::erase_if(outputs(), [](Output& o) { return !copy_output(o); });
 }
 
 }  // namespace lab::runtime

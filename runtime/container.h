@@ -1,10 +1,15 @@
 // Starting one container process from the pod's init: fork, build the root, drop privileges,
-// exec, and learn over a CLOEXEC pipe whether the exec happened.
+// exec, and learn over a CLOEXEC pipe whether the exec happened. The container's stdout and
+// stderr are a pipe that the pod init copies into the log file, as conmon and
+// containerd-shim do: a container holding the log file itself would hold a file of the host,
+// which root in a container (CAP_FOWNER, CAP_CHOWN) could chmod, chown or truncate through
+// /proc/self/fd.
 #pragma once
 
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "lab/base/result.h"
 #include "runtime/command.h"
@@ -15,7 +20,7 @@ namespace lab::runtime {
 
 struct ContainerLaunch {
   std::string name;
-  std::string log_path;     // stdout and stderr, appended
+  std::string log_path;     // stdout and stderr, appended by the pod init
   std::string working_dir;  // inside the container; "" = "/"
   ProcessArgs process;
   RootfsPlan rootfs;
@@ -29,8 +34,16 @@ struct LaunchedProcess {
 
 // Forks the container process and returns once it has exec'd; on a setup or exec error the
 // child has exited and been reaped, and the error (also written to the log) is returned. The
-// caller must be single-threaded, with SIGCHLD blocked or handled.
+// caller must be single-threaded, with SIGCHLD blocked or handled, and must relay the output
+// (below). The process starts with only stdin (the root's /dev/null), stdout and stderr.
 Result<LaunchedProcess> launch_container(const ContainerLaunch& c);
+
+// Read ends of the output pipes of the containers launched by this process, for poll().
+std::vector<int> output_fds();
+// Copies what waits on every output pipe into its log, without blocking, and closes a pipe
+// whose writers are all gone. Call when poll() finds one readable or hung up, and before the
+// pod init exits. A restarted container's old pipe goes on into the old log (.previous).
+void relay_output();
 
 // Resets signal dispositions and the mask, which the child inherits from its parent (the
 // pod init blocks SIGCHLD and SIGTERM; the CLI ignores SIGINT).

@@ -1,9 +1,13 @@
-// `lab exec`: an intermediate child enters the container's namespaces (the caller's stay as
-// they are) and forks the command into the pod's pid namespace, confined like the container.
+// `lab exec`: an intermediate child enters the container's namespaces and root (the caller's
+// stay as they are) and forks the command into the pod's pid namespace, confined like the
+// container, in a session of its own and with nothing of the caller's but stdin, stdout and
+// stderr.
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,19 +42,17 @@ int wait_code(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-struct Target {
-  std::vector<UniqueFd> ns;  // setns order: ipc, uts, net, pid, mnt (mnt last: paths change)
+// The container's configured environment and working directory, as `kubectl exec` gives
+// them: found through the pod init's command line (its spec file) and the <container>.hostpid
+// files next to it. /proc/PID/environ is only the fallback: nginx overwrites that memory with
+// its title.
+struct ContainerConfig {
   std::vector<std::string> env;
-  std::string cwd;
+  std::string working_dir;  // "" = "/"
 };
 
-// The container's configured environment, as `kubectl exec` gives it: found through the pod
-// init's command line (its spec file) and the <container>.hostpid files next to it.
-// /proc/PID/environ is only the fallback: nginx overwrites that memory with its title.
-std::optional<std::vector<std::string>> env_from_spec(pid_t pid) {
-  auto st = read_proc_stat(pid);
-  if (!st) return std::nullopt;
-  auto args = read_cmdline(st->ppid);
+std::optional<ContainerConfig> config_from_spec(pid_t pid, pid_t init_pid) {
+  auto args = read_cmdline(init_pid);
   if (args.size() < 3 || args[0] != "lab-pod-init" || args[1] != "__pod-init") return std::nullopt;
   auto text = read_file(args[2]);
   if (!text) return std::nullopt;
@@ -70,42 +72,101 @@ std::optional<std::vector<std::string>> env_from_spec(pid_t pid) {
     if (!image) return std::nullopt;
     auto process = resolve_process(**image, c, spec.name);
     if (!process) return std::nullopt;
-    return process->env;
+    return ContainerConfig{std::move(process->env), c.working_dir};
   }
   return std::nullopt;
 }
 
+std::vector<std::string> environ_of(const std::string& text) {
+  std::vector<std::string> env;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nul = text.find('\0', start);
+    if (nul == std::string::npos) nul = text.size();
+    if (nul > start) env.push_back(text.substr(start, nul - start));
+    start = nul + 1;
+  }
+  return env;
+}
+
+// glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrappers don't link from C++.
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+bool pidfd_alive(int pidfd) { return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0; }
+
+std::optional<std::pair<dev_t, ino_t>> mount_ns(pid_t pid) {
+  struct stat st{};
+  if (::stat(("/proc/" + std::to_string(pid) + "/ns/mnt").c_str(), &st) != 0) return std::nullopt;
+  return std::pair{st.st_dev, st.st_ino};
+}
+
+// The pod init that pid is a container of. A container is a child of a pod init and has a
+// mount namespace of its own; the pod init itself (a child of P0, also "lab-pod-init", for a
+// moment) shares its parent's, where "/" is the host's.
+Result<pid_t> pod_init_of(pid_t pid) {
+  auto st = read_proc_stat(pid);
+  if (!st || st->state == 'Z') return fail("process " + std::to_string(pid) + " is gone");
+  auto parent = read_cmdline(st->ppid);
+  auto own = mount_ns(pid), parents = mount_ns(st->ppid);
+  if (parent.empty() || parent[0] != "lab-pod-init" || !own || !parents || *own == *parents)
+    return fail("process " + std::to_string(pid) + " is not a container of a lab pod");
+  return st->ppid;
+}
+
+struct Target {
+  std::vector<UniqueFd> ns;  // setns order: ipc, uts, net, pid, mnt
+  // The container's root and cwd, opened from the host before any setns (nsenter -r -w).
+  UniqueFd root, cwd;
+  std::vector<std::string> env;
+  std::optional<std::string> working_dir;  // the container's, when its spec is readable
+};
+
 Result<Target> open_target(pid_t pid) {
   std::string proc = "/proc/" + std::to_string(pid);
+  // Pins the process: while it lives, its pid (and so every /proc path below) is its own.
+  UniqueFd pidfd(pidfd_open(pid));
+  if (!pidfd) return fail_errno("pidfd_open " + std::to_string(pid));
+  auto init_pid = pod_init_of(pid);
+  if (!init_pid) return std::unexpected(init_pid.error());
   Target t;
-  if (auto env = env_from_spec(pid)) {
-    t.env = std::move(*env);
+  if (auto config = config_from_spec(pid, *init_pid)) {
+    t.env = std::move(config->env);
+    t.working_dir = std::move(config->working_dir);
   } else {
     auto environ_text = read_file(proc + "/environ");
     if (!environ_text) return std::unexpected(environ_text.error());
-    size_t start = 0;
-    while (start < environ_text->size()) {
-      size_t nul = environ_text->find('\0', start);
-      if (nul == std::string::npos) nul = environ_text->size();
-      if (nul > start) t.env.push_back(environ_text->substr(start, nul - start));
-      start = nul + 1;
-    }
+    t.env = environ_of(*environ_text);
   }
   for (const char* ns : {"ipc", "uts", "net", "pid", "mnt"}) {
     auto fd = UniqueFd::open(proc + "/ns/" + ns, O_RDONLY);
     if (!fd) return std::unexpected(fd.error());
     t.ns.push_back(std::move(*fd));
   }
-  // Seen from the container's root, since the link is resolved against the process's root
-  // when it isn't reachable from ours.
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink((proc + "/cwd").c_str(), buf, sizeof buf - 1);
-  t.cwd = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "/";
+  auto root = UniqueFd::open(proc + "/root", O_PATH | O_DIRECTORY);
+  if (!root) return std::unexpected(root.error());
+  auto cwd = UniqueFd::open(proc + "/cwd", O_PATH | O_DIRECTORY);
+  if (!cwd) return std::unexpected(cwd.error());
+  t.root = std::move(*root);
+  t.cwd = std::move(*cwd);
+  // Still alive, so everything above came from it and not from a process that took its pid.
+  if (!pidfd_alive(pidfd.get())) return fail("process " + std::to_string(pid) + " is gone");
   return t;
 }
 
+// In the intermediate child: passes the terminal's signals (the CLI ignores them, and the
+// command, in a session of its own, no longer gets them from the terminal) to the command.
+volatile sig_atomic_t g_command_pid = 0;
+void forward_signal(int sig) {
+  if (g_command_pid > 0) ::kill(g_command_pid, sig);
+}
+constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
+
 [[noreturn]] void run_command(const std::vector<std::string>& argv, const Target& t,
                               const SeccompFilter& seccomp, int report) {
+  // No controlling terminal: TIOCSTI, which types into a terminal, needs it to be the caller's
+  // controlling one (or CAP_SYS_ADMIN); else a pod process that ptraces this one, which it
+  // may once the capabilities match, could type commands into the caller's shell.
+  ::setsid();
+  close_fds_except({report});  // before the capability drop makes us reachable from the pod
   reset_signals();
   auto path = lookup_executable(argv[0], t.env);
   if (!path) child_fail(report, path.error());
@@ -115,12 +176,16 @@ Result<Target> open_target(pid_t pid) {
   if (auto r = seccomp.load(); !r) child_fail(report, r.error());
   auto cargv = c_strings(argv);
   auto cenv = c_strings(t.env);
+  close_fds_except({report});  // anything a library opened on the way; report is CLOEXEC
   ::execve(path->c_str(), cargv.data(), cenv.data());
   child_fail(report, Error{errno, "exec " + argv[0]});
 }
 
 [[noreturn]] void enter_and_run(const std::vector<std::string>& argv, const Target& t,
                                 const SeccompFilter& seccomp, int report) {
+  std::vector<int> keep = {report, t.root.get(), t.cwd.get()};
+  for (const auto& fd : t.ns) keep.push_back(fd.get());
+  close_fds_except(std::move(keep));
   static const int kTypes[] = {CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID,
                                CLONE_NEWNS};
   static const char* kNames[] = {"ipc", "uts", "net", "pid", "mnt"};
@@ -128,12 +193,29 @@ Result<Target> open_target(pid_t pid) {
     if (::setns(t.ns[i].get(), kTypes[i]) != 0)
       child_fail(report, Error{errno, std::string("join the container's ") + kNames[i] +
                                           " namespace"});
-  if (::chdir(t.cwd.c_str()) != 0 && ::chdir("/") != 0)
-    child_fail(report, Error{errno, "chdir /"});
+  // setns(CLONE_NEWNS) leaves us at the root of the namespace's mount tree. That is the
+  // container's root only when the lab's "/" is a mount of its own; run from a chroot, it is
+  // the host's whole tree, with the container's root mounted somewhere inside.
+  if (::fchdir(t.root.get()) != 0 || ::chroot(".") != 0)
+    child_fail(report, Error{errno, "enter the container's root"});
+  int cwd_rc = t.working_dir ? ::chdir(t.working_dir->empty() ? "/" : t.working_dir->c_str())
+                             : ::fchdir(t.cwd.get());
+  if (cwd_rc != 0 && ::chdir("/") != 0) child_fail(report, Error{errno, "chdir /"});
+
+  sigset_t forwarded, old;
+  sigemptyset(&forwarded);
+  for (int sig : kForwarded) sigaddset(&forwarded, sig);
+  ::sigprocmask(SIG_BLOCK, &forwarded, &old);  // none lost before the pid is known
+  struct sigaction fwd{};
+  fwd.sa_handler = forward_signal;
+  fwd.sa_flags = SA_RESTART;
+  for (int sig : kForwarded) ::sigaction(sig, &fwd, nullptr);
   // setns(CLONE_NEWPID) applies to children only.
   pid_t pid = ::fork();
   if (pid < 0) child_fail(report, Error{errno, "fork"});
   if (pid == 0) run_command(argv, t, seccomp, report);
+  g_command_pid = pid;
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
   ::close(report);
   ::_exit(wait_code(pid) & 0xff);
 }

@@ -2,6 +2,7 @@
 // mount namespace serves as the new root, then pivot_root(".", ".") and a lazy unmount.
 #include "runtime/rootfs.h"
 
+#include <sched.h>
 #include <spawn.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -105,10 +106,12 @@ Result<void> build_proc() {
     if (::access(path, F_OK) != 0) continue;
     LAB_TRY(bind_ro(path, path, MS_NOSUID | MS_NODEV | MS_NOEXEC));
   }
+  // Masked with the root's own /dev/null (build_dev() comes first): a bind of the host's
+  // node would let chmod /proc/kcore in the container change the host's /dev/null.
   for (const char* path : {"proc/kcore", "proc/keys", "proc/timer_list", "proc/sched_debug",
                            "proc/latency_stats"}) {
     if (::access(path, F_OK) != 0) continue;
-    LAB_TRY(do_mount("/dev/null", path, nullptr, MS_BIND, nullptr));
+    LAB_TRY(bind_ro("dev/null", path, MS_NOSUID | MS_NOEXEC));
   }
   for (const char* path : {"proc/acpi", "proc/scsi"}) {
     if (::access(path, F_OK) != 0) continue;
@@ -120,11 +123,17 @@ Result<void> build_proc() {
 Result<void> build_dev() {
   LAB_TRY(make_dir("dev", 0755));
   LAB_TRY(do_mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=64k"));
+  // Nodes of its own on the tmpfs, as runc makes them outside a user namespace: a bind of the
+  // host's node is the host's inode, and root in the container (CAP_FOWNER) could chmod or
+  // chown the host's /dev/null through it.
   for (const char* node : {"null", "zero", "full", "random", "urandom", "tty"}) {
     std::string host = std::string("/dev/") + node, target = std::string("dev/") + node;
-    auto fd = UniqueFd::open(target, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    if (!fd) return std::unexpected(fd.error());
-    LAB_TRY(do_mount(host.c_str(), target.c_str(), nullptr, MS_BIND, nullptr));
+    struct stat st{};
+    if (::stat(host.c_str(), &st) != 0) return fail_errno("stat " + host);
+    if (!S_ISCHR(st.st_mode)) return fail(host + " is not a character device");
+    if (::mknod(target.c_str(), S_IFCHR | 0666, st.st_rdev) != 0)
+      return fail_errno("mknod " + target);
+    if (::chmod(target.c_str(), 0666) != 0) return fail_errno("chmod " + target);  // umask
   }
   LAB_TRY(make_link("/proc/self/fd", "dev/fd"));
   LAB_TRY(make_link("/proc/self/fd/0", "dev/stdin"));
@@ -186,9 +195,24 @@ Result<void> enter_rootfs(const RootfsPlan& plan) {
   LAB_TRY(build_usr_and_bin(plan));
   LAB_TRY(build_etc(plan));
   LAB_TRY(build_writable_dirs(plan));
-  LAB_TRY(build_proc());
   LAB_TRY(build_dev());
+  LAB_TRY(build_proc());
 
+  // Pivot from the top of the mount namespace, not from our "/": when the lab runs from a
+  // chroot, "/" is a directory somewhere in the host's tree, and pivot_root swaps only the
+  // mount holding it, so the host's tree would stay above the container's root, one chroot(2)
+  // and a few `cd ..` away (containers keep CAP_SYS_CHROOT), and where setns(2) into the
+  // namespace lands. setns into our own mount namespace moves our root to its top.
+  auto new_root = UniqueFd::open(".", O_PATH | O_DIRECTORY);
+  if (!new_root) return std::unexpected(new_root.error());
+  auto own_ns = UniqueFd::open("/proc/self/ns/mnt", O_RDONLY);
+  if (!own_ns) return std::unexpected(own_ns.error());
+  if (::setns(own_ns->get(), CLONE_NEWNS) != 0) return fail_errno("go to the namespace's root");
+  // The pod init could make only its "/" private: above a chroot, mounts may still share
+  // events with the host's (systemd makes / shared), and detaching the old root below would
+  // then unmount the host's /dev, /proc, /run... Private here means in this namespace only.
+  LAB_TRY(do_mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr));
+  if (::fchdir(new_root->get()) != 0) return fail_errno("chdir to the new root");
   // The old root ends up stacked on "."; detaching it leaves the new root alone (runc, LXC).
   if (::syscall(SYS_pivot_root, ".", ".") != 0) return fail_errno("pivot_root");
   if (::umount2(".", MNT_DETACH) != 0) return fail_errno("detach the host root");

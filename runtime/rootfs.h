@@ -1,5 +1,6 @@
 // A container's root filesystem: a private tmpfs holding read-only binds of the host's /usr,
-// busybox applet links, generated /etc, fresh /proc and a minimal /dev. Nothing on host disk.
+// busybox applet links, generated /etc, fresh /proc and a minimal /dev of its own device nodes.
+// Nothing on host disk.
 #pragma once
 
 #include <string>
@@ -26,8 +27,9 @@ inline constexpr const char* kAppletsKey = "busyboxApplets";
 
 // Builds the root and pivots into it. The caller must be alone in a mount namespace whose
 // mounts don't propagate to the host (unshare(CLONE_NEWNS) from a MS_PRIVATE tree), and in
-// the pod's pid namespace (for /proc). Afterwards "/" is the container root, read-only except
-// /tmp, /run, /var and /dev.
+// the pod's pid namespace (for /proc), and single-threaded (setns). Afterwards "/" is the
+// container root and the whole of the mount namespace, also when the lab runs from a chroot;
+// read-only except /tmp, /run, /var and /dev.
 Result<void> enter_rootfs(const RootfsPlan& plan);
 
 }  // namespace lab::runtime

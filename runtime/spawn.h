@@ -32,10 +32,13 @@ Result<pid_t> container_pid(pid_t init_pid, const std::string& state_dir,
                             const std::string& container);
 
 // Runs argv inside the container whose main process is container_pid (its mount, pid, net,
-// uts and ipc namespaces, its configured environment, the container's capabilities and
-// seccomp filter), stdio inherited; returns the command's exit code (128+signal if killed).
-// The caller's own namespaces are left alone. Forks and allocates in the child: call it from
-// a single-threaded process (the CLI).
+// uts and ipc namespaces, its root and working directory, its configured environment, the
+// container's capabilities and seccomp filter), refusing a pid that is not a lab container's.
+// The command gets the caller's stdin, stdout and stderr and no other descriptor, in a session
+// of its own (no controlling terminal); the terminal's SIGINT, SIGQUIT, SIGTERM and SIGHUP are
+// passed on to it. Returns its exit code (128+signal if killed). The caller's own namespaces
+// are left alone. Forks and allocates in the child: call it from a single-threaded process
+// (the CLI).
 Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string>& argv);
 
 // Finds pod inits of a lab by their command line marker; used by `lab down` when the daemon

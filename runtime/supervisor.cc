@@ -1,5 +1,6 @@
 // PID 1 duties in a pod: signals arrive through a signalfd (blocked signals are queued even
-// for a namespace init, which drops unhandled default-action ones), restarts on a timer.
+// for a namespace init, which drops unhandled default-action ones), restarts on a timer, the
+// containers' output is copied into their logs.
 #include "runtime/supervisor.h"
 
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 
 #include "lab/base/unique_fd.h"
+#include "runtime/container.h"
 
 namespace lab::runtime {
 
@@ -34,11 +36,18 @@ class Supervisor {
   int run(int signal_fd) {
     reap();  // children that exited before the signalfd existed
     for (;;) {
-      if (terminating_ && std::ranges::none_of(cs_, [](auto& c) { return c.pid > 0; })) return 0;
-      pollfd pfd{signal_fd, POLLIN, 0};
-      int rc = ::poll(&pfd, 1, poll_timeout_ms());
+      if (terminating_ && std::ranges::none_of(cs_, [](auto& c) { return c.pid > 0; })) {
+        relay_output();
+        return 0;
+      }
+      // The signalfd, then the containers' output pipes (copied into their logs).
+      std::vector<pollfd> pfds{{signal_fd, POLLIN, 0}};
+      for (int fd : output_fds()) pfds.push_back({fd, POLLIN, 0});
+      int rc = ::poll(pfds.data(), pfds.size(), poll_timeout_ms());
       if (rc < 0 && errno != EINTR) return 1;
-      if (rc > 0) read_signals(signal_fd);
+      if (rc > 0 && std::any_of(pfds.begin() + 1, pfds.end(), [](auto& p) { return p.revents; }))
+        relay_output();
+      if (rc > 0 && pfds[0].revents) read_signals(signal_fd);
       if (!terminating_) restart_due();
     }
   }

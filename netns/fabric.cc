@@ -5,6 +5,7 @@
 #include <string>
 
 #include "netns/addr.h"
+#include "netns/fabric_names.h"
 #include "netns/link.h"
 #include "netns/nft.h"
 #include "netns/route.h"
@@ -13,16 +14,9 @@
 namespace lab::net {
 namespace {
 
-constexpr const char* kFabricBridge = "br0";
-constexpr const char* kFabricHostPort = "host";  // fabric end of the host veth
-constexpr const char* kNodeEth = "eth0";
-constexpr const char* kNodeBridge = "cbr0";
-constexpr const char* kPodEth = "eth0";
+using namespace fabric_names;
 constexpr Cidr kDefault{Ipv4{0}, 0};
 constexpr size_t kMaxNodes = 1000;  // a bridge takes 1023 ports; keep one for the host and slack
-
-// Fabric port of node i (0-based); short so that any index fits IFNAMSIZ.
-std::string node_port(size_t i) { return "n" + std::to_string(i + 1); }
 
 // Adds what was being done to an error from a step: "<outer>: <step error>".
 template <typename T>
@@ -117,6 +111,21 @@ Result<void> build_node(const FabricPlan& plan, size_t i, NlSocket& fabric_sk, i
   return {};
 }
 
+// Made from the fabric side, so the fabric end is enslaved and up in the same request and the host
+// end is born in the host netns; the host end is then configured from the host socket.
+Result<void> make_host_link(const FabricPlan& plan, NlSocket& fabric_sk, int br0, const Netns& host,
+                            NlSocket& host_sk, bool* created = nullptr) {
+  LAB_TRY(create_veth(fabric_sk, VethSpec{.name = kFabricHostPort,
+                                          .peer_name = plan.host_link,
+                                          .peer_netns_fd = host.fd(),
+                                          .master_ifindex = br0,
+                                          .up = true}));
+  if (created) *created = true;
+  LAB_TRY(add_address(host_sk, plan.host_link, plan.host_ip, plan.node_cidr.prefix));
+  LAB_TRY(set_link_up(host_sk, plan.host_link));
+  return {};
+}
+
 Result<void> build(const FabricPlan& plan, Made& made) {
   LAB_TRY(check_plan(plan));
   auto host = Netns::current();
@@ -138,16 +147,7 @@ Result<void> build(const FabricPlan& plan, Made& made) {
   auto br0 = link_index(*fabric_sk, kFabricBridge);
   if (!br0) return std::unexpected(br0.error());
 
-  // Made from the fabric side, so the fabric end is enslaved and up in the same request and the host
-  // end is born in the host netns; the host end is then configured from the host socket.
-  LAB_TRY(create_veth(*fabric_sk, VethSpec{.name = kFabricHostPort,
-                                           .peer_name = plan.host_link,
-                                           .peer_netns_fd = host->fd(),
-                                           .master_ifindex = *br0,
-                                           .up = true}));
-  made.host_link = true;
-  LAB_TRY(add_address(*host_sk, plan.host_link, plan.host_ip, plan.node_cidr.prefix));
-  LAB_TRY(set_link_up(*host_sk, plan.host_link));
+  LAB_TRY(make_host_link(plan, *fabric_sk, *br0, *host, *host_sk, &made.host_link));
 
   for (size_t i = 0; i < plan.nodes.size(); ++i) LAB_TRY(build_node(plan, i, *fabric_sk, *br0, made));
   return {};
@@ -171,6 +171,20 @@ Result<void> build_fabric(const FabricPlan& plan) {
     return std::unexpected(err);
   }
   return built;
+}
+
+Result<void> repair_host_link(const FabricPlan& plan) {
+  auto fabric = Netns::open_named(plan.fabric_netns);
+  if (!fabric) return std::unexpected(fabric.error().context("repair host link"));
+  auto fabric_sk = NlSocket::open_in(*fabric);
+  auto host = Netns::current();
+  auto host_sk = NlSocket::open_here();
+  if (!fabric_sk || !host || !host_sk) return fail("repair host link: cannot open the netlink sockets");
+  // Either end gone takes the other with it, but a half-deleted pair is possible in between.
+  if (auto r = delete_link(*fabric_sk, kFabricHostPort); !r && r.error().code != ENODEV) return r;
+  auto br0 = link_index(*fabric_sk, kFabricBridge);
+  if (!br0) return std::unexpected(br0.error().context("repair host link"));
+  return ctx(make_host_link(plan, *fabric_sk, *br0, *host, *host_sk), "repair host link " + plan.host_link);
 }
 
 Result<void> teardown_fabric(const FabricPlan& plan) {

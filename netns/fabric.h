@@ -16,6 +16,9 @@ struct NodePlan {
   std::string netns_name;   // "lab-<lab>-node-1", under /run/netns
   Ipv4 ip;                  // on the node network, e.g. 172.18.0.2
   Cidr pod_cidr;            // this node's /24, e.g. 10.244.1.0/24; cbr0 takes .1
+
+  // The pods it has addresses for: all but the network, cbr0's .1 and the broadcast.
+  int pod_capacity() const { return pod_cidr.size() > 3 ? static_cast<int>(pod_cidr.size() - 3) : 0; }
 };
 
 struct FabricPlan {
@@ -31,6 +34,8 @@ struct FabricPlan {
 
 // Builds everything in the plan. On failure removes what it made and returns the error.
 Result<void> build_fabric(const FabricPlan& plan);
+// Remakes the host's link to the fabric (someone deleted it), with its address.
+Result<void> repair_host_link(const FabricPlan& plan);
 // Removes everything the plan names that exists (host link, node and fabric netns). Idempotent;
 // keeps going past errors and returns the first.
 Result<void> teardown_fabric(const FabricPlan& plan);

@@ -2,6 +2,7 @@
 // pod's PID 1, which starts the containers and stays as their supervisor; P0 reports and exits.
 #include "runtime/pod_init.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -132,9 +133,20 @@ Result<std::pair<pid_t, UniqueFd>> fork_pod_init(PreparedPod& pod, UniqueFd netn
   netns.reset();
   if (::unshare(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS) != 0)
     return fail_errno("unshare pid/uts/ipc/mount namespaces");
-  // From here on no mount of ours reaches the host.
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-    return fail_errno("make / private");
+  // From here on no mount of ours reaches the host. The whole namespace, from its top: when the
+  // lab runs from a chroot, our "/" is a plain directory (EINVAL), or a mount below ones that
+  // still share with the host. setns into our own mount namespace moves our root to its top;
+  // then back into the chroot.
+  {
+    UniqueFd here(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd own(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+    if (!here || !own) return fail_errno("open / and our mount namespace");
+    if (::setns(own.get(), CLONE_NEWNS) != 0) return fail_errno("go to the mount namespace's top");
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+      return fail_errno("make the mount namespace private");
+    if (::fchdir(here.get()) != 0 || ::chroot(".") != 0 || ::chdir("/") != 0)
+      return fail_errno("return to the lab's root");
+  }
   if (::sethostname(pod.spec.name.data(), pod.spec.name.size()) != 0)
     return fail_errno("sethostname " + pod.spec.name);
 

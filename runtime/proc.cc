@@ -88,14 +88,17 @@ Result<pid_t> container_pid(pid_t init_pid, const std::string& state_dir,
   return pid;
 }
 
-std::vector<pid_t> find_pod_inits(const std::string& lab) {
+namespace {
+
+// The lab's `lab-pod-init` processes: P1s (PID 1 of their pid namespace: the pods) when
+// `pods`, else the P0s that start them (in the host's pid namespace, alive for a few ms).
+std::vector<pid_t> pod_init_processes(const std::string& lab, bool pods) {
   std::vector<pid_t> out;
   std::string marker = "--lab=" + lab;
   for (pid_t pid : list_pids()) {
     auto args = read_cmdline(pid);
     if (args.empty() || args[0] != "lab-pod-init") continue;
     if (std::ranges::find(args, marker) == args.end()) continue;
-    // P0 carries the same command line for a few ms; only P1 is PID 1 of its namespace.
     auto status = read_file("/proc/" + std::to_string(pid) + "/status");
     if (!status) continue;
     auto at = status->find("\nNSpid:");
@@ -103,11 +106,19 @@ std::vector<pid_t> find_pod_inits(const std::string& lab) {
     std::string nspid = status->substr(at + 7, status->find('\n', at + 1) - at - 7);
     auto last = nspid.find_last_not_of(" \t");
     auto first = nspid.find_last_of(" \t", last);
-    if (last == std::string::npos || nspid.substr(first + 1, last - first) != "1") continue;
-    if (nspid.find_first_not_of(" \t") == first + 1) continue;  // a single entry: host pid 1
-    out.push_back(pid);
+    if (last == std::string::npos) continue;
+    bool nested = nspid.find_first_not_of(" \t") != first + 1;  // more than one pid namespace
+    // A container's process before its exec is nested too, but not PID 1: neither.
+    bool pod = nested && nspid.substr(first + 1, last - first) == "1";
+    if (pods ? pod : !nested) out.push_back(pid);
   }
   return out;
 }
+
+}  // namespace
+
+std::vector<pid_t> find_pod_inits(const std::string& lab) { return pod_init_processes(lab, true); }
+
+std::vector<pid_t> find_pod_starters(const std::string& lab) { return pod_init_processes(lab, false); }
 
 }  // namespace lab::runtime

@@ -191,6 +191,24 @@ Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::str
   return fail(v.error);
 }
 
+Result<void> kill_pod_starters(const std::string& lab) {
+  Result<void> first;
+  for (pid_t pid : find_pod_starters(lab)) {
+    UniqueFd pidfd(pidfd_open(pid));
+    if (!pidfd) continue;  // gone already
+    auto cmd = read_cmdline(pid);
+    if (cmd.empty() || cmd[0] != "lab-pod-init") continue;  // the pid was reused
+    if (pidfd_kill(pidfd.get()) != 0) {
+      if (errno != ESRCH && first) first = fail_errno("kill pod starter " + std::to_string(pid));
+      continue;
+    }
+    pollfd pfd{pidfd.get(), POLLIN, 0};
+    while (::poll(&pfd, 1, 5'000) < 0 && errno == EINTR) {
+    }
+  }
+  return first;
+}
+
 Result<void> kill_pod(pid_t init_pid) {
   if (init_pid <= 0) return fail("kill pod: bad pid " + std::to_string(init_pid));
   // The pidfd pins this very process: no pid reuse between the check and the kill.

@@ -45,4 +45,13 @@ Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string
 // is gone.
 std::vector<pid_t> find_pod_inits(const std::string& lab);
 
+// The pod inits' starters (P0) of a lab: a daemon that died while pods started leaves them
+// behind, about to fork a pod no record will name.
+std::vector<pid_t> find_pod_starters(const std::string& lab);
+
+// Kills the lab's starters and waits until they are gone, so that every pod they forked is
+// visible to find_pod_inits() afterwards. Only for a lab whose daemon is gone or not yet
+// starting pods (teardown, adoption).
+Result<void> kill_pod_starters(const std::string& lab);
+
 }  // namespace lab::runtime

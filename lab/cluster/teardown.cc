@@ -17,6 +17,8 @@ Result<void> teardown_lab(const LabRecord& rec) {
   auto keep = [&](Result<void> r) {
     if (first && !r) first = std::move(r);
   };
+  // The starters first: one still running could fork a pod after the scan below.
+  keep(runtime::kill_pod_starters(rec.name));
   for (pid_t pid : runtime::find_pod_inits(rec.name)) keep(runtime::kill_pod(pid));
   keep(net::teardown_fabric(rec.plan));
   std::error_code ec;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ using store::ObjPtr;
 struct ClusterInfo {
   std::vector<std::string> nodes;
   net::Ipv4Range lb_pool{};
+  int pods_per_node = 0;  // the addresses of a node's pod CIDR; 0: no limit
+  // How long a node may be NotReady before its pods are evicted (Kubernetes: 300 s, the default
+  // toleration of node.kubernetes.io/not-ready; a lab wants to see it happen).
+  std::chrono::milliseconds eviction_timeout{std::chrono::seconds(20)};
 };
 
 // The informers and the write path every controller shares.
@@ -30,7 +35,7 @@ struct Context {
   Context(store::Registry& reg, store::InformerFactory& f, ClusterInfo info);
   store::Registry& registry;
   store::InformerFactory& informers;
-  store::Informer &deployments, &replicasets, &pods, &services, &slices, &events;
+  store::Informer &deployments, &replicasets, &pods, &services, &slices, &events, &nodes;
   ClusterInfo cluster;
 
   void event(const Json& obj, const std::string& type, const std::string& reason, const std::string& message,

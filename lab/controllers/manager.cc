@@ -8,6 +8,7 @@
 #include "lab/controllers/deployment.h"
 #include "lab/controllers/endpointslice.h"
 #include "lab/controllers/garbage_collector.h"
+#include "lab/controllers/node_lifecycle.h"
 #include "lab/controllers/replicaset.h"
 #include "lab/controllers/scheduler.h"
 #include "lab/controllers/service_lb.h"
@@ -29,6 +30,7 @@ Context::Context(store::Registry& reg, store::InformerFactory& f, ClusterInfo in
       services(f.informer("Service")),
       slices(f.informer("EndpointSlice")),
       events(f.informer("Event")),
+      nodes(f.informer("Node")),
       cluster(std::move(info)) {
   for (auto* inf : {&deployments, &replicasets, &pods, &services, &slices}) {
     inf->add_index(store::kByController, store::index_by_controller);
@@ -94,6 +96,7 @@ ControllerManager::ControllerManager(store::Registry& reg, store::InformerFactor
   controllers_.push_back(std::make_unique<Scheduler>(ctx_));
   controllers_.push_back(std::make_unique<EndpointSliceController>(ctx_));
   controllers_.push_back(std::make_unique<LoadBalancerController>(ctx_));
+  controllers_.push_back(std::make_unique<NodeLifecycleController>(ctx_));
 }
 
 ControllerManager::~ControllerManager() { stop(); }

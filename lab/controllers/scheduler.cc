@@ -7,6 +7,7 @@
 #include <climits>
 
 #include "lab/api/objects.h"
+#include "lab/controllers/node_lifecycle.h"
 
 namespace lab::controllers {
 
@@ -18,7 +19,8 @@ bool unscheduled(const Json& pod) {
 
 }  // namespace
 
-Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes) {
+Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes,
+                                int pods_per_node, const std::set<std::string>& not_ready) {
   std::string fixed = pod["spec"].value("nodeName", "");
   if (!fixed.empty()) {
     if (std::find(nodes.begin(), nodes.end(), fixed) == nodes.end())
@@ -31,8 +33,14 @@ Result<std::string> choose_node(const store::Informer& pods, const Json& pod, co
   std::vector<ObjPtr> siblings = owner.empty() ? std::vector<ObjPtr>{} : pods.by_index(store::kByController, owner);
   std::string best;
   std::pair<int, int> best_score{INT_MAX, INT_MAX};
+  int full = 0;
   for (const auto& node : nodes) {
+    if (not_ready.contains(node)) continue;
     int all = static_cast<int>(pods.count_index(store::kByNode, node));
+    if (pods_per_node > 0 && all >= pods_per_node) {  // its pod CIDR has no address left
+      ++full;
+      continue;
+    }
     int same = static_cast<int>(std::count_if(siblings.begin(), siblings.end(), [&](const ObjPtr& p) {
       return (*p)["spec"].value("nodeName", "") == node;
     }));
@@ -41,6 +49,15 @@ Result<std::string> choose_node(const store::Informer& pods, const Json& pod, co
       best_score = score;
       best = node;
     }
+  }
+  if (best.empty()) {
+    // The scheduler's own wording for nodes at their pod limit or tainted not-ready.
+    std::string why;
+    if (full > 0) why += std::to_string(full) + " Too many pods";
+    if (!not_ready.empty())
+      why += (why.empty() ? "" : ", ") + std::to_string(not_ready.size()) +
+             " node(s) had untolerated taint {node.kubernetes.io/not-ready: }";
+    return fail("0/" + std::to_string(nodes.size()) + " nodes are available: " + why + ".");
   }
   return best;
 }
@@ -58,9 +75,15 @@ std::vector<std::string> Scheduler::all_keys() const {
 Result<void> Scheduler::sync(const std::string& key) {
   auto pod = ctx_.pods.get(key);
   if (!pod || !unscheduled(*pod)) return {};
-  auto node = choose_node(ctx_.pods, *pod, ctx_.cluster.nodes);
+  std::set<std::string> not_ready;
+  for (const auto& name : ctx_.cluster.nodes)
+    if (auto n = ctx_.nodes.get(name); n && node_not_ready(*n)) not_ready.insert(name);
+  auto node = choose_node(ctx_.pods, *pod, ctx_.cluster.nodes, ctx_.cluster.pods_per_node, not_ready);
   if (!node) {
     ctx_.event(*pod, "Warning", "FailedScheduling", node.error().message, "default-scheduler");
+    // Unschedulable for now: room may come as pods go, so try again later (the scheduler's
+    // unschedulable queue flushes on an interval, too).
+    queue_.add_after(key, std::chrono::seconds(5));
     return {};
   }
   const Json& meta = (*pod)["metadata"];

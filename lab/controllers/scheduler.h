@@ -2,6 +2,7 @@
 // (fewest pods with the same owner first, then fewest pods overall, then node order).
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,10 @@ namespace lab::controllers {
 
 // Chooses a node for pod among nodes (in order), counting the pods the cache holds; honours
 // spec.nodeName when set.
-Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes);
+// pods_per_node > 0: a node with that many pods takes no more (its pod CIDR is full); a node in
+// not_ready takes none (as the node.kubernetes.io/not-ready taint keeps pods away).
+Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes,
+                                int pods_per_node = 0, const std::set<std::string>& not_ready = {});
 
 class Scheduler : public Controller {
  public:

@@ -75,7 +75,8 @@ Kubelet::Kubelet(cluster::LabRecord rec, std::string self_exe, store::Registry& 
       queue_(std::make_shared<WorkQueue>()),
       prober_(Prober::run_real, [this](const ProbeReport& r) { on_probe(r); }),
       exits_([q = queue_](const std::string& key) { q->add(key); }),
-      workers_(queue_, [this](const std::string& key) { sync_pod(key); }) {
+      workers_(queue_, [this](const std::string& key) { sync_pod(key); }),
+      health_(rec_, registry_, [this](const std::string& node) { return node_netns(node); }) {
   for (const auto& n : rec_.plan.nodes) nodes_.insert(n.name);
   pods_.add_index(store::kByNode, store::index_by_node);
   // Captures copies, not this: the factory may deliver a last event after the kubelet is gone.
@@ -97,6 +98,7 @@ Result<void> Kubelet::start(size_t pod_workers) {
     for (const auto& [key, rec] : running_) exits_.watch(rec->pidfd.get(), key);
   }
   prober_.start();
+  health_.start();
   for (const auto& node : nodes_)
     for (const auto& pod : pods_.by_index(store::kByNode, node)) queue_->add(store::Informer::key_of(*pod));
   workers_.start(pod_workers);
@@ -104,6 +106,7 @@ Result<void> Kubelet::start(size_t pod_workers) {
 }
 
 void Kubelet::stop() {
+  health_.stop();
   workers_.stop();  // first: the workers call into the prober and the watcher
   prober_.stop();
   exits_.stop();
@@ -127,16 +130,24 @@ void Kubelet::sync_pod(const std::string& key) {
     else remove_object(*pod);
     return;
   }
+  std::optional<PriorSandbox> prior;
   if (rec && exited(rec->pidfd)) {
-    // The pod's init died (killed from outside): start the pod again, as a new sandbox.
+    // The pod's init died (killed from outside): the pod stays, in a new sandbox with the same
+    // address if it is still free; its containers were killed, so each counts a restart.
     log_line("pod " + key + ": pod init " + std::to_string(rec->init_pid) + " exited; starting it again");
+    const std::string now = now_rfc3339();
+    prior = PriorSandbox{rec->ip, rec->containers};
+    for (auto& c : prior->containers) {
+      c.restarts += 1;
+      c.last_terminated = terminated_state(137, c.started_at, now);
+    }
     kill_now(rec);
     rec = nullptr;
   }
   if (!rec) {
     std::string phase = pod_phase(*pod);
     if (phase == "Succeeded" || phase == "Failed") return;
-    if (auto r = start_pod(*pod); !r) {
+    if (auto r = start_pod(*pod, prior ? &*prior : nullptr); !r) {
       std::string msg = r.error().what();
       log_line("pod " + key + ": " + msg);
       event(*pod, "Warning", "Failed", msg);
@@ -151,13 +162,13 @@ void Kubelet::sync_pod(const std::string& key) {
   queue_->add_after(key, kResync);
 }
 
-Result<void> Kubelet::start_pod(const Json& pod) {
+Result<void> Kubelet::start_pod(const Json& pod, const PriorSandbox* prior) {
   const std::string key = store::Informer::key_of(pod), uid = pod_uid(pod);
   const auto* node = find_node(pod_node(pod));
   if (!node) return fail("pod " + pod_name(pod) + " is not bound to a node of this lab");
   runtime::PodRuntimeSpec spec = runtime_spec(rec_, pod);  // may throw: before anything is taken
 
-  auto ip = allocate_ip(*node);
+  auto ip = allocate_ip(*node, prior ? std::optional<net::Ipv4>(prior->ip) : std::nullopt);
   if (!ip) return std::unexpected(ip.error());
   std::string veth = detail::host_veth_name(uid);
   auto podnet = net::create_pod_network(rec_.plan, *node, *ip, veth);
@@ -194,7 +205,13 @@ Result<void> Kubelet::start_pod(const Json& pod) {
   rec->pidfd = detail::pidfd_open(*init);
   rec->ip = *ip;
   const Json& containers = pod.at("spec").at("containers");
-  for (const auto& c : containers) rec->containers.push_back({c.value("name", ""), 0, rec->start_time, Json()});
+  for (const auto& c : containers) {
+    ContainerRecord cr{c.value("name", ""), 0, 0, rec->start_time, Json()};
+    if (prior)
+      for (const auto& p : prior->containers)
+        if (p.name == cr.name) cr.restarts = cr.restart_base = p.restarts, cr.last_terminated = p.last_terminated;
+    rec->containers.push_back(std::move(cr));
+  }
   rec->probed = std::make_shared<const ProbedPod>(
       ProbedPod{key, uid, node_netns(node->name), ip->str(), spec.state_dir, self_exe_, *init, containers});
   track(rec, {});
@@ -217,7 +234,7 @@ void Kubelet::sync_status(const Json& pod, PodRecord& rec) {
   for (size_t i = 0; i < specs.size() && i < rec.containers.size(); ++i) {
     ContainerRecord& cr = rec.containers[i];
     std::string base = rec.state_dir + "/" + cr.name;
-    int restarts = detail::read_int_file(base + ".restarts", cr.restarts);
+    int restarts = cr.restart_base + detail::read_int_file(base + ".restarts", cr.restarts - cr.restart_base);
     if (restarts != cr.restarts) {
       // The pod init restarted it: remember how the last run ended; its probes start over.
       int code = detail::read_int_file(base + ".last-exit", 0);

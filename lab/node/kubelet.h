@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "lab/base/unique_fd.h"
 #include "lab/base/work_queue.h"
 #include "lab/cluster/lab_record.h"
+#include "lab/node/node_health.h"
 #include "lab/node/pod_workers.h"
 #include "lab/node/prober.h"
 #include "lab/store/informer.h"
@@ -76,6 +78,7 @@ class Kubelet {
   struct ContainerRecord {
     std::string name;
     int restarts = 0;
+    int restart_base = 0;    // restarts before this pod init (earlier sandboxes of the pod)
     std::string started_at;  // RFC 3339 of the current run
     Json last_terminated;    // lastState.terminated, null if none
   };
@@ -96,8 +99,14 @@ class Kubelet {
 
   // One pod of adopt(); throws on a pod whose spec cannot be read.
   void adopt_pod(const Json& pod);
+  // What a pod keeps when its sandbox (the pod init) died and is made again, as the kubelet
+  // keeps the pod and counts its containers' restarts across sandboxes.
+  struct PriorSandbox {
+    net::Ipv4 ip;
+    std::vector<ContainerRecord> containers;
+  };
   // Pod life cycle (kubelet.cc).
-  Result<void> start_pod(const Json& pod);
+  Result<void> start_pod(const Json& pod, const PriorSandbox* prior = nullptr);
   void stop_pod(const Json& pod, const RecordPtr& rec);
   void kill_now(const RecordPtr& rec);
   void track(const RecordPtr& rec, const std::vector<bool>& assume_ready);
@@ -112,7 +121,8 @@ class Kubelet {
 
   // Bookkeeping under mu_ (kubelet_state.cc).
   const net::NodePlan* find_node(const std::string& name) const;
-  Result<net::Ipv4> allocate_ip(const net::NodePlan& node);
+  // preferred: the address to give again if it is free (a sandbox made anew).
+  Result<net::Ipv4> allocate_ip(const net::NodePlan& node, std::optional<net::Ipv4> preferred = std::nullopt);
   void release_ip(const std::string& node, net::Ipv4 ip);
   std::shared_ptr<const net::Netns> node_netns(const std::string& node);
   RecordPtr record_of(const std::string& key) const;
@@ -136,6 +146,7 @@ class Kubelet {
   Prober prober_;
   ExitWatcher exits_;
   PodWorkers workers_;
+  NodeHealth health_;
 };
 
 }  // namespace lab::node

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <exception>
+#include <set>
 #include <thread>
 
 #include "lab/api/json_access.h"
@@ -27,12 +28,19 @@ const net::NodePlan* Kubelet::find_node(const std::string& name) const {
   return nullptr;
 }
 
-Result<net::Ipv4> Kubelet::allocate_ip(const net::NodePlan& node) {
+Result<net::Ipv4> Kubelet::allocate_ip(const net::NodePlan& node, std::optional<net::Ipv4> preferred) {
   std::lock_guard lock(mu_);
   auto& used = used_ips_[node.name];
+  if (preferred && node.pod_cidr.contains(*preferred)) {
+    uint32_t i = preferred->value - node.pod_cidr.base.value;
+    if (i >= 2 && i < node.pod_cidr.size() - 1 && !used.contains(i)) {
+      used.insert(i);
+      return *preferred;
+    }
+  }
   // .1 is cbr0, the last is broadcast. Round-robin from the last one handed out, as host-local
   // IPAM does, so a replacement pod usually gets a new address.
-  uint32_t span = static_cast<uint32_t>(node.pod_cidr.size()) - 3;
+  uint32_t span = static_cast<uint32_t>(node.pod_capacity());
   uint32_t& last = last_ip_[node.name];
   for (uint32_t k = 1; k <= span; ++k) {
     uint32_t i = last < 2 ? 1 + k : 2 + (last + k - 2) % span;
@@ -144,6 +152,20 @@ void Kubelet::adopt() {
       log_line("pod " + store::Informer::key_of(pod) + ": not adopted: " + e.what());
     }
   }
+  // A pod init no record names was started by a daemon that died before it could note it (its
+  // init.pid or the pod's status): nobody owns its processes or its address any more. The pod,
+  // if it still exists, starts afresh on its first sync.
+  if (auto r = runtime::kill_pod_starters(rec_.name); !r) log_line(r.error().what());
+  std::set<pid_t> adopted;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, rec] : running_) adopted.insert(rec->init_pid);
+  }
+  for (pid_t pid : runtime::find_pod_inits(rec_.name)) {
+    if (adopted.contains(pid)) continue;
+    log_line("pod init " + std::to_string(pid) + " of no known pod: killing it");
+    if (auto r = runtime::kill_pod(pid); !r) log_line(r.error().what());
+  }
 }
 
 void Kubelet::adopt_pod(const Json& pod) {
@@ -187,8 +209,11 @@ void Kubelet::adopt_pod(const Json& pod) {
   const Json& containers = pod.at("spec").at("containers");
   for (const auto& c : containers) {
     const Json& st = statuses[string_at(c, "name")];
-    ContainerRecord cr{string_at(c, "name"), 0, now_rfc3339(), Json()};
+    ContainerRecord cr{string_at(c, "name"), 0, 0, now_rfc3339(), Json()};
     if (const Json& n = member(st, "restartCount"); n.is_number_integer()) cr.restarts = n.get<int>();
+    // The pod init counts the restarts of its own sandbox; earlier sandboxes' are the rest.
+    int in_sandbox = detail::read_int_file(dir + "/" + cr.name + ".restarts", 0);
+    cr.restart_base = std::max(0, cr.restarts - in_sandbox);
     if (auto t = string_at(member(member(st, "state"), "running"), "startedAt"); !t.empty()) cr.started_at = t;
     cr.last_terminated = member(member(st, "lastState"), "terminated");
     assume_ready.push_back(member(st, "ready") == true);

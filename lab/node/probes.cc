@@ -74,6 +74,7 @@ ProbeOutcome exec_probe(const Json& e, const ProbeTarget& t, int timeout_ms) {
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);  // nothing of the daemon's reaches the probe
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none;

@@ -183,23 +183,38 @@ int daemon_main(const DaemonOptions& opts) {
   for (const auto& n : rec->plan.nodes) cluster.nodes.push_back(n.name);
   if (auto pool = net::Ipv4Range::parse(rec->lb_pool)) cluster.lb_pool = *pool;
   auto fail_early = [&](const Error& e) {
+    if (!fresh) {
+      // A restart that fails leaves the lab as it is: its pods keep serving, and the next
+      // command tries again (or `lab down` removes it). Only a new lab is undone.
+      log_line("daemon restart failed: " + e.what());
+      write_line(ready, "error " + e.what() + "\nthe lab's pods keep running; `lab down --lab " + opts.lab +
+                            "` removes the lab");
+      return 1;
+    }
     log_line("lab up failed: " + e.what());
     write_line(ready, "error " + e.what());
     (void)cluster::teardown_lab(*rec);
     cluster::tidy_run_dir();
     return 1;
   };
-  if (auto r = st.open_file(db); !r) return fail_early(r.error());
+  if (auto r = st.open_file(db); !r) return fail_early(r.error().context("the lab's store " + db));
 
   // Everything reads through the informers and writes through the registry; handlers are
   // registered (constructors) before the informers start.
   store::Registry registry(st, store::ServiceRanges{rec->plan.service_cidr});
+  {
+    int capacity = 0;
+    for (const auto& n : rec->plan.nodes) capacity += n.pod_capacity();
+    registry.set_pod_capacity(capacity);
+    if (!rec->plan.nodes.empty()) cluster.pods_per_node = rec->plan.nodes.front().pod_capacity();
+  }
   store::InformerFactory informers(st);
   controllers::ControllerManager controllers(registry, informers, cluster);
   node::Kubelet kubelet(*rec, opts.self_exe, registry, informers);
 
   auto fail_up = [&](const Error& e) {
-    kubelet.stop_all();
+    if (fresh) kubelet.stop_all();
+    else kubelet.stop();
     return fail_early(e);
   };
   auto listener = listen_unix(cluster::socket_path(opts.lab));
@@ -228,6 +243,12 @@ int daemon_main(const DaemonOptions& opts) {
     proxy_thread.join();
   };
 
+  // A restarted daemon answers as soon as it serves: its pods are adopted or being started,
+  // and a command that brought it back must not wait for them (nor give the lab up over them).
+  if (ready && !fresh) {
+    write_line(ready, "ok");
+    ready.reset();
+  }
   if (ready) {
     if (auto r = wait_ready(informers, kubelet, ready); !r) {
       stop_threads();

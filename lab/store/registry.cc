@@ -41,10 +41,31 @@ bool Registry::has_status_subresource(const std::string& kind) {
 
 Result<Json> Registry::validated(Json obj, const Json* old) {
   auto v = api::validate_object(obj, old);
-  if (v.errors.empty()) return obj;
+  if (v.errors.empty()) {
+    if (auto r = check_capacity(obj, old); !r) return std::unexpected(r.error());
+    return obj;
+  }
   for (const auto& e : v.errors)  // a table hook that threw: our bug, not the client's
     if (e.detail.starts_with("Internal error")) return fail_api(Reason::InternalError, e.detail);
   return fail_api(v.bad_request ? Reason::BadRequest : Reason::Invalid, api::invalid_message(obj, v.errors));
+}
+
+// A limit of this lab, not of Kubernetes: replicas beyond the pod addresses would only queue
+// pods that can never run (and 100,000 of them make every list slow). Checked when replicas
+// change, so an object stored before a limit existed can still be written.
+Result<void> Registry::check_capacity(const Json& obj, const Json* old) const {
+  if (pod_capacity_ <= 0) return {};
+  const std::string kind = api::string_at(obj, "kind");
+  if (kind != "Deployment" && kind != "ReplicaSet") return {};
+  const Json& replicas = api::member(api::member(obj, "spec"), "replicas");
+  if (!replicas.is_number_integer()) return {};  // defaulted to 1, or refused by validation
+  if (old && api::member(api::member(*old, "spec"), "replicas") == replicas) return {};
+  long long n = replicas.get<long long>();
+  if (n <= pod_capacity_) return {};
+  api::FieldError e{"spec.replicas", "Invalid value: " + std::to_string(n) + ": must be less than or equal to " +
+                                         std::to_string(pod_capacity_) +
+                                         ", the pods this lab's nodes have addresses for (their pod CIDRs)"};
+  return fail_api(Reason::Invalid, api::invalid_message(obj, {e}));
 }
 
 Result<Json> Registry::create(Json obj) {

@@ -26,6 +26,10 @@ class Registry {
  public:
   Registry(Store& st, ServiceRanges ranges);
 
+  // The most pods the lab has addresses for: a Deployment or ReplicaSet asking for more replicas
+  // is refused (422 on spec.replicas). 0: no limit.
+  void set_pod_capacity(int pods) { pod_capacity_ = pods; }
+
   Store& store() { return store_; }
   const Store& store() const { return store_; }
 
@@ -73,10 +77,12 @@ class Registry {
   static Json prepare_spec_update(Json next, const Json& old);
   static Json prepare_status_update(const Json& obj, const Json& old);
   Result<Json> validated(Json obj, const Json* old);
+  Result<void> check_capacity(const Json& obj, const Json* old) const;
   static bool has_status_subresource(const std::string& kind);
 
   Store& store_;
   ServiceRanges ranges_;
+  int pod_capacity_ = 0;
   std::mutex services_mu_;  // Service writes allocate from shared ranges: one at a time
   ServiceAllocations taken_;
 };

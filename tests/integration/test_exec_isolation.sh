@@ -37,8 +37,8 @@ SCAN='for f in /proc/[0-9]*/fd/*; do
   [ "$a" = "$b" ] || echo "$f -> $t"
 done; :'
 
-# ---- The lab run from a chroot: a private mount namespace, a tmpfs root (the pod init makes
-# "/" private, which needs it to be a mount, as schroot and systemd-nspawn arrange) holding binds
+# ---- The lab run from a chroot: a private mount namespace, a tmpfs root (as schroot and
+# systemd-nspawn arrange) or a plain directory (as debootstrap leaves it) holding binds
 # of /usr, /etc, /dev, /sys, /run and a fresh /proc, and a copy of the lab binaries. Runs as
 # `unshare -m` of this script; "shared" makes that namespace's / shared first, as systemd
 # leaves the host's, so that a mount or unmount leaking out of a pod would show in it.
@@ -48,7 +48,8 @@ if [ "${1:-}" = --in-chroot ]; then
   if [ "${3:-}" = shared ]; then mount --make-rshared /; fi
   mounts() { findmnt -rn -o TARGET,PROPAGATION | grep -v "^$R" | sort; }
   mounts_before=$(mounts)
-  mount -t tmpfs -o mode=755 lab-chroot "$R"
+  # "plain": the root is a plain directory, as a debootstrap chroot is, not a mount.
+  if [ "${3:-}" != plain ]; then mount -t tmpfs -o mode=755 lab-chroot "$R"; fi
   for d in usr etc; do mkdir "$R/$d"; mount --rbind "/$d" "$R/$d"; done
   for l in bin sbin lib lib32 lib64 libx32; do
     if [ -L "/$l" ]; then ln -s "$(readlink "/$l")" "$R/$l"
@@ -206,11 +207,12 @@ note "lab down"
 "$LAB" down --lab $L
 expect_state "$before"
 
-for propagation in private shared; do
+for propagation in private shared plain; do
   note "the same lab run from a chroot, in a mount namespace with / $propagation"
   mkdir "$WORK/root"
   unshare -m --propagation private bash "$0" --in-chroot "$WORK/root" $propagation
-  rmdir "$WORK/root"
+  # The chroot's mounts died with that namespace; a plain root keeps the files made in it.
+  rm -rf --one-file-system "$WORK/root"
 done
 expect_state "$before"
 echo "PASS"

@@ -96,6 +96,28 @@ TEST(Scheduler, HonoursNodeNameAndRefusesUnknownNodes) {
   EXPECT_NE(r.error().message.find("node \"node-9\" does not exist"), std::string::npos);
 }
 
+TEST(Scheduler, ANodeWhosePodAddressesAreTakenGetsNoMorePods) {
+  store::Store st;
+  store::Registry registry(st, store::ServiceRanges{*net::Cidr::parse("10.96.0.0/12")});
+  for (const char* name : {"a", "b"}) {
+    Json pod = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", {{"name", name}, {"namespace", "default"}}},
+                {"spec", {{"nodeName", "node-1"}, {"containers", {{{"name", "c"}, {"image", "nginx"}}}}}}};
+    ASSERT_TRUE(registry.create(pod));
+  }
+  store::InformerFactory informers(st);
+  auto& pods = informers.informer("Pod");
+  pods.add_index(store::kByNode, store::index_by_node);
+  informers.start();
+  Json pod = {{"metadata", {{"name", "p"}}}, {"spec", Json::object()}};
+  auto r = controllers::choose_node(pods, pod, {"node-1", "node-2"}, 2);
+  auto full = controllers::choose_node(pods, pod, {"node-1"}, 2);
+  informers.stop();
+  ASSERT_TRUE(r) << r.error().what();
+  EXPECT_EQ(*r, "node-2");
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().message, "0/1 nodes are available: 1 Too many pods.");
+}
+
 TEST(ApiServer, RoutesAndStatusErrors) {
   store::Store st;
   store::Registry registry(st, store::ServiceRanges{*net::Cidr::parse("10.96.0.0/12")});

@@ -205,3 +205,33 @@ TEST(Store, AFailedSqliteWriteFailsTheRequestAndLeavesMemoryUnchanged) {
   std::filesystem::remove(path.string() + "-wal");
   std::filesystem::remove(path.string() + "-shm");
 }
+
+TEST(Registry, ReplicasBeyondThePodAddressesAreRefusedNamingTheField) {
+  store::Store st;
+  store::Registry reg(st, ranges());
+  reg.set_pod_capacity(506);
+  auto huge = reg.create(deployment(100000));
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().reason, Reason::Invalid);
+  EXPECT_EQ(huge.error().message,
+            "Deployment.apps \"web\" is invalid: spec.replicas: Invalid value: 100000: must be less than or equal to "
+            "506, the pods this lab's nodes have addresses for (their pod CIDRs)");
+  EXPECT_TRUE(st.list("Deployment", "").empty()) << "a refused write changes nothing";
+  auto ok = reg.create(deployment(506));
+  ASSERT_TRUE(ok) << ok.error().what();
+  auto scaled = reg.patch("Deployment", "default", "web", Json::parse(R"({"spec":{"replicas":507}})"));
+  ASSERT_FALSE(scaled);
+  EXPECT_EQ(scaled.error().reason, Reason::Invalid);
+  EXPECT_TRUE(reg.patch("Deployment", "default", "web", Json::parse(R"({"spec":{"replicas":0}})")));
+}
+
+TEST(Registry, AnObjectStoredOverTheLimitCanStillBeWrittenWhenReplicasStay) {
+  store::Store st;
+  store::Registry reg(st, ranges());
+  ASSERT_TRUE(reg.create(deployment(900)));  // stored before a limit existed
+  reg.set_pod_capacity(506);
+  auto labelled = reg.patch("Deployment", "default", "web", Json::parse(R"({"metadata":{"labels":{"a":"b"}}})"));
+  EXPECT_TRUE(labelled) << labelled.error().what();
+  auto status = reg.patch("Deployment", "default", "web", Json::parse(R"({"status":{"replicas":3}})"), true);
+  EXPECT_TRUE(status) << status.error().what();
+}

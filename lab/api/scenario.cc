@@ -294,6 +294,8 @@ void fill_lab(LabSpec& lab, const json& doc, const Document* d) {
   lab.service_cidr = spec["serviceCIDR"].get<std::string>();
   lab.node_cidr = spec["nodeCIDR"].get<std::string>();
   lab.lb_pool = spec["loadBalancerPool"].get<std::string>();
+  if (spec.contains("podEvictionTimeoutSeconds"))
+    lab.pod_eviction_timeout_seconds = spec["podEvictionTimeoutSeconds"].get<int>();
   if (!d) return;
   lab.node_cidr_explicit = d->written("/spec/nodeCIDR");
   lab.lb_pool_explicit = d->written("/spec/loadBalancerPool");

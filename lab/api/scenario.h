@@ -26,6 +26,7 @@ struct LabSpec {
   std::string service_cidr = "10.96.0.0/12";
   std::string node_cidr = "172.18.0.0/16";
   std::string lb_pool = "172.18.255.200-172.18.255.250";
+  int pod_eviction_timeout_seconds = 20;
   bool node_cidr_explicit = false;
   bool lb_pool_explicit = false;
   SourcePos node_cidr_pos, lb_pool_pos, pod_cidr_pos, service_cidr_pos;  // where they were written

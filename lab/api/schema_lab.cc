@@ -110,6 +110,13 @@ std::optional<Problem> finish_lab_document(json& doc) {
   return std::nullopt;
 }
 
+// How long a NotReady node keeps its pods. Kubernetes waits 300 s (the default toleration of
+// node.kubernetes.io/not-ready); a lab wants to see it happen, so 20 s by default.
+std::string eviction_seconds(const json& v) {
+  if (v.is_number_integer() && v.get<long long>() >= 1 && v.get<long long>() <= 3600) return "";
+  return "must be between 1 and 3600 (seconds)";
+}
+
 const ObjectSchema kLabMeta{{
     {.name = "name", .type = String, .check = lab_name},
 }};
@@ -120,6 +127,7 @@ const ObjectSchema kLabSpec{{
     {.name = "serviceCIDR", .type = String, .check = lab_cidr},
     {.name = "nodeCIDR", .type = String, .check = lab_cidr},
     {.name = "loadBalancerPool", .type = String, .check = lab_ip_range},
+    {.name = "podEvictionTimeoutSeconds", .type = Int, .check = eviction_seconds},
 }, finish_lab_spec};
 
 }  // namespace

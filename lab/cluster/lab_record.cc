@@ -71,6 +71,7 @@ Result<void> write_record(const LabRecord& rec) {
             {"created", rec.created},
             {"scenario", rec.scenario},
             {"loadBalancerPool", rec.lb_pool},
+            {"podEvictionTimeoutSeconds", rec.pod_eviction_timeout_seconds},
             {"network", plan_to_json(rec.plan)}};
   return write_file_atomic(dir + "/lab.json", j.dump(2) + "\n", 0600);
 }
@@ -85,6 +86,9 @@ Result<LabRecord> read_record(const std::string& lab) {
   rec.created = j.value("created", "");
   rec.scenario = j.value("scenario", "");
   rec.lb_pool = j.value("loadBalancerPool", "");
+  if (const Json& t = j.contains("podEvictionTimeoutSeconds") ? j["podEvictionTimeoutSeconds"] : Json();
+      t.is_number_integer() && t.get<long long>() >= 1 && t.get<long long>() <= 3600)
+    rec.pod_eviction_timeout_seconds = t.get<int>();
   auto plan = plan_from_json(rec.name, j.value("network", Json::object()));
   if (!plan) return std::unexpected(plan.error());
   rec.plan = std::move(*plan);

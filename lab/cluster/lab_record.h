@@ -21,6 +21,7 @@ struct LabRecord {
   std::string scenario;      // absolute path of the scenario file
   net::FabricPlan plan;      // every address and kernel object name
   std::string lb_pool;       // "172.18.255.200-172.18.255.250"
+  int pod_eviction_timeout_seconds = 20;  // a NotReady node's pods are evicted after this
 };
 
 std::string lab_dir(const std::string& lab);

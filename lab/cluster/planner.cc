@@ -125,6 +125,7 @@ Result<LabRecord> plan_lab(const PlanInput& in) {
   rec.created = now_rfc3339();
   rec.scenario = in.scenario_file;
   rec.lb_pool = pool.str();
+  rec.pod_eviction_timeout_seconds = spec.pod_eviction_timeout_seconds;
   auto& p = rec.plan;
   p.lab = in.lab;
   p.fabric_netns = fabric_netns_name(in.lab);

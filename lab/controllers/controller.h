@@ -25,8 +25,9 @@ struct ClusterInfo {
   std::vector<std::string> nodes;
   net::Ipv4Range lb_pool{};
   int pods_per_node = 0;  // the addresses of a node's pod CIDR; 0: no limit
-  // How long a node may be NotReady before its pods are evicted (Kubernetes: 300 s, the default
-  // toleration of node.kubernetes.io/not-ready; a lab wants to see it happen).
+  // How long a node may be NotReady before its pods are evicted: the Lab document's
+  // spec.podEvictionTimeoutSeconds (Kubernetes: 300 s, the default toleration of
+  // node.kubernetes.io/not-ready; a lab wants to see it happen, so 20 s by default).
   std::chrono::milliseconds eviction_timeout{std::chrono::seconds(20)};
 };
 

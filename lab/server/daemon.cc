@@ -182,6 +182,7 @@ int daemon_main(const DaemonOptions& opts) {
   controllers::ClusterInfo cluster;
   for (const auto& n : rec->plan.nodes) cluster.nodes.push_back(n.name);
   if (auto pool = net::Ipv4Range::parse(rec->lb_pool)) cluster.lb_pool = *pool;
+  cluster.eviction_timeout = std::chrono::seconds(rec->pod_eviction_timeout_seconds);
   auto fail_early = [&](const Error& e) {
     if (!fresh) {
       // A restart that fails leaves the lab as it is: its pods keep serving, and the next

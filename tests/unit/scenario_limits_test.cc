@@ -164,3 +164,23 @@ TEST(ScenarioLimits, AliasesThatExpandWithoutEnd) {
 
 }  // namespace
 }  // namespace lab::api
+
+namespace lab::api {
+namespace {
+
+TEST(ScenarioLab, PodEvictionTimeoutIsReadAndChecked) {
+  auto s = parse_scenario(lab("podEvictionTimeoutSeconds", "5"), "s.yaml", ScenarioUse::Up);
+  ASSERT_TRUE(s) << s.error().what();
+  EXPECT_EQ(s->lab.pod_eviction_timeout_seconds, 5);
+  auto d = parse_scenario(lab("nodes", "2"), "s.yaml", ScenarioUse::Up);
+  ASSERT_TRUE(d) << d.error().what();
+  EXPECT_EQ(d->lab.pod_eviction_timeout_seconds, 20) << "the default";
+  EXPECT_EQ(error_of(lab("podEvictionTimeoutSeconds", "0")),
+            "s.yaml:4:30: Lab \"x\": spec.podEvictionTimeoutSeconds: Invalid value: 0: must be between 1 and 3600 "
+            "(seconds)");
+  EXPECT_NE(error_of(lab("podEvictionTimeoutSeconds", "\"20s\"")).find("spec.podEvictionTimeoutSeconds"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace lab::api

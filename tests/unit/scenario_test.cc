@@ -234,7 +234,7 @@ TEST(Scenario, UnknownFieldsAtEveryDepth) {
             "of: containerPort, hostIP, hostPort, name, protocol)");
   EXPECT_EQ(error_of("kind: Lab\nspec:\n  node: 3\n"),
             "s.yaml:3:3: Lab: spec.node: unknown field (expected one of: loadBalancerPool, nodeCIDR, nodes, "
-            "podCIDR, serviceCIDR)");
+            "podCIDR, podEvictionTimeoutSeconds, serviceCIDR)");
   EXPECT_EQ(error_of(pod() + "metadata: {name: web}\n"),
             "s.yaml:9:1: Pod \"web\": metadata: duplicate field (first at line 3)");
 }

@@ -1,0 +1,40 @@
+// The work queue's delayed keys: due in time order, an earlier add_after wins over a later one,
+// a key waits once however often it is added.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "lab/base/work_queue.h"
+
+using namespace std::chrono_literals;
+
+TEST(WorkQueue, DelayedKeysComeDueInTimeOrderAndTheEarlierDelayWins) {
+  lab::WorkQueue q;
+  q.add_after("late", 60ms);
+  q.add_after("early", 20ms);
+  q.add_after("late", 500ms);  // later than the one waiting: ignored
+  q.add_after("early", 10ms);  // earlier: replaces it
+  EXPECT_FALSE(q.try_get());
+  EXPECT_EQ(q.pending(), 2u);
+  std::this_thread::sleep_for(30ms);
+  EXPECT_EQ(q.try_get(), "early");
+  q.done("early");
+  EXPECT_FALSE(q.try_get());
+  EXPECT_EQ(q.get(), "late");  // blocks until it is due
+  q.done("late");
+  EXPECT_EQ(q.pending(), 0u);
+}
+
+TEST(WorkQueue, ManyDelayedKeysEachComeOnce) {
+  lab::WorkQueue q;
+  for (int i = 0; i < 1000; ++i) q.add_after("k" + std::to_string(i), std::chrono::milliseconds(i % 5));
+  for (int i = 0; i < 1000; ++i) q.add_after("k" + std::to_string(i), 1s);  // ignored: later
+  std::this_thread::sleep_for(10ms);
+  std::set<std::string> seen;
+  while (auto k = q.try_get()) {
+    EXPECT_TRUE(seen.insert(*k).second) << *k << " came twice";
+    q.done(*k);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+  EXPECT_EQ(q.pending(), 0u);
+}

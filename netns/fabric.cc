@@ -7,6 +7,7 @@
 #include "netns/addr.h"
 #include "netns/fabric_names.h"
 #include "netns/link.h"
+#include "netns/neigh.h"
 #include "netns/nft.h"
 #include "netns/route.h"
 #include "netns/sysctl.h"
@@ -95,6 +96,8 @@ Result<void> build_node(const FabricPlan& plan, size_t i, NlSocket& fabric_sk, i
   // Up before the routes below: a gateway must be reachable through a link that is up.
   LAB_TRY(set_link_up(*sk, kNodeEth));
   LAB_TRY(create_bridge(*sk, kNodeBridge, true));
+  // Pinned, as the pods' permanent neighbour entries for their gateway name it.
+  LAB_TRY(set_link_mac(*sk, kNodeBridge, mac_for(node.pod_cidr.at(1))));
   LAB_TRY(add_address(*sk, kNodeBridge, node.pod_cidr.at(1), node.pod_cidr.prefix));
   LAB_TRY(set_sysctl(*ns, "net/ipv4/ip_forward", "1"));
   for (const NodePlan& other : plan.nodes) {
@@ -257,8 +260,13 @@ Result<PodNetwork> create_pod_network(const FabricPlan& plan, const NodePlan& no
     auto sk = NlSocket::open_in(*pod);
     if (!sk) return std::unexpected(sk.error());
     LAB_TRY(set_link_up(*sk, "lo"));
+    // Permanent neighbour entries both ways (netns/neigh.h: a thousand pods' dynamic ones
+    // overflow the kernel's shared table and packets drop).
+    LAB_TRY(set_link_mac(*sk, kPodEth, mac_for(ip)));
     LAB_TRY(add_address(*sk, kPodEth, ip, node.pod_cidr.prefix));
     LAB_TRY(set_link_up(*sk, kPodEth));
+    LAB_TRY(set_permanent_neighbor(*sk, kPodEth, gateway, mac_for(gateway)));
+    LAB_TRY(set_permanent_neighbor(*node_sk, kNodeBridge, ip, mac_for(ip)));
     LAB_TRY(add_route_via(*sk, plan.pod_cidr, gateway));
     LAB_TRY(add_route_via(*sk, plan.service_cidr, gateway));
     LAB_TRY(add_route_via(*sk, plan.node_cidr, gateway));

@@ -17,6 +17,13 @@ retry "$LAB" exec --lab $L client -- wget -qO- "http://$server_ip/" | grep -q "W
 log=/run/lab/$L/pods/default_$server/my-nginx.log
 grep -q "^$client_ip " "$log" || { cat "$log" >&2; fail "nginx did not see the client pod IP $client_ip as source"; }
 
+# The neighbour entries between node-2 and its pod are permanent both ways (a thousand pods'
+# dynamic ones would overflow the kernel's shared table and drop packets).
+neigh=$(ip -n lab-$L-node-2 neigh show "$server_ip" dev cbr0)
+grep -q PERMANENT <<<"$neigh" || fail "node-2's entry for $server_ip is not permanent: $neigh"
+pod_neigh=$("$LAB" exec --lab $L "$server" -- ip neigh)
+grep -q "^${server_ip%.*}.1 .*PERMANENT" <<<"$pod_neigh" || fail "the pod's entry for its gateway is not permanent: $pod_neigh"
+
 "$LAB" down --lab $L
 expect_state "$before"
 echo "PASS"

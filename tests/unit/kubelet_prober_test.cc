@@ -96,13 +96,19 @@ TEST(Prober, ASlowProbeDoesNotDelayAnother) {
 
 TEST(Prober, ReadinessVerdictChangesAreReported) {
   Reports reports;
-  std::atomic<bool> pass{true};
-  Prober prober([&](const ProbeAttempt&) { return std::optional<ProbeOutcome>(ProbeOutcome{pass.load(), "no"}); },
-                [&](const ProbeReport& r) { reports.add(r); });
+  std::atomic<bool> pass{true}, checked{false};
+  Prober prober(
+      [&](const ProbeAttempt&) {
+        // The first probe may start at once: it answers only after the test has looked.
+        for (int i = 0; i < 2000 && !checked; ++i) std::this_thread::sleep_for(1ms);
+        return std::optional<ProbeOutcome>(ProbeOutcome{pass.load(), "no"});
+      },
+      [&](const ProbeReport& r) { reports.add(r); });
   prober.start();
   Json probe = {{"tcpSocket", {{"port", 80}}}, {"periodSeconds", 1}, {"failureThreshold", 1}};
   prober.add_pod(pod("a", Json::array({container("web", probe)})));
   EXPECT_EQ(prober.ready("a", 0), false);  // not ready before its first success
+  checked = true;
   ASSERT_TRUE(reports.wait_for([](const ProbeReport& r) { return r.changed && r.healthy; }, 2000ms));
   EXPECT_EQ(prober.ready("a", 0), true);
   pass = false;

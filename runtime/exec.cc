@@ -90,7 +90,6 @@ std::vector<std::string> environ_of(const std::string& text) {
 }
 
 // glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrappers don't link from C++.
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 bool pidfd_alive(int pidfd) { return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0; }
 
 std::optional<std::pair<dev_t, ino_t>> mount_ns(pid_t pid) {
@@ -123,7 +122,7 @@ struct Target {
 Result<Target> open_target(pid_t pid) {
   std::string proc = "/proc/" + std::to_string(pid);
   // Pins the process: while it lives, its pid (and so every /proc path below) is its own.
-  UniqueFd pidfd(pidfd_open(pid));
+  UniqueFd pidfd = open_pidfd(pid);
   if (!pidfd) return fail_errno("pidfd_open " + std::to_string(pid));
   auto init_pid = pod_init_of(pid);
   if (!init_pid) return std::unexpected(init_pid.error());

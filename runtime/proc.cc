@@ -3,6 +3,8 @@
 #include "runtime/proc.h"
 
 #include <dirent.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -116,6 +118,8 @@ std::vector<pid_t> pod_init_processes(const std::string& lab, bool pods) {
 }
 
 }  // namespace
+
+UniqueFd open_pidfd(pid_t pid) { return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); }
 
 std::vector<pid_t> find_pod_inits(const std::string& lab) { return pod_init_processes(lab, true); }
 

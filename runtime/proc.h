@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "lab/base/unique_fd.h"
+
 namespace lab::runtime {
 
 struct ProcStat {
@@ -26,5 +28,9 @@ std::vector<std::string> read_cmdline(pid_t pid);
 
 // Numeric entries of /proc.
 std::vector<pid_t> list_pids();
+
+// A pidfd for pid (invalid, errno set, if it is gone): it pins that very process, so a signal or
+// a wait never reaches a reused pid. (glibc 2.36's <sys/pidfd.h> lacks extern "C".)
+UniqueFd open_pidfd(pid_t pid);
 
 }  // namespace lab::runtime

@@ -47,7 +47,6 @@ void reap(pid_t pid) {
 }
 
 // glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrappers don't link from C++.
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 int pidfd_kill(int pidfd) {
   return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0));
 }
@@ -194,7 +193,7 @@ Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::str
 Result<void> kill_pod_starters(const std::string& lab) {
   Result<void> first;
   for (pid_t pid : find_pod_starters(lab)) {
-    UniqueFd pidfd(pidfd_open(pid));
+    UniqueFd pidfd = open_pidfd(pid);
     if (!pidfd) continue;  // gone already
     auto cmd = read_cmdline(pid);
     if (cmd.empty() || cmd[0] != "lab-pod-init") continue;  // the pid was reused
@@ -212,7 +211,7 @@ Result<void> kill_pod_starters(const std::string& lab) {
 Result<void> kill_pod(pid_t init_pid) {
   if (init_pid <= 0) return fail("kill pod: bad pid " + std::to_string(init_pid));
   // The pidfd pins this very process: no pid reuse between the check and the kill.
-  UniqueFd pidfd(pidfd_open(init_pid));
+  UniqueFd pidfd = open_pidfd(init_pid);
   if (!pidfd) {
     if (errno == ESRCH) return {};
     return fail_errno("pidfd_open " + std::to_string(init_pid));

@@ -14,6 +14,7 @@
 #include "lab/node/kubelet_internal.h"
 #include "lab/node/pod_status.h"
 #include "netns/fabric.h"
+#include "runtime/proc.h"
 #include "runtime/spawn.h"
 
 namespace lab::node {
@@ -202,7 +203,7 @@ Result<void> Kubelet::start_pod(const Json& pod, const PriorSandbox* prior) {
   rec->state_dir = spec.state_dir;
   rec->start_time = now_rfc3339();
   rec->init_pid = *init;
-  rec->pidfd = detail::pidfd_open(*init);
+  rec->pidfd = runtime::open_pidfd(*init);
   rec->ip = *ip;
   const Json& containers = pod.at("spec").at("containers");
   for (const auto& c : containers) {

@@ -28,9 +28,6 @@ inline std::string host_veth_name(const std::string& uid) {
   return buf;
 }
 
-// glibc 2.36's <sys/pidfd.h> lacks extern "C"; the fd comes with close-on-exec set.
-inline UniqueFd pidfd_open(pid_t pid) { return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); }
-
 // True once the process behind pidfd has exited (or when there is no pidfd to ask).
 inline bool exited(const UniqueFd& pidfd) {
   pollfd p{pidfd.get(), POLLIN, 0};

@@ -15,6 +15,7 @@
 #include "lab/node/kubelet_internal.h"
 #include "lab/node/pod_status.h"
 #include "netns/fabric.h"
+#include "runtime/proc.h"
 #include "runtime/spawn.h"
 
 namespace lab::node {
@@ -199,7 +200,7 @@ void Kubelet::adopt_pod(const Json& pod) {
   rec->start_time = string_at(status, "startTime");
   if (rec->start_time.empty()) rec->start_time = now_rfc3339();
   rec->init_pid = init;
-  rec->pidfd = detail::pidfd_open(init);
+  rec->pidfd = runtime::open_pidfd(init);
   rec->ip = *ip;
   // By name: the containers' statuses as the earlier daemon last wrote them.
   std::map<std::string, Json> statuses;

@@ -172,7 +172,11 @@ int daemon_main(const DaemonOptions& opts) {
     return 1;
   }
   std::string dir = cluster::lab_dir(opts.lab);
-  (void)write_file(dir + "/daemon.pid", std::to_string(::getpid()) + "\n");
+  const std::string pid_file = dir + "/daemon.pid";
+  if (auto r = write_file(pid_file, std::to_string(::getpid()) + "\n"); !r) {
+    write_line(ready, "error " + r.error().what());
+    return 1;
+  }
   std::string db = dir + "/store.db";
   bool fresh = !std::filesystem::exists(db);
   log_line("lab " + opts.lab + ": daemon " + std::to_string(::getpid()) + (fresh ? " starting" : " restarting"));
@@ -184,7 +188,12 @@ int daemon_main(const DaemonOptions& opts) {
   if (auto pool = net::Ipv4Range::parse(rec->lb_pool)) cluster.lb_pool = *pool;
   cluster.eviction_timeout = std::chrono::seconds(rec->pod_eviction_timeout_seconds);
   auto fail_early = [&](const Error& e) {
+    // Gone before the verdict: a CLI that reads it must not take a dying daemon for one that
+    // serves. A new lab keeps its lock until it is torn down.
+    if (::unlink(pid_file.c_str()) != 0 && errno != ENOENT)
+      log_line("remove " + pid_file + ": " + std::strerror(errno));
     if (!fresh) {
+      daemon_lock->reset();
       // A restart that fails leaves the lab as it is: its pods keep serving, and the next
       // command tries again (or `lab down` removes it). Only a new lab is undone.
       log_line("daemon restart failed: " + e.what());

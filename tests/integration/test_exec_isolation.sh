@@ -191,6 +191,11 @@ host_before=$(stat -c '%a %z' /dev/null /dev/full)
 note "a pod cannot type into the caller's terminal (TIOCSTI), and Ctrl-C still reaches the command"
 # script(1) gives exec a terminal, as an interactive user's. The command has no controlling
 # terminal (a session of its own), so TIOCSTI is refused without CAP_SYS_ADMIN.
+# script runs its command with $SHELL -c, else /bin/sh. The shell shares the terminal's
+# foreground group with lab, so Ctrl-C reaches it too: dash (Debian's sh) dies of it before it
+# can print rc=, where bash waits for its child and goes on when the child did not die of it,
+# as an interactive shell (which runs lab in a foreground group of its own) does.
+export SHELL=/bin/bash
 sti='my $c = "x"; print ioctl(STDIN, 0x5412, $c) ? "typed\n" : "refused: $!\n"'
 out=$(script -qc "'$LAB' exec --lab $L iso -c side -- perl -e '$sti'" /dev/null </dev/null)
 echo "$out"

@@ -18,10 +18,14 @@ packages=(
   g++ cmake make pkg-config libgtest-dev
   libnl-3-dev libnl-route-3-dev libnftables-dev libnftnl-dev libmnl-dev libcap-dev libseccomp-dev
   libboost-program-options-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
+  libldns-dev libnetfilter-conntrack-dev
   # what pods run: the images are recipes over these host binaries
   nginx-light busybox-static curl
   # what the lab and its tests use on the host
   iproute2 nftables iputils-ping procps
+  bind9-dnsutils tmux conntrack
+  # the DNS benchmark: dnsperf, and dnsmasq (the -base package starts no service) to compare with
+  dnsperf dnsmasq-base
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -35,7 +39,7 @@ fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
-install -m 0755 build/lab build/lab-pod-init /usr/local/bin/
+install -m 0755 build/lab build/lab-pod-init build/lab-dns /usr/local/bin/
 
 if [ $up = 1 ]; then
   if lab get pods --lab tutorial >/dev/null 2>&1; then

@@ -9,7 +9,9 @@
 
 #include "lab/base/parse.h"
 #include "lab/cli/client.h"
+#include "lab/cli/attach.h"
 #include "lab/cli/commands.h"
+#include "lab/cli/run.h"
 #include "lab/server/daemon.h"
 #include "runtime/pod_init.h"
 #include "runtime/spawn.h"
@@ -24,14 +26,18 @@ const char kUsage[] =
     "  lab get TYPE [NAME] [-o wide|yaml|json|name|custom-columns=...|jsonpath=...]\n"
     "          [-l SELECTOR] [--no-headers] [-w] [-A]\n"
     "  lab describe TYPE [NAME]            details and events (pods, deployments, services, ...)\n"
-    "  lab exec POD [-c CONTAINER] -- CMD  run a command inside a pod's container (default: the first)\n"
+    "  lab exec POD [-c CONTAINER] [-i] [-t] -- CMD  run a command inside a pod's container (default:\n"
+    "                                      the first); -it gives it a terminal\n"
+    "  lab run NAME --image=IMAGE [-i] [-t] [--rm] [--restart=Always|OnFailure|Never] [--env K=V]\n"
+    "          [--labels K=V,...] [--port P] [--command] [-- ARGS...]  create a pod (-it: attached)\n"
+    "  lab attach POD [-c CONTAINER] [-i] [-t]  attach to a running container's stdio\n"
     "  lab ssh NODE [-- CMD]               a shell or command on a node\n"
     "  lab logs POD [-c CONTAINER] [-f] [--previous]\n"
     "  lab apply -f FILE | create -f FILE  create or update objects (Deployment, Pod, Service)\n"
     "  lab delete TYPE[,TYPE] NAME... | -f FILE | -l SELECTOR\n"
     "  lab scale deployment|replicaset NAME --replicas=N\n"
     "  lab rollout status deployment NAME  wait for a rolling update to finish\n"
-    "  lab expose TYPE/NAME [--port P] [--target-port T] [--type ClusterIP|NodePort|LoadBalancer]\n"
+    "  lab expose TYPE/NAME|TYPE NAME [--port P] [--target-port T] [--type ClusterIP|NodePort|LoadBalancer]\n"
     "          [--name N] [--selector K=V,...]  a Service for a deployment, replica set, pod or service\n"
     "  lab patch TYPE NAME -p JSON         merge patch (e.g. '{\"spec\":{\"type\":\"LoadBalancer\"}}')\n"
     "  lab edit TYPE NAME                  edit the YAML in $EDITOR, apply on save\n"
@@ -76,6 +82,8 @@ int main(int argc, char** argv) {
     if (verb == "ls") return lab::cli::cmd_ls(args);
     if (verb == "get") return lab::cli::cmd_get(args);
     if (verb == "exec") return lab::cli::cmd_exec(args);
+    if (verb == "run") return lab::cli::cmd_run(args);
+    if (verb == "attach") return lab::cli::cmd_attach(args);
     if (verb == "ssh") return lab::cli::cmd_ssh(args);
     if (verb == "apply") return lab::cli::cmd_apply(args, false);
     if (verb == "create") return lab::cli::cmd_apply(args, true);

@@ -41,6 +41,7 @@ Result<NftContext> NftContext::open_here() {
     std::lock_guard lock(ctx_new_mutex);
     raw = nft_ctx_new(NFT_CTX_DEFAULT);
   }
+  set_cloexec_on_all_fds();  // its netlink socket is opened without SOCK_CLOEXEC
   if (!raw) return fail("create nftables context", ENOMEM);
   NftContext ctx(raw);
   // Buffered, so nothing is ever printed: output and errors come back as values from run().

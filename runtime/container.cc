@@ -7,16 +7,20 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 
 #include "lab/base/parse.h"
 #include "lab/base/unique_fd.h"
+#include "runtime/attach.h"
 #include "runtime/fd_io.h"
 #include "runtime/caps.h"
+#include "runtime/pty.h"
 
 namespace lab::runtime {
 namespace {
@@ -32,8 +36,10 @@ namespace {
 // is single-threaded and runs one pod, so the list is simply this process's.
 struct Output {
   std::string name;
-  UniqueFd pipe;  // non-blocking
+  UniqueFd pipe;  // non-blocking; a tty container's pty master
   UniqueFd log;   // O_APPEND
+  UniqueFd input; // the write end of a stdin pipe (non-blocking)
+  bool tty = false;
 };
 
 std::vector<Output>& outputs() {
@@ -49,6 +55,7 @@ bool copy_output(Output& o) {
     ssize_t n = ::read(o.pipe.get(), buf, sizeof buf);
     if (n > 0) {
       write_all(o.log.get(), std::string_view(buf, static_cast<size_t>(n)));
+      attach_publish(o.name, Channel::Stdout, std::string_view(buf, static_cast<size_t>(n)));
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -57,7 +64,7 @@ bool copy_output(Output& o) {
   return true;
 }
 
-Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd) {
+Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd, int console_fd) {
   // Our own host pid, read while the host's /proc is still mounted here.
   char buf[32] = {};
   ssize_t n = ::readlink("/proc/self", buf, sizeof buf - 1);
@@ -65,10 +72,21 @@ Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd) {
 
   if (::unshare(CLONE_NEWNS) != 0) return fail_errno("unshare mount namespace");
   LAB_TRY(enter_rootfs(c.rootfs));
-  // stdin: the root's own /dev/null, not the host's node that the pod init opened.
-  auto devnull = UniqueFd::open("/dev/null", O_RDONLY);
-  if (!devnull) return std::unexpected(devnull.error());
-  if (::dup2(devnull->get(), 0) < 0) return fail_errno("redirect stdin");
+  if (c.tty) {
+    // From the container's own devpts, made a moment ago by enter_rootfs: nothing of the
+    // container has run yet. The master goes to the pod init, as runc's console socket.
+    auto master = open_pty_master("/dev/pts/ptmx");
+    if (!master) return std::unexpected(master.error());
+    auto slave = open_pty_peer(master->get());
+    if (!slave) return std::unexpected(slave.error());
+    LAB_TRY(take_terminal(slave->get()));
+    LAB_TRY(send_fd(console_fd, master->get()));
+  } else if (!c.stdin) {
+    // stdin: the root's own /dev/null, not the host's node that the pod init opened.
+    auto devnull = UniqueFd::open("/dev/null", O_RDONLY);
+    if (!devnull) return std::unexpected(devnull.error());
+    if (::dup2(devnull->get(), 0) < 0) return fail_errno("redirect stdin");
+  }
   std::string cwd = c.working_dir.empty() ? "/" : c.working_dir;
   if (::chdir(cwd.c_str()) != 0) return fail_errno("chdir " + cwd);
   auto path = lookup_executable(c.process.argv[0], c.process.env);
@@ -109,28 +127,44 @@ Result<LaunchedProcess> launch_container(const ContainerLaunch& c) {
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
   UniqueFd out_rd(p[0]), out_wr(p[1]);
   if (::fcntl(out_rd.get(), F_SETFL, O_NONBLOCK) != 0) return fail_errno("output pipe");
+  UniqueFd in_rd, in_wr, console_here, console_child;
+  if (c.stdin && !c.tty) {
+    if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
+    in_rd.reset(p[0]);
+    in_wr.reset(p[1]);
+    if (::fcntl(in_wr.get(), F_SETFL, O_NONBLOCK) != 0) return fail_errno("stdin pipe");
+  }
+  if (c.tty) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("socketpair");
+    console_here.reset(sv[0]);
+    console_child.reset(sv[1]);
+  }
 
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork");
   if (pid == 0) {
     reset_signals();
     ::setsid();
-    if (::dup2(devnull->get(), 0) < 0 || ::dup2(out_wr.get(), 1) < 0 ||
+    if (::dup2(in_rd ? in_rd.get() : devnull->get(), 0) < 0 || ::dup2(out_wr.get(), 1) < 0 ||
         ::dup2(out_wr.get(), 2) < 0)
       child_fail(wr.get(), Error{errno, "redirect stdio"});
     // Nothing of the pod init's (its signalfd, the logs, other containers' pipes) goes in.
-    close_fds_except({wr.get()});
-    auto r = prepare_and_exec(c, wr.get());
+    close_fds_except({wr.get(), console_child.get()});
+    auto r = prepare_and_exec(c, wr.get(), console_child.get());
     child_fail(wr.get(), r.error());
   }
   wr.reset();
   out_wr.reset();
+  in_rd.reset();
+  console_child.reset();
   // A restart: what the last run left in its pipe goes to its log, now .previous.
   auto& list = outputs();
   for (auto& o : list)
     if (o.name == c.name) (void)copy_output(o);
   std::erase_if(list, [&](const Output& o) { return o.name == c.name; });
-  list.push_back(Output{c.name, std::move(out_rd), std::move(*log)});
+  UniqueFd log2(::fcntl(log->get(), F_DUPFD_CLOEXEC, 0));
+  list.push_back(Output{c.name, std::move(out_rd), std::move(*log), std::move(in_wr), false});
 
   std::string report = read_all(rd.get());  // EOF: exec'd (CLOEXEC) or exited
   LaunchedProcess out{pid, 0};
@@ -142,6 +176,19 @@ Result<LaunchedProcess> launch_container(const ContainerLaunch& c) {
     report.erase(0, nl == std::string::npos ? report.size() : nl + 1);
   }
   if (report.starts_with("E")) error = report.substr(1);
+  if (error.empty() && c.tty) {
+    // Sent before the exec, so it waits in the socket by now.
+    auto master = recv_fd(console_here.get());
+    if (!master) {
+      error = "the container's terminal did not arrive";
+      ::kill(pid, SIGKILL);
+    } else if (::fcntl(master->get(), F_SETFL, O_RDWR | O_NONBLOCK) != 0 || !log2) {
+      error = "the container's terminal: " + std::string(std::strerror(errno));
+      ::kill(pid, SIGKILL);
+    } else {
+      list.push_back(Output{c.name, std::move(*master), std::move(log2), UniqueFd(), true});
+    }
+  }
   if (!error.empty()) {
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
@@ -159,6 +206,23 @@ std::vector<int> output_fds() {
 
 void relay_output() {
   std::erase_if(outputs(), [](Output& o) { return !copy_output(o); });
+}
+
+int container_input(const std::string& name) {
+  for (const auto& o : outputs())
+    if (o.name == name && (o.tty || o.input)) return o.tty ? o.pipe.get() : o.input.get();
+  return -1;
+}
+
+int container_terminal(const std::string& name) {
+  for (const auto& o : outputs())
+    if (o.name == name && o.tty) return o.pipe.get();
+  return -1;
+}
+
+void close_container_input(const std::string& name) {
+  for (auto& o : outputs())
+    if (o.name == name) o.input.reset();
 }
 
 }  // namespace lab::runtime

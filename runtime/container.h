@@ -25,6 +25,11 @@ struct ContainerLaunch {
   ProcessArgs process;
   RootfsPlan rootfs;
   const SeccompFilter* seccomp = nullptr;
+  // k8s `tty`: stdio is a pty of the container's devpts, whose master the pod init keeps (its
+  // output goes to the log and to attached clients). k8s `stdin` without tty: stdin is a pipe
+  // the pod init feeds from attached clients. Otherwise stdin is the root's /dev/null.
+  bool tty = false;
+  bool stdin = false;
 };
 
 struct LaunchedProcess {
@@ -44,6 +49,14 @@ std::vector<int> output_fds();
 // whose writers are all gone. Call when poll() finds one readable or hung up, and before the
 // pod init exits. A restarted container's old pipe goes on into the old log (.previous).
 void relay_output();
+
+// The container's stdin as the pod init holds it (the pty master, or the write end of its
+// stdin pipe; non-blocking), -1 if it has none or it was closed.
+int container_input(const std::string& name);
+// Its pty master (for the window size), -1 if it has no terminal.
+int container_terminal(const std::string& name);
+// Closes its stdin pipe (stdinOnce); the process reads EOF. A terminal stays.
+void close_container_input(const std::string& name);
 
 // Resets signal dispositions and the mask, which the child inherits from its parent (the
 // pod init blocks SIGCHLD and SIGTERM; the CLI ignores SIGINT).

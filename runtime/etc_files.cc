@@ -5,24 +5,35 @@
 namespace lab::runtime {
 
 std::string hosts_file(const PodRuntimeSpec& pod) {
-  // The kubelet's managed hosts file, minus the ip6 multicast lines nobody reads.
+  // The kubelet's managed hosts file (managedHostsFileContent); with a subdomain the pod's
+  // line names its FQDN first.
   std::string s =
-      "# Kubernetes-managed hosts file (lab).\n"
+      "# Kubernetes-managed hosts file.\n"
       "127.0.0.1\tlocalhost\n"
-      "::1\tlocalhost ip6-localhost ip6-loopback\n";
-  if (!pod.ip.empty()) s += pod.ip + "\t" + pod.name + "\n";
+      "::1\tlocalhost ip6-localhost ip6-loopback\n"
+      "fe00::0\tip6-localnet\n"
+      "fe00::0\tip6-mcastprefix\n"
+      "fe00::1\tip6-allnodes\n"
+      "fe00::2\tip6-allrouters\n";
+  const std::string& host = pod.host_name();
+  if (!pod.ip.empty()) {
+    if (pod.host_domain.empty()) s += pod.ip + "\t" + host + "\n";
+    else s += pod.ip + "\t" + host + "." + pod.host_domain + "\t" + host + "\n";
+  }
   return s;
 }
 
 std::string resolv_conf(const PodRuntimeSpec& pod) {
+  // containerd's order (kind, kubeadm): search, nameserver lines, options.
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += " " + s;
+    return out;
+  };
   std::string s;
-  if (!pod.dns_server.empty()) s += "nameserver " + pod.dns_server + "\n";
-  if (!pod.dns_search.empty()) {
-    s += "search";
-    for (const auto& d : pod.dns_search) s += " " + d;
-    s += "\n";
-  }
-  s += "options ndots:5\n";
+  if (!pod.dns_search.empty()) s += "search" + join(pod.dns_search) + "\n";
+  for (const auto& server : pod.dns_servers) s += "nameserver " + server + "\n";
+  if (!pod.dns_options.empty()) s += "options" + join(pod.dns_options) + "\n";
   return s;
 }
 
@@ -56,7 +67,7 @@ std::vector<std::pair<std::string, std::string>> etc_files(const PodRuntimeSpec&
                                                            const Image& image,
                                                            const std::string& mime_types) {
   std::vector<std::pair<std::string, std::string>> files = {
-      {"hostname", pod.name + "\n"},
+      {"hostname", pod.host_name() + "\n"},
       {"hosts", hosts_file(pod)},
       {"resolv.conf", resolv_conf(pod)},
       {"passwd",

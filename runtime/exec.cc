@@ -1,11 +1,14 @@
 // `lab exec`: an intermediate child enters the container's namespaces and root (the caller's
 // stay as they are) and forks the command into the pod's pid namespace, confined like the
 // container, in a session of its own and with nothing of the caller's but stdin, stdout and
-// stderr.
+// stderr. With a tty (`exec -t`), the intermediate opens a pty of the container's devpts, the
+// command gets its peer as stdio and controlling terminal, and the master goes back to the
+// caller, which relays between it and its own terminal: the caller's terminal never enters.
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,6 +26,7 @@
 #include "runtime/image.h"
 #include "runtime/pod_spec.h"
 #include "runtime/proc.h"
+#include "runtime/pty.h"
 #include "runtime/seccomp.h"
 #include "runtime/spawn.h"
 
@@ -70,7 +74,7 @@ std::optional<ContainerConfig> config_from_spec(pid_t pid, pid_t init_pid) {
     if (auto written = parse_int(digits, 1); !written || *written != pid) continue;
     auto image = find_image(c.image);
     if (!image) return std::nullopt;
-    auto process = resolve_process(**image, c, spec.name);
+    auto process = resolve_process(**image, c, spec.host_name());
     if (!process) return std::nullopt;
     return ContainerConfig{std::move(process->env), c.working_dir};
   }
@@ -160,11 +164,17 @@ void forward_signal(int sig) {
 constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
 
 [[noreturn]] void run_command(const std::vector<std::string>& argv, const Target& t,
-                              const SeccompFilter& seccomp, int report) {
-  // No controlling terminal: TIOCSTI, which types into a terminal, needs it to be the caller's
-  // controlling one (or CAP_SYS_ADMIN); else a pod process that ptraces this one, which it
-  // may once the capabilities match, could type commands into the caller's shell.
+                              const SeccompFilter& seccomp, int report, int master) {
+  // No controlling terminal but, with -t, the container's own pty: TIOCSTI, which types into a
+  // terminal, needs it to be the caller's controlling one (or CAP_SYS_ADMIN); else a pod
+  // process that ptraces this one, which it may once the capabilities match, could type
+  // commands into the caller's shell.
   ::setsid();
+  if (master >= 0) {
+    auto slave = open_pty_peer(master);
+    if (!slave) child_fail(report, slave.error());
+    if (auto r = take_terminal(slave->get()); !r) child_fail(report, r.error());
+  }
   close_fds_except({report});  // before the capability drop makes us reachable from the pod
   reset_signals();
   auto path = lookup_executable(argv[0], t.env);
@@ -181,8 +191,9 @@ constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
 }
 
 [[noreturn]] void enter_and_run(const std::vector<std::string>& argv, const Target& t,
-                                const SeccompFilter& seccomp, int report) {
-  std::vector<int> keep = {report, t.root.get(), t.cwd.get()};
+                                const SeccompFilter& seccomp, int report, int console,
+                                const ExecOptions& opts) {
+  std::vector<int> keep = {report, console, t.root.get(), t.cwd.get()};
   for (const auto& fd : t.ns) keep.push_back(fd.get());
   close_fds_except(std::move(keep));
   static const int kTypes[] = {CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID,
@@ -200,6 +211,15 @@ constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
   int cwd_rc = t.working_dir ? ::chdir(t.working_dir->empty() ? "/" : t.working_dir->c_str())
                              : ::fchdir(t.cwd.get());
   if (cwd_rc != 0 && ::chdir("/") != 0) child_fail(report, Error{errno, "chdir /"});
+  UniqueFd master;
+  if (opts.tty) {
+    // The container's devpts (its /dev/ptmx is a link to it), validated: /dev is the
+    // container's to change.
+    auto m = open_pty_master("/dev/pts/ptmx");
+    if (!m) child_fail(report, m.error().context("allocate a terminal in the container"));
+    master = std::move(*m);
+    if (opts.size) set_window_size(master.get(), *opts.size);
+  }
 
   sigset_t forwarded, old;
   sigemptyset(&forwarded);
@@ -212,16 +232,20 @@ constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
   // setns(CLONE_NEWPID) applies to children only.
   pid_t pid = ::fork();
   if (pid < 0) child_fail(report, Error{errno, "fork"});
-  if (pid == 0) run_command(argv, t, seccomp, report);
+  if (pid == 0) run_command(argv, t, seccomp, report, master.get());
   g_command_pid = pid;
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   ::close(report);
+  if (master) (void)send_fd(console, master.get());
+  master.reset();
+  ::close(console);
   ::_exit(wait_code(pid) & 0xff);
 }
 
 }  // namespace
 
-Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string>& argv) {
+Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string>& argv,
+                              const ExecOptions& opts) {
   if (argv.empty() || argv[0].empty()) return fail("exec: no command");
   auto target = open_target(container_pid);
   if (!target)
@@ -232,6 +256,13 @@ Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
   UniqueFd rd(p[0]), wr(p[1]);
+  UniqueFd console_here, console_child;
+  if (opts.tty) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("socketpair");
+    console_here.reset(sv[0]);
+    console_child.reset(sv[1]);
+  }
 
   // Like system(): the terminal's Ctrl-C is for the command, not for us.
   struct sigaction ign{}, old_int{}, old_quit{};
@@ -241,10 +272,22 @@ Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string
   pid_t pid = ::fork();
   if (pid == 0) {
     rd.reset();
-    enter_and_run(argv, *target, *seccomp, wr.get());
+    console_here.reset();
+    enter_and_run(argv, *target, *seccomp, wr.get(), console_child.get(), opts);
   }
   int fork_errno = errno;
   wr.reset();
+  console_child.reset();
+  if (pid > 0 && console_here) {
+    // EOF instead of a master: the intermediate failed, and says why on the report pipe.
+    if (auto master = recv_fd(console_here.get())) {
+      UniqueFd pidfd = open_pidfd(pid);
+      std::optional<RawTerminal> raw;
+      if (::isatty(0) == 1)
+        if (auto r = RawTerminal::enter(0)) raw.emplace(std::move(*r));
+      relay_pty(master->get(), pidfd.get(), opts.forward_stdin);
+    }
+  }
   std::string error;
   if (pid > 0) error = read_all(rd.get());
   int code = pid > 0 ? wait_code(pid) : -1;

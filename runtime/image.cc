@@ -4,27 +4,37 @@
 
 #include <array>
 
+#include "runtime/lab_binaries.h"
+
 namespace lab::runtime {
 namespace {
 
 const std::vector<std::string> kDefaultEnv = {
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
 
-const std::array<Image, 3>& catalog() {
-  static const std::array<Image, 3> images = {
-      Image{"busybox", {}, {"sh"}, kDefaultEnv, false, {"/usr/bin/busybox"}},
+const std::array<Image, 4>& catalog() {
+  static const std::array<Image, 4> images = {
+      Image{"busybox", {}, {"sh"}, kDefaultEnv, false, {"/usr/bin/busybox"}, "", false},
       Image{"nginx",
             {},
             {"nginx", "-g", "daemon off;"},
             kDefaultEnv,
             true,
-            {"/usr/bin/busybox", "/usr/sbin/nginx"}},
+            {"/usr/bin/busybox", "/usr/sbin/nginx"},
+            "",
+            false},
       Image{"radial/busyboxplus:curl",
             {},
             {"sh"},
             kDefaultEnv,
             false,
-            {"/usr/bin/busybox", "/usr/bin/curl"}},
+            {"/usr/bin/busybox", "/usr/bin/curl"},
+            "",
+            false},
+      // CoreDNS's image (registry.k8s.io/coredns/coredns, ENTRYPOINT ["/coredns"]): the lab's
+      // DNS server, which reads the defaults of its flags (API socket, ports, zone) as CoreDNS
+      // reads its Corefile.
+      Image{"coredns/coredns", {"/coredns"}, {}, kDefaultEnv, false, {}, "lab-dns", true},
   };
   return images;
 }
@@ -62,6 +72,24 @@ Result<const Image*> find_image(const std::string& ref) {
   std::string known;
   for (const auto& name : known_images()) known += (known.empty() ? "" : ", ") + name;
   return fail("unknown image \"" + ref + "\" (known images: " + known + ")");
+}
+
+Result<std::vector<BindMount>> image_binds(const Image& image, const std::string& api_socket_dir) {
+  std::vector<BindMount> binds;
+  if (!image.lab_binary.empty()) {
+    if (image.entrypoint.empty()) return fail("image " + image.name + ": no entrypoint for " + image.lab_binary);
+    std::string self = self_exe();
+    std::string path = sibling_binary(self, image.lab_binary);
+    if (path.empty())
+      return fail("image " + image.name + " needs " + image.lab_binary + " beside " + self +
+                  " (build or install it with lab)");
+    binds.push_back({path, image.entrypoint.front()});
+  }
+  if (image.reads_api) {
+    if (api_socket_dir.empty()) return fail("image " + image.name + " reads the API, and the pod has no API socket");
+    binds.push_back({api_socket_dir, "/run/lab"});
+  }
+  return binds;
 }
 
 std::vector<std::string> known_images() {

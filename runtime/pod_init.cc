@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lab/base/unique_fd.h"
+#include "runtime/attach.h"
 #include "runtime/fd_io.h"
 #include "runtime/container.h"
 #include "runtime/etc_files.h"
@@ -69,7 +70,7 @@ Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
       if (!m) return ctx(m.error());
       mime_types = std::move(*m);
     }
-    auto process = resolve_process(**image, c, pod->spec.name);
+    auto process = resolve_process(**image, c, pod->spec.host_name());
     if (!process) return std::unexpected(process.error());
     if (c.log_path.empty()) return ctx(Error{0, "no log path"});
     ContainerLaunch l;
@@ -80,8 +81,13 @@ Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
     l.rootfs.etc = etc_files(pod->spec, **image, mime_types);
     l.rootfs.applets = &pod->applets;
     l.rootfs.nginx = (*image)->nginx;
+    auto binds = image_binds(**image, pod->spec.api_socket_dir);
+    if (!binds) return ctx(binds.error());
+    l.rootfs.binds = std::move(*binds);
     l.rootfs.host_lib64 = lib64;
     l.seccomp = &pod->seccomp;
+    l.tty = c.tty;
+    l.stdin = c.stdin;
     pod->launches.push_back(std::move(l));
   }
   return pod;
@@ -109,6 +115,13 @@ Result<pid_t> start_container(PreparedPod& pod, size_t i) {
   }
   std::vector<SupervisedContainer> cs(pod.launches.size());
   for (size_t i = 0; i < cs.size(); ++i) {
+    // Before the container starts, so that no client finds it running without its socket.
+    if (auto r = attach_listen(pod.spec.state_dir, pod.launches[i].name, pod.spec.containers[i].stdin_once); !r) {
+      write_all(report.get(), r.error().what());
+      ::_exit(1);
+    }
+  }
+  for (size_t i = 0; i < cs.size(); ++i) {
     cs[i].name = pod.launches[i].name;
     (void)write_file_atomic(pod.spec.state_dir + "/" + cs[i].name + ".restarts", "0\n");
     cs[i].started = std::chrono::steady_clock::now();
@@ -119,11 +132,12 @@ Result<pid_t> start_container(PreparedPod& pod, size_t i) {
       ::_exit(1);
     }
     cs[i].pid = *pid;
+    attach_started(cs[i].name);
   }
   write_all(report.get(), "ok");
   report.reset();
   StartFn start = [&](size_t i) { return start_container(pod, i); };
-  ::_exit(supervise(cs, pod.spec.state_dir, sfd.get(), start));
+  ::_exit(supervise(cs, pod.spec.state_dir, pod.spec.restart_policy, sfd.get(), start));
 }
 
 // P0 up to the fork; returns P1's host pid and the read end of its report pipe.
@@ -147,8 +161,8 @@ Result<std::pair<pid_t, UniqueFd>> fork_pod_init(PreparedPod& pod, UniqueFd netn
     if (::fchdir(here.get()) != 0 || ::chroot(".") != 0 || ::chdir("/") != 0)
       return fail_errno("return to the lab's root");
   }
-  if (::sethostname(pod.spec.name.data(), pod.spec.name.size()) != 0)
-    return fail_errno("sethostname " + pod.spec.name);
+  if (::sethostname(pod.spec.host_name().data(), pod.spec.host_name().size()) != 0)
+    return fail_errno("sethostname " + pod.spec.host_name());
 
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");

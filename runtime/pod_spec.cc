@@ -10,6 +10,9 @@ void to_json(nlohmann::json& j, const ContainerSpec& c) {
   j = {{"name", c.name},       {"image", c.image},           {"command", c.command},
        {"args", c.args},       {"env", env},                 {"workingDir", c.working_dir},
        {"logPath", c.log_path}};
+  if (c.stdin) j["stdin"] = true;
+  if (c.stdin_once) j["stdinOnce"] = true;
+  if (c.tty) j["tty"] = true;
 }
 
 void from_json(const nlohmann::json& j, ContainerSpec& c) {
@@ -22,23 +25,35 @@ void from_json(const nlohmann::json& j, ContainerSpec& c) {
     c.env.emplace_back(e.at("name").get<std::string>(), e.value("value", ""));
   c.working_dir = j.value("workingDir", "");
   c.log_path = j.value("logPath", "");
+  c.stdin = j.value("stdin", false);
+  c.stdin_once = j.value("stdinOnce", false);
+  c.tty = j.value("tty", false);
 }
 
 void to_json(nlohmann::json& j, const PodRuntimeSpec& p) {
   j = {{"lab", p.lab},           {"namespace", p.namespace_},   {"name", p.name},
-       {"ip", p.ip},             {"dnsSearch", p.dns_search},   {"dnsServer", p.dns_server},
+       {"hostname", p.hostname}, {"hostDomain", p.host_domain}, {"ip", p.ip},
+       {"dnsServers", p.dns_servers}, {"dnsSearch", p.dns_search}, {"dnsOptions", p.dns_options},
        {"stateDir", p.state_dir}, {"containers", p.containers}};
+  if (!p.api_socket_dir.empty()) j["apiSocketDir"] = p.api_socket_dir;
+  if (p.restart_policy != "Always") j["restartPolicy"] = p.restart_policy;
 }
 
 void from_json(const nlohmann::json& j, PodRuntimeSpec& p) {
   p.lab = j.value("lab", "");
   p.namespace_ = j.value("namespace", "default");
   p.name = j.at("name").get<std::string>();
+  p.hostname = j.value("hostname", "");
+  if (p.hostname.empty()) p.hostname = p.name;
+  p.host_domain = j.value("hostDomain", "");
   p.ip = j.value("ip", "");
+  p.dns_servers = j.value("dnsServers", std::vector<std::string>{});
   p.dns_search = j.value("dnsSearch", std::vector<std::string>{});
-  p.dns_server = j.value("dnsServer", "");
+  p.dns_options = j.value("dnsOptions", std::vector<std::string>{});
   p.state_dir = j.at("stateDir").get<std::string>();
+  p.api_socket_dir = j.value("apiSocketDir", "");
   p.containers = j.value("containers", std::vector<ContainerSpec>{});
+  p.restart_policy = j.value("restartPolicy", "Always");
 }
 
 }  // namespace lab::runtime

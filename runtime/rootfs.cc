@@ -97,6 +97,27 @@ Result<void> build_writable_dirs(const RootfsPlan& plan) {
   return {};
 }
 
+// The plan's binds, each on a mount point of the source's type made on the new root's tmpfs.
+Result<void> build_binds(const RootfsPlan& plan) {
+  for (const auto& b : plan.binds) {
+    if (!b.target.starts_with("/") || b.target.find("..") != std::string::npos)
+      return fail("bind target must be an absolute path without '..': " + b.target);
+    std::string target = b.target.substr(1);
+    struct stat st{};
+    if (::stat(b.source.c_str(), &st) != 0) return fail_errno("stat " + b.source);
+    for (size_t slash = target.find('/'); slash != std::string::npos; slash = target.find('/', slash + 1))
+      LAB_TRY(make_dir(target.substr(0, slash), 0755));
+    if (S_ISDIR(st.st_mode)) {
+      LAB_TRY(make_dir(target, 0755));
+    } else {
+      auto file = UniqueFd::open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (!file) return std::unexpected(file.error());
+    }
+    LAB_TRY(bind_ro(b.source.c_str(), target.c_str(), MS_NOSUID | MS_NODEV));
+  }
+  return {};
+}
+
 // Docker's masked and read-only /proc paths: host-wide knobs that root in a container could
 // otherwise write (uid 0 passes the /proc/sys permission check without any capability).
 Result<void> build_proc() {
@@ -135,6 +156,12 @@ Result<void> build_dev() {
       return fail_errno("mknod " + target);
     if (::chmod(target.c_str(), 0666) != 0) return fail_errno("chmod " + target);  // umask
   }
+  // A devpts instance of its own, as runc mounts it: the ptys of `run -t` and `exec -t` come
+  // from here, so the container's /dev/pts holds only its own terminals, never the host's.
+  LAB_TRY(make_dir("dev/pts", 0755));
+  LAB_TRY(do_mount("devpts", "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                   "newinstance,ptmxmode=0666,mode=0620,gid=5"));
+  LAB_TRY(make_link("pts/ptmx", "dev/ptmx"));
   LAB_TRY(make_link("/proc/self/fd", "dev/fd"));
   LAB_TRY(make_link("/proc/self/fd/0", "dev/stdin"));
   LAB_TRY(make_link("/proc/self/fd/1", "dev/stdout"));
@@ -195,6 +222,7 @@ Result<void> enter_rootfs(const RootfsPlan& plan) {
   LAB_TRY(build_usr_and_bin(plan));
   LAB_TRY(build_etc(plan));
   LAB_TRY(build_writable_dirs(plan));
+  LAB_TRY(build_binds(plan));
   LAB_TRY(build_dev());
   LAB_TRY(build_proc());
 

@@ -13,8 +13,16 @@ namespace lab::runtime {
 
 inline constexpr const char* kBusybox = "/usr/bin/busybox";
 
+// A host file or directory shown read-only at an absolute path of the container (an image's
+// entrypoint that is a lab executable; the lab's read-only API socket directory).
+struct BindMount {
+  std::string source;  // host path
+  std::string target;  // in the container, e.g. "/coredns", "/run/lab"
+};
+
 struct RootfsPlan {
   std::vector<std::pair<std::string, std::string>> etc;  // path under /etc, content
+  std::vector<BindMount> binds;                           // read-only, nosuid, nodev
   const std::vector<std::string>* applets = nullptr;     // busybox applets for /bin
   bool nginx = false;                                     // nginx's /var/lib, /var/log dirs
   bool host_lib64 = false;                                // host has /usr/lib64

@@ -16,6 +16,7 @@
 
 #include "lab/base/unique_fd.h"
 #include "runtime/command.h"
+#include "runtime/lab_binaries.h"
 #include "runtime/proc.h"
 #include "runtime/rootfs.h"
 
@@ -114,10 +115,8 @@ Verdict read_verdict(int fd) {
 // only slower to start) if it is missing.
 const std::string& pod_init_binary(const std::string& self_exe) {
   static const std::string path = [&] {
-    auto slash = self_exe.rfind('/');
-    std::string sibling = (slash == std::string::npos ? std::string(".") : self_exe.substr(0, slash)) +
-                          "/lab-pod-init";
-    return ::access(sibling.c_str(), X_OK) == 0 ? sibling : self_exe;
+    std::string sibling = sibling_binary(self_exe, "lab-pod-init");
+    return sibling.empty() ? self_exe : sibling;
   }();
   return path;
 }

@@ -4,11 +4,13 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lab/base/result.h"
 #include "runtime/pod_spec.h"
+#include "runtime/pty.h"
 
 namespace lab::runtime {
 
@@ -39,7 +41,17 @@ Result<pid_t> container_pid(pid_t init_pid, const std::string& state_dir,
 // passed on to it. Returns its exit code (128+signal if killed). The caller's own namespaces
 // are left alone. Forks and allocates in the child: call it from a single-threaded process
 // (the CLI).
-Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string>& argv);
+// With opts.tty the command instead gets a pty of the container's devpts as stdio and
+// controlling terminal (window size opts.size), and this relays between it and the caller's
+// stdin/stdout (stdin only with opts.forward_stdin), with the caller's terminal in raw mode
+// for the session and its size changes (SIGWINCH) passed on.
+struct ExecOptions {
+  bool tty = false;
+  bool forward_stdin = true;
+  std::optional<WindowSize> size;
+};
+Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string>& argv,
+                              const ExecOptions& opts = {});
 
 // Finds pod inits of a lab by their command line marker; used by `lab down` when the daemon
 // is gone.

@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <span>
 
 #include "lab/base/unique_fd.h"
+#include "runtime/attach.h"
 #include "runtime/container.h"
 
 namespace lab::runtime {
@@ -25,13 +27,19 @@ RestartBackoff::Duration RestartBackoff::next(Duration ran_for) {
   return delay;
 }
 
+bool restarts_after(const std::string& restart_policy, int exit_code) {
+  if (restart_policy == "Never") return false;
+  if (restart_policy == "OnFailure") return exit_code != 0;
+  return true;
+}
+
 namespace {
 
 class Supervisor {
  public:
   Supervisor(std::vector<SupervisedContainer>& cs, const std::string& state_dir,
-             const StartFn& start)
-      : cs_(cs), state_dir_(state_dir), start_(start) {}
+             const std::string& restart_policy, const StartFn& start)
+      : cs_(cs), state_dir_(state_dir), restart_policy_(restart_policy), start_(start) {}
 
   int run(int signal_fd) {
     reap();  // children that exited before the signalfd existed
@@ -40,13 +48,19 @@ class Supervisor {
         relay_output();
         return 0;
       }
-      // The signalfd, then the containers' output pipes (copied into their logs).
+      // The signalfd, the containers' output pipes (copied into their logs), then the attach
+      // sockets and their clients.
       std::vector<pollfd> pfds{{signal_fd, POLLIN, 0}};
       for (int fd : output_fds()) pfds.push_back({fd, POLLIN, 0});
+      size_t attach_at = pfds.size();
+      auto attach = attach_pollfds();
+      pfds.insert(pfds.end(), attach.begin(), attach.end());
       int rc = ::poll(pfds.data(), pfds.size(), poll_timeout_ms());
       if (rc < 0 && errno != EINTR) return 1;
-      if (rc > 0 && std::any_of(pfds.begin() + 1, pfds.end(), [](auto& p) { return p.revents; }))
+      if (rc > 0 && std::any_of(pfds.begin() + 1, pfds.begin() + attach_at, [](auto& p) { return p.revents; }))
         relay_output();
+      // Before the signals: a reaped container's clients are ended, not yet freed, meanwhile.
+      attach_handle(std::span<const pollfd>(pfds).subspan(rc > 0 ? attach_at : pfds.size()));
       if (rc > 0 && pfds[0].revents) read_signals(signal_fd);
       if (!terminating_) restart_due();
     }
@@ -100,7 +114,13 @@ class Supervisor {
     ::kill(-c.pid, SIGKILL);
     (void)write_file_atomic(path(c, "last-exit"), std::to_string(code) + "\n");
     c.pid = 0;
-    if (terminating_) return;
+    // Its last output first, then its attached clients learn how it ended.
+    relay_output();
+    bool again = !terminating_ && restarts_after(restart_policy_, code);
+    attach_exited(c.name, code, !again);
+    if (!again && !terminating_)
+      (void)write_file_atomic(path(c, "terminated"), std::to_string(code) + "\n");
+    if (!again) return;
     auto ran_for = std::chrono::duration_cast<RestartBackoff::Duration>(Clock::now() - c.started);
     c.restart_at = Clock::now() + c.backoff.next(ran_for);
   }
@@ -116,6 +136,7 @@ class Supervisor {
       auto pid = start_(i);
       if (pid) {
         c.pid = *pid;
+        attach_started(c.name);
       } else {
         // A failed start counts as a crash at once (the error is in the container's log).
         (void)write_file_atomic(path(c, "last-exit"), "128\n");
@@ -130,6 +151,7 @@ class Supervisor {
 
   std::vector<SupervisedContainer>& cs_;
   const std::string& state_dir_;
+  const std::string& restart_policy_;
   const StartFn& start_;
   bool terminating_ = false;
 };
@@ -137,8 +159,8 @@ class Supervisor {
 }  // namespace
 
 int supervise(std::vector<SupervisedContainer>& containers, const std::string& state_dir,
-              int signal_fd, const StartFn& start) {
-  return Supervisor(containers, state_dir, start).run(signal_fd);
+              const std::string& restart_policy, int signal_fd, const StartFn& start) {
+  return Supervisor(containers, state_dir, restart_policy, start).run(signal_fd);
 }
 
 }  // namespace lab::runtime

@@ -42,10 +42,16 @@ struct SupervisedContainer {
 // Starts container i again; returns its pid in the pod's pid namespace.
 using StartFn = std::function<Result<pid_t>(size_t index)>;
 
+// Whether a container that exited with exit_code starts again, by the pod's restartPolicy
+// (Always, OnFailure, Never).
+bool restarts_after(const std::string& restart_policy, int exit_code);
+
 // Runs until a forwarded SIGTERM/SIGINT has ended every container; returns the init's exit
 // code. signal_fd is a signalfd for SIGCHLD, SIGTERM, SIGINT and SIGHUP (blocked). Writes
-// <state_dir>/<name>.restarts and .last-exit.
+// <state_dir>/<name>.restarts and .last-exit, and <name>.terminated (its exit code) when the
+// restart policy leaves it ended for good; the pod init stays, as the pause container does.
+// Serves the containers' attach sockets (attach.h) meanwhile.
 int supervise(std::vector<SupervisedContainer>& containers, const std::string& state_dir,
-              int signal_fd, const StartFn& start);
+              const std::string& restart_policy, int signal_fd, const StartFn& start);
 
 }  // namespace lab::runtime

@@ -231,10 +231,16 @@ std::string cluster_ip(const json& v) {
   return problem.empty() ? "" : problem + " (or \"None\" for a headless Service)";
 }
 
-// ExternalName is a valid Kubernetes type that lab cannot serve: it is a DNS alias, not a proxy.
-std::string service_type(const json& v) {
-  if (v == "ExternalName") return "not supported yet (use ClusterIP, NodePort or LoadBalancer)";
-  return "";
+// Every type Kubernetes has is served: ExternalName is an alias that cluster DNS answers (a
+// CNAME); the proxy has nothing to do for it.
+std::string service_type(const json&) { return ""; }
+
+// ValidateService: the CNAME target may end in a dot (fully qualified), the rest is a DNS-1123
+// subdomain.
+std::string external_name(const json& v) {
+  std::string s = v.get<std::string>();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s.empty() ? "" : dns_subdomain(json(s));
 }
 
 std::string ip_family(const json& v) { return v == "IPv6" ? "lab clusters are IPv4-only" : ""; }

@@ -1,5 +1,7 @@
 // Tables for object metadata (what users write and what the server owns), the shapes several kinds
 // share (references, conditions), and Pods: spec, containers, probes, status.
+#include <arpa/inet.h>
+
 #include <set>
 
 #include "lab/api/schema_rules.h"
@@ -133,8 +135,67 @@ std::optional<Problem> finish_pod_spec(json& s) {
   set_default(s, "restartPolicy", "Always");
   set_default(s, "terminationGracePeriodSeconds", 30);
   set_default(s, "dnsPolicy", "ClusterFirst");
+  set_default(s, "enableServiceLinks", true);
+  // validatePodDNSConfig: with dnsPolicy None, dnsConfig is the whole resolv.conf.
+  if (s["dnsPolicy"] == "None") {
+    if (!s.contains("dnsConfig"))
+      return Problem{"dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None", ErrorType::Required};
+    if (s["dnsConfig"].value("nameservers", json::array()).empty())
+      return Problem{"dnsConfig.nameservers", "must provide at least one DNS nameserver when `dnsPolicy` is None",
+                     ErrorType::Required};
+  }
   return std::nullopt;
 }
+
+// ---- dnsConfig, as validatePodDNSConfig checks it ----
+
+// Kubernetes' MaxDNSNameservers, MaxDNSSearchPaths, MaxDNSSearchListChars.
+constexpr size_t kMaxDNSNameservers = 3, kMaxDNSSearchPaths = 32, kMaxDNSSearchListChars = 2048;
+
+// IsValidIP: IPv4 or IPv6 (a resolv.conf line; lab pods only reach IPv4 ones).
+std::string dns_nameserver(const json& v) {
+  const auto& s = v.get_ref<const std::string&>();
+  unsigned char buf[16];
+  if (::inet_pton(AF_INET, s.c_str(), buf) == 1 || ::inet_pton(AF_INET6, s.c_str(), buf) == 1) return "";
+  return "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)";
+}
+
+// A search domain: a DNS subdomain, a trailing dot allowed.
+std::string dns_search(const json& v) {
+  std::string s = v.get<std::string>();
+  if (s.ends_with('.')) s.pop_back();
+  return dns_subdomain(json(s));
+}
+
+std::optional<Problem> finish_dns_option(json& o) {
+  if (o.value("name", "").empty()) return Problem{"", "Option.Name must not be empty", ErrorType::Required};
+  return std::nullopt;
+}
+
+std::optional<Problem> finish_dns_config(json& c) {
+  const json nameservers = c.value("nameservers", json::array()), searches = c.value("searches", json::array());
+  if (nameservers.size() > kMaxDNSNameservers)
+    return Problem{"nameservers", "must not have more than " + std::to_string(kMaxDNSNameservers) + " nameservers"};
+  if (searches.size() > kMaxDNSSearchPaths)
+    return Problem{"searches", "must not have more than " + std::to_string(kMaxDNSSearchPaths) + " search paths"};
+  size_t chars = 0;
+  for (const auto& d : searches) chars += d.get_ref<const std::string&>().size() + (chars ? 1 : 0);
+  if (chars > kMaxDNSSearchListChars)
+    return Problem{"searches", "must not have more than " + std::to_string(kMaxDNSSearchListChars) +
+                                   " characters (including spaces) in the search list"};
+  return std::nullopt;
+}
+
+const ObjectSchema kPodDNSConfigOption{{
+    {.name = "name", .type = String},
+    {.name = "value", .type = String},
+}, finish_dns_option};
+
+const ObjectSchema kPodDNSConfig{{
+    {.name = "nameservers", .type = StringList, .check = dns_nameserver},
+    {.name = "searches", .type = StringList, .check = dns_search},
+    {.name = "options", .type = ObjectList, .object = &kPodDNSConfigOption},
+}, finish_dns_config};
 
 const ObjectSchema kEnvVar{{
     {.name = "name", .type = String, .required = true, .check = env_name},
@@ -205,6 +266,7 @@ const ObjectSchema kContainer{{
     {.name = "startupProbe", .type = Object, .object = &kProbe},
     {.name = "volumeMounts", .type = Unsupported, .note = "lab has no volumes yet"},
     {.name = "stdin", .type = Bool},
+    {.name = "stdinOnce", .type = Bool},
     {.name = "tty", .type = Bool},
 }, finish_container};
 
@@ -218,7 +280,9 @@ const ObjectSchema kPodSpec{{
     {.name = "hostname", .type = String, .check = dns_label},
     {.name = "subdomain", .type = String, .check = dns_label},
     {.name = "volumes", .type = Unsupported, .note = "lab has no volumes yet"},
-    {.name = "dnsPolicy", .type = String, .values = {"ClusterFirst", "ClusterFirstWithHostNet", "Default"}},
+    {.name = "dnsPolicy", .type = String, .values = {"ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"}},
+    {.name = "dnsConfig", .type = Object, .object = &kPodDNSConfig},
+    {.name = "enableServiceLinks", .type = Bool},
 }, finish_pod_spec};
 
 // ---- pod status, as the kubelet writes it (lab/node/kubelet.cc) ----

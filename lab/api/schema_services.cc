@@ -70,12 +70,29 @@ std::optional<Problem> finish_cluster_ips(json& s, const std::string& type) {
   return std::nullopt;
 }
 
+// ValidateService's ExternalName case: a CNAME target and nothing of a proxied Service (no
+// address, no IP families, no node ports); ports are optional and only documentary.
+std::optional<Problem> finish_external_name(json& s) {
+  if (s.value("externalName", "").empty()) return Problem{"externalName", "", ErrorType::Required};
+  if (s.contains("clusterIP") && s["clusterIP"] == "") s.erase("clusterIP");
+  if (s.contains("clusterIPs") && s["clusterIPs"].empty()) s.erase("clusterIPs");
+  for (const char* field : {"clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"})
+    if (s.contains(field))
+      return Problem{field, "may not be set for ExternalName services", ErrorType::Forbidden};
+  if (s.contains("ports") && !s["ports"].empty())
+    if (auto problem = check_service_ports(s["ports"], false, "ExternalName")) return problem;
+  set_default(s, "sessionAffinity", "None");
+  return std::nullopt;
+}
+
 std::optional<Problem> finish_service_spec(json& s) {
   set_default(s, "type", "ClusterIP");
   const std::string type = s["type"].get<std::string>();
   const bool external = type == "NodePort" || type == "LoadBalancer";  // reachable from outside the cluster
   const bool lb = type == "LoadBalancer";
 
+  if (type == "ExternalName") return finish_external_name(s);
+  if (!s.contains("ports")) return Problem{"ports", "", ErrorType::Required};
   if (auto problem = check_service_ports(s["ports"], external, type)) return problem;
   if (auto problem = finish_cluster_ips(s, type)) return problem;
 
@@ -131,7 +148,7 @@ const ObjectSchema kServiceSpec{{
     {.name = "type", .type = String, .values = {"ClusterIP", "NodePort", "LoadBalancer", "ExternalName"},
      .check = service_type},
     {.name = "selector", .type = StringMap, .check = label_value, .key_check = label_key},
-    {.name = "ports", .type = ObjectList, .object = &kServicePort, .required = true},
+    {.name = "ports", .type = ObjectList, .object = &kServicePort},  // required but for ExternalName
     {.name = "clusterIP", .type = String, .check = cluster_ip},
     {.name = "clusterIPs", .type = StringList, .check = cluster_ip},
     {.name = "sessionAffinity", .type = String, .values = {"None", "ClientIP"}},
@@ -143,7 +160,7 @@ const ObjectSchema kServiceSpec{{
     {.name = "publishNotReadyAddresses", .type = Bool},
     {.name = "loadBalancerIP", .type = String, .check = ipv4_address},  // deprecated in Kubernetes 1.24, still honoured
     {.name = "allocateLoadBalancerNodePorts", .type = Bool},
-    {.name = "externalName", .type = Unsupported, .note = "ExternalName Services are not supported yet"},
+    {.name = "externalName", .type = String, .check = external_name},
     {.name = "externalIPs", .type = Unsupported, .note = "use type NodePort or LoadBalancer"},
     {.name = "loadBalancerSourceRanges", .type = Unsupported},
     {.name = "loadBalancerClass", .type = Unsupported, .note = "lab has one load balancer implementation"},

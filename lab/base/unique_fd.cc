@@ -2,9 +2,26 @@
 // Short reads and writes are looped; EINTR is retried.
 #include "lab/base/unique_fd.h"
 
+#include <dirent.h>
+
 #include <cstdio>
+#include <cstdlib>
 
 namespace lab {
+
+void set_cloexec_on_all_fds() {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) return;  // no /proc: nothing to scan (the fds stay as the library made them)
+  const int own = ::dirfd(dir);
+  while (const dirent* e = ::readdir(dir)) {
+    char* end = nullptr;
+    long fd = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || fd == own) continue;  // ".", ".."
+    int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC)) ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC);
+  }
+  ::closedir(dir);
+}
 
 Result<std::string> read_file(const std::string& path) {
   auto fd = UniqueFd::open(path, O_RDONLY);

@@ -44,6 +44,12 @@ class UniqueFd {
   int fd_ = -1;
 };
 
+// Sets close-on-exec on every descriptor of this process that lacks it. For libraries that open
+// theirs without it and do not hand them out (libnftables' netlink socket in nft_ctx_new): call
+// right after them. Every descriptor of the daemon is close-on-exec by rule (children get theirs
+// by dup2, which clears the flag on the copy), so setting it on another thread's is harmless.
+void set_cloexec_on_all_fds();
+
 // Whole-file helpers used for /proc, /sys and state files.
 Result<std::string> read_file(const std::string& path);
 Result<void> write_file(const std::string& path, const std::string& content, mode_t mode = 0644);

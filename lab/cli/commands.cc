@@ -427,7 +427,14 @@ int cmd_exec(const Args& all) {
   if (!init_pid) return report_error("pod " + pod_name + " has no running init process");
   auto pid = runtime::container_pid(*init_pid, pod_dir, container);
   if (!pid) return report_error(pid.error().context("pod " + pod_name).what());
-  auto rc = runtime::exec_in_container(*pid, command);
+  // -t: a terminal in the container, when ours is one (kubectl's check and warning).
+  runtime::ExecOptions exec_opts;
+  exec_opts.forward_stdin = vm["stdin"].as<bool>();
+  if (vm["tty"].as<bool>() && ::isatty(0) != 1)
+    std::fprintf(stderr, "Unable to use a TTY - input is not a terminal or the right kind of file\n");
+  else if (vm["tty"].as<bool>())
+    exec_opts.tty = true, exec_opts.size = runtime::window_size(0);
+  auto rc = runtime::exec_in_container(*pid, command, exec_opts);
   if (!rc) return report_error(rc.error().what());
   return *rc;
 }

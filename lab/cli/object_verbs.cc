@@ -449,11 +449,15 @@ int cmd_expose(const Args& args) {
       "target-port", po::value<std::string>())("type", po::value<std::string>())(
       "name", po::value<std::string>())("protocol", po::value<std::string>()->default_value("TCP"))(
       "selector", po::value<std::string>())("namespace,n", po::value<std::string>()->default_value("default"))(
-      "lab", po::value<std::string>());
+      "lab", po::value<std::string>())("target-name", po::value<std::string>());
   po::positional_options_description pos;
-  pos.add("target", 1);
+  pos.add("target", 1).add("target-name", 1);  // TYPE/NAME, or TYPE NAME as kubectl takes it
   auto vm = parse(args, opts, pos);
-  auto tn = type_and_name(arg(vm, "target"), "");
+  if (arg(vm, "target").find('/') != std::string::npos && !arg(vm, "target-name").empty())
+    return report_error(
+        "there is no need to specify a resource type as a separate argument when passing arguments in "
+        "resource/name form (e.g. 'lab expose deployment/NAME' instead of 'lab expose deployment deployment/NAME')");
+  auto tn = type_and_name(arg(vm, "target"), arg(vm, "target-name"));
   if (!tn) return report_error(tn.error().what());
   auto& [type, name] = *tn;
   if (type.kind != "Deployment" && type.kind != "ReplicaSet" && type.kind != "Pod" && type.kind != "Service")

@@ -22,6 +22,8 @@ using Json = nlohmann::json;
 
 std::string lab_dir(const std::string& lab) { return std::string(kRunDir) + "/" + lab; }
 std::string socket_path(const std::string& lab) { return lab_dir(lab) + "/api.sock"; }
+std::string read_socket_dir(const std::string& lab) { return lab_dir(lab) + "/api-read"; }
+std::string read_socket_path(const std::string& lab) { return read_socket_dir(lab) + "/api.sock"; }
 std::string pod_dir(const std::string& lab, const std::string& ns, const std::string& pod) {
   return lab_dir(lab) + "/pods/" + ns + "_" + pod;
 }

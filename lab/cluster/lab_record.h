@@ -26,6 +26,10 @@ struct LabRecord {
 
 std::string lab_dir(const std::string& lab);
 std::string socket_path(const std::string& lab);
+// The read-only API (GETs of the kinds CoreDNS reads): <lab dir>/api-read/api.sock. Pods of the DNS
+// image mount the directory, not the socket, so a restarted daemon's new socket reaches them.
+std::string read_socket_dir(const std::string& lab);
+std::string read_socket_path(const std::string& lab);
 std::string pod_dir(const std::string& lab, const std::string& ns, const std::string& pod);
 
 Result<void> write_record(const LabRecord& rec);

@@ -29,6 +29,8 @@ struct ClusterInfo {
   // spec.podEvictionTimeoutSeconds (Kubernetes: 300 s, the default toleration of
   // node.kubernetes.io/not-ready; a lab wants to see it happen, so 20 s by default).
   std::chrono::milliseconds eviction_timeout{std::chrono::seconds(20)};
+  // The `kubernetes` Service the lab keeps (recreated when deleted); null: none.
+  Json kubernetes_service = nullptr;
 };
 
 // The informers and the write path every controller shares.

@@ -75,6 +75,7 @@ Result<void> EndpointSliceController::sync(const std::string& key) {
   for (const auto& s : ctx_.slices.by_index(store::kByController, svc["metadata"].value("uid", "")))
     existing.push_back(*s);
   if (!spec.contains("selector") || spec["selector"].empty()) return {};  // managed by hand
+  if (spec.value("type", "") == "ExternalName") return {};  // an alias has no endpoints
 
   // Group endpoints by their resolved port list.
   std::map<std::vector<int>, Json> groups;

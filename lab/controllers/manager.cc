@@ -8,6 +8,7 @@
 #include "lab/controllers/deployment.h"
 #include "lab/controllers/endpointslice.h"
 #include "lab/controllers/garbage_collector.h"
+#include "lab/controllers/kubernetes_service.h"
 #include "lab/controllers/node_lifecycle.h"
 #include "lab/controllers/replicaset.h"
 #include "lab/controllers/scheduler.h"
@@ -97,6 +98,7 @@ ControllerManager::ControllerManager(store::Registry& reg, store::InformerFactor
   controllers_.push_back(std::make_unique<EndpointSliceController>(ctx_));
   controllers_.push_back(std::make_unique<LoadBalancerController>(ctx_));
   controllers_.push_back(std::make_unique<NodeLifecycleController>(ctx_));
+  controllers_.push_back(std::make_unique<KubernetesServiceController>(ctx_));
 }
 
 ControllerManager::~ControllerManager() { stop(); }

@@ -12,6 +12,7 @@
 #include "lab/api/objects.h"
 #include "lab/base/clock.h"
 #include "lab/node/kubelet_internal.h"
+#include "lab/node/pod_env.h"
 #include "lab/node/pod_status.h"
 #include "netns/fabric.h"
 #include "runtime/proc.h"
@@ -41,14 +42,15 @@ bool needs_sync(const store::ObjPtr& old, const store::ObjPtr& cur) {
          old->value("spec", Json()) != cur->value("spec", Json());
 }
 
-runtime::PodRuntimeSpec runtime_spec(const cluster::LabRecord& lab, const Json& pod) {
+runtime::PodRuntimeSpec runtime_spec(const cluster::LabRecord& lab, const Json& pod, const store::Informer& services,
+                                     std::vector<std::string>& dns_warnings) {
   runtime::PodRuntimeSpec spec;
   spec.lab = lab.name;
   spec.namespace_ = pod_namespace(pod);
   spec.name = pod_name(pod);
-  spec.dns_server = lab.plan.service_cidr.at(10).str();
-  spec.dns_search = {spec.namespace_ + ".svc.cluster.local", "svc.cluster.local", "cluster.local"};
   spec.state_dir = cluster::pod_dir(lab.name, spec.namespace_, spec.name);
+  spec.api_socket_dir = cluster::read_socket_dir(lab.name);  // mounted only by images that read the API
+  spec.restart_policy = pod.at("spec").value("restartPolicy", "Always");
   for (const auto& c : pod.at("spec").at("containers")) {
     runtime::ContainerSpec cs;
     cs.name = c.value("name", "");
@@ -59,8 +61,13 @@ runtime::PodRuntimeSpec runtime_spec(const cluster::LabRecord& lab, const Json& 
       cs.env.emplace_back(e.value("name", ""), e.value("value", ""));
     cs.working_dir = c.value("workingDir", "");
     cs.log_path = spec.state_dir + "/" + cs.name + ".log";
+    cs.stdin = c.value("stdin", false);  // `lab run -i -t`: the pod init's pty and attach socket
+    cs.stdin_once = c.value("stdinOnce", false);
+    cs.tty = c.value("tty", false);
     spec.containers.push_back(std::move(cs));
   }
+  // Hostname, resolv.conf, service variables and $(VAR) expansion (lab/node/pod_env).
+  dns_warnings = complete_runtime_spec(spec, pod, services, lab.plan.service_cidr);
   return spec;
 }
 
@@ -73,6 +80,7 @@ Kubelet::Kubelet(cluster::LabRecord rec, std::string self_exe, store::Registry& 
       registry_(reg),
       informers_(informers),
       pods_(informers.informer("Pod")),
+      services_(informers.informer("Service")),
       queue_(std::make_shared<WorkQueue>()),
       prober_(Prober::run_real, [this](const ProbeReport& r) { on_probe(r); }),
       exits_([q = queue_](const std::string& key) { q->add(key); }),
@@ -148,6 +156,12 @@ void Kubelet::sync_pod(const std::string& key) {
   if (!rec) {
     std::string phase = pod_phase(*pod);
     if (phase == "Succeeded" || phase == "Failed") return;
+    // As the kubelet: no container environment before the Service informer has listed once, so
+    // KUBERNETES_SERVICE_HOST is never missing (the pod waits; it does not fail).
+    if (informers_.synced_version() == 0) {
+      queue_->add_rate_limited(key);
+      return;
+    }
     if (auto r = start_pod(*pod, prior ? &*prior : nullptr); !r) {
       std::string msg = r.error().what();
       log_line("pod " + key + ": " + msg);
@@ -167,7 +181,9 @@ Result<void> Kubelet::start_pod(const Json& pod, const PriorSandbox* prior) {
   const std::string key = store::Informer::key_of(pod), uid = pod_uid(pod);
   const auto* node = find_node(pod_node(pod));
   if (!node) return fail("pod " + pod_name(pod) + " is not bound to a node of this lab");
-  runtime::PodRuntimeSpec spec = runtime_spec(rec_, pod);  // may throw: before anything is taken
+  std::vector<std::string> dns_warnings;
+  runtime::PodRuntimeSpec spec = runtime_spec(rec_, pod, services_, dns_warnings);  // may throw: before anything is taken
+  for (const auto& w : dns_warnings) event(pod, "Warning", "DNSConfigForming", w);
 
   auto ip = allocate_ip(*node, prior ? std::optional<net::Ipv4>(prior->ip) : std::nullopt);
   if (!ip) return std::unexpected(ip.error());

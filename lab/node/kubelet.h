@@ -132,6 +132,7 @@ class Kubelet {
   store::Registry& registry_;
   store::InformerFactory& informers_;
   store::Informer& pods_;
+  store::Informer& services_;  // the Service variables of a starting pod's containers
   std::set<std::string> nodes_;
   // Shared with the informer handler, which may outlive this object by a few events.
   std::shared_ptr<WorkQueue> queue_;

@@ -30,9 +30,15 @@ bool ProxyAgent::sync_nodes() {
       }
     }
     view.node_ips = {plan.ip.str()};
+    // What the kernel had before this sync, compared before the proxier replaces it.
+    std::vector<proxy::StaleUdpFlow> stale;
+    if (const auto& applied = np.proxier->applied()) stale = proxy::stale_udp_flows(*applied, view);
     if (auto r = np.proxier->sync(view); !r) {
       all_good = false;
       std::fprintf(stderr, "%s proxy %s: %s\n", now_rfc3339().c_str(), plan.name.c_str(), r.error().what().c_str());
+    } else if (!stale.empty()) {
+      // After the rules: a flow deleted earlier could be re-created towards the old endpoint.
+      flush_stale_flows(plan, np, stale);
     }
     const auto& want = announce[plan.name];
     for (const auto& ip : want)
@@ -51,6 +57,27 @@ bool ProxyAgent::sync_nodes() {
     }
   }
   return all_good;
+}
+
+void ProxyAgent::flush_stale_flows(const net::NodePlan& plan, NodeProxy& np,
+                                   const std::vector<proxy::StaleUdpFlow>& stale) {
+  auto log = [&](const std::string& msg) {
+    std::fprintf(stderr, "%s proxy %s: conntrack: %s\n", now_rfc3339().c_str(), plan.name.c_str(), msg.c_str());
+  };
+  if (!np.conntrack) {
+    auto ns = net::Netns::open_named(plan.netns_name);
+    if (!ns) return log(ns.error().what());
+    auto ct = net::Conntrack::open_in(*ns);
+    if (!ct) return log(ct.error().what());
+    np.conntrack.emplace(std::move(*ct));
+  }
+  std::vector<net::ConntrackFilter> filters;
+  for (const auto& f : stale)
+    filters.push_back({17, f.dst_ip, static_cast<uint16_t>(f.dst_port), f.endpoint_ip});
+  if (auto r = np.conntrack->delete_matching(filters); !r) {
+    log(r.error().what());
+    np.conntrack.reset();  // reopened next time: the node's netns may have been remade
+  }
 }
 
 ProxyAgent::ProxyAgent(cluster::LabRecord rec, store::InformerFactory& informers)

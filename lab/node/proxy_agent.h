@@ -14,6 +14,7 @@
 #include "lab/node/service_cache.h"
 #include "lab/proxy/proxier.h"
 #include "lab/store/informer.h"
+#include "netns/conntrack.h"
 #include "netns/link.h"
 
 namespace lab::node {
@@ -34,7 +35,11 @@ class ProxyAgent {
     std::optional<proxy::Proxier> proxier;
     std::optional<net::NlSocket> nl;
     std::set<std::string> announced;  // LoadBalancer IPs held on eth0
+    std::optional<net::Conntrack> conntrack;  // opened when a UDP endpoint first goes away
   };
+  // Deletes the node's conntrack entries of UDP flows whose endpoint went away (kube-proxy's
+  // cleanup after a sync); failures are logged, as kube-proxy logs them.
+  void flush_stale_flows(const net::NodePlan& plan, NodeProxy& np, const std::vector<proxy::StaleUdpFlow>& stale);
   // One pass over the nodes; false if some node could not be brought in line (retried later).
   bool sync_nodes();
 

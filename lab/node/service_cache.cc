@@ -100,6 +100,7 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
   const Json& meta = svc["metadata"];
   const std::string ns = meta.value("namespace", "default"), name = meta.value("name", "");
   const Json& spec = svc["spec"];
+  if (spec.value("type", "") == "ExternalName") return out;  // a DNS alias: nothing to proxy
   std::string cip = spec.value("clusterIP", "");
   if (cip == "None") cip.clear();
   std::vector<std::string> lb_ips;

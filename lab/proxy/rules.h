@@ -133,6 +133,22 @@ std::string external_chain_name(const ServicePort& sp);
 std::string endpoint_chain_name(const ServicePort& sp, const Endpoint& ep);
 std::string affinity_set_name(const ServicePort& sp, const Endpoint& ep);
 
+// A UDP flow a node's conntrack may still hold after a sync, to be deleted as kube-proxy's
+// conntrack cleanup does (UDP has no connection to break: a client keeping its source port
+// would go on to a gone endpoint until the entry times out).
+struct StaleUdpFlow {
+  std::string dst_ip;       // original destination: a ClusterIP or LoadBalancer IP; "" = any (NodePort)
+  int dst_port = 0;         // the service port, or the NodePort
+  std::string endpoint_ip;  // the endpoint that answered it; "" = any
+  bool operator==(const StaleUdpFlow&) const = default;
+};
+
+// The flows to delete after going from `before` to `after`, per UDP port with a ClusterIP:
+// those answered by an endpoint that was serving and is gone or no longer serving; and all of a
+// port that was removed, or that went from no ready endpoint to some (kube-proxy's "newly
+// active" services: their earlier packets had nowhere to go). Plain data, for lab/node.
+std::vector<StaleUdpFlow> stale_udp_flows(const NodeView& before, const NodeView& after);
+
 // The endpoints that receive new connections, in rule order (sorted, duplicates removed).
 std::vector<Endpoint> usable_endpoints(const ServicePort& sp);
 

@@ -199,4 +199,41 @@ std::optional<std::vector<EndpointUpdate>> endpoint_updates(const NodeView& befo
   return out;
 }
 
+std::vector<StaleUdpFlow> stale_udp_flows(const NodeView& before, const NodeView& after) {
+  std::vector<StaleUdpFlow> out;
+  // Every address a port's flows are NATed from: ClusterIP and LoadBalancer IPs at the service
+  // port, any node address at the NodePort.
+  auto flows_of = [&](const ServicePort& sp, const std::string& endpoint_ip) {
+    out.push_back({sp.cluster_ip, sp.port, endpoint_ip});
+    for (const auto& ip : sp.lb_ips) out.push_back({ip, sp.port, endpoint_ip});
+    if (sp.node_port != 0) out.push_back({"", sp.node_port, endpoint_ip});
+  };
+  auto ready_count = [](const ServicePort* sp) {
+    return sp ? std::count_if(sp->endpoints.begin(), sp->endpoints.end(), [](const Endpoint& e) { return e.ready; })
+              : 0;
+  };
+  for (const auto& c : changed_ports(before, after)) {
+    const ServicePort& any = c.after ? *c.after : *c.before;
+    if (any.protocol != "UDP") continue;
+    if (!c.after) {
+      if (!c.before->cluster_ip.empty()) flows_of(*c.before, "");
+      continue;
+    }
+    if (c.after->cluster_ip.empty()) continue;  // headless: nothing is NATed
+    if (ready_count(c.after) > 0 && ready_count(c.before) == 0) {
+      flows_of(*c.after, "");
+      continue;  // that already covers every endpoint's flows
+    }
+    if (!c.before || c.before->protocol != "UDP" || c.before->cluster_ip.empty()) continue;
+    for (const auto& old : c.before->endpoints) {
+      if (!old.serving) continue;  // nothing was sent to it
+      bool still = std::any_of(c.after->endpoints.begin(), c.after->endpoints.end(), [&](const Endpoint& e) {
+        return e.ip == old.ip && e.port == old.port && e.serving;
+      });
+      if (!still) flows_of(*c.before, old.ip);
+    }
+  }
+  return out;
+}
+
 }  // namespace lab::proxy

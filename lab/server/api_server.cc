@@ -44,12 +44,7 @@ std::vector<std::string> split_path(const std::string& path) {
   return parts;
 }
 
-struct Route {
-  std::optional<api::ResourceType> type;
-  std::string ns, name, subresource;
-  bool ok = false;
-  bool cluster_wide = false;
-};
+}  // namespace
 
 Route route(const std::string& path) {
   Route r;
@@ -82,6 +77,8 @@ Route route(const std::string& path) {
   r.ok = true;
   return r;
 }
+
+namespace {
 
 // Whether the client has gone away (a watch has nothing else to notice it by).
 bool peer_closed(int fd) {

@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "lab/api/resources.h"
 #include "lab/server/http.h"
 #include "lab/store/registry.h"
 
@@ -18,6 +20,16 @@ nlohmann::json status_object(int code, const std::string& reason, const std::str
 // The Status answer for an error: its Reason picks the code (400, 404, 409, 413, 422, ...); an
 // error without one is a 500.
 HttpResponse error_status(const Error& e);
+
+// Where a REST path points (/api/v1/namespaces/NS/pods/NAME/SUBRESOURCE and the like); ok when
+// it names a resource type the API serves.
+struct Route {
+  std::optional<api::ResourceType> type;
+  std::string ns, name, subresource;
+  bool ok = false;
+  bool cluster_wide = false;
+};
+Route route(const std::string& path);
 
 class ApiServer {
  public:

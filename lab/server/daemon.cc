@@ -25,8 +25,10 @@
 #include "lab/controllers/manager.h"
 #include "lab/node/kubelet.h"
 #include "lab/node/proxy_agent.h"
+#include "lab/server/addons.h"
 #include "lab/server/api_server.h"
 #include "lab/server/http_server.h"
+#include "lab/server/read_only_api.h"
 #include "lab/store/informer.h"
 #include "lab/store/registry.h"
 #include "lab/store/store.h"
@@ -57,6 +59,11 @@ Result<void> seed(const cluster::LabRecord& rec, store::Registry& registry, cons
     auto r = registry.create(n);
     if (!r) return std::unexpected(r.error().context("node " + n["metadata"].value("name", "")));
   }
+  for (const auto& objects : {kubernetes_service_objects(rec), dns_addon_objects(rec)})
+    for (auto o : objects) {
+      auto created = registry.create(o);
+      if (!created) return std::unexpected(created.error().context("the lab's own objects"));
+    }
   auto objects_text = read_file(cluster::lab_dir(rec.name) + "/objects.json");
   if (!objects_text) return std::unexpected(objects_text.error());
   Json objects = Json::parse(*objects_text, nullptr, false);
@@ -187,6 +194,7 @@ int daemon_main(const DaemonOptions& opts) {
   for (const auto& n : rec->plan.nodes) cluster.nodes.push_back(n.name);
   if (auto pool = net::Ipv4Range::parse(rec->lb_pool)) cluster.lb_pool = *pool;
   cluster.eviction_timeout = std::chrono::seconds(rec->pod_eviction_timeout_seconds);
+  cluster.kubernetes_service = kubernetes_service_objects(*rec).front();
   auto fail_early = [&](const Error& e) {
     // Gone before the verdict: a CLI that reads it must not take a dying daemon for one that
     // serves. A new lab keeps its lock until it is torn down.
@@ -229,6 +237,9 @@ int daemon_main(const DaemonOptions& opts) {
   };
   auto listener = listen_unix(cluster::socket_path(opts.lab));
   if (!listener) return fail_up(listener.error());
+  // The DNS pods' read-only API (lab/server/read_only_api.h), serving before any pod starts.
+  auto read_api = ReadOnlyApi::start(registry, opts.lab);
+  if (!read_api) return fail_up(read_api.error());
   if (fresh) {
     if (auto r = seed(*rec, registry, kubelet); !r) return fail_up(r.error());
   } else {
@@ -288,6 +299,7 @@ int daemon_main(const DaemonOptions& opts) {
     if (::read(sigfd.get(), &si, sizeof si) == sizeof si)
       log_line("signal " + std::to_string(si.ssi_signo) + ": tearing down");
   }
+  (*read_api)->stop();
   stop_threads();
   if (size_t left = http.stop(); left > 0) log_line("api: " + std::to_string(left) + " streams still open");
   kubelet.stop_all();

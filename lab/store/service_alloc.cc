@@ -1,9 +1,14 @@
-// ClusterIP and NodePort allocation with the API server's validation messages. The first
-// addresses of the service CIDR are reserved: .1 for the kubernetes Service, .10 for cluster DNS.
+// ClusterIP and NodePort allocation with the API server's validation messages. The service
+// CIDR's first address belongs to the `kubernetes` Service of `default` alone; dynamic picks come
+// from above the static band first (ServiceIPStaticSubrange), so the addresses people write by
+// hand, such as cluster DNS's .10, are not taken by chance.
 #include "lab/store/service_alloc.h"
 
+#include <algorithm>
 #include <random>
 #include <set>
+
+#include "lab/api/json_access.h"
 
 namespace lab::store {
 
@@ -22,6 +27,42 @@ bool needs_node_ports(const Json& svc) {
 }
 
 }  // namespace
+
+net::Ipv4 kubernetes_service_ip(const net::Cidr& service_cidr) { return service_cidr.at(1); }
+
+bool is_kubernetes_service(const Json& svc) {
+  const Json& meta = api::metadata_of(svc);
+  return api::string_at(meta, "name") == "kubernetes" && api::string_at(meta, "namespace") == "default";
+}
+
+uint64_t static_band_size(const net::Cidr& service_cidr) {
+  // calculateRangeOffset: min(max(16, size/16), 256), and none at all for a range of 16 or less.
+  uint64_t size = service_cidr.size();
+  if (size <= 16) return 0;
+  return std::clamp<uint64_t>(size / 16, 16, 256);
+}
+
+std::optional<net::Ipv4> pick_cluster_ip(const net::Cidr& service_cidr, const std::function<bool(uint32_t)>& taken) {
+  // The bitmap allocator's view: offsets 1 .. size-2 (no network or broadcast address), offset
+  // 1 + i for bit i. Random within a band, as the API server picks, so that a freed address is
+  // not handed out again at once; the dynamic band (above the static one) first, then the
+  // static band. A scan from a random start finds a free address whenever one exists.
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  const uint64_t size = service_cidr.size();
+  if (size < 4) return std::nullopt;
+  const uint64_t usable = size - 2, band = std::min(static_band_size(service_cidr), usable);
+  auto scan = [&](uint64_t first, uint64_t count) -> std::optional<net::Ipv4> {
+    if (count == 0) return std::nullopt;
+    uint64_t start = std::uniform_int_distribution<uint64_t>(0, count - 1)(rng);
+    for (uint64_t i = 0; i < count; ++i) {
+      auto ip = service_cidr.at(static_cast<uint32_t>(1 + first + (start + i) % count));
+      if (!taken(ip.value)) return ip;
+    }
+    return std::nullopt;
+  };
+  if (auto ip = scan(band, usable - band)) return ip;
+  return scan(0, band);
+}
 
 void ServiceAllocations::add(const Json& svc) {
   const Json& spec = svc["spec"];
@@ -47,6 +88,8 @@ Result<Json> allocate_service(const ServiceAllocations& taken, Json svc, const J
     bool port(int v) const { return taken.node_ports.contains(v) && !own.node_ports.contains(v); }
   } used{taken, own};
   auto& spec = svc["spec"];
+  // An alias holds no address and no port: what it held as another type is given back.
+  if (spec.value("type", "") == "ExternalName") return svc;
   // An update keeps what the Service already holds unless it asks for something else.
   if (old.is_object() && !spec.contains("clusterIP") && old["spec"].contains("clusterIP"))
     spec["clusterIP"] = old["spec"]["clusterIP"];
@@ -66,26 +109,20 @@ Result<Json> allocate_service(const ServiceAllocations& taken, Json svc, const J
                                      "failed to allocate IP " + cip + ": the provided IP (" + cip +
                                          ") is not in the valid range. The range of valid IPs is " +
                                          r.service_cidr.str()));
-    if (used.ip(ip->value))
+    // The master service's address is taken even while that Service is being recreated.
+    bool reserved = ip->value == kubernetes_service_ip(r.service_cidr).value && !is_kubernetes_service(svc);
+    if (used.ip(ip->value) || reserved)
       return std::unexpected(invalid(svc, "spec.clusterIPs", as_list,
                                      "failed to allocate IP " + cip + ": provided IP is already allocated"));
     spec["clusterIP"] = cip;
     spec["clusterIPs"] = Json::array({cip});
   } else {
-    // Random, as the API server's bitmap allocator picks, so a freed IP is not reused at once.
-    static thread_local std::mt19937 rng{std::random_device{}()};
-    uint32_t size = static_cast<uint32_t>(std::min<uint64_t>(r.service_cidr.size(), 1u << 20));
-    std::uniform_int_distribution<uint32_t> pick(11, size - 2);
-    bool found = false;
-    for (int attempt = 0; attempt < 1000 && !found; ++attempt) {
-      auto ip = r.service_cidr.at(pick(rng));
-      if (!used.ip(ip.value)) {
-        spec["clusterIP"] = ip.str();
-        spec["clusterIPs"] = Json::array({ip.str()});
-        found = true;
-      }
-    }
-    if (!found) return std::unexpected(Error{0, "Internal error occurred: failed to allocate a serviceIP: range is full", Reason::InternalError});
+    auto ip = pick_cluster_ip(r.service_cidr, [&](uint32_t v) {
+      return used.ip(v) || v == kubernetes_service_ip(r.service_cidr).value;
+    });
+    if (!ip) return std::unexpected(Error{0, "Internal error occurred: failed to allocate a serviceIP: range is full", Reason::InternalError});
+    spec["clusterIP"] = ip->str();
+    spec["clusterIPs"] = Json::array({ip->str()});
   }
 
   std::string range = std::to_string(r.node_port_min) + "-" + std::to_string(r.node_port_max);

@@ -6,8 +6,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lab/base/result.h"
+#include <functional>
+#include <optional>
 #include <set>
+
+#include "lab/base/result.h"
 #include "netns/cidr.h"
 
 namespace lab::store {
@@ -24,6 +27,18 @@ struct ServiceAllocations {
   void add(const nlohmann::json& svc);     // what svc holds becomes taken
   void remove(const nlohmann::json& svc);  // and free again
 };
+
+// The `kubernetes` Service of `default` (kube-apiserver's master service) holds the service
+// CIDR's first address; no other Service may ask for it or be given it.
+net::Ipv4 kubernetes_service_ip(const net::Cidr& service_cidr);
+bool is_kubernetes_service(const nlohmann::json& svc);
+
+// ServiceIPStaticSubrange: the bottom min(max(16, size/16), 256) addresses are the static band,
+// kept for addresses written by hand; 0 for a range of 16 addresses or fewer.
+uint64_t static_band_size(const net::Cidr& service_cidr);
+// A free address for a Service that asked for none: random in the dynamic band (above the
+// static one) while it has room, else in the static band; nullopt when the range is full.
+std::optional<net::Ipv4> pick_cluster_ip(const net::Cidr& service_cidr, const std::function<bool(uint32_t)>& taken);
 
 // svc: the Service being created or updated; old: its previous version (null on create); taken:
 // what every Service holds (old's own addresses among them). Returns svc with spec.clusterIP(s)

@@ -26,7 +26,8 @@ random_sleep() { sleep "$(awk -v ms=$((RANDOM % $1)) 'BEGIN { printf "%.3f", ms 
 # Pods of the deployment that are Running, and the pod inits of the lab.
 running() { "$LAB" get pods --lab $L --no-headers 2>/dev/null | awk '$3 == "Running"' | wc -l; }
 all_pods() { "$LAB" get pods --lab $L --no-headers 2>/dev/null | wc -l; }
-inits() { pgrep -fc "^lab-pod-init .*--lab=$L( |\$)" || true; }
+# The deployment's pods are in default; kube-system's coredns pods have pod inits of their own.
+inits() { pgrep -fc "^lab-pod-init .*--lab=$L --pod=default/" || true; }
 
 # Waits (up to 90 s) until exactly N pods exist, all Running, each with one pod init; with a
 # template hash, every pod must carry it. Prints the time it took.

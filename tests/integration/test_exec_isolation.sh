@@ -62,6 +62,7 @@ if [ "${1:-}" = --in-chroot ]; then
   cp "$LAB" "$R/lab"
   pod_init=$(dirname "$LAB")/lab-pod-init  # used when it is beside lab
   if [ -x "$pod_init" ]; then cp "$pod_init" "$R/lab-pod-init"; fi
+  cp "$(dirname "$LAB")/lab-dns" "$R/lab-dns"  # the coredns pods' server, installed beside lab
   echo "$SCENARIO" >"$R/iso.yaml"
   touch "$R/only-in-the-chroot"
   C=(chroot "$R" /lab)

@@ -34,7 +34,7 @@ TEST(FindImage, UnknownImageListsKnownOnes) {
   auto image = find_image("foo");
   ASSERT_FALSE(image);
   EXPECT_EQ(image.error().what(),
-            "unknown image \"foo\" (known images: busybox, nginx, radial/busyboxplus:curl)");
+            "unknown image \"foo\" (known images: busybox, nginx, radial/busyboxplus:curl, coredns/coredns)");
   EXPECT_FALSE(find_image("someone/nginx"));
 }
 
@@ -46,7 +46,48 @@ TEST(FindImage, CatalogEntries) {
   EXPECT_FALSE(curl->nginx);
   EXPECT_NE(std::ranges::find(curl->host_binaries, "/usr/bin/curl"), curl->host_binaries.end());
   EXPECT_EQ(known_images(),
-            (std::vector<std::string>{"busybox", "nginx", "radial/busyboxplus:curl"}));
+            (std::vector<std::string>{"busybox", "nginx", "radial/busyboxplus:curl", "coredns/coredns"}));
+}
+
+TEST(FindImage, CorednsIsTheLabsDnsServer) {
+  for (const char* ref : {"registry.k8s.io/coredns/coredns:v1.11.1", "registry.k8s.io/coredns/coredns",
+                          "coredns/coredns", "coredns/coredns:1.11.1", "docker.io/coredns/coredns:latest"}) {
+    auto image = find_image(ref);
+    ASSERT_TRUE(image) << ref;
+    EXPECT_EQ((*image)->name, "coredns/coredns") << ref;
+  }
+  EXPECT_FALSE(find_image("coredns"));
+  const Image* dns = *find_image("registry.k8s.io/coredns/coredns:v1.11.1");
+  EXPECT_EQ(dns->entrypoint, (std::vector<std::string>{"/coredns"}));
+  EXPECT_EQ(dns->lab_binary, "lab-dns");
+  EXPECT_TRUE(dns->reads_api);
+  // Only the DNS image reads the API.
+  for (const char* other : {"busybox", "nginx", "radial/busyboxplus:curl"}) {
+    EXPECT_FALSE((*find_image(other))->reads_api) << other;
+    EXPECT_TRUE((*find_image(other))->lab_binary.empty()) << other;
+    auto binds = image_binds(**find_image(other), "/run/lab/x/api-read");
+    ASSERT_TRUE(binds);
+    EXPECT_TRUE(binds->empty()) << other;
+  }
+}
+
+TEST(FindImage, DnsImageBindsTheApiDirectory) {
+  Image reader;
+  reader.name = "reader";
+  reader.reads_api = true;
+  auto binds = image_binds(reader, "/run/lab/x/api-read");
+  ASSERT_TRUE(binds);
+  ASSERT_EQ(binds->size(), 1u);
+  EXPECT_EQ((*binds)[0].source, "/run/lab/x/api-read");
+  EXPECT_EQ((*binds)[0].target, "/run/lab");
+  EXPECT_FALSE(image_binds(reader, ""));  // a pod without the socket cannot run it
+  Image missing;
+  missing.name = "missing";
+  missing.entrypoint = {"/x"};
+  missing.lab_binary = "no-such-lab-binary";
+  auto r = image_binds(missing, "");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().what().find("no-such-lab-binary"), std::string::npos);
 }
 
 Image test_image() {

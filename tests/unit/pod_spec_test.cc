@@ -18,8 +18,10 @@ PodRuntimeSpec sample_pod() {
   p.namespace_ = "default";
   p.name = "web-1";
   p.ip = "10.244.1.5";
+  p.hostname = "web-1";
   p.dns_search = {"default.svc.cluster.local", "svc.cluster.local", "cluster.local"};
-  p.dns_server = "10.96.0.10";
+  p.dns_servers = {"10.96.0.10"};
+  p.dns_options = {"ndots:5"};
   p.state_dir = "/var/lib/lab/demo/pods/default/web-1";
   ContainerSpec c;
   c.name = "nginx";
@@ -43,8 +45,11 @@ TEST(PodSpecJson, RoundTrips) {
   EXPECT_EQ(back.namespace_, p.namespace_);
   EXPECT_EQ(back.name, p.name);
   EXPECT_EQ(back.ip, p.ip);
+  EXPECT_EQ(back.hostname, p.hostname);
+  EXPECT_EQ(back.host_domain, p.host_domain);
   EXPECT_EQ(back.dns_search, p.dns_search);
-  EXPECT_EQ(back.dns_server, p.dns_server);
+  EXPECT_EQ(back.dns_servers, p.dns_servers);
+  EXPECT_EQ(back.dns_options, p.dns_options);
   EXPECT_EQ(back.state_dir, p.state_dir);
   ASSERT_EQ(back.containers.size(), 1u);
   const auto& c = back.containers[0];
@@ -60,7 +65,9 @@ TEST(PodSpecJson, OptionalFieldsDefault) {
                R"({"name":"p","stateDir":"/s","containers":[{"name":"c","image":"busybox"}]})")
                .get<PodRuntimeSpec>();
   EXPECT_EQ(p.namespace_, "default");
-  EXPECT_TRUE(p.dns_server.empty());
+  EXPECT_TRUE(p.dns_servers.empty());
+  EXPECT_EQ(p.hostname, "p");  // a spec without one: the pod name
+  EXPECT_EQ(p.host_name(), "p");
   ASSERT_EQ(p.containers.size(), 1u);
   EXPECT_TRUE(p.containers[0].command.empty());
   EXPECT_TRUE(p.containers[0].env.empty());
@@ -70,17 +77,38 @@ TEST(PodSpecJson, OptionalFieldsDefault) {
 
 TEST(EtcFiles, HostsAndResolvConf) {
   PodRuntimeSpec p = sample_pod();
-  std::string hosts = hosts_file(p);
-  EXPECT_NE(hosts.find("127.0.0.1\tlocalhost\n"), std::string::npos);
-  EXPECT_NE(hosts.find("::1\tlocalhost"), std::string::npos);
-  EXPECT_NE(hosts.find("10.244.1.5\tweb-1\n"), std::string::npos);
+  // managedHostsFileContent, byte for byte.
+  EXPECT_EQ(hosts_file(p),
+            "# Kubernetes-managed hosts file.\n"
+            "127.0.0.1\tlocalhost\n"
+            "::1\tlocalhost ip6-localhost ip6-loopback\n"
+            "fe00::0\tip6-localnet\n"
+            "fe00::0\tip6-mcastprefix\n"
+            "fe00::1\tip6-allnodes\n"
+            "fe00::2\tip6-allrouters\n"
+            "10.244.1.5\tweb-1\n");
+  // containerd's resolv.conf: search, nameservers, options.
   EXPECT_EQ(resolv_conf(p),
-            "nameserver 10.96.0.10\n"
             "search default.svc.cluster.local svc.cluster.local cluster.local\n"
+            "nameserver 10.96.0.10\n"
             "options ndots:5\n");
-  p.dns_server.clear();
+  p.dns_servers = {"1.1.1.1", "8.8.8.8"};
   p.dns_search.clear();
-  EXPECT_EQ(resolv_conf(p), "options ndots:5\n");
+  p.dns_options = {"ndots:2", "edns0"};
+  EXPECT_EQ(resolv_conf(p), "nameserver 1.1.1.1\nnameserver 8.8.8.8\noptions ndots:2 edns0\n");
+  p.dns_servers.clear();
+  p.dns_options.clear();
+  EXPECT_EQ(resolv_conf(p), "");
+}
+
+TEST(EtcFiles, HostnameAndSubdomain) {
+  PodRuntimeSpec p = sample_pod();
+  p.hostname = "busybox-1";
+  p.host_domain = "busybox-subdomain.default.svc.cluster.local";
+  EXPECT_NE(hosts_file(p).find("10.244.1.5\tbusybox-1.busybox-subdomain.default.svc.cluster.local\tbusybox-1\n"),
+            std::string::npos);
+  auto files = etc_files(p, **find_image("busybox"), "");
+  EXPECT_EQ(files[0], (std::pair<std::string, std::string>{"hostname", "busybox-1\n"}));
 }
 
 TEST(EtcFiles, NginxImagesGetTheirConfig) {

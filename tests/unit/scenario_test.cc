@@ -222,7 +222,7 @@ TEST(Scenario, UnknownFieldsAtEveryDepth) {
             kSource + "/tests/fixtures/unknown-field.yaml:17:9: Deployment \"my-nginx\": "
                       "spec.template.spec.containers[0].imagee: unknown field (expected one of: args, command, "
                       "env, envFrom, image, imagePullPolicy, livenessProbe, name, ports, readinessProbe, resources, "
-                      "startupProbe, stdin, tty, volumeMounts, workingDir)");
+                      "startupProbe, stdin, stdinOnce, tty, volumeMounts, workingDir)");
   EXPECT_EQ(error_of(pod() + "status2: {}\n"),
             "s.yaml:9:1: Pod \"web\": status2: unknown field (expected one of: apiVersion, kind, metadata, spec, "
             "status)");
@@ -463,7 +463,7 @@ TEST(Service, LoadBalancerDefaultsAndFields) {
 
 TEST(Service, PortRules) {
   EXPECT_EQ(error_of("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  selector: {a: b}\n"),
-            "s.yaml:5:3: Service \"x\": spec.ports: required field missing");
+            "s.yaml:5:3: Service \"x\": spec.ports: Required value");
   EXPECT_EQ(error_of("apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ports: []\n"),
             "s.yaml:5:10: Service \"x\": spec.ports: Required value: must have at least one port");
   EXPECT_EQ(error_of(service("", "  - port: 0\n")),
@@ -562,15 +562,19 @@ TEST(Service, ClusterIpAndHeadless) {
 }
 
 TEST(Service, Types) {
+  // ExternalName: a CNAME target is required, and nothing of a proxied Service may be set.
   EXPECT_EQ(error_of(service("  type: ExternalName\n")),
-            "s.yaml:8:9: Service \"my-nginx\": spec.type: Invalid value: \"ExternalName\": not supported yet (use "
-            "ClusterIP, NodePort or LoadBalancer)");
+            "s.yaml:6:3: Service \"my-nginx\": spec.externalName: Required value");
+  EXPECT_EQ(error_of(service("  type: ExternalName\n  externalName: db.example.com.\n")), "(no error)");
+  EXPECT_EQ(error_of(service("  type: ExternalName\n  externalName: db.example.com\n  clusterIP: 10.96.0.20\n")),
+            "s.yaml:10:14: Service \"my-nginx\": spec.clusterIP: Forbidden: may not be set for ExternalName services");
+  EXPECT_TRUE(error_of(service("  type: ExternalName\n  externalName: -bad-\n")).find("spec.externalName: Invalid value") !=
+              std::string::npos);
   EXPECT_EQ(error_of(service("  type: Nodeport\n")),
             "s.yaml:8:9: Service \"my-nginx\": spec.type: Unsupported value: \"Nodeport\": supported values: "
             "\"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\"");
-  EXPECT_EQ(error_of(service("  externalName: db.example.com\n")),
-            "s.yaml:8:3: Service \"my-nginx\": spec.externalName: Forbidden: not supported yet (ExternalName "
-            "Services are not supported yet)");
+  // As the API server: ignored (not refused) on the other types.
+  EXPECT_EQ(error_of(service("  externalName: db.example.com\n")), "(no error)");
   EXPECT_EQ(error_of(service("  externalIPs: [192.0.2.10]\n")),
             "s.yaml:8:3: Service \"my-nginx\": spec.externalIPs: Forbidden: not supported yet (use type NodePort "
             "or LoadBalancer)");

@@ -26,16 +26,27 @@ class WorkQueue {
   // After delay (a periodic resync of one key, a grace period running out).
   void add_after(const std::string& key, std::chrono::milliseconds delay) {
     std::lock_guard lock(mu_);
+    add_at_locked(key, Clock::now() + delay);
+  }
+  // For changes that come in bursts (the status of each of a thousand pods concerns one
+  // ReplicaSet): a key not handed out within `interval` is added at once; otherwise it waits
+  // until `interval` after its last hand-out, and the burst coalesces into one reconcile there.
+  // An isolated change is never delayed; a burst costs one reconcile per interval, not one per
+  // change (a reconcile that reads all of a ReplicaSet's pods made 1,000 pods cost 1,000^2).
+  void add_batched(const std::string& key, std::chrono::milliseconds interval) {
+    std::lock_guard lock(mu_);
     if (shut_down_) return;
-    auto when = Clock::now() + delay;
-    auto it = waiting_.find(key);
-    if (it != waiting_.end()) {
-      if (it->second <= when) return;
-      by_time_.erase({it->second, key});
+    auto now = Clock::now();
+    auto it = last_start_.find(key);
+    if (it == last_start_.end()) {
+      if (last_start_.size() >= kMaxTracked) forget_old_starts_locked(now - interval);
+      last_start_.emplace(key, Clock::time_point{});
+      add_locked(key);
+    } else if (now - it->second >= interval) {
+      add_locked(key);
+    } else {
+      add_at_locked(key, it->second + interval);
     }
-    waiting_[key] = when;
-    by_time_.emplace(when, key);
-    ready_.notify_one();
   }
   // After the key's back-off: 5 ms doubling up to 30 s, until forget(key).
   void add_rate_limited(const std::string& key) {
@@ -63,6 +74,7 @@ class WorkQueue {
         queue_.pop_front();
         queued_.erase(key);
         processing_.insert(key);
+        note_start_locked(key);
         return key;
       }
       if (waiting_.empty()) ready_.wait(lock);
@@ -78,6 +90,7 @@ class WorkQueue {
     queue_.pop_front();
     queued_.erase(key);
     processing_.insert(key);
+    note_start_locked(key);
     return key;
   }
   void done(const std::string& key) {
@@ -108,6 +121,28 @@ class WorkQueue {
       ready_.notify_one();
     }
   }
+  void add_at_locked(const std::string& key, Clock::time_point when) {
+    if (shut_down_) return;
+    auto it = waiting_.find(key);
+    if (it != waiting_.end()) {
+      if (it->second <= when) return;
+      by_time_.erase({it->second, key});
+    }
+    waiting_[key] = when;
+    by_time_.emplace(when, key);
+    ready_.notify_one();
+  }
+  // Only keys ever added with add_batched() are tracked.
+  void note_start_locked(const std::string& key) {
+    if (auto it = last_start_.find(key); it != last_start_.end()) it->second = Clock::now();
+  }
+  // Keys of objects long gone would pile up: past kMaxTracked, the ones not handed out since
+  // `before` (which add_batched() would add at once anyway) are dropped.
+  void forget_old_starts_locked(Clock::time_point before) {
+    std::erase_if(last_start_, [&](const auto& kv) { return kv.second < before; });
+  }
+  static constexpr size_t kMaxTracked = 4096;
+
   // Only the keys that are due, earliest first: with a thousand pods each resynced on a timer, a
   // scan of every waiting key on each get() was a third of the kubelet workers' time.
   void promote_locked() {
@@ -129,6 +164,7 @@ class WorkQueue {
   std::map<std::string, Clock::time_point> waiting_;               // key -> when it is due
   std::set<std::pair<Clock::time_point, std::string>> by_time_;  // the same, by when
   std::map<std::string, int> failures_;
+  std::map<std::string, Clock::time_point> last_start_;  // keys of add_batched(): last hand-out
   bool shut_down_ = false;
 };
 

@@ -20,6 +20,13 @@ namespace lab::controllers {
 using Json = nlohmann::json;
 using store::ObjPtr;
 
+// Pod changes reach the ReplicaSet, Deployment and Services that concern them through
+// WorkQueue::add_batched: at once when quiet, at most once per this interval in a burst. Each of
+// those reconciles reads every pod of its object, so 1,000 pods starting cost 1,000^2 reads when
+// each pod's change was a reconcile of its own. (Kubernetes' EndpointSlice controller has the
+// same knob, --endpointslice-updates-batch-period.)
+inline constexpr std::chrono::milliseconds kPodBatch{100};
+
 // What the controllers need to know of the lab.
 struct ClusterInfo {
   std::vector<std::string> nodes;
@@ -63,8 +70,9 @@ class Controller {
 
   // The worker loop, until the queue shuts down.
   void run();
-  // Handles keys until the queue is empty (tests drive controllers this way, without threads).
-  void drain();
+  // Handles the keys that are ready until there are none (tests drive controllers this way,
+  // without threads); returns how many. Delayed keys (back-off, batches) are left waiting.
+  size_t drain();
 
  protected:
   void process(const std::string& key);

@@ -77,7 +77,7 @@ DeploymentController::DeploymentController(Context& ctx) : Controller("deploymen
     auto rs_key = owner_key(pod, "ReplicaSet");
     if (rs_key.empty()) return;
     if (auto rs = ctx.replicasets.get(rs_key))
-      if (auto key = owner_key(*rs, "Deployment"); !key.empty()) queue_.add(key);
+      if (auto key = owner_key(*rs, "Deployment"); !key.empty()) queue_.add_batched(key, kPodBatch);
   });
 }
 

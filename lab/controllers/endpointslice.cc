@@ -57,7 +57,8 @@ void EndpointSliceController::pod_changed(const Json& pod) {
   auto labels = pod["metadata"].value("labels", Json::object());
   for (const auto& pair : store::index_by_labels(pod))
     for (const auto& svc : ctx_.services.by_index(kBySelector, pair))
-      if (api::Selector::from_match_labels((*svc)["spec"]["selector"]).matches(labels)) enqueue(svc);
+      if (api::Selector::from_match_labels((*svc)["spec"]["selector"]).matches(labels))
+        queue_.add_batched(store::Informer::key_of(*svc), kPodBatch);
 }
 
 std::vector<std::string> EndpointSliceController::all_keys() const {

@@ -2,6 +2,7 @@
 #include "lab/controllers/manager.h"
 
 #include <cstdio>
+#include <thread>
 
 #include "lab/api/json_access.h"
 #include "lab/base/clock.h"
@@ -85,8 +86,10 @@ void Controller::run() {
   while (auto key = queue_.get()) process(*key);
 }
 
-void Controller::drain() {
-  while (auto key = queue_.try_get()) process(*key);
+size_t Controller::drain() {
+  size_t n = 0;
+  for (; auto key = queue_.try_get(); ++n) process(*key);
+  return n;
 }
 
 ControllerManager::ControllerManager(store::Registry& reg, store::InformerFactory& f, ClusterInfo cluster)
@@ -127,12 +130,15 @@ void ControllerManager::run_until_idle() {
     for (const auto& key : c->all_keys()) c->queue().add(key);
   for (bool busy = true; busy;) {
     busy = false;
+    size_t handled = 0;
     for (auto& c : controllers_) {
       if (c->queue().pending() == 0) continue;
-      c->drain();
+      handled += c->drain();
       busy = true;
     }
     if (busy) ctx_.informers.wait_synced(ctx_.registry.store().version(), 1000);
+    // Only delayed keys left (a batch, a back-off): wait for them rather than spin.
+    if (busy && handled == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 

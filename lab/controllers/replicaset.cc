@@ -24,7 +24,7 @@ ReplicaSetController::ReplicaSetController(Context& ctx) : Controller("replicase
   ctx.replicasets.add_handler([this](const ObjPtr& old, const ObjPtr& cur) { enqueue(cur ? cur : old); });
   ctx.pods.add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
     const Json& pod = cur ? *cur : *old;
-    if (auto key = owner_key(pod, "ReplicaSet"); !key.empty()) queue_.add(key);
+    if (auto key = owner_key(pod, "ReplicaSet"); !key.empty()) queue_.add_batched(key, kPodBatch);
   });
 }
 

@@ -1,5 +1,5 @@
 // The work queue's delayed keys: due in time order, an earlier add_after wins over a later one,
-// a key waits once however often it is added.
+// a key waits once however often it is added, and batched keys coalesce bursts.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -36,5 +36,38 @@ TEST(WorkQueue, ManyDelayedKeysEachComeOnce) {
     q.done(*k);
   }
   EXPECT_EQ(seen.size(), 1000u);
+  EXPECT_EQ(q.pending(), 0u);
+}
+
+TEST(WorkQueue, BatchedKeyIsImmediateWhenQuietAndCoalescesABurst) {
+  lab::WorkQueue q;
+  q.add_batched("rs", 200ms);  // first change: at once
+  ASSERT_EQ(q.try_get(), "rs");
+  q.done("rs");
+  for (int i = 0; i < 100; ++i) q.add_batched("rs", 200ms);  // a burst right after: waits
+  EXPECT_FALSE(q.try_get());
+  EXPECT_EQ(q.pending(), 1u);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(q.get(), "rs");  // once, when the interval since the last hand-out has passed
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 150ms);
+  q.done("rs");
+  EXPECT_EQ(q.pending(), 0u);
+  std::this_thread::sleep_for(210ms);
+  q.add_batched("rs", 200ms);  // quiet again: at once
+  EXPECT_EQ(q.try_get(), "rs");
+  q.done("rs");
+  q.add("other");  // plain keys are not delayed by batched ones
+  EXPECT_EQ(q.try_get(), "other");
+  q.done("other");
+}
+
+TEST(WorkQueue, BatchedKeysOfGoneObjectsDoNotPileUp) {
+  lab::WorkQueue q;
+  for (int i = 0; i < 10000; ++i) {
+    q.add_batched("k" + std::to_string(i), 0ms);
+    auto k = q.try_get();
+    ASSERT_TRUE(k);
+    q.done(*k);
+  }
   EXPECT_EQ(q.pending(), 0u);
 }

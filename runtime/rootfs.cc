@@ -98,13 +98,17 @@ Result<void> build_writable_dirs(const RootfsPlan& plan) {
 }
 
 // The plan's binds, each on a mount point of the source's type made on the new root's tmpfs.
-Result<void> build_binds(const RootfsPlan& plan) {
-  for (const auto& b : plan.binds) {
+// The sources were opened before the new root's tmpfs went over /tmp (a lab built under /tmp
+// has its lab-dns there): each is mounted from its descriptor.
+Result<void> build_binds(const RootfsPlan& plan, const std::vector<UniqueFd>& sources) {
+  for (size_t i = 0; i < plan.binds.size(); ++i) {
+    const auto& b = plan.binds[i];
     if (!b.target.starts_with("/") || b.target.find("..") != std::string::npos)
       return fail("bind target must be an absolute path without '..': " + b.target);
     std::string target = b.target.substr(1);
     struct stat st{};
-    if (::stat(b.source.c_str(), &st) != 0) return fail_errno("stat " + b.source);
+    if (::fstat(sources[i].get(), &st) != 0) return fail_errno("stat " + b.source);
+    const std::string source = "/proc/self/fd/" + std::to_string(sources[i].get());
     for (size_t slash = target.find('/'); slash != std::string::npos; slash = target.find('/', slash + 1))
       LAB_TRY(make_dir(target.substr(0, slash), 0755));
     if (S_ISDIR(st.st_mode)) {
@@ -113,7 +117,7 @@ Result<void> build_binds(const RootfsPlan& plan) {
       auto file = UniqueFd::open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
       if (!file) return std::unexpected(file.error());
     }
-    LAB_TRY(bind_ro(b.source.c_str(), target.c_str(), MS_NOSUID | MS_NODEV));
+    LAB_TRY(bind_ro(source.c_str(), target.c_str(), MS_NOSUID | MS_NODEV));
   }
   return {};
 }
@@ -215,6 +219,12 @@ Result<std::vector<std::string>> busybox_applets() {
 }
 
 Result<void> enter_rootfs(const RootfsPlan& plan) {
+  std::vector<UniqueFd> bind_sources;
+  for (const auto& b : plan.binds) {
+    auto fd = UniqueFd::open(b.source, O_PATH | O_CLOEXEC);
+    if (!fd) return std::unexpected(fd.error().context("bind source " + b.source));
+    bind_sources.push_back(std::move(*fd));
+  }
   // Any existing directory will do as the mount point: in this namespace the tmpfs merely
   // hides the host's /tmp, and it becomes "/" below.
   LAB_TRY(do_mount("tmpfs", "/tmp", "tmpfs", kNoSuidDev, "mode=0755,size=16m"));
@@ -222,7 +232,7 @@ Result<void> enter_rootfs(const RootfsPlan& plan) {
   LAB_TRY(build_usr_and_bin(plan));
   LAB_TRY(build_etc(plan));
   LAB_TRY(build_writable_dirs(plan));
-  LAB_TRY(build_binds(plan));
+  LAB_TRY(build_binds(plan, bind_sources));
   LAB_TRY(build_dev());
   LAB_TRY(build_proc());
 

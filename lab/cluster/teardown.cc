@@ -6,7 +6,9 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "runtime/spawn.h"
 
@@ -17,9 +19,19 @@ Result<void> teardown_lab(const LabRecord& rec) {
   auto keep = [&](Result<void> r) {
     if (first && !r) first = std::move(r);
   };
-  // The starters first: one still running could fork a pod after the scan below.
-  keep(runtime::kill_pod_starters(rec.name));
-  for (pid_t pid : runtime::find_pod_inits(rec.name)) keep(runtime::kill_pod(pid));
+  // The starters first: one still running could fork a pod after the scan below. A daemon killed
+  // in the middle of a posix_spawn leaves a child that has not exec'd lab-pod-init yet (its
+  // command line is still the daemon's): it shows up as a starter, or a pod, a moment later. So
+  // the scan is repeated until two passes 20 ms apart find nothing.
+  for (int quiet = 0, pass = 0; quiet < 2 && pass < 100; ++pass) {
+    if (runtime::find_pod_starters(rec.name).empty() && runtime::find_pod_inits(rec.name).empty()) {
+      if (++quiet < 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    quiet = 0;
+    keep(runtime::kill_pod_starters(rec.name));
+    for (pid_t pid : runtime::find_pod_inits(rec.name)) keep(runtime::kill_pod(pid));
+  }
   keep(net::teardown_fabric(rec.plan));
   std::error_code ec;
   std::filesystem::remove_all(lab_dir(rec.name), ec);

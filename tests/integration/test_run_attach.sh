@@ -28,7 +28,36 @@ spec:
   - name: shell
     image: busybox
     stdin: true
-    tty: true'
+    tty: true
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: my-nginx
+spec:
+  selector:
+    matchLabels: {run: my-nginx}
+  replicas: 1
+  template:
+    metadata:
+      labels: {run: my-nginx}
+    spec:
+      containers:
+      - name: my-nginx
+        image: nginx
+        ports:
+        - containerPort: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: my-nginx
+  labels: {run: my-nginx}
+spec:
+  ports:
+  - port: 80
+    protocol: TCP
+  selector: {run: my-nginx}'
 
 before=$(machine_state)
 L=t-run-attach
@@ -126,6 +155,14 @@ wait_pane run '^/dev/pts/0$'
 "${T[@]}" resize-window -t run -x 100 -y 30
 keys run 'stty size'
 wait_pane run '^30 100$'
+# The tutorial's "Accessing the Service" from this terminal: the Service by its short name,
+# through the pod's resolv.conf and the kube-dns Service, then its nginx page.
+svc_ip=$("$LAB" get svc my-nginx --lab $L -o jsonpath='{.spec.clusterIP}')
+keys run 'nslookup my-nginx'
+wait_pane run '10\.96\.0\.10'
+wait_pane run "Address[: 0-9]*[[:space:]]$svc_ip([[:space:]]|\$)"
+keys run 'curl -s my-nginx | grep -o "Welcome to nginx"'
+wait_pane run '^Welcome to nginx$'
 [ "$(pod_field $L curl .spec.containers[0].tty)" = true ] || fail "pod curl has no tty"
 keys run 'exit'
 wait_pane run '^pod "curl" deleted$'

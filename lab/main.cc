@@ -13,6 +13,7 @@
 #include "lab/cli/commands.h"
 #include "lab/cli/run.h"
 #include "lab/server/daemon.h"
+#include "runtime/lab_binaries.h"
 #include "runtime/pod_init.h"
 #include "runtime/spawn.h"
 
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
   try {
     if (verb == "__daemon") {
       lab::server::DaemonOptions opts;
-      opts.self_exe = lab::cli::self_exe();
+      opts.self_exe = lab::runtime::self_exe();
       for (const auto& a : args) {
         if (a.starts_with("--lab=")) opts.lab = a.substr(6);
         if (a.starts_with("--ready-fd=")) {
@@ -77,7 +78,7 @@ int main(int argc, char** argv) {
       }
       return lab::server::daemon_main(opts);
     }
-    if (verb == "up") return lab::cli::cmd_up(args, lab::cli::self_exe());
+    if (verb == "up") return lab::cli::cmd_up(args, lab::runtime::self_exe());
     if (verb == "down") return lab::cli::cmd_down(args);
     if (verb == "ls") return lab::cli::cmd_ls(args);
     if (verb == "get") return lab::cli::cmd_get(args);

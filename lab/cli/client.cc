@@ -14,6 +14,7 @@
 #include "lab/base/unique_fd.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/server/http.h"
+#include "runtime/lab_binaries.h"
 
 namespace lab::cli {
 
@@ -107,19 +108,13 @@ Result<void> start_daemon(const std::string& lab, const std::string& self_exe) {
               (tail ? std::string(":\n") + *tail : std::string()));
 }
 
-std::string self_exe() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "/proc/self/exe";
-}
-
 Result<void> ensure_daemon(const std::string& lab) {
   if (cluster::daemon_pid(lab) != 0) return {};
   // A daemon that died (kill -9, OOM) is started again; it adopts the pods that kept running.
   // No registry lock is held meanwhile: the daemon takes its lab's own lock, so of two CLIs
   // that race here one daemon wins and the other stops before it touches anything.
   if (!cluster::read_record(lab)) return fail("lab \"" + lab + "\" not found");
-  auto r = start_daemon(lab, self_exe());
+  auto r = start_daemon(lab, runtime::self_exe());
   if (r) return {};
   // Lost the race: the winner writes its pid just after it takes the lock.
   for (int i = 0; i < 50; ++i) {

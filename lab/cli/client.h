@@ -21,6 +21,5 @@ Result<nlohmann::json> api_call(const std::string& lab, const std::string& metho
 Result<void> start_daemon(const std::string& lab, const std::string& self_exe);
 // Restarts a lab's daemon that died; no-op when it runs.
 Result<void> ensure_daemon(const std::string& lab);
-std::string self_exe();
 
 }  // namespace lab::cli

@@ -18,6 +18,9 @@ FRESH=${FRESH:-20}      # Service creations (and endpoint changes) timed
 name=bench-dns
 tmp=$(mktemp -d)
 pids=()
+# Each server runs as `nsenter ... SERVER` started straight from this shell (nsenter -n does not
+# fork, so $! is the server itself); a shell function under `&` would be a subshell whose death
+# leaves the server running.
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -79,7 +82,7 @@ else
   pids+=($!)
   how="lab-dns in pod dns-host's netns at its pod IP $server (no coredns pods in this lab)"
 fi
-in_client dnsmasq --no-daemon --port=5353 --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
+nsenter -t "$client_pid" -n dnsmasq --no-daemon --port=5353 --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
   --no-hosts --addn-hosts="$tmp/hosts" --pid-file= --user=root --log-facility=/dev/null 2>"$tmp/dnsmasq.log" &
 pids+=($!)
 # dnsmasq across the pod network too (in pod dns-host's netns on node-2, at its pod IP): the
@@ -91,7 +94,7 @@ nsenter -t "$host_pid" -n dnsmasq --no-daemon --port=5353 --listen-address="$hos
 pids+=($!)
 # The same server on the same footing as dnsmasq (loopback, the client's netns): the servers
 # compared without the pod network's cost (veths, bridge, DNAT) that the first figure includes.
-in_client "$LAB_DNS" --api=/run/lab/$name/api.sock --dns-port=5354 --metrics-port=19154 2>"$tmp/lab-dns-lo.log" &
+nsenter -t "$client_pid" -n "$LAB_DNS" --api=/run/lab/$name/api.sock --dns-port=5354 --metrics-port=19154 2>"$tmp/lab-dns-lo.log" &
 pids+=($!)
 
 # All answer the last name before anything is measured.

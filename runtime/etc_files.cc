@@ -42,6 +42,7 @@ std::string nginx_conf() {
   // the compiled-in /var/lib/nginx/*, which sits on the container's /var tmpfs.
   return "user www-data;\n"
          "worker_processes 1;\n"
+         "master_process off;\n"
          "pid /run/nginx.pid;\n"
          "error_log stderr;\n"
          "\n"

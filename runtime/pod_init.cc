@@ -40,20 +40,22 @@ Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
   auto text = read_file(spec_path);
   if (!text) return std::unexpected(text.error());
   auto pod = std::make_unique<PreparedPod>();
+  std::string bpf_hex;  // compiled once by the node agent; compiled here only when missing
   try {
     auto j = nlohmann::json::parse(*text);
     pod->spec = j.get<PodRuntimeSpec>();
     pod->applets = j.value(kAppletsKey, std::vector<std::string>{});
+    bpf_hex = j.value(kSeccompKey, std::string());
   } catch (const std::exception& e) {
     return fail("parse " + spec_path + ": " + e.what());
   }
-  if (pod->applets.empty()) {
+  if (pod->applets.empty() && pod->spec.applets_dir.empty()) {
     auto applets = busybox_applets();
     if (!applets) return std::unexpected(applets.error());
     pod->applets = std::move(*applets);
   }
-  auto seccomp = SeccompFilter::container_profile();
-  if (!seccomp) return std::unexpected(seccomp.error());
+  auto seccomp = bpf_hex.empty() ? SeccompFilter::container_profile() : SeccompFilter::from_hex(bpf_hex);
+  if (!seccomp) return std::unexpected(seccomp.error().context(spec_path));
   pod->seccomp = std::move(*seccomp);
 
   bool lib64 = ::access("/usr/lib64", F_OK) == 0;
@@ -79,11 +81,12 @@ Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
     l.working_dir = c.working_dir;
     l.process = std::move(*process);
     l.rootfs.etc = etc_files(pod->spec, **image, mime_types);
-    l.rootfs.applets = &pod->applets;
+    l.rootfs.applets = pod->spec.applets_dir.empty() ? &pod->applets : nullptr;
     l.rootfs.nginx = (*image)->nginx;
     auto binds = image_binds(**image, pod->spec.api_socket_dir);
     if (!binds) return ctx(binds.error());
     l.rootfs.binds = std::move(*binds);
+    if (!pod->spec.applets_dir.empty()) l.rootfs.binds.push_back({pod->spec.applets_dir, "/bin"});
     l.rootfs.host_lib64 = lib64;
     l.seccomp = &pod->seccomp;
     l.tty = c.tty;

@@ -36,6 +36,7 @@ void to_json(nlohmann::json& j, const PodRuntimeSpec& p) {
        {"dnsServers", p.dns_servers}, {"dnsSearch", p.dns_search}, {"dnsOptions", p.dns_options},
        {"stateDir", p.state_dir}, {"containers", p.containers}};
   if (!p.api_socket_dir.empty()) j["apiSocketDir"] = p.api_socket_dir;
+  if (!p.applets_dir.empty()) j["appletsDir"] = p.applets_dir;
   if (p.restart_policy != "Always") j["restartPolicy"] = p.restart_policy;
 }
 
@@ -52,6 +53,7 @@ void from_json(const nlohmann::json& j, PodRuntimeSpec& p) {
   p.dns_options = j.value("dnsOptions", std::vector<std::string>{});
   p.state_dir = j.at("stateDir").get<std::string>();
   p.api_socket_dir = j.value("apiSocketDir", "");
+  p.applets_dir = j.value("appletsDir", "");
   p.containers = j.value("containers", std::vector<ContainerSpec>{});
   p.restart_policy = j.value("restartPolicy", "Always");
 }

@@ -35,6 +35,7 @@ struct PodRuntimeSpec {
   std::vector<std::string> dns_options;  // "ndots:5"
   std::string state_dir;                 // host dir for this pod's files (logs, status)
   std::string api_socket_dir;            // host dir of the lab's read-only API socket (images that read the API)
+  std::string applets_dir;               // host dir of busybox's applet links, the containers' /bin ("": made per container)
   std::string restart_policy = "Always"; // k8s restartPolicy: Always, OnFailure, Never
   std::vector<ContainerSpec> containers;
 

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "lab/base/unique_fd.h"
 
 extern char** environ;
@@ -216,6 +218,27 @@ Result<std::vector<std::string>> busybox_applets() {
     start = nl + 1;
   }
   return applets;
+}
+
+Result<void> make_applets_dir(const std::string& dir, const std::vector<std::string>& applets) {
+  struct stat st{};
+  if (::lstat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) return fail(dir + " is not a directory", ENOTDIR);
+    return {};
+  }
+  std::string tmp = dir + ".new-" + std::to_string(::getpid()) + "-" + std::to_string(::gettid());
+  std::error_code ec;
+  std::filesystem::remove_all(tmp, ec);  // a crashed earlier try of this same thread id
+  if (::mkdir(tmp.c_str(), 0755) != 0) return fail_errno("mkdir " + tmp);
+  auto built = [&]() -> Result<void> {
+    if (::chmod(tmp.c_str(), 0755) != 0) return fail_errno("chmod " + tmp);
+    for (const auto& applet : applets) LAB_TRY(make_link(kBusybox, tmp + "/" + applet));
+    if (::rename(tmp.c_str(), dir.c_str()) != 0 && errno != EEXIST && errno != ENOTEMPTY)
+      return fail_errno("rename " + tmp + " to " + dir);
+    return {};
+  }();
+  std::filesystem::remove_all(tmp, ec);  // what is left when another caller renamed first
+  return built;
 }
 
 Result<void> enter_rootfs(const RootfsPlan& plan) {

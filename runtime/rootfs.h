@@ -30,8 +30,14 @@ struct RootfsPlan {
 
 // Names from `busybox --list`. Runs busybox once; call before forking containers.
 Result<std::vector<std::string>> busybox_applets();
-// Key under which start_pod() passes the list in spec.json (not part of PodRuntimeSpec).
+// Key under which start_pod() passes the list in spec.json (not part of PodRuntimeSpec), for a
+// pod without an applets directory.
 inline constexpr const char* kAppletsKey = "busyboxApplets";
+// Makes dir (unless it is there) holding a symlink to busybox per applet, whole or not at all
+// (built beside it and renamed), so that concurrent callers and a crash leave no partial one.
+// Mounted read-only as /bin, it spares each container hundreds of symlinks, made at start and
+// torn down at exit.
+Result<void> make_applets_dir(const std::string& dir, const std::vector<std::string>& applets);
 
 // Builds the root and pivots into it. The caller must be alone in a mount namespace whose
 // mounts don't propagate to the host (unshare(CLONE_NEWNS) from a MS_PRIVATE tree), and in

@@ -2,46 +2,45 @@
 // reach past the container (mounts, namespaces, modules, kexec, reboot ...).
 #pragma once
 
-#include <seccomp.h>
+#include <linux/filter.h>
 
-#include <utility>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "lab/base/result.h"
 
 namespace lab::runtime {
 
-// Owns a libseccomp context. Build once (the compile is the expensive part), load in each
-// child right before execve; loading needs no_new_privs or CAP_SYS_ADMIN.
+// A compiled filter: the classic-BPF program the kernel runs. libseccomp compiles it once (per
+// node agent; the compile is the expensive part, and would otherwise run in every container's
+// child with its copy-on-write faults); it travels to the pod init as hex in the pod's spec, and
+// each container's child installs it with one system call, allocating nothing.
 class SeccompFilter {
  public:
   SeccompFilter() = default;
-  SeccompFilter(SeccompFilter&& o) noexcept : ctx_(std::exchange(o.ctx_, nullptr)) {}
-  SeccompFilter& operator=(SeccompFilter&& o) noexcept {
-    if (this != &o) {
-      reset();
-      ctx_ = std::exchange(o.ctx_, nullptr);
-    }
-    return *this;
-  }
-  SeccompFilter(const SeccompFilter&) = delete;
-  SeccompFilter& operator=(const SeccompFilter&) = delete;
-  ~SeccompFilter() { reset(); }
 
   // The container profile: default ALLOW; EPERM for the denylist and for clone with any
   // namespace flag; ENOSYS for clone3 (its flags are out of BPF's reach, and ENOSYS makes
   // glibc fall back to clone).
   static Result<SeccompFilter> container_profile();
 
-  // Installs the filter on the calling thread. Last step before execve.
+  // The program as hex (8 bytes an instruction), and back; from_hex refuses anything that is
+  // not a whole, non-empty program of at most BPF_MAXINSNS instructions.
+  std::string to_hex() const;
+  static Result<SeccompFilter> from_hex(std::string_view hex);
+
+  size_t size() const { return program_.size(); }
+  bool empty() const { return program_.empty(); }
+
+  // Sets no_new_privs and installs the filter on the calling thread. Last step before execve.
   Result<void> load() const;
 
  private:
-  explicit SeccompFilter(scmp_filter_ctx ctx) : ctx_(ctx) {}
-  void reset() {
-    if (ctx_) seccomp_release(ctx_);
-    ctx_ = nullptr;
-  }
-  scmp_filter_ctx ctx_ = nullptr;
+  std::vector<sock_filter> program_;
 };
+
+// The key of the compiled filter in a pod's spec.json.
+inline constexpr const char* kSeccompKey = "seccompBpf";
 
 }  // namespace lab::runtime

@@ -12,6 +12,8 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "lab/base/unique_fd.h"
@@ -19,6 +21,7 @@
 #include "runtime/lab_binaries.h"
 #include "runtime/proc.h"
 #include "runtime/rootfs.h"
+#include "runtime/seccomp.h"
 
 namespace lab::runtime {
 namespace {
@@ -131,7 +134,25 @@ Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::str
   nlohmann::json spec_json = spec;
   // Listed once per node agent rather than once per pod: running busybox costs a few ms.
   static const Result<std::vector<std::string>> applets = busybox_applets();
-  if (applets) spec_json[kAppletsKey] = *applets;
+  if (applets && !spec.applets_dir.empty()) {
+    static std::mutex mu;
+    static std::set<std::string> made;
+    std::lock_guard lock(mu);
+    if (!made.contains(spec.applets_dir)) {
+      if (auto r = make_applets_dir(spec.applets_dir, *applets); !r) return std::unexpected(r.error());
+      made.insert(spec.applets_dir);
+    }
+  } else if (applets) {
+    spec_json[kAppletsKey] = *applets;
+  }
+  // The same program for every pod: compiled once per node agent (runtime/seccomp.h).
+  static const Result<std::string> seccomp = []() -> Result<std::string> {
+    auto f = SeccompFilter::container_profile();
+    if (!f) return std::unexpected(f.error());
+    return f->to_hex();
+  }();
+  if (!seccomp) return std::unexpected(seccomp.error());
+  spec_json[kSeccompKey] = *seccomp;
   if (auto r = write_file_atomic(spec_path, spec_json.dump(1) + "\n", 0600); !r)
     return std::unexpected(r.error());
 

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "lab/api/json_access.h"
 #include "lab/base/parse.h"
 
 namespace lab::api {
@@ -26,13 +27,22 @@ bool owned_by(const Json& obj, const Json& owner) {
 }
 
 bool is_terminating(const Json& obj) {
-  return obj.contains("metadata") && obj["metadata"].contains("deletionTimestamp");
+  const Json& meta = member(obj, "metadata");
+  return meta.is_object() && meta.contains("deletionTimestamp");
 }
 
+// Controllers ask this of every pod they count: it reads in place, copying nothing.
 bool is_pod_ready(const Json& pod) {
-  if (is_terminating(pod) || !pod.contains("status")) return false;
-  for (const auto& c : pod["status"].value("conditions", Json::array()))
-    if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
+  if (is_terminating(pod)) return false;
+  const Json& conditions = member(member(pod, "status"), "conditions");
+  if (!conditions.is_array()) return false;
+  for (const auto& c : conditions) {
+    const Json& type = member(c, "type");
+    if (type.is_string() && type.get_ref<const std::string&>() == "Ready") {
+      const Json& status = member(c, "status");
+      return status.is_string() && status.get_ref<const std::string&>() == "True";
+    }
+  }
   return false;
 }
 

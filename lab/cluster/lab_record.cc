@@ -24,6 +24,7 @@ std::string lab_dir(const std::string& lab) { return std::string(kRunDir) + "/" 
 std::string socket_path(const std::string& lab) { return lab_dir(lab) + "/api.sock"; }
 std::string read_socket_dir(const std::string& lab) { return lab_dir(lab) + "/api-read"; }
 std::string read_socket_path(const std::string& lab) { return read_socket_dir(lab) + "/api.sock"; }
+std::string applets_dir(const std::string& lab) { return lab_dir(lab) + "/bin"; }
 std::string pod_dir(const std::string& lab, const std::string& ns, const std::string& pod) {
   return lab_dir(lab) + "/pods/" + ns + "_" + pod;
 }

@@ -31,6 +31,8 @@ std::string socket_path(const std::string& lab);
 std::string read_socket_dir(const std::string& lab);
 std::string read_socket_path(const std::string& lab);
 std::string pod_dir(const std::string& lab, const std::string& ns, const std::string& pod);
+// busybox's applets as symlinks, made once per lab and mounted read-only as every container's /bin.
+std::string applets_dir(const std::string& lab);
 
 Result<void> write_record(const LabRecord& rec);
 Result<LabRecord> read_record(const std::string& lab);

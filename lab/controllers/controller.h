@@ -87,6 +87,9 @@ class Controller {
 
 // The keys of every cached object, or of those that pass keep (a controller's first pass).
 std::vector<std::string> keys_of(const store::Informer& informer, bool (*keep)(const Json&) = nullptr);
+// True when old and cur (both present) differ in status and resourceVersion only: a
+// controller's own status write, which needs no reconcile of the object itself.
+bool status_only_change(const ObjPtr& old, const ObjPtr& cur);
 // "ns/name" of obj's controlling owner when it is of kind, "" otherwise.
 std::string owner_key(const Json& obj, const std::string& kind);
 

@@ -7,6 +7,7 @@
 
 #include "lab/base/hash.h"
 #include "lab/base/ids.h"
+#include "lab/api/json_access.h"
 #include "lab/api/objects.h"
 #include "lab/base/parse.h"
 
@@ -14,19 +15,21 @@ namespace lab::controllers {
 namespace {
 
 
+// A ReplicaSet's pods as its own status counts them, as Kubernetes' deployment controller reads
+// them (status.replicas, status.readyReplicas): the ReplicaSet controller already counted its
+// pods, and a Deployment reconcile that counted them again would cost a pass over every pod.
 struct RsCounts {
   int pods = 0;   // active (not terminating) pods
   int ready = 0;
 };
 
-RsCounts count_pods(const Context& ctx, const Json& rs) {
-  RsCounts c;
-  for (const auto& pod : ctx.pods.by_index(store::kByController, rs["metadata"].value("uid", ""))) {
-    if (api::is_terminating(*pod)) continue;
-    c.pods++;
-    if (api::is_pod_ready(*pod)) c.ready++;
-  }
-  return c;
+RsCounts count_pods(const Json& rs) {
+  const Json& status = api::member(rs, "status");
+  auto number = [&](const char* key) {
+    const Json& v = api::member(status, key);
+    return v.is_number_integer() ? v.get<int>() : 0;
+  };
+  return RsCounts{number("replicas"), number("readyReplicas")};
 }
 
 int revision_of(const Json& rs) {
@@ -65,19 +68,15 @@ std::string pod_template_hash(const Json& pod_template) {
 }
 
 DeploymentController::DeploymentController(Context& ctx) : Controller("deployment-controller", ctx) {
-  ctx.deployments.add_handler([this](const ObjPtr& old, const ObjPtr& cur) { enqueue(cur ? cur : old); });
-  // A ReplicaSet's change (its status above all) concerns the Deployment that owns it.
+  // Its own status writes change nothing it decides on.
+  ctx.deployments.add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
+    if (!status_only_change(old, cur)) enqueue(cur ? cur : old);
+  });
+  // A ReplicaSet's change (its status above all: pods created, ready, gone) concerns the
+  // Deployment that owns it; pods reach it only through their ReplicaSet's status.
   ctx.replicasets.add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
     const Json& rs = cur ? *cur : *old;
     if (auto key = owner_key(rs, "Deployment"); !key.empty()) queue_.add(key);
-  });
-  // A pod's readiness moves the availability the rolling update waits for.
-  ctx.pods.add_handler([this, &ctx](const ObjPtr& old, const ObjPtr& cur) {
-    const Json& pod = cur ? *cur : *old;
-    auto rs_key = owner_key(pod, "ReplicaSet");
-    if (rs_key.empty()) return;
-    if (auto rs = ctx.replicasets.get(rs_key))
-      if (auto key = owner_key(*rs, "Deployment"); !key.empty()) queue_.add_batched(key, kPodBatch);
   });
 }
 
@@ -117,7 +116,7 @@ Result<void> DeploymentController::reconcile(Context& ctx, const Json& deploymen
     Json rs_tmpl = tmpl;
     rs_tmpl["metadata"]["labels"] = labels;
     bool has_old_pods = false;
-    for (const auto& o : olds) has_old_pods |= replicas_of(o) > 0 || count_pods(ctx, o).pods > 0;
+    for (const auto& o : olds) has_old_pods |= replicas_of(o) > 0 || count_pods(o).pods > 0;
     Json obj = {{"apiVersion", "apps/v1"},
                 {"kind", "ReplicaSet"},
                 {"metadata",
@@ -151,7 +150,7 @@ Result<void> DeploymentController::reconcile(Context& ctx, const Json& deploymen
 
   int old_pods = 0, old_ready = 0, old_replicas = 0;
   for (const auto& o : olds) {
-    auto c = count_pods(ctx, o);
+    auto c = count_pods(o);
     // Pods over an old ReplicaSet's replicas are being removed by the ReplicaSet controller
     // (running concurrently): they are not available any more, and counting them would let the
     // next step scale down again before the last one took effect.
@@ -159,7 +158,7 @@ Result<void> DeploymentController::reconcile(Context& ctx, const Json& deploymen
     old_ready += std::min(c.ready, replicas_of(o));
     old_replicas += replicas_of(o);
   }
-  auto newc = count_pods(ctx, *current);
+  auto newc = count_pods(*current);
   int new_replicas = replicas_of(*current);
 
   if (recreate) {
@@ -198,12 +197,12 @@ Result<void> DeploymentController::reconcile(Context& ctx, const Json& deploymen
   // Status, as `kubectl get deploy` and `rollout status` read it.
   int total = 0, ready = 0;
   for (const auto& rs : ctx.replicasets.by_index(store::kByController, meta.value("uid", ""))) {
-    auto c = count_pods(ctx, *rs);
+    auto c = count_pods(*rs);
     total += c.pods;
     ready += c.ready;
   }
   auto fresh = std::optional<Json>(deployment);
-  newc = count_pods(ctx, *current);
+  newc = count_pods(*current);
   Json status = {{"observedGeneration", (*fresh)["metadata"].value("generation", 1)},
                  {"replicas", total},
                  {"updatedReplicas", newc.pods},

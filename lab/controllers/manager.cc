@@ -1,7 +1,10 @@
 // Controller wiring and the worker loop every controller shares.
 #include "lab/controllers/manager.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <initializer_list>
+#include <string_view>
 #include <thread>
 
 #include "lab/api/json_access.h"
@@ -39,7 +42,34 @@ Context::Context(store::Registry& reg, store::InformerFactory& f, ClusterInfo in
     inf->add_index(store::kByUid, store::index_by_uid);
   }
   pods.add_index(store::kByNode, store::index_by_node);
+  pods.add_index(store::kByControllerNode, store::index_by_controller_node);
   pods.add_index(store::kByLabel, store::index_by_labels);
+}
+
+namespace {
+
+// a and b equal as objects, apart from the members named in skip.
+bool equal_except(const Json& a, const Json& b, std::initializer_list<std::string_view> skip) {
+  if (!a.is_object() || !b.is_object()) return a == b;
+  auto skipped = [&](const std::string& k) { return std::find(skip.begin(), skip.end(), k) != skip.end(); };
+  size_t na = 0, nb = 0;
+  for (auto it = a.begin(); it != a.end(); ++it) {
+    if (skipped(it.key())) continue;
+    ++na;
+    auto jt = b.find(it.key());
+    if (jt == b.end() || *it != *jt) return false;
+  }
+  for (auto it = b.begin(); it != b.end(); ++it)
+    if (!skipped(it.key())) ++nb;
+  return na == nb;
+}
+
+}  // namespace
+
+bool status_only_change(const ObjPtr& old, const ObjPtr& cur) {
+  if (!old || !cur) return false;
+  return equal_except(*old, *cur, {"status", "metadata"}) &&
+         equal_except(api::member(*old, "metadata"), api::member(*cur, "metadata"), {"resourceVersion"});
 }
 
 std::string owner_key(const Json& obj, const std::string& kind) {

@@ -21,7 +21,10 @@ constexpr int kMaxBatch = 500;
 }  // namespace
 
 ReplicaSetController::ReplicaSetController(Context& ctx) : Controller("replicaset-controller", ctx) {
-  ctx.replicasets.add_handler([this](const ObjPtr& old, const ObjPtr& cur) { enqueue(cur ? cur : old); });
+  // Its own status writes change nothing it decides on.
+  ctx.replicasets.add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
+    if (!status_only_change(old, cur)) enqueue(cur ? cur : old);
+  });
   ctx.pods.add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
     const Json& pod = cur ? *cur : *old;
     if (auto key = owner_key(pod, "ReplicaSet"); !key.empty()) queue_.add_batched(key, kPodBatch);

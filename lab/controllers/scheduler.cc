@@ -1,6 +1,6 @@
 // Spreading pods across nodes, the essence of the default scheduler's PodTopologySpread and
 // LeastAllocated scores for a cluster of identical nodes. Counts come from the pod cache's node
-// index, so binding one pod costs the same with 10 pods or 10,000.
+// and controller+node indexes, so binding one pod costs the same with 10 pods or 10,000.
 #include "lab/controllers/scheduler.h"
 
 #include <algorithm>
@@ -30,7 +30,6 @@ Result<std::string> choose_node(const store::Informer& pods, const Json& pod, co
   }
   if (nodes.empty()) return fail("no nodes to schedule on");
   std::string owner = api::controller_uid(pod);
-  std::vector<ObjPtr> siblings = owner.empty() ? std::vector<ObjPtr>{} : pods.by_index(store::kByController, owner);
   std::string best;
   std::pair<int, int> best_score{INT_MAX, INT_MAX};
   int full = 0;
@@ -41,9 +40,7 @@ Result<std::string> choose_node(const store::Informer& pods, const Json& pod, co
       ++full;
       continue;
     }
-    int same = static_cast<int>(std::count_if(siblings.begin(), siblings.end(), [&](const ObjPtr& p) {
-      return (*p)["spec"].value("nodeName", "") == node;
-    }));
+    int same = owner.empty() ? 0 : static_cast<int>(pods.count_index(store::kByControllerNode, owner + "/" + node));
     std::pair<int, int> score{same, all};
     if (score < best_score) {
       best_score = score;

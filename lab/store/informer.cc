@@ -44,6 +44,12 @@ std::vector<std::string> index_by_node(const Json& obj) {
   return {node};
 }
 
+std::vector<std::string> index_by_controller_node(const Json& obj) {
+  auto owner = index_by_controller(obj), node = index_by_node(obj);
+  if (owner.empty() || node.empty()) return {};
+  return {owner.front() + "/" + node.front()};
+}
+
 std::vector<std::string> index_by_labels(const Json& obj) {
   std::vector<std::string> out;
   const Json& meta = api::metadata_of(obj);

@@ -73,11 +73,14 @@ std::vector<std::string> index_by_controller(const Json& obj);  // the controlli
 std::vector<std::string> index_by_uid(const Json& obj);
 std::vector<std::string> index_by_node(const Json& obj);        // a pod's spec.nodeName
 std::vector<std::string> index_by_labels(const Json& obj);      // "ns/key=value" per label
+// "owner-uid/node" of a bound pod with a controller: the scheduler's spread count per node.
+std::vector<std::string> index_by_controller_node(const Json& obj);
 inline constexpr const char* kByNamespace = "namespace";
 inline constexpr const char* kByController = "controller";
 inline constexpr const char* kByUid = "uid";
 inline constexpr const char* kByNode = "node";
 inline constexpr const char* kByLabel = "label";
+inline constexpr const char* kByControllerNode = "controller-node";
 
 class InformerFactory {
  public:

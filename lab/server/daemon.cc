@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <cstdio>
 #include <filesystem>
@@ -299,12 +300,23 @@ int daemon_main(const DaemonOptions& opts) {
     if (::read(sigfd.get(), &si, sizeof si) == sizeof si)
       log_line("signal " + std::to_string(si.ssi_signo) + ": tearing down");
   }
+  // Each step's time goes to the log: `lab down` of a big lab is slow in one of them.
+  auto t0 = std::chrono::steady_clock::now();
+  auto ms_since = [](std::chrono::steady_clock::time_point& t) {
+    auto now = std::chrono::steady_clock::now();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count();
+    t = now;
+    return std::to_string(ms) + " ms";
+  };
   (*read_api)->stop();
   stop_threads();
   if (size_t left = http.stop(); left > 0) log_line("api: " + std::to_string(left) + " streams still open");
+  log_line("teardown: threads stopped in " + ms_since(t0));
   kubelet.stop_all();
+  log_line("teardown: pods killed in " + ms_since(t0));
   auto down = cluster::teardown_lab(*rec);
   if (!down) log_line("teardown: " + down.error().what());
+  log_line("teardown: network and files removed in " + ms_since(t0));
   cluster::tidy_run_dir();
   return down ? 0 : 1;
 }

@@ -102,7 +102,7 @@ bench_1k() {
     avail1=$(meminfo MemAvailable); kern1=$(kernel_kb)
     awk -v n="$pods" -v np="$nproc" -v pss="$pss" -v rss="$rss" -v dm="$daemon" -v da=$((avail0 - avail1)) \
         -v dk=$((kern1 - kern0)) -v run="$run" 'BEGIN {
-      printf "run %d: memory per idle nginx pod (%d pods, %d processes: pod init, nginx master and worker):\n", run, n, np
+      printf "run %d: memory per idle nginx pod (%d pods, %d processes: pod init and nginx):\n", run, n, np
       printf "  %-60s %7.2f MiB (RSS %.2f MiB)\n", "processes, PSS (shared pages split among their users)", pss / n / 1024, rss / n / 1024
       printf "  %-60s %7.2f MiB\n", "kernel: growth of Slab+KernelStack+PageTables+Percpu", dk / n / 1024
       printf "  %-60s %7.2f MiB\n", "the lab daemon (API, controllers, kubelet, proxy), PSS", dm / n / 1024

@@ -4,6 +4,7 @@
 // with a per-key exponential back-off.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -29,24 +30,26 @@ class WorkQueue {
     add_at_locked(key, Clock::now() + delay);
   }
   // For changes that come in bursts (the status of each of a thousand pods concerns one
-  // ReplicaSet): a key not handed out within `interval` is added at once; otherwise it waits
-  // until `interval` after its last hand-out, and the burst coalesces into one reconcile there.
-  // An isolated change is never delayed; a burst costs one reconcile per interval, not one per
-  // change (a reconcile that reads all of a ReplicaSet's pods made 1,000 pods cost 1,000^2).
+  // ReplicaSet): the key's reconciles are spaced by ten times what its last one cost, at most
+  // `interval`. A key whose spacing has passed since its last hand-out (or is under a
+  // millisecond) is added at once; otherwise it waits until then, and the burst coalesces into
+  // one reconcile there. A cheap reconcile (an EndpointSlice of two pods: 0.1 ms) is never
+  // delayed; an expensive one (all of a thousand pods) runs at most a tenth of the time, not
+  // once per change (1,000 pods each a reconcile that read all 1,000 cost 1,000^2).
   void add_batched(const std::string& key, std::chrono::milliseconds interval) {
     std::lock_guard lock(mu_);
     if (shut_down_) return;
     auto now = Clock::now();
-    auto it = last_start_.find(key);
-    if (it == last_start_.end()) {
-      if (last_start_.size() >= kMaxTracked) forget_old_starts_locked(now - interval);
-      last_start_.emplace(key, Clock::time_point{});
+    auto it = batched_.find(key);
+    if (it == batched_.end()) {
+      if (batched_.size() >= kMaxTracked) forget_old_starts_locked(now - interval);
+      batched_.emplace(key, Batch{});
       add_locked(key);
-    } else if (now - it->second >= interval) {
-      add_locked(key);
-    } else {
-      add_at_locked(key, it->second + interval);
+      return;
     }
+    auto spacing = std::min<Clock::duration>(interval, it->second.cost * kCostFactor);
+    if (spacing < kMinSpacing || now - it->second.start >= spacing) add_locked(key);
+    else add_at_locked(key, it->second.start + spacing);
   }
   // After the key's back-off: 5 ms doubling up to 30 s, until forget(key).
   void add_rate_limited(const std::string& key) {
@@ -95,6 +98,7 @@ class WorkQueue {
   }
   void done(const std::string& key) {
     std::lock_guard lock(mu_);
+    if (auto it = batched_.find(key); it != batched_.end()) it->second.cost = Clock::now() - it->second.start;
     processing_.erase(key);
     if (dirty_.erase(key)) add_locked(key);
   }
@@ -134,14 +138,17 @@ class WorkQueue {
   }
   // Only keys ever added with add_batched() are tracked.
   void note_start_locked(const std::string& key) {
-    if (auto it = last_start_.find(key); it != last_start_.end()) it->second = Clock::now();
+    if (auto it = batched_.find(key); it != batched_.end()) it->second.start = Clock::now();
   }
   // Keys of objects long gone would pile up: past kMaxTracked, the ones not handed out since
   // `before` (which add_batched() would add at once anyway) are dropped.
   void forget_old_starts_locked(Clock::time_point before) {
-    std::erase_if(last_start_, [&](const auto& kv) { return kv.second < before; });
+    std::erase_if(batched_, [&](const auto& kv) { return kv.second.start < before; });
   }
   static constexpr size_t kMaxTracked = 4096;
+  static constexpr int kCostFactor = 10;
+  // A spacing below this is no batching worth a timer: the key goes at once.
+  static constexpr std::chrono::milliseconds kMinSpacing{1};
 
   // Only the keys that are due, earliest first: with a thousand pods each resynced on a timer, a
   // scan of every waiting key on each get() was a third of the kubelet workers' time.
@@ -164,7 +171,11 @@ class WorkQueue {
   std::map<std::string, Clock::time_point> waiting_;               // key -> when it is due
   std::set<std::pair<Clock::time_point, std::string>> by_time_;  // the same, by when
   std::map<std::string, int> failures_;
-  std::map<std::string, Clock::time_point> last_start_;  // keys of add_batched(): last hand-out
+  struct Batch {
+    Clock::time_point start;  // the last hand-out
+    Clock::duration cost{};   // how long the last reconcile took (hand-out to done)
+  };
+  std::map<std::string, Batch> batched_;  // keys of add_batched()
   bool shut_down_ = false;
 };
 

@@ -20,11 +20,12 @@ namespace lab::controllers {
 using Json = nlohmann::json;
 using store::ObjPtr;
 
-// Pod changes reach the ReplicaSet, Deployment and Services that concern them through
-// WorkQueue::add_batched: at once when quiet, at most once per this interval in a burst. Each of
-// those reconciles reads every pod of its object, so 1,000 pods starting cost 1,000^2 reads when
-// each pod's change was a reconcile of its own. (Kubernetes' EndpointSlice controller has the
-// same knob, --endpointslice-updates-batch-period.)
+// Pod changes reach the ReplicaSet and the Services that concern them through
+// WorkQueue::add_batched: at once while a reconcile of the key is cheap, and for an expensive
+// one (each reads every pod of its object) at most once per ten times its cost, and never less
+// often than once per this interval in a burst. 1,000 pods starting cost 1,000^2 reads when each
+// pod's change was a reconcile of its own. (Kubernetes' EndpointSlice controller has a fixed
+// knob for this, --endpointslice-updates-batch-period.)
 inline constexpr std::chrono::milliseconds kPodBatch{100};
 
 // What the controllers need to know of the lab.

@@ -260,8 +260,9 @@ int daemon_main(const DaemonOptions& opts) {
     stop = true;
     controllers.stop();
     kubelet.stop();
-    informers.stop();
+    // The store first: it wakes the informer thread's wait for events (200 ms otherwise).
     st.shutdown();
+    informers.stop();
     proxy_thread.join();
   };
 

@@ -20,7 +20,7 @@ machine_state() {
     ip -br link 2>/dev/null | awk '{print "link " $1}'
     nft list tables 2>/dev/null | sed 's/^/nft /'
     grep -E ' /run/(netns|lab)' /proc/self/mountinfo 2>/dev/null | awk '{print "mount " $5}'
-    ps -eo args= 2>/dev/null | grep -E '^(lab-pod-init|lab __daemon|nginx: master)' | sed 's/^/proc /'
+    ps -eo args= 2>/dev/null | grep -E '^(lab-pod-init|lab __daemon|nginx)' | sed 's/^/proc /'
     ls -A /run/lab 2>/dev/null | sed 's/^/runlab /'
     ls /sys/fs/cgroup/*/ 2>/dev/null | grep -E '^lab' | sed 's/^/cgroup /'
     true

@@ -18,12 +18,12 @@ packages=(
   g++ cmake make pkg-config libgtest-dev
   libnl-3-dev libnl-route-3-dev libnftables-dev libnftnl-dev libmnl-dev libcap-dev libseccomp-dev
   libboost-program-options-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
-  libldns-dev libnetfilter-conntrack-dev
+  libldns-dev libnetfilter-conntrack-dev libssl-dev
   # what pods run: the images are recipes over these host binaries
   nginx-light busybox-static curl
   # what the lab and its tests use on the host
   iproute2 nftables iputils-ping procps
-  bind9-dnsutils tmux conntrack
+  bind9-dnsutils tmux conntrack openssl
   # the DNS benchmark: dnsperf, and dnsmasq (the -base package starts no service) to compare with
   dnsperf dnsmasq-base
 )

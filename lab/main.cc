@@ -34,7 +34,11 @@ const char kUsage[] =
     "  lab attach POD [-c CONTAINER] [-i] [-t]  attach to a running container's stdio\n"
     "  lab ssh NODE [-- CMD]               a shell or command on a node\n"
     "  lab logs POD [-c CONTAINER] [-f] [--previous]\n"
-    "  lab apply -f FILE | create -f FILE  create or update objects (Deployment, Pod, Service)\n"
+    "  lab apply -f FILE | create -f FILE  create or update objects (Deployment, Pod, Service, Secret, ConfigMap)\n"
+    "  lab create secret generic NAME [--from-literal=K=V] [--from-file=[K=]PATH] [--from-env-file=PATH]\n"
+    "          [--type=T]                  a Secret from literals, files or a directory, or an env file\n"
+    "  lab create secret tls NAME --cert=PATH --key=PATH  a kubernetes.io/tls Secret (the pair is checked)\n"
+    "  lab create configmap|cm NAME [--from-literal=K=V] [--from-file=[K=]PATH] [--from-env-file=PATH]\n"
     "  lab delete TYPE[,TYPE] NAME... | -f FILE | -l SELECTOR\n"
     "  lab scale deployment|replicaset NAME --replicas=N\n"
     "  lab rollout status deployment NAME  wait for a rolling update to finish\n"
@@ -42,10 +46,11 @@ const char kUsage[] =
     "          [--name N] [--selector K=V,...]  a Service for a deployment, replica set, pod or service\n"
     "  lab patch TYPE NAME -p JSON         merge patch (e.g. '{\"spec\":{\"type\":\"LoadBalancer\"}}')\n"
     "  lab edit TYPE NAME                  edit the YAML in $EDITOR, apply on save\n"
+    "  lab top pods|nodes [NAME] [-n NS | -A] [-l SELECTOR]  CPU and memory use, from the cgroups\n"
     "  lab down [--lab NAME | --all]       remove a lab and everything it made\n"
     "  lab version\n\n"
     "TYPE: pods (po), nodes (no), deployments (deploy), replicasets (rs), services (svc),\n"
-    "      endpointslices, events (ev)\n"
+    "      endpointslices, events (ev), secrets, configmaps (cm)\n"
     "Every verb takes --lab NAME to choose a lab when several run, and the verbs on objects\n"
     "-n NAMESPACE (default: default).\n"
     "--request-timeout=DURATION: how long to wait for the lab's daemon to answer, as kubectl's\n"
@@ -87,7 +92,7 @@ int main(int argc, char** argv) {
     if (verb == "attach") return lab::cli::cmd_attach(args);
     if (verb == "ssh") return lab::cli::cmd_ssh(args);
     if (verb == "apply") return lab::cli::cmd_apply(args, false);
-    if (verb == "create") return lab::cli::cmd_apply(args, true);
+    if (verb == "create") return lab::cli::cmd_create(args);
     if (verb == "delete") return lab::cli::cmd_delete(args);
     if (verb == "scale") return lab::cli::cmd_scale(args);
     if (verb == "describe") return lab::cli::cmd_describe(args);
@@ -96,6 +101,7 @@ int main(int argc, char** argv) {
     if (verb == "expose") return lab::cli::cmd_expose(args);
     if (verb == "patch") return lab::cli::cmd_patch(args);
     if (verb == "edit") return lab::cli::cmd_edit(args);
+    if (verb == "top") return lab::cli::cmd_top(args);
     if (verb == "__exec") {
       // Exec probes: `lab __exec PID -- CMD...`, run apart from the daemon's threads.
       auto dash = std::find(args.begin(), args.end(), "--");

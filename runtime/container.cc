@@ -4,8 +4,11 @@
 #include "runtime/container.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -20,6 +23,7 @@
 #include "runtime/attach.h"
 #include "runtime/fd_io.h"
 #include "runtime/caps.h"
+#include "runtime/cgroups.h"
 #include "runtime/pty.h"
 
 namespace lab::runtime {
@@ -64,6 +68,41 @@ bool copy_output(Output& o) {
   return true;
 }
 
+// readOnlyRootFilesystem: the root is read-only already (rootfs.h); its writable tmpfs
+// directories, which stand for the image's own /tmp, /run and /var, become read-only too, as
+// they would be under Docker's --read-only. /dev (and /dev/shm) stay writable, as there.
+Result<void> make_root_read_only() {
+  for (const char* dir : {"/tmp", "/run", "/var"}) {
+    struct statvfs st {};
+    if (::statvfs(dir, &st) != 0) continue;  // not in this container's root
+    // A bind remount must repeat the flags the kernel locked (nosuid, nodev, noexec).
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+    if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+    if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
+    if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+    if (::mount(nullptr, dir, nullptr, flags, nullptr) != 0)
+      return fail_errno(std::string("make ") + dir + " read-only");
+  }
+  return {};
+}
+
+// runAsUser, runAsGroup, supplementalGroups (+ fsGroup). With none of them the process stays
+// root with the pod init's groups, as before securityContext existed. PR_SET_KEEPCAPS keeps
+// the permitted set across setresuid so that set_process_caps can still choose from it.
+Result<void> set_identity(const SecuritySpec& s) {
+  if (!s.run_as_user && !s.run_as_group && s.supplemental_groups.empty()) return {};
+  std::vector<gid_t> groups(s.supplemental_groups.begin(), s.supplemental_groups.end());
+  if (::setgroups(groups.size(), groups.data()) != 0) return fail_errno("setgroups");
+  gid_t gid = static_cast<gid_t>(s.run_as_group.value_or(0));
+  if (::setresgid(gid, gid, gid) != 0) return fail_errno("setgid " + std::to_string(gid));
+  if (s.run_as_user) {
+    uid_t uid = static_cast<uid_t>(*s.run_as_user);
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return fail_errno("keep capabilities");
+    if (::setresuid(uid, uid, uid) != 0) return fail_errno("setuid " + std::to_string(uid));
+  }
+  return {};
+}
+
 Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd, int console_fd) {
   // Our own host pid, read while the host's /proc is still mounted here.
   char buf[32] = {};
@@ -72,6 +111,7 @@ Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd, int conso
 
   if (::unshare(CLONE_NEWNS) != 0) return fail_errno("unshare mount namespace");
   LAB_TRY(enter_rootfs(c.rootfs));
+  if (c.security.read_only_root) LAB_TRY(make_root_read_only());
   if (c.tty) {
     // From the container's own devpts, made a moment ago by enter_rootfs: nothing of the
     // container has run yet. The master goes to the pod init, as runc's console socket.
@@ -92,7 +132,14 @@ Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd, int conso
   auto path = lookup_executable(c.process.argv[0], c.process.env);
   if (!path) return std::unexpected(path.error());
 
-  LAB_TRY(drop_to_default_caps());
+  // Bounding set while root, then the ids (which need CAP_SETUID/SETGID, even when the
+  // container drops them), then the container's capabilities. A non-root user keeps only the
+  // bounding set across execve, as under runc.
+  LAB_TRY(limit_bounding_set(c.security.capabilities));
+  LAB_TRY(set_identity(c.security));
+  LAB_TRY(set_process_caps(c.security.capabilities));
+  // Always: allowPrivilegeEscalation is false for every lab container (no setuid binary or
+  // file capability can raise what is left), and a filter needs it without CAP_SYS_ADMIN.
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail_errno("set no_new_privs");
   if (c.seccomp) LAB_TRY(c.seccomp->load());
   auto argv = c_strings(c.process.argv);
@@ -146,6 +193,8 @@ Result<LaunchedProcess> launch_container(const ContainerLaunch& c) {
   if (pid == 0) {
     reset_signals();
     ::setsid();
+    // Into the container's cgroup before anything of it runs; its limits hold from the exec on.
+    if (!join_cgroup(c.cgroup_procs)) child_fail(wr.get(), Error{errno, "join the container's cgroup"});
     if (::dup2(in_rd ? in_rd.get() : devnull->get(), 0) < 0 || ::dup2(out_wr.get(), 1) < 0 ||
         ::dup2(out_wr.get(), 2) < 0)
       child_fail(wr.get(), Error{errno, "redirect stdio"});

@@ -13,6 +13,7 @@
 
 #include "lab/base/result.h"
 #include "runtime/command.h"
+#include "runtime/pod_spec.h"
 #include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
 
@@ -24,7 +25,9 @@ struct ContainerLaunch {
   std::string working_dir;  // inside the container; "" = "/"
   ProcessArgs process;
   RootfsPlan rootfs;
-  const SeccompFilter* seccomp = nullptr;
+  const SeccompFilter* seccomp = nullptr;  // nullptr: seccompProfile Unconfined
+  SecuritySpec security;     // uid, gids, capabilities, read-only root
+  std::vector<int> cgroup_procs;  // cgroup.procs of the container's cgroup, joined before exec
   // k8s `tty`: stdio is a pty of the container's devpts, whose master the pod init keeps (its
   // output goes to the log and to attached clients). k8s `stdin` without tty: stdin is a pipe
   // the pod init feeds from attached clients. Otherwise stdin is the root's /dev/null.

@@ -18,6 +18,7 @@
 
 #include "lab/base/unique_fd.h"
 #include "runtime/attach.h"
+#include "runtime/cgroups.h"
 #include "runtime/fd_io.h"
 #include "runtime/container.h"
 #include "runtime/etc_files.h"
@@ -33,19 +34,29 @@ struct PreparedPod {
   PodRuntimeSpec spec;
   std::vector<std::string> applets;
   SeccompFilter seccomp;
+  std::vector<std::unique_ptr<SeccompFilter>> own_seccomp;  // containers with other capabilities
   std::vector<ContainerLaunch> launches;
+  std::vector<std::string> cgroups;  // each container's, relative ("" = none)
 };
+
+// The pod's cgroup and everything below it (cgroups.h); nothing when it has none.
+void remove_pod_cgroup(const PodRuntimeSpec& spec) {
+  if (!spec.cgroup.empty()) (void)remove_cgroup(host_cgroups(), spec.cgroup);
+}
 
 Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
   auto text = read_file(spec_path);
   if (!text) return std::unexpected(text.error());
   auto pod = std::make_unique<PreparedPod>();
   std::string bpf_hex;  // compiled once by the node agent; compiled here only when missing
+  std::vector<std::string> own_hex;  // a container's own program, "" = the pod's
   try {
     auto j = nlohmann::json::parse(*text);
     pod->spec = j.get<PodRuntimeSpec>();
     pod->applets = j.value(kAppletsKey, std::vector<std::string>{});
     bpf_hex = j.value(kSeccompKey, std::string());
+    for (const auto& c : j.value("containers", nlohmann::json::array()))
+      own_hex.push_back(c.is_object() ? c.value(kSeccompKey, std::string()) : std::string());
   } catch (const std::exception& e) {
     return fail("parse " + spec_path + ": " + e.what());
   }
@@ -57,6 +68,19 @@ Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
   auto seccomp = bpf_hex.empty() ? SeccompFilter::container_profile() : SeccompFilter::from_hex(bpf_hex);
   if (!seccomp) return std::unexpected(seccomp.error().context(spec_path));
   pod->seccomp = std::move(*seccomp);
+
+  // The pod's cgroup, before any of its processes exists.
+  const CgroupLayout& cgroups = host_cgroups();
+  bool limited = pod->spec.pod_resources != CgroupLimits{};
+  for (const auto& c : pod->spec.containers) limited = limited || c.resources != CgroupLimits{};
+  if (!pod->spec.cgroup.empty() && cgroups.version != CgroupVersion::None) {
+    if (auto r = create_cgroup(cgroups, pod->spec.cgroup, pod->spec.pod_resources); !r) {
+      remove_pod_cgroup(pod->spec);
+      return std::unexpected(r.error().context("pod cgroup"));
+    }
+  } else if (limited) {
+    return fail("resource limits need a cgroup hierarchy, and this host has none mounted");
+  }
 
   bool lib64 = ::access("/usr/lib64", F_OK) == 0;
   std::string mime_types;
@@ -87,8 +111,28 @@ Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
     if (!binds) return ctx(binds.error());
     l.rootfs.binds = std::move(*binds);
     if (!pod->spec.applets_dir.empty()) l.rootfs.binds.push_back({pod->spec.applets_dir, "/bin"});
+    for (const auto& m : c.mounts) l.rootfs.volumes.push_back({m.source, m.target, !m.read_only, m.sub_path});
     l.rootfs.host_lib64 = lib64;
-    l.seccomp = &pod->seccomp;
+    size_t index = pod->launches.size();
+    if (c.security.seccomp_unconfined) {
+      l.seccomp = nullptr;
+    } else if (index < own_hex.size() && !own_hex[index].empty()) {
+      auto own = SeccompFilter::from_hex(own_hex[index]);
+      if (!own) return ctx(own.error());
+      pod->own_seccomp.push_back(std::make_unique<SeccompFilter>(std::move(*own)));
+      l.seccomp = pod->own_seccomp.back().get();
+    } else if (c.security.capabilities != default_caps()) {
+      auto own = SeccompFilter::docker_default(c.security.capabilities);
+      if (!own) return ctx(own.error());
+      pod->own_seccomp.push_back(std::make_unique<SeccompFilter>(std::move(*own)));
+      l.seccomp = pod->own_seccomp.back().get();
+    } else {
+      l.seccomp = &pod->seccomp;
+    }
+    l.security = c.security;
+    pod->cgroups.push_back(pod->spec.cgroup.empty() || cgroups.version == CgroupVersion::None
+                               ? std::string()
+                               : container_cgroup(pod->spec.cgroup, c.name));
     l.tty = c.tty;
     l.stdin = c.stdin;
     pod->launches.push_back(std::move(l));
@@ -97,8 +141,21 @@ Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
 }
 
 Result<pid_t> start_container(PreparedPod& pod, size_t i) {
-  const auto& l = pod.launches[i];
+  auto& l = pod.launches[i];
+  // Its cgroup (again, after a restart: the same one, its OOM count going on), joined by the
+  // child before it execs.
+  std::vector<UniqueFd> procs;
+  if (!pod.cgroups[i].empty()) {
+    if (auto r = create_cgroup(host_cgroups(), pod.cgroups[i], pod.spec.containers[i].resources); !r)
+      return std::unexpected(r.error().context("container " + l.name));
+    auto fds = open_cgroup_procs(host_cgroups(), pod.cgroups[i]);
+    if (!fds) return std::unexpected(fds.error().context("container " + l.name));
+    procs = std::move(*fds);
+  }
+  l.cgroup_procs.clear();
+  for (const auto& fd : procs) l.cgroup_procs.push_back(fd.get());
   auto p = launch_container(l);
+  l.cgroup_procs.clear();
   if (!p) return std::unexpected(p.error().context("container " + l.name));
   // Where `lab exec` finds the container: the host pid, which only the child could see.
   (void)write_file_atomic(pod.spec.state_dir + "/" + l.name + ".hostpid",
@@ -126,7 +183,13 @@ Result<pid_t> start_container(PreparedPod& pod, size_t i) {
   }
   for (size_t i = 0; i < cs.size(); ++i) {
     cs[i].name = pod.launches[i].name;
+    if (!pod.cgroups[i].empty())
+      cs[i].oom_kills = [cg = pod.cgroups[i]] { return runtime::oom_kills(host_cgroups(), cg); };
+    if (cs[i].oom_kills) cs[i].oom_base = cs[i].oom_kills();
     (void)write_file_atomic(pod.spec.state_dir + "/" + cs[i].name + ".restarts", "0\n");
+    // How an earlier sandbox's run ended is not this one's.
+    for (const char* old : {".terminated", ".last-reason"})
+      (void)::unlink((pod.spec.state_dir + "/" + cs[i].name + old).c_str());
     cs[i].started = std::chrono::steady_clock::now();
     auto pid = start_container(pod, i);
     if (!pid) {
@@ -140,7 +203,11 @@ Result<pid_t> start_container(PreparedPod& pod, size_t i) {
   write_all(report.get(), "ok");
   report.reset();
   StartFn start = [&](size_t i) { return start_container(pod, i); };
-  ::_exit(supervise(cs, pod.spec.state_dir, pod.spec.restart_policy, sfd.get(), start));
+  int rc = supervise(cs, pod.spec.state_dir, pod.spec.restart_policy, sfd.get(), start);
+  // A graceful stop: the containers are gone, and so go their cgroups. (A SIGKILLed pod's are
+  // removed by the node agent: kubelet kill_now, lab teardown.)
+  remove_pod_cgroup(pod.spec);
+  ::_exit(rc);
 }
 
 // P0 up to the fork; returns P1's host pid and the read end of its report pipe.
@@ -166,6 +233,14 @@ Result<std::pair<pid_t, UniqueFd>> fork_pod_init(PreparedPod& pod, UniqueFd netn
   }
   if (::sethostname(pod.spec.host_name().data(), pod.spec.host_name().size()) != 0)
     return fail_errno("sethostname " + pod.spec.host_name());
+  // emptyDir medium Memory: a tmpfs in the pod's mount namespace, on the volume's directory, so
+  // that every container's bind of it shows the same one; it goes with the pod's last process.
+  for (const auto& v : pod.spec.memory_volumes) {
+    std::string options = "mode=0777";
+    if (v.size_bytes) options += ",size=" + std::to_string(v.size_bytes);
+    if (::mount("tmpfs", v.path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0)
+      return fail_errno("mount the memory volume " + v.path);
+  }
 
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
@@ -207,6 +282,7 @@ int pod_init_main(int argc, char** argv) {
   }
   auto forked = fork_pod_init(**pod, std::move(netns), status);
   if (!forked) {
+    remove_pod_cgroup((*pod)->spec);
     write_all(status.get(), "error " + forked.error().what() + "\n");
     return 1;
   }
@@ -221,6 +297,7 @@ int pod_init_main(int argc, char** argv) {
   ::kill(pid, SIGKILL);
   while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
+  remove_pod_cgroup((*pod)->spec);
   if (verdict.empty()) verdict = "pod init exited during start-up";
   write_all(status.get(), "error " + verdict + "\n");
   return 1;

@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "lab/base/unique_fd.h"
+#include "runtime/volume_mounts.h"
 
 extern char** environ;
 
@@ -248,6 +249,8 @@ Result<void> enter_rootfs(const RootfsPlan& plan) {
     if (!fd) return std::unexpected(fd.error().context("bind source " + b.source));
     bind_sources.push_back(std::move(*fd));
   }
+  auto volume_sources = open_volume_sources(plan.volumes);
+  if (!volume_sources) return std::unexpected(volume_sources.error());
   // Any existing directory will do as the mount point: in this namespace the tmpfs merely
   // hides the host's /tmp, and it becomes "/" below.
   LAB_TRY(do_mount("tmpfs", "/tmp", "tmpfs", kNoSuidDev, "mode=0755,size=16m"));
@@ -257,6 +260,11 @@ Result<void> enter_rootfs(const RootfsPlan& plan) {
   LAB_TRY(build_writable_dirs(plan));
   LAB_TRY(build_binds(plan, bind_sources));
   LAB_TRY(build_dev());
+  if (!plan.volumes.empty()) {
+    auto root = UniqueFd::open(".", O_PATH | O_DIRECTORY);
+    if (!root) return std::unexpected(root.error());
+    LAB_TRY(mount_volumes(root->get(), plan.volumes, *volume_sources));
+  }
   LAB_TRY(build_proc());
 
   // Pivot from the top of the mount namespace, not from our "/": when the lab runs from a

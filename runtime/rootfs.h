@@ -13,16 +13,21 @@ namespace lab::runtime {
 
 inline constexpr const char* kBusybox = "/usr/bin/busybox";
 
-// A host file or directory shown read-only at an absolute path of the container (an image's
-// entrypoint that is a lab executable; the lab's read-only API socket directory).
+// A host file or directory shown at an absolute path of the container (an image's entrypoint
+// that is a lab executable; the lab's read-only API socket directory; a pod volume).
 struct BindMount {
   std::string source;  // host path
   std::string target;  // in the container, e.g. "/coredns", "/run/lab"
+  bool writable = false;  // volumes only: emptyDir and hostPath without readOnly
+  std::string sub_path = "";  // volumes only: the part of source to show, resolved without leaving it
 };
 
 struct RootfsPlan {
   std::vector<std::pair<std::string, std::string>> etc;  // path under /etc, content
   std::vector<BindMount> binds;                           // read-only, nosuid, nodev
+  // The pod's volumeMounts: nosuid, nodev, read-only unless writable; their mount points are made
+  // in the new root without following a symlink out of it, after /dev (a volume at /dev/shm).
+  std::vector<BindMount> volumes;
   const std::vector<std::string>* applets = nullptr;     // busybox applets for /bin
   bool nginx = false;                                     // nginx's /var/lib, /var/log dirs
   bool host_lib64 = false;                                // host has /usr/lib64

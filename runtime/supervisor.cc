@@ -27,6 +27,11 @@ RestartBackoff::Duration RestartBackoff::next(Duration ran_for) {
   return delay;
 }
 
+std::string termination_reason(int exit_code, bool oom_killed) {
+  if (oom_killed) return "OOMKilled";
+  return exit_code == 0 ? "Completed" : "Error";
+}
+
 bool restarts_after(const std::string& restart_policy, int exit_code) {
   if (restart_policy == "Never") return false;
   if (restart_policy == "OnFailure") return exit_code != 0;
@@ -112,6 +117,9 @@ class Supervisor {
     // A container ends with its main process, as under Docker: the rest of its process group
     // (nginx's workers, still holding :80) would otherwise block the restart.
     ::kill(-c.pid, SIGKILL);
+    bool oom = c.oom_kills && c.oom_kills() > c.oom_base;
+    // The reason first: the kubelet reads it when it sees the new exit code.
+    (void)write_file_atomic(path(c, "last-reason"), termination_reason(code, oom) + "\n");
     (void)write_file_atomic(path(c, "last-exit"), std::to_string(code) + "\n");
     c.pid = 0;
     // Its last output first, then its attached clients learn how it ended.
@@ -133,12 +141,15 @@ class Supervisor {
       ++c.restarts;
       (void)write_file_atomic(path(c, "restarts"), std::to_string(c.restarts) + "\n");
       c.started = Clock::now();
+      uint64_t oom_base = c.oom_kills ? c.oom_kills() : 0;
       auto pid = start_(i);
       if (pid) {
         c.pid = *pid;
+        c.oom_base = oom_base;
         attach_started(c.name);
       } else {
         // A failed start counts as a crash at once (the error is in the container's log).
+        (void)write_file_atomic(path(c, "last-reason"), "Error\n");
         (void)write_file_atomic(path(c, "last-exit"), "128\n");
         c.restart_at = Clock::now() + c.backoff.next(RestartBackoff::Duration{0});
       }

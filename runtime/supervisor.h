@@ -37,10 +37,18 @@ struct SupervisedContainer {
   std::optional<std::chrono::steady_clock::time_point> restart_at;
   int restarts = 0;
   RestartBackoff backoff;
+  // OOM kills so far in the container's cgroup (unset: it has none), and their number when the
+  // current run started: more at its exit means the kernel's OOM killer ended it.
+  std::function<uint64_t()> oom_kills;
+  uint64_t oom_base = 0;
 };
 
 // Starts container i again; returns its pid in the pod's pid namespace.
 using StartFn = std::function<Result<pid_t>(size_t index)>;
+
+// lastState.terminated.reason of a run that ended with exit_code: OOMKilled when the memory
+// cgroup counted an OOM kill during the run, else Completed (0) or Error, as the kubelet.
+std::string termination_reason(int exit_code, bool oom_killed);
 
 // Whether a container that exited with exit_code starts again, by the pod's restartPolicy
 // (Always, OnFailure, Never).
@@ -48,7 +56,7 @@ bool restarts_after(const std::string& restart_policy, int exit_code);
 
 // Runs until a forwarded SIGTERM/SIGINT has ended every container; returns the init's exit
 // code. signal_fd is a signalfd for SIGCHLD, SIGTERM, SIGINT and SIGHUP (blocked). Writes
-// <state_dir>/<name>.restarts and .last-exit, and <name>.terminated (its exit code) when the
+// <state_dir>/<name>.restarts, .last-exit and .last-reason (termination_reason), and <name>.terminated (its exit code) when the
 // restart policy leaves it ended for good; the pod init stays, as the pause container does.
 // Serves the containers' attach sockets (attach.h) meanwhile.
 int supervise(std::vector<SupervisedContainer>& containers, const std::string& state_dir,

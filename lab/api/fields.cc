@@ -71,6 +71,7 @@ const KindFields kKindFields[] = {
       "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
       "reportingComponent", "source", "type", "metadata.namespace", "metadata.name"}},
     {"Service", {"metadata.namespace", "metadata.name", "spec.clusterIP", "spec.type"}},
+    {"Secret", {"type", "metadata.namespace", "metadata.name"}},
 };
 
 Result<std::string> convert_label(const std::string& kind, const std::string& label) {

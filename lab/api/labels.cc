@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <optional>
 
-#include "lab/api/utf8.h"
+#include "lab/api/go_quote.h"
 #include "lab/base/parse.h"
 
 namespace lab::api {
@@ -53,31 +53,6 @@ constexpr const char* kLabelValueRegexError =
     "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
 void add(std::string& out, const std::string& problem) { out += (out.empty() ? "" : "; ") + problem; }
-
-// Go's %q of a string: printable text as is, the rest escaped, so a message is always one line
-// (and valid UTF-8, which a JSON Status needs).
-std::string go_quote(std::string_view s) {
-  const bool utf8 = valid_utf8(s);
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 // field.Invalid(path, value, detail).Error()
 std::string invalid(const std::string& path, std::string_view value, const std::string& detail) {

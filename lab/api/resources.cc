@@ -25,6 +25,8 @@ const std::vector<ResourceType>& resource_types() {
       {"Event", "events", "event", {"ev"}, "", "v1", true},
       {"Service", "services", "service", {"svc"}, "", "v1", true},
       {"EndpointSlice", "endpointslices", "endpointslice", {}, "discovery.k8s.io", "v1", true},
+      {"Secret", "secrets", "secret", {}, "", "v1", true},
+      {"ConfigMap", "configmaps", "configmap", {"cm"}, "", "v1", true},
   };
   return types;
 }

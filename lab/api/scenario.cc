@@ -16,6 +16,7 @@
 
 #include "lab/api/json_access.h"
 #include "lab/api/schema.h"
+#include "lab/api/schema_config.h"
 #include "lab/api/utf8.h"
 #include "lab/base/parse.h"
 #include "netns/cidr.h"
@@ -263,6 +264,8 @@ const KindInfo kKinds[] = {
     {"Pod", "v1", &schema::kPodDocument},
     {"Deployment", "apps/v1", &schema::kDeploymentDocument},
     {"Service", "v1", &schema::kServiceDocument},
+    {"Secret", "v1", &schema::kSecretDocument},
+    {"ConfigMap", "v1", &schema::kConfigMapDocument},
 };
 
 // "Lab, Pod, Deployment, Service", for messages that list what a scenario may hold.

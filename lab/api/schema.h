@@ -21,6 +21,7 @@ enum class Type {
   Quantity,         // resources: "500m", 0.5, "128Mi"; a number becomes its string
   Timestamp,        // RFC 3339; null (kubectl's `creationTimestamp: null`) means absent
   StringList,       // command, args
+  Int64List,        // securityContext.supplementalGroups
   StringMap,        // labels, annotations, nodeSelector
   QuantityMap,      // resources.limits, resources.requests
   Object,           // nested mapping described by `object`
@@ -65,6 +66,7 @@ enum class ErrorType {
   Forbidden,     // Forbidden: <message>
   Duplicate,     // Duplicate value: <value>[: <message>]
   TooLong,       // Too long: <message>
+  NotFound,      // Not found: <value> (a volumeMount naming no volume)
 };
 
 // A problem found by a hook; path is relative to the object the hook ran on ("" = the object,
@@ -73,6 +75,9 @@ struct Problem {
   std::string path;
   std::string message;
   ErrorType type = ErrorType::Invalid;
+  // The value the message shows, when it is not the one at path: a map's key (ValidateConfigMap's
+  // `data[k]: Invalid value: "k"`), or "<secret contents redacted>".
+  std::optional<nlohmann::json> value = std::nullopt;
 };
 
 struct ObjectSchema {

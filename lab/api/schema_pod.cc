@@ -5,6 +5,7 @@
 #include <set>
 
 #include "lab/api/schema_rules.h"
+#include "lab/api/schema_volumes.h"
 
 namespace lab::api::schema {
 
@@ -132,6 +133,7 @@ std::optional<Problem> finish_pod_spec(json& s) {
       if (ports[j].contains("name") && !port_names.insert(ports[j]["name"].get<std::string>()).second)
         return Problem{at + ".ports[" + std::to_string(j) + "].name", "", ErrorType::Duplicate};
   }
+  if (auto problem = check_pod_volumes(s)) return problem;
   set_default(s, "restartPolicy", "Always");
   set_default(s, "terminationGracePeriodSeconds", 30);
   set_default(s, "dnsPolicy", "ClusterFirst");
@@ -200,8 +202,8 @@ const ObjectSchema kPodDNSConfig{{
 const ObjectSchema kEnvVar{{
     {.name = "name", .type = String, .required = true, .check = env_name},
     {.name = "value", .type = String},
-    {.name = "valueFrom", .type = Unsupported, .note = "write value"},
-}};
+    {.name = "valueFrom", .type = Object, .object = &kEnvVarSource},
+}, finish_env_var};
 
 const ObjectSchema kContainerPort{{
     {.name = "containerPort", .type = Int, .required = true, .check = port_number},
@@ -256,7 +258,7 @@ const ObjectSchema kContainer{{
     {.name = "command", .type = StringList},
     {.name = "args", .type = StringList},
     {.name = "env", .type = ObjectList, .object = &kEnvVar},
-    {.name = "envFrom", .type = Unsupported, .note = "list each variable under env"},
+    {.name = "envFrom", .type = ObjectList, .object = &kEnvFromSource},
     {.name = "ports", .type = ObjectList, .object = &kContainerPort},
     {.name = "workingDir", .type = String},
     {.name = "imagePullPolicy", .type = String, .values = {"Always", "IfNotPresent", "Never"}},
@@ -264,10 +266,11 @@ const ObjectSchema kContainer{{
     {.name = "readinessProbe", .type = Object, .object = &kProbe},
     {.name = "livenessProbe", .type = Object, .object = &kProbe},
     {.name = "startupProbe", .type = Object, .object = &kProbe},
-    {.name = "volumeMounts", .type = Unsupported, .note = "lab has no volumes yet"},
+    {.name = "volumeMounts", .type = ObjectList, .object = &kVolumeMount},
     {.name = "stdin", .type = Bool},
     {.name = "stdinOnce", .type = Bool},
     {.name = "tty", .type = Bool},
+    {.name = "securityContext", .type = Object, .object = &kSecurityContext},
 }, finish_container};
 
 const ObjectSchema kPodSpec{{
@@ -279,10 +282,11 @@ const ObjectSchema kPodSpec{{
     {.name = "nodeSelector", .type = StringMap, .check = label_value, .key_check = label_key},
     {.name = "hostname", .type = String, .check = dns_label},
     {.name = "subdomain", .type = String, .check = dns_label},
-    {.name = "volumes", .type = Unsupported, .note = "lab has no volumes yet"},
+    {.name = "volumes", .type = ObjectList, .object = &kVolume},
     {.name = "dnsPolicy", .type = String, .values = {"ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"}},
     {.name = "dnsConfig", .type = Object, .object = &kPodDNSConfig},
     {.name = "enableServiceLinks", .type = Bool},
+    {.name = "securityContext", .type = Object, .object = &kPodSecurityContext},
 }, finish_pod_spec};
 
 // ---- pod status, as the kubelet writes it (lab/node/kubelet.cc) ----

@@ -61,6 +61,8 @@ extern const ObjectSchema kPodTemplate;
 extern const ObjectSchema kObjectReference;  // involvedObject, targetRef
 extern const ObjectSchema kCondition;        // status.conditions[*]: type, status, reason, ...
 extern const ObjectSchema kOpenObject;       // any object, unchecked (fieldsV1, hints)
+extern const ObjectSchema kSecurityContext;     // a container's securityContext (schema_security.cc)
+extern const ObjectSchema kPodSecurityContext;  // a pod's
 
 // A Kubernetes document: apiVersion, kind, metadata, spec and status (dropped from files).
 ObjectSchema document(const ObjectSchema& meta, const ObjectSchema& spec, const ObjectSchema& status);

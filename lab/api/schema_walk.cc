@@ -112,6 +112,7 @@ std::string words(Type t) {
     case Type::Quantity: return "a quantity such as 500m, 0.5, 128Mi or 1Gi";
     case Type::Timestamp: return "a time such as \"2006-01-02T15:04:05Z\" (RFC 3339)";
     case Type::StringList: return "a list of strings";
+    case Type::Int64List: return "a list of integers";
     case Type::StringMap: return "an object of strings";
     case Type::QuantityMap: return "an object of quantities";
     case Type::Object: return "an object";
@@ -265,7 +266,7 @@ class Walker {
 
   void add_problem(const json& o, const Path& path, const Problem& problem) {
     auto [p, v] = follow(path, o, problem.path);
-    const std::string value = show(v ? *v : json());
+    const std::string value = problem.value ? show(*problem.value) : show(v ? *v : json());
     const std::string more = problem.message.empty() ? "" : ": " + problem.message;
     std::string detail;
     switch (problem.type) {
@@ -275,6 +276,7 @@ class Walker {
       case ErrorType::Forbidden: detail = "Forbidden: " + problem.message; break;
       case ErrorType::Duplicate: detail = "Duplicate value: " + value + more; break;
       case ErrorType::TooLong: detail = "Too long: " + problem.message; break;
+      case ErrorType::NotFound: detail = "Not found: " + value; break;
     }
     add(p, detail).scope = path.at;
   }
@@ -285,11 +287,13 @@ class Walker {
         if (!v.is_object()) return type_error(v, f.type, p);
         return object(v, *f.object, p);
       case Type::ObjectList:
+      case Type::Int64List:
       case Type::StringList: {
         if (!v.is_array()) return type_error(v, f.type, p);
         bool ok = true;
         for (size_t i = 0; i < v.size(); ++i) {
           if (f.type == Type::StringList) ok = scalar(v[i], f, Type::String, p.index(i)) && ok;
+          else if (f.type == Type::Int64List) ok = scalar(v[i], f, Type::Int64, p.index(i)) && ok;
           else if (!v[i].is_object()) ok = type_error(v[i], Type::Object, p.index(i));
           else ok = object(v[i], *f.object, p.index(i)) && ok;
         }

@@ -7,6 +7,7 @@
 
 #include "lab/api/resources.h"
 #include "lab/api/schema.h"
+#include "lab/api/schema_config.h"
 
 namespace lab::api {
 
@@ -33,6 +34,8 @@ const KindSchema kSchemas[] = {
     {"Event", &schema::kEventDocument},
     {"Service", &schema::kServiceDocument},
     {"EndpointSlice", &schema::kEndpointSliceDocument},
+    {"Secret", &schema::kSecretDocument},
+    {"ConfigMap", &schema::kConfigMapDocument},
 };
 
 const json* member(const json* o, const char* key) {
@@ -165,6 +168,8 @@ void check_update(const json& obj, const json& old, const std::string& kind, boo
   if (kind == "EndpointSlice" && member(&obj, "addressType") && member(&old, "addressType") &&
       *member(&obj, "addressType") != *member(&old, "addressType"))
     out.push_back(immutable("addressType", *member(&obj, "addressType")));
+  if ((kind == "Secret" || kind == "ConfigMap") && valid)
+    for (auto& e : config_update_errors(kind, obj, old)) out.push_back(std::move(e));
   if (kind == "Pod" && valid && pod_spec_changed(obj, old))
     out.push_back({"spec",
                    "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,"

@@ -103,6 +103,8 @@ std::string table_for(const std::string& kind, const Json& list, bool wide, bool
   if (kind == "Event") return events_table(list, wide, headers, now);
   if (kind == "Service") return services_table(list, wide, headers, now);
   if (kind == "EndpointSlice") return endpointslices_table(list, wide, headers, now);
+  if (kind == "Secret") return secrets_table(list, wide, headers, now);
+  if (kind == "ConfigMap") return configmaps_table(list, wide, headers, now);
   std::vector<std::vector<std::string>> rows;
   if (headers) rows.push_back({"NAME", "AGE"});
   for (const auto& item : list["items"])

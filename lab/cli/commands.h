@@ -20,6 +20,8 @@ int cmd_get(const Args& args);
 int cmd_exec(const Args& args);
 int cmd_ssh(const Args& args);
 int cmd_apply(const Args& args, bool create_only);  // apply -f / create -f
+// create secret generic|tls NAME, create configmap|cm NAME (lab/cli/create_config.cc); else create -f.
+int cmd_create(const Args& args);
 int cmd_delete(const Args& args);
 int cmd_scale(const Args& args);
 int cmd_describe(const Args& args);
@@ -28,6 +30,7 @@ int cmd_rollout(const Args& args);
 int cmd_expose(const Args& args);
 int cmd_patch(const Args& args);
 int cmd_edit(const Args& args);
+int cmd_top(const Args& args);  // lab/cli/top.cc
 
 // Prints "error: ..." to stderr as kubectl does and returns 1.
 int report_error(const std::string& message);

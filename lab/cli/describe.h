@@ -41,6 +41,10 @@ std::string describe_deployment(const Json& deployment, const Json& replicasets,
 std::string describe_service(const Json& svc, const Json& endpoint_slices, const Json& events, Clock::time_point now);
 // `kubectl describe endpointslice` (discovery.k8s.io/v1).
 std::string describe_endpoint_slice(const Json& slice, const Json& events, Clock::time_point now);
+// `kubectl describe secret`: Type and each key's size in bytes, never a value; no Events (as kubectl).
+std::string describe_secret(const Json& secret);
+// `kubectl describe configmap`: each data key and its text, binaryData keys with their sizes, Events.
+std::string describe_configmap(const Json& configmap, const Json& events, Clock::time_point now);
 // kubectl's describer for kinds it has none for: metadata, then every other field, labelled.
 std::string describe_generic(const Json& obj, const Json& events, Clock::time_point now);
 

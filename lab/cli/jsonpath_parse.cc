@@ -23,28 +23,6 @@ bool is_terminator(char c) { return std::string_view(" \t\r\n.,[]$@{}").find(c) 
 
 }  // namespace
 
-std::string go_quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          out += "\\x";
-          out += "0123456789abcdef"[c >> 4];
-          out += "0123456789abcdef"[c & 0xF];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 namespace {
 
 void append_utf8(std::string& out, char32_t r) {

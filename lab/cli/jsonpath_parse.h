@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lab/api/go_quote.h"
 #include "lab/base/result.h"
 
 namespace lab::cli::jsonpath_detail {
@@ -30,6 +31,6 @@ using Nodes = std::vector<Node>;
 // jsonpath.Parse: the template's nodes, or client-go's parse error text.
 Result<Nodes> parse_template(const std::string& templ);
 // strconv.Quote, for the template echoed back in errors.
-std::string go_quote(std::string_view s);
+using api::go_quote;
 
 }  // namespace lab::cli::jsonpath_detail

@@ -49,6 +49,16 @@ Result<std::vector<Json>> objects_of_file(const std::string& file) {
   return scenario->objects;
 }
 
+// What apply compares besides labels and annotations: every top-level field but the type, metadata
+// and status (spec for most kinds; type, data, binaryData and immutable for Secrets and ConfigMaps).
+Json content_of(const Json& obj) {
+  Json out = Json::object();
+  if (obj.is_object())
+    for (const auto& [k, v] : obj.items())
+      if (k != "apiVersion" && k != "kind" && k != "metadata" && k != "status") out[k] = v;
+  return out;
+}
+
 // Go's %q, near enough for selectors in messages.
 std::string quoted(const std::string& s) { return Json(s).dump(-1, ' ', false, Json::error_handler_t::replace); }
 
@@ -112,7 +122,7 @@ int cmd_apply(const Args& args, bool create_only) {
       std::printf("%s created\n", ref(*type, name).c_str());
       continue;
     }
-    if ((*existing).value("spec", Json()) == obj.value("spec", Json()) &&
+    if (content_of(*existing) == content_of(obj) &&
         (*existing)["metadata"].value("labels", Json()) == obj["metadata"].value("labels", Json()) &&
         (*existing)["metadata"].value("annotations", Json()) == obj["metadata"].value("annotations", Json())) {
       std::printf("%s unchanged\n", ref(*type, name).c_str());
@@ -307,6 +317,10 @@ int cmd_describe(const Args& args) {
                                         server::url_encode(sel)))
         slices = (*list)["items"];
       text = describe_service(obj, slices, mine, now);
+    } else if (type->kind == "Secret") {
+      text = describe_secret(obj);
+    } else if (type->kind == "ConfigMap") {
+      text = describe_configmap(obj, mine, now);
     } else {
       text = describe_generic(obj, mine, now);
     }

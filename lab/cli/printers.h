@@ -44,6 +44,10 @@ std::string services_table(const Json& list, bool wide, bool headers, Clock::tim
 // `kubectl get endpointslices`: NAME ADDRESSTYPE PORTS ENDPOINTS AGE, with -o wide the same. PORTS and
 // ENDPOINTS show three items then "+ N more...", and <unset> for none.
 std::string endpointslices_table(const Json& list, bool wide, bool headers, Clock::time_point now);
+// `kubectl get secrets`: NAME TYPE DATA AGE (DATA: the number of keys); -o wide adds nothing.
+std::string secrets_table(const Json& list, bool wide, bool headers, Clock::time_point now);
+// `kubectl get configmaps`: NAME DATA AGE (DATA: keys of data and binaryData); -o wide adds nothing.
+std::string configmaps_table(const Json& list, bool wide, bool headers, Clock::time_point now);
 // labels.FormatLabels: "app=web,tier=db" sorted by key; "<none>" for an empty or missing map.
 std::string format_labels(const Json& labels);
 // `kubectl get events`: LAST SEEN TYPE REASON OBJECT MESSAGE [with -o wide: SUBOBJECT SOURCE between

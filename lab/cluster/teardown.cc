@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "runtime/cgroups.h"
 #include "runtime/spawn.h"
 
 namespace lab::cluster {
@@ -32,6 +33,8 @@ Result<void> teardown_lab(const LabRecord& rec) {
     keep(runtime::kill_pod_starters(rec.name));
     for (pid_t pid : runtime::find_pod_inits(rec.name)) keep(runtime::kill_pod(pid));
   }
+  // The pods' cgroups (runtime/cgroups.h), now that no process is left in them.
+  keep(runtime::remove_cgroup(runtime::host_cgroups(), runtime::lab_cgroup(rec.name)));
   keep(net::teardown_fabric(rec.plan));
   std::error_code ec;
   std::filesystem::remove_all(lab_dir(rec.name), ec);

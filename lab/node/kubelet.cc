@@ -6,15 +6,19 @@
 #include "lab/node/kubelet.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstring>
 
+#include "lab/api/json_access.h"
 #include "lab/api/objects.h"
 #include "lab/base/clock.h"
 #include "lab/node/kubelet_internal.h"
 #include "lab/node/pod_env.h"
+#include "lab/node/pod_security.h"
 #include "lab/node/pod_status.h"
 #include "netns/fabric.h"
+#include "runtime/cgroups.h"
 #include "runtime/proc.h"
 #include "runtime/spawn.h"
 
@@ -38,8 +42,31 @@ bool needs_sync(const store::ObjPtr& old, const store::ObjPtr& cur) {
     if (m == pod.end() || !m->is_object()) return Json();
     return m->value("deletionTimestamp", Json());
   };
+  // A downwardAPI volume shows the labels and annotations: their change rewrites its files.
+  auto shown = [](const Json& pod) {
+    const Json& m = api::metadata_of(pod);
+    return Json{m.value("labels", Json()), m.value("annotations", Json())};
+  };
   return pod_uid(*old) != pod_uid(*cur) || deletion(*old) != deletion(*cur) ||
-         old->value("spec", Json()) != cur->value("spec", Json());
+         old->value("spec", Json()) != cur->value("spec", Json()) ||
+         (has_downward_volumes(*cur) && shown(*old) != shown(*cur));
+}
+
+// lastState.terminated.reason as the pod init saw the run end (<container>.last-reason:
+// OOMKilled, Error, Completed); "" when it left none.
+std::string last_reason(const std::string& base) {
+  auto text = read_file(base + ".last-reason");
+  if (!text) return "";
+  std::string r = *text;
+  while (!r.empty() && (r.back() == '\n' || r.back() == ' ')) r.pop_back();
+  return r;
+}
+
+// When the pod init wrote <container>.terminated (RFC 3339 of its mtime), "" if it has not.
+std::string terminated_at(const std::string& base) {
+  struct stat st {};
+  if (::stat((base + ".terminated").c_str(), &st) != 0) return "";
+  return rfc3339(st.st_mtim.tv_sec);
 }
 
 runtime::PodRuntimeSpec runtime_spec(const cluster::LabRecord& lab, const Json& pod, const store::Informer& services,
@@ -58,8 +85,6 @@ runtime::PodRuntimeSpec runtime_spec(const cluster::LabRecord& lab, const Json& 
     cs.image = c.value("image", "");
     cs.command = c.value("command", std::vector<std::string>{});
     cs.args = c.value("args", std::vector<std::string>{});
-    for (const auto& e : c.value("env", Json::array()))
-      cs.env.emplace_back(e.value("name", ""), e.value("value", ""));
     cs.working_dir = c.value("workingDir", "");
     cs.log_path = spec.state_dir + "/" + cs.name + ".log";
     cs.stdin = c.value("stdin", false);  // `lab run -i -t`: the pod init's pty and attach socket
@@ -67,7 +92,7 @@ runtime::PodRuntimeSpec runtime_spec(const cluster::LabRecord& lab, const Json& 
     cs.tty = c.value("tty", false);
     spec.containers.push_back(std::move(cs));
   }
-  // Hostname, resolv.conf, service variables and $(VAR) expansion (lab/node/pod_env).
+  // Hostname and resolv.conf (lab/node/pod_env); the environment comes once the pod has its address.
   dns_warnings = complete_runtime_spec(spec, pod, services, lab.plan.service_cidr);
   return spec;
 }
@@ -82,6 +107,8 @@ Kubelet::Kubelet(cluster::LabRecord rec, std::string self_exe, store::Registry& 
       informers_(informers),
       pods_(informers.informer("Pod")),
       services_(informers.informer("Service")),
+      secrets_(informers.informer("Secret")),
+      config_maps_(informers.informer("ConfigMap")),
       queue_(std::make_shared<WorkQueue>()),
       prober_(Prober::run_real, [this](const ProbeReport& r) { on_probe(r); }),
       exits_([q = queue_](const std::string& key) { q->add(key); }),
@@ -94,6 +121,12 @@ Kubelet::Kubelet(cluster::LabRecord rec, std::string self_exe, store::Registry& 
     bool mine = (cur && nodes.contains(pod_node(*cur))) || (old && nodes.contains(pod_node(*old)));
     if (mine && needs_sync(old, cur)) q->add(store::Informer::key_of(cur ? *cur : *old));
   });
+  for (const char* kind : {"Secret", "ConfigMap"})
+    (std::string(kind) == "Secret" ? secrets_ : config_maps_)
+        .add_handler([q = queue_, nodes = nodes_, &pods = pods_, kind = std::string(kind)](const store::ObjPtr& old,
+                                                                                         const store::ObjPtr& cur) {
+          on_object_change(pods, nodes, *q, kind, old, cur);
+        });
 }
 
 Kubelet::~Kubelet() { stop(); }
@@ -132,9 +165,15 @@ void Kubelet::sync_pod(const std::string& key) {
     // The object went without a graceful stop (a forced delete), or is a new pod of the same
     // name: the processes of the old one go now.
     kill_now(rec);
+    remove_volumes(rec->state_dir);
     rec = nullptr;
   }
-  if (!pod) return;
+  if (!pod) {
+    // Its volumes go with it (a pod deleted while it waited for them may have some).
+    const auto slash = key.find('/');
+    remove_volumes(cluster::pod_dir(rec_.name, key.substr(0, slash), key.substr(slash + 1)));
+    return;
+  }
   if (api::is_terminating(*pod)) {
     if (rec) stop_pod(*pod, rec);
     else remove_object(*pod);
@@ -174,6 +213,7 @@ void Kubelet::sync_pod(const std::string& key) {
     }
     return;
   }
+  refresh_volumes(*pod, *rec);
   sync_status(*pod, *rec);
   queue_->add_after(key, kResync);
 }
@@ -185,9 +225,36 @@ Result<void> Kubelet::start_pod(const Json& pod, const PriorSandbox* prior) {
   std::vector<std::string> dns_warnings;
   runtime::PodRuntimeSpec spec = runtime_spec(rec_, pod, services_, dns_warnings);  // may throw: before anything is taken
   for (const auto& w : dns_warnings) event(pod, "Warning", "DNSConfigForming", w);
+  // securityContext and resources; a container that cannot be made as asked (runAsNonRoot with
+  // a root image) leaves the pod Pending with CreateContainerConfigError, tried again later.
+  if (auto bad = resolve_security(rec_.name, pod, spec)) {
+    event(pod, "Warning", "Failed", "Error: " + bad->message);
+    std::string host_ip = node->ip.str(), now = now_rfc3339();
+    auto w = write_status(pod, uid, [&](const Json& fresh) {
+      return config_error_pod_status(fresh.value("spec", Json::object()), fresh.value("status", Json::object()),
+                                     host_ip, bad->container, bad->message, now);
+    });
+    if (!w) log_line("pod " + key + ": status: " + w.error().what());
+    queue_->add_rate_limited(key);
+    return {};
+  }
+  // Volumes before the sandbox, as the kubelet's WaitForAttachAndMount: a missing Secret or
+  // ConfigMap leaves the pod ContainerCreating (FailedMount), tried again until it appears.
+  std::map<std::string, Payload> volumes;
+  if (!set_up_pod_volumes(pod, volumes)) return {};
 
   auto ip = allocate_ip(*node, prior ? std::optional<net::Ipv4>(prior->ip) : std::nullopt);
   if (!ip) return std::unexpected(ip.error());
+  // The environment, now that the pod has its address (status.podIP): a missing key or object
+  // is the container's CreateContainerConfigError, tried again until it appears.
+  auto env = complete_container_env(spec, pod, services_, {object_lookup(spec.namespace_), {ip->str(), node->ip.str()},
+                                                           allocatable_});
+  if (!env) {
+    release_ip(node->name, *ip);
+    wait_for_config(pod, env.error().container, env.error().message);
+    return {};
+  }
+  for (const auto& w : *env) event(pod, "Warning", "InvalidEnvironmentVariableNames", w);
   std::string veth = detail::host_veth_name(uid);
   auto podnet = net::create_pod_network(rec_.plan, *node, *ip, veth);
   if (!podnet && podnet.error().code == EEXIST) {
@@ -222,6 +289,7 @@ Result<void> Kubelet::start_pod(const Json& pod, const PriorSandbox* prior) {
   rec->init_pid = *init;
   rec->pidfd = runtime::open_pidfd(*init);
   rec->ip = *ip;
+  rec->volumes = std::move(volumes);
   const Json& containers = pod.at("spec").at("containers");
   for (const auto& c : containers) {
     ContainerRecord cr{c.value("name", ""), 0, 0, rec->start_time, Json()};
@@ -256,15 +324,21 @@ void Kubelet::sync_status(const Json& pod, PodRecord& rec) {
     if (restarts != cr.restarts) {
       // The pod init restarted it: remember how the last run ended; its probes start over.
       int code = detail::read_int_file(base + ".last-exit", 0);
-      cr.last_terminated = terminated_state(code, cr.started_at, now);
+      cr.last_terminated = terminated_state(code, cr.started_at, now, last_reason(base));
       cr.restarts = restarts;
       cr.started_at = now;
       prober_.restart_container(rec.uid, i);
     }
     bool running = runtime::container_pid(rec.init_pid, rec.state_dir, cr.name).has_value();
+    // Ended for good (restartPolicy): state.terminated, finished when the pod init noted it.
+    Json terminated;
+    if (!running)
+      if (auto end = terminated_at(base); !end.empty())
+        terminated = terminated_state(detail::read_int_file(base + ".terminated", 0), cr.started_at, end,
+                                      last_reason(base));
     bool ready = running && prober_.ready(rec.uid, i).value_or(true);
     obs.containers.push_back({cr.name, specs[i].value("image", ""), running, ready, cr.restarts, cr.started_at,
-                              cr.last_terminated});
+                              cr.last_terminated, terminated});
   }
   auto w = write_status(pod, rec.uid, [&](const Json& fresh) {
     return running_pod_status(fresh.value("spec", Json::object()), fresh.value("status", Json::object()), obs, now);
@@ -323,10 +397,14 @@ void Kubelet::kill_now(const RecordPtr& rec) {
   if (!rec) return;
   forget(rec);
   if (auto r = runtime::kill_pod(rec->init_pid); !r) log_line("pod " + rec->key + ": " + r.error().what());
+  // Its processes are gone: its cgroups go too (a graceful stop's pod init removed them already).
+  if (auto r = runtime::remove_cgroup(runtime::host_cgroups(), runtime::pod_cgroup(rec_.name, rec->uid)); !r)
+    log_line("pod " + rec->key + ": " + r.error().what());
   release_network(*rec);
 }
 
 void Kubelet::remove_object(const Json& pod) {
+  remove_volumes(cluster::pod_dir(rec_.name, pod_namespace(pod), pod_name(pod)));
   // grace 0: the processes are gone; the uid keeps a new pod of the same name safe.
   auto r = registry_.remove("Pod", pod_namespace(pod), pod_name(pod), {.grace_seconds = 0, .uid = pod_uid(pod)});
   if (!r && r.error().reason != Reason::NotFound && r.error().reason != Reason::Conflict)

@@ -24,6 +24,7 @@
 #include "lab/node/node_health.h"
 #include "lab/node/pod_workers.h"
 #include "lab/node/prober.h"
+#include "lab/node/volumes.h"
 #include "lab/store/informer.h"
 #include "lab/store/registry.h"
 
@@ -94,6 +95,8 @@ class Kubelet {
     Clock::time_point kill_at;
     std::vector<ContainerRecord> containers;
     std::shared_ptr<const ProbedPod> probed;
+    std::map<std::string, Payload> volumes;  // the content last written, by volume name
+    std::string volume_error;                // the last FailedMount of a refresh ("" = none)
   };
   using RecordPtr = std::shared_ptr<PodRecord>;
 
@@ -119,6 +122,21 @@ class Kubelet {
   void on_probe(const ProbeReport& r);
   void event(const Json& pod, const std::string& type, const std::string& reason, const std::string& msg);
 
+  // Volumes and the objects a pod reads (kubelet_volumes.cc).
+  api::ObjectLookup object_lookup(const std::string& ns) const;
+  VolumeInputs volume_inputs(const Json& pod) const;
+  // Sets up the pod's volumes before its sandbox; false when one cannot be (a FailedMount event,
+  // the pod waits ContainerCreating and is tried again).
+  bool set_up_pod_volumes(const Json& pod, std::map<std::string, Payload>& written);
+  // Writes again what changed in a running pod's secret, configMap, downwardAPI and projected volumes.
+  void refresh_volumes(const Json& pod, PodRecord& rec);
+  // A container that cannot be made yet (CreateContainerConfigError): event, status, retry.
+  void wait_for_config(const Json& pod, const std::string& container, const std::string& message);
+  // A Secret's or ConfigMap's change wakes the pods of nodes that read it (static: an informer
+  // handler may run after the kubelet is gone, so it holds copies and the factory's informer).
+  static void on_object_change(const store::Informer& pods, const std::set<std::string>& nodes, WorkQueue& queue,
+                               const std::string& kind, const store::ObjPtr& old, const store::ObjPtr& cur);
+
   // Bookkeeping under mu_ (kubelet_state.cc).
   const net::NodePlan* find_node(const std::string& name) const;
   // preferred: the address to give again if it is free (a sandbox made anew).
@@ -133,6 +151,9 @@ class Kubelet {
   store::InformerFactory& informers_;
   store::Informer& pods_;
   store::Informer& services_;  // the Service variables of a starting pod's containers
+  store::Informer& secrets_;      // volumes, env and envFrom
+  store::Informer& config_maps_;  // volumes, env and envFrom
+  api::NodeAllocatable allocatable_ = api::host_allocatable();
   std::set<std::string> nodes_;
   // Shared with the informer handler, which may outlive this object by a few events.
   std::shared_ptr<WorkQueue> queue_;

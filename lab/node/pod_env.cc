@@ -6,6 +6,7 @@
 #include "lab/api/pod_dns.h"
 #include "lab/api/service_env.h"
 #include "lab/base/unique_fd.h"
+#include "lab/node/volumes.h"
 
 namespace lab::node {
 
@@ -44,14 +45,32 @@ std::vector<std::string> complete_runtime_spec(runtime::PodRuntimeSpec& spec, co
   spec.dns_search = dns.config.searches;
   spec.dns_options = dns.config.options;
 
+  (void)services;  // the environment is complete_container_env's, once the pod has its address
+  return dns.warnings;
+}
+
+std::expected<std::vector<std::string>, ContainerConfigError> complete_container_env(
+    runtime::PodRuntimeSpec& spec, const nlohmann::json& pod, const store::Informer& services, const EnvSources& in) {
+  const nlohmann::json& pod_spec = api::member(pod, "spec");
   const bool links = api::member(pod_spec, "enableServiceLinks") != false;
   const api::EnvMap service_env = service_env_for(services, spec.namespace_, links);
-  for (auto& c : spec.containers) {
-    c.env = api::container_env(c.env, service_env);
+  const nlohmann::json& containers = api::member(pod_spec, "containers");
+  std::vector<std::string> warnings;
+  api::EnvInputs env_in{&in.lookup, in.addresses, in.node, &service_env};
+  for (size_t i = 0; i < spec.containers.size() && i < containers.size(); ++i) {
+    auto& c = spec.containers[i];
+    auto env = api::container_env_from_sources(pod, containers[i], env_in);
+    if (!env) return std::unexpected(ContainerConfigError{c.name, env.error().what()});
+    c.env = std::move(env->env);
+    warnings.insert(warnings.end(), env->warnings.begin(), env->warnings.end());
     c.command = api::expand_words(c.command, c.env);
     c.args = api::expand_words(c.args, c.env);
+    auto mounts = container_mounts(pod, containers[i], spec.state_dir, c.env);
+    if (!mounts) return std::unexpected(ContainerConfigError{c.name, mounts.error().what()});
+    c.mounts = std::move(*mounts);
   }
-  return dns.warnings;
+  spec.memory_volumes = memory_volumes(pod, spec.state_dir);
+  return warnings;
 }
 
 }  // namespace lab::node

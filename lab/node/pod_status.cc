@@ -39,9 +39,9 @@ Json conditions_for(bool all_ready, const Json& old_conditions, const std::strin
 }
 
 Json container_status(const ContainerObservation& c, const std::string& uid) {
-  Json state = c.running
-                   ? Json{{"running", {{"startedAt", c.started_at}}}}
-                   : Json{{"waiting", {{"reason", c.restarts > 0 ? "CrashLoopBackOff" : "ContainerCreating"}}}};
+  Json state = c.running                   ? Json{{"running", {{"startedAt", c.started_at}}}}
+               : !c.terminated.is_null() ? Json{{"terminated", c.terminated}}
+                                           : Json{{"waiting", {{"reason", c.restarts > 0 ? "CrashLoopBackOff" : "ContainerCreating"}}}};
   return {{"name", c.name},
           {"image", c.image},
           {"imageID", ""},
@@ -80,9 +80,68 @@ Json failed_pod_status(const std::string& message) {
   return {{"phase", "Failed"}, {"reason", "StartError"}, {"message", message}};
 }
 
-Json terminated_state(int exit_code, const std::string& started_at, const std::string& finished_at) {
+Json waiting_pod_status(const Json& pod_spec, const Json& old_status, const std::string& host_ip,
+                        const std::string& container, const std::string& reason, const std::string& message,
+                        const std::string& now) {
+  Json statuses = Json::array();
+  std::string unready;
+  const Json& cs = member(pod_spec, "containers");
+  if (cs.is_array())
+    for (const auto& c : cs) {
+      const std::string name = string_at(c, "name");
+      Json waiting = {{"reason", "ContainerCreating"}};
+      if (name == container) waiting = {{"reason", reason}, {"message", message}};
+      statuses.push_back({{"name", name},
+                          {"image", string_at(c, "image")},
+                          {"imageID", ""},
+                          {"ready", false},
+                          {"started", false},
+                          {"restartCount", 0},
+                          {"state", {{"waiting", std::move(waiting)}}},
+                          {"lastState", Json::object()}});
+      unready += (unready.empty() ? "" : " ") + name;
+    }
+  // A condition keeps the time it last changed while its status stays.
+  const Json& old_conditions = member(old_status, "conditions");
+  auto condition = [&](const char* type, bool value, const char* why) {
+    const std::string status = value ? "True" : "False";
+    std::string when = now;
+    if (old_conditions.is_array())
+      for (const auto& oc : old_conditions)
+        if (string_at(oc, "type") == type && string_at(oc, "status") == status &&
+            !string_at(oc, "lastTransitionTime").empty())
+          when = string_at(oc, "lastTransitionTime");
+    Json c = {{"type", type}, {"status", status}, {"lastTransitionTime", when}};
+    if (why) {
+      c["reason"] = why;
+      c["message"] = "containers with unready status: [" + unready + "]";
+    }
+    return c;
+  };
+  std::string start = string_at(old_status, "startTime");
+  if (start.empty()) start = now;
+  return {{"phase", "Pending"},
+          {"conditions", Json::array({condition("PodReadyToStartContainers", false, nullptr),
+                                      condition("Initialized", true, nullptr),
+                                      condition("Ready", false, "ContainersNotReady"),
+                                      condition("ContainersReady", false, "ContainersNotReady"),
+                                      condition("PodScheduled", true, nullptr)})},
+          {"hostIP", host_ip},
+          {"hostIPs", Json::array({{{"ip", host_ip}}})},
+          {"startTime", start},
+          {"containerStatuses", std::move(statuses)},
+          {"qosClass", qos_class(pod_spec)}};
+}
+
+Json config_error_pod_status(const Json& pod_spec, const Json& old_status, const std::string& host_ip,
+                             const std::string& container, const std::string& message, const std::string& now) {
+  return waiting_pod_status(pod_spec, old_status, host_ip, container, "CreateContainerConfigError", message, now);
+}
+
+Json terminated_state(int exit_code, const std::string& started_at, const std::string& finished_at,
+                      const std::string& reason) {
   return {{"exitCode", exit_code},
-          {"reason", exit_code == 0 ? "Completed" : "Error"},
+          {"reason", !reason.empty() ? reason : exit_code == 0 ? "Completed" : "Error"},
           {"startedAt", started_at},
           {"finishedAt", finished_at}};
 }

@@ -21,6 +21,7 @@ struct ContainerObservation {
   int restarts = 0;        // from the pod init's <container>.restarts
   std::string started_at;  // RFC 3339 start of the current run
   Json last_terminated;    // lastState.terminated of the previous run, null if none
+  Json terminated;         // state.terminated: ended for good (its restart policy), null if not
 };
 
 // What the kubelet saw of one pod it runs.
@@ -39,8 +40,23 @@ Json running_pod_status(const Json& pod_spec, const Json& old_status, const PodO
 // The status of a pod whose sandbox or containers could not be started.
 Json failed_pod_status(const std::string& message);
 
-// lastState.terminated of a container run that ended with exit_code.
-Json terminated_state(int exit_code, const std::string& started_at, const std::string& finished_at);
+// lastState.terminated of a container run that ended with exit_code; reason "" = by the code
+// (Completed for 0, else Error), else as the pod init saw it (OOMKilled).
+Json terminated_state(int exit_code, const std::string& started_at, const std::string& finished_at,
+                      const std::string& reason = "");
+
+// The status of a pod that waits before its containers can start: phase Pending, every
+// container waiting ContainerCreating, except `container` waiting `reason` with message
+// (CreateContainerConfigError; container "" for none).
+Json waiting_pod_status(const Json& pod_spec, const Json& old_status, const std::string& host_ip,
+                        const std::string& container, const std::string& reason, const std::string& message,
+                        const std::string& now);
+
+// The status of a pod whose container cannot be created from its spec, as the kubelet reports
+// CreateContainerConfigError: Pending, that container waiting with the reason and message,
+// the others ContainerCreating.
+Json config_error_pod_status(const Json& pod_spec, const Json& old_status, const std::string& host_ip,
+                             const std::string& container, const std::string& message, const std::string& now);
 
 // status.qosClass from the containers' cpu and memory requests and limits (qos.GetPodQOS; a
 // missing request counts as its limit, as the API server defaults it).

@@ -222,7 +222,7 @@ TEST(Scenario, UnknownFieldsAtEveryDepth) {
             kSource + "/tests/fixtures/unknown-field.yaml:17:9: Deployment \"my-nginx\": "
                       "spec.template.spec.containers[0].imagee: unknown field (expected one of: args, command, "
                       "env, envFrom, image, imagePullPolicy, livenessProbe, name, ports, readinessProbe, resources, "
-                      "startupProbe, stdin, stdinOnce, tty, volumeMounts, workingDir)");
+                      "securityContext, startupProbe, stdin, stdinOnce, tty, volumeMounts, workingDir)");
   EXPECT_EQ(error_of(pod() + "status2: {}\n"),
             "s.yaml:9:1: Pod \"web\": status2: unknown field (expected one of: apiVersion, kind, metadata, spec, "
             "status)");
@@ -293,7 +293,8 @@ TEST(Scenario, RequiredFieldsPointAtTheirParent) {
   EXPECT_EQ(error_of("apiVersion: v1\nkind: Pod\nmetadata:\n  labels: {a: b}\nspec: {}\n"),
             "s.yaml:4:3: Pod: metadata.name: required field missing");
   EXPECT_EQ(error_of("metadata: {name: x}\n"),
-            "s.yaml:1:1: kind: required field missing (expected one of: Lab, Pod, Deployment, Service)");
+            "s.yaml:1:1: kind: required field missing (expected one of: Lab, Pod, Deployment, Service, Secret, "
+            "ConfigMap)");
 }
 
 TEST(Scenario, UnknownImage) {
@@ -305,8 +306,9 @@ TEST(Scenario, UnknownImage) {
 }
 
 TEST(Scenario, KindsAndApiVersions) {
-  EXPECT_EQ(error_of("# comment\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"),
-            "s.yaml:3:7: kind \"ConfigMap\" is not supported (supported: Lab, Pod, Deployment, Service)");
+  EXPECT_EQ(error_of("# comment\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: x}\n"),
+            "s.yaml:3:7: kind \"PersistentVolumeClaim\" is not supported (supported: Lab, Pod, Deployment, "
+            "Service, Secret, ConfigMap)");
   EXPECT_EQ(error_of("apiVersion: apps/v1\nkind: Service\nmetadata: {name: x}\n"),
             "s.yaml:1:13: Service \"x\": apiVersion: expected \"v1\" for kind Service, got \"apps/v1\"");
   EXPECT_EQ(error_of("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: x}\n"),
@@ -348,10 +350,11 @@ TEST(Scenario, DeploymentRules) {
 
 TEST(Scenario, UnsupportedFieldsSaySo) {
   EXPECT_EQ(error_of(pod("    env:\n    - name: A\n      valueFrom: {}\n")),
-            "s.yaml:11:7: Pod \"web\": spec.containers[0].env[0].valueFrom: Forbidden: not supported yet (write "
-            "value)");
-  EXPECT_EQ(error_of(pod("  volumes: []\n")),
-            "s.yaml:9:3: Pod \"web\": spec.volumes: Forbidden: not supported yet (lab has no volumes yet)");
+            "s.yaml:11:18: Pod \"web\": spec.containers[0].env[0].valueFrom: Invalid value: {}: must specify one "
+            "of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`");
+  EXPECT_EQ(error_of(pod("  volumes: [{name: v, nfs: {server: nas, path: /}}]\n")),
+            "s.yaml:9:23: Pod \"web\": spec.volumes[0].nfs: Forbidden: not supported yet (lab's volumes are "
+            "emptyDir, hostPath, secret, configMap, downwardAPI and projected)");
   EXPECT_EQ(error_of(pod("    livenessProbe: {periodSeconds: 5}\n")),
             "s.yaml:9:20: Pod \"web\": spec.containers[0].livenessProbe: Required value: must specify a handler "
             "type (one of: exec, httpGet, tcpSocket)");

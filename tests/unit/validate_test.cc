@@ -346,8 +346,10 @@ TEST(Validate, UnknownFieldsAreStrictDecodingErrors) {
   expect_clean(d);
   // A real Kubernetes field lab does not implement says so.
   Json pod = pod_of(stored(replicaset(deployment())));
-  pod["spec"]["volumes"] = Json::array();
-  EXPECT_EQ(errors_of(pod), "spec.volumes: Forbidden: not supported yet (lab has no volumes yet)\n");
+  pod["spec"]["volumes"] = Json::array({{{"name", "v"}, {"persistentVolumeClaim", {{"claimName", "c"}}}}});
+  EXPECT_EQ(errors_of(pod),
+            "spec.volumes[0].persistentVolumeClaim: Forbidden: not supported yet (lab's volumes are emptyDir, "
+            "hostPath, secret, configMap, downwardAPI and projected)\n");
 }
 
 TEST(Validate, HostileBodies) {
@@ -370,9 +372,10 @@ TEST(Validate, HostileBodies) {
     EXPECT_TRUE(w.bad_request) << bad;
   }
   d = deployment();
-  d["kind"] = "Secret";
-  EXPECT_EQ(errors_of(d), "kind: Unsupported value: \"Secret\": supported values: \"Deployment\", "
-                          "\"EndpointSlice\", \"Event\", \"Node\", \"Pod\", \"ReplicaSet\", \"Service\"\n");
+  d["kind"] = "PersistentVolumeClaim";
+  EXPECT_EQ(errors_of(d), "kind: Unsupported value: \"PersistentVolumeClaim\": supported values: \"ConfigMap\", "
+                          "\"Deployment\", \"EndpointSlice\", \"Event\", \"Node\", \"Pod\", \"ReplicaSet\", "
+                          "\"Secret\", \"Service\"\n");
   d = deployment();
   d["apiVersion"] = "extensions/v1beta1";
   EXPECT_EQ(errors_of(d), "apiVersion: Unsupported value: \"extensions/v1beta1\": supported values: \"apps/v1\"\n");

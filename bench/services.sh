@@ -47,7 +47,8 @@ client_pid=$(cat /run/lab/bench-svc/pods/default_client/init.pid)
 # the whole cost of a request is on that CPU, so req/s compares the paths' costs, and neither the
 # scheduler's placement nor the rest of the machine (left the other CPU) moves the figure much.
 cpu=$(($(nproc) - 1))
-worker=$(pgrep -P "$(cat /run/lab/bench-svc/pods/default_my-nginx-*/my-nginx.hostpid)")
+# nginx runs as one process (master_process off): the container process serves.
+worker=$(cat /run/lab/bench-svc/pods/default_my-nginx-*/my-nginx.hostpid)
 taskset -pc "$cpu" "$worker" >/dev/null
 renice -n -20 -p "$worker" >/dev/null
 

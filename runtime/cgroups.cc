@@ -230,6 +230,8 @@ Result<void> create_cgroup(const CgroupLayout& l, std::string_view rel, const Cg
     // Each ancestor below the root hands the controllers down (no process lives in ours).
     std::string at = l.v2_root;
     for (auto part : split(rel, '/')) {
+      // Unchecked on purpose: a controller this write could not hand down leaves its limit file
+      // missing below, and that write fails with the path named (the error the caller sees).
       (void)write_file(at + "/cgroup.subtree_control", "+memory +cpu +pids");
       at += "/" + std::string(part);
       if (::mkdir(at.c_str(), 0755) != 0 && errno != EEXIST) return fail_errno("mkdir " + at);

@@ -57,18 +57,30 @@ void set_window_size(int fd, WindowSize size) {
   winsize ws{};
   ws.ws_col = size.cols;
   ws.ws_row = size.rows;
+  // Best effort by design: a terminal that refuses a size keeps its old one, and the session
+  // goes on (as runc's console resize); callers have nowhere better to report it.
   (void)::ioctl(fd, TIOCSWINSZ, &ws);
 }
 
-Result<void> send_fd(int sock, int fd) {
+// One byte of data and room for one descriptor: the message both ends of a descriptor pass use.
+struct FdMessage {
   char byte = 'F';
   iovec iov{&byte, 1};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  FdMessage() {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;  // msg points into the object itself
+  FdMessage& operator=(const FdMessage&) = delete;
+};
+
+Result<void> send_fd(int sock, int fd) {
+  FdMessage m;
+  msghdr& msg = m.msg;
   cmsghdr* c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
@@ -80,14 +92,8 @@ Result<void> send_fd(int sock, int fd) {
 }
 
 Result<UniqueFd> recv_fd(int sock) {
-  char byte = 0;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  FdMessage m;
+  msghdr& msg = m.msg;
   ssize_t n;
   while ((n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0)
     if (errno != EINTR) return fail_errno("receive a descriptor");

@@ -11,6 +11,7 @@
 #include <map>
 #include <thread>
 
+#include "lab/api/json_access.h"
 #include "lab/api/resources.h"
 #include "lab/cli/client.h"
 #include "lab/cli/commands.h"
@@ -107,10 +108,13 @@ int cmd_top(const Args& args) {
   auto list = list_objects(*lab, *pods_type, ns, arg(vm, "selector"), "");
   if (!list) return report_error(list.error().what());
   std::vector<Sample> samples;
-  for (const auto& pod : list->value("items", Json::array())) {
-    const Json& meta = pod.value("metadata", Json::object());
-    Sample s{meta.value("namespace", "default"), meta.value("name", ""), pod.value("spec", Json::object()).value("nodeName", ""),
-             runtime::pod_cgroup(*lab, meta.value("uid", "")), {}, {}, false};
+  static const Json kNone = Json::array();
+  const Json& items = api::member(*list, "items");
+  for (const auto& pod : items.is_array() ? items : kNone) {
+    const Json& meta = api::metadata_of(pod);
+    Sample s{api::string_at(meta, "namespace"), api::string_at(meta, "name"),
+             api::string_at(api::member(pod, "spec"), "nodeName"),
+             runtime::pod_cgroup(*lab, api::string_at(meta, "uid")), {}, {}, false};
     if (!nodes && !name.empty() && s.name != name) continue;
     samples.push_back(std::move(s));
   }
@@ -128,8 +132,10 @@ int cmd_top(const Args& args) {
   bool headers = !vm["no-headers"].as<bool>();
   if (nodes) {
     std::map<std::string, TopUsage> by_node;
-    for (const auto& n : api_get(*lab, "/api/v1/nodes").value_or(Json::object()).value("items", Json::array())) {
-      std::string node = n.value("metadata", Json::object()).value("name", "");
+    const Json node_list = api_get(*lab, "/api/v1/nodes").value_or(Json::object());
+    const Json& node_items = api::member(node_list, "items");
+    for (const auto& n : node_items.is_array() ? node_items : kNone) {
+      std::string node = api::string_at(api::metadata_of(n), "name");
       if (name.empty() || node == name) by_node[node] = TopUsage{"", node, 0, 0};
     }
     if (!name.empty() && by_node.empty()) return report_error("nodes \"" + name + "\" not found");

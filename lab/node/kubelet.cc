@@ -231,7 +231,7 @@ Result<void> Kubelet::start_pod(const Json& pod, const PriorSandbox* prior) {
     event(pod, "Warning", "Failed", "Error: " + bad->message);
     std::string host_ip = node->ip.str(), now = now_rfc3339();
     auto w = write_status(pod, uid, [&](const Json& fresh) {
-      return config_error_pod_status(fresh.value("spec", Json::object()), fresh.value("status", Json::object()),
+      return config_error_pod_status(api::member(fresh, "spec"), api::member(fresh, "status"),
                                      host_ip, bad->container, bad->message, now);
     });
     if (!w) log_line("pod " + key + ": status: " + w.error().what());
@@ -341,7 +341,7 @@ void Kubelet::sync_status(const Json& pod, PodRecord& rec) {
                               cr.last_terminated, terminated});
   }
   auto w = write_status(pod, rec.uid, [&](const Json& fresh) {
-    return running_pod_status(fresh.value("spec", Json::object()), fresh.value("status", Json::object()), obs, now);
+    return running_pod_status(api::member(fresh, "spec"), api::member(fresh, "status"), obs, now);
   });
   if (!w) log_line("pod " + rec.key + ": status: " + w.error().what());
 }

@@ -35,7 +35,7 @@ bool Kubelet::set_up_pod_volumes(const Json& pod, std::map<std::string, Payload>
   const auto* node = find_node(pod_node(pod));
   const std::string host_ip = node ? node->ip.str() : "", now = now_rfc3339();
   auto w = write_status(pod, pod_uid(pod), [&](const Json& fresh) {
-    return waiting_pod_status(fresh.value("spec", Json::object()), fresh.value("status", Json::object()), host_ip, "",
+    return waiting_pod_status(api::member(fresh, "spec"), api::member(fresh, "status"), host_ip, "",
                               "", "", now);
   });
   if (!w) log_line("pod " + key + ": status: " + w.error().what());
@@ -57,7 +57,7 @@ void Kubelet::wait_for_config(const Json& pod, const std::string& container, con
   const auto* node = find_node(pod_node(pod));
   const std::string host_ip = node ? node->ip.str() : "", now = now_rfc3339();
   auto w = write_status(pod, pod_uid(pod), [&](const Json& fresh) {
-    return config_error_pod_status(fresh.value("spec", Json::object()), fresh.value("status", Json::object()), host_ip,
+    return config_error_pod_status(api::member(fresh, "spec"), api::member(fresh, "status"), host_ip,
                                    container, message, now);
   });
   if (!w) log_line("pod " + key + ": status: " + w.error().what());

@@ -7,27 +7,12 @@
 #include <thread>
 
 #include "lab/node/kubelet.h"
+#include "tests/unit/kubelet_fixture.h"
 
 using namespace lab;
 using Json = nlohmann::json;
 
 namespace {
-
-cluster::LabRecord lab_record() {
-  cluster::LabRecord rec;
-  rec.name = "unit-kubelet";
-  rec.plan.lab = rec.name;
-  rec.plan.pod_cidr = *net::Cidr::parse("10.244.0.0/16");
-  rec.plan.service_cidr = *net::Cidr::parse("10.96.0.0/12");
-  rec.plan.node_cidr = *net::Cidr::parse("172.18.0.0/16");
-  net::NodePlan n;
-  n.name = "node-1";
-  n.netns_name = "lab-unit-kubelet-no-such-node";  // never created: every start fails
-  n.ip = *net::Ipv4::parse("172.18.0.2");
-  n.pod_cidr = *net::Cidr::parse("10.244.1.0/24");
-  rec.plan.nodes.push_back(n);
-  return rec;
-}
 
 // A pod bound to node ("" = not scheduled yet).
 Json pod(const std::string& name, const std::string& node) {
@@ -43,7 +28,7 @@ struct Node {
   store::Store st;
   store::Registry registry{st, store::ServiceRanges{*net::Cidr::parse("10.96.0.0/12")}};
   store::InformerFactory informers{st};
-  node::Kubelet kubelet{lab_record(), "/bin/false", registry, informers};
+  node::Kubelet kubelet{lab::fixture::kernelless_lab("unit-kubelet"), "/bin/false", registry, informers};
   Node() { informers.start(); }
   Json get(const std::string& name) {
     auto p = st.get("Pod", "default", name);

@@ -10,6 +10,7 @@
 #include "lab/base/base64.h"
 #include "lab/node/kubelet.h"
 #include "lab/node/volumes.h"
+#include "tests/unit/kubelet_fixture.h"
 
 using namespace lab;
 using Json = nlohmann::json;
@@ -346,31 +347,11 @@ TEST(VolumePayloads, MountsAndReferences) {
   EXPECT_FALSE(node::has_downward_volumes(pod));
 }
 
-namespace {
-
-cluster::LabRecord lab_record() {
-  cluster::LabRecord rec;
-  rec.name = "unit-volumes";
-  rec.plan.lab = rec.name;
-  rec.plan.pod_cidr = *net::Cidr::parse("10.244.0.0/16");
-  rec.plan.service_cidr = *net::Cidr::parse("10.96.0.0/12");
-  rec.plan.node_cidr = *net::Cidr::parse("172.18.0.0/16");
-  net::NodePlan n;
-  n.name = "node-1";
-  n.netns_name = "lab-unit-volumes-no-such-node";
-  n.ip = *net::Ipv4::parse("172.18.0.2");
-  n.pod_cidr = *net::Cidr::parse("10.244.1.0/24");
-  rec.plan.nodes.push_back(n);
-  return rec;
-}
-
-}  // namespace
-
 TEST(KubeletVolumes, AMissingConfigMapKeepsThePodContainerCreating) {
   store::Store st;
   store::Registry registry{st, store::ServiceRanges{*net::Cidr::parse("10.96.0.0/12")}};
   store::InformerFactory informers{st};
-  node::Kubelet kubelet{lab_record(), "/bin/false", registry, informers};
+  node::Kubelet kubelet{lab::fixture::kernelless_lab("unit-volumes"), "/bin/false", registry, informers};
   informers.start();
   Json p = pod_with({{"nodeName", "node-1"}, {"volumes", Json::array({{{"name", "conf"}, {"configMap", {{"name", "app"}}}}})}},
                     {{"volumeMounts", Json::array({mount("conf", "/etc/app")})}});

@@ -472,8 +472,9 @@ bool part_b(int services, int with_two, int runs) {
         10'000);
   };
 
-  // Services with one pod: not ready empties the Service (a reject rule in place of its
-  // endpoints), ready again fills it. Both are rule changes, sent as nft text.
+  // Services with one pod: not ready empties the Service (reject elements in place of its
+  // endpoint elements, the service chain's rule flushed), ready again fills it. Element and
+  // rule changes the proxier sends on its netlink fast path.
   std::vector<Flip> one, two;
   for (int r = 0; r < runs; ++r) {
     int i = with_two + (r / 2 * 7919) % (services - with_two);  // each pod twice: off, then on again
@@ -491,7 +492,7 @@ bool part_b(int services, int with_two, int runs) {
     if (!flip("svc-" + n, "pod-" + n + "-b", f)) return false;
     two.push_back(f);
   }
-  print_flips("readiness flip, Service with 1 pod (0 <-> 1 endpoints: rules change, nft text path)", one, services);
+  print_flips("readiness flip, Service with 1 pod (0 <-> 1 endpoints: netlink fast path)", one, services);
   if (with_two > 0)
     print_flips("readiness flip, Service with 2 pods (1 <-> 2 endpoints: endpoint-only, netlink fast path)", two,
                 services);

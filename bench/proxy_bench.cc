@@ -143,6 +143,15 @@ bool run_size(int n, int runs) {
   good = good && time_changes(p, view, n, runs, "endpoint not ready", [](NodeView& v, int i, int) {
     v.ports[i].endpoints[0].ready = false;
   });
+  // A service loses its last endpoint and gets endpoints back (1 -> 0 -> 2): no-endpoint
+  // elements for endpoint elements and the service chain's rule, the fast path both ways.
+  good = good && time_changes(p, view, n, runs, "endpoints 1 -> 0", [](NodeView& v, int i, int) {
+    v.ports[i].endpoints.clear();
+  });
+  good = good && time_changes(p, view, n, runs, "endpoints 0 -> 2", [](NodeView& v, int i, int) {
+    int e = 2 * i;
+    v.ports[i].endpoints = {{ip(10, 244, e / 250 % 256, e % 250 + 2), 8080}, {ip(10, 244, (e + 1) / 250 % 256, (e + 1) % 250 + 2), 8080}};
+  });
   // One more service (a chain, a service-ips element, endpoint elements): the nft text path.
   good = good && time_changes(p, view, n, runs, "service added", [](NodeView& v, int, int r) {
     ServicePort sp;

@@ -95,7 +95,19 @@ NftBatch::~NftBatch() = default;
 
 namespace {
 
-std::unique_ptr<nftnl_set, SetFree> element_set(std::string_view table, std::string_view set, std::string_view key, std::string_view data) {
+std::unique_ptr<nftnl_set, SetFree> named_set(std::string_view table, std::string_view set) {
+  nftnl_set* s = nftnl_set_alloc();
+  if (!s) throw std::bad_alloc();
+  nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
+  nftnl_set_set_str(s, NFTNL_SET_TABLE, std::string(table).c_str());
+  nftnl_set_set_str(s, NFTNL_SET_NAME, std::string(set).c_str());
+  return std::unique_ptr<nftnl_set, SetFree>(s);
+}
+
+// With `verdict` (NFT_GOTO etc., negative numbers) and `chain`: verdict data instead of `data`.
+std::unique_ptr<nftnl_set, SetFree> element_set(std::string_view table, std::string_view set, std::string_view key,
+                                                std::string_view data, std::optional<int> verdict = std::nullopt,
+                                                std::string_view chain = {}) {
   nftnl_set* s = nftnl_set_alloc();
   nftnl_set_elem* el = nftnl_set_elem_alloc();
   if (!s || !el) {
@@ -108,6 +120,10 @@ std::unique_ptr<nftnl_set, SetFree> element_set(std::string_view table, std::str
   nftnl_set_set_str(s, NFTNL_SET_NAME, std::string(set).c_str());
   nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key.data(), key.size());
   if (!data.empty()) nftnl_set_elem_set(el, NFTNL_SET_ELEM_DATA, data.data(), data.size());
+  if (verdict) {
+    nftnl_set_elem_set_u32(el, NFTNL_SET_ELEM_VERDICT, static_cast<uint32_t>(*verdict));
+    nftnl_set_elem_set_str(el, NFTNL_SET_ELEM_CHAIN, std::string(chain).c_str());
+  }
   nftnl_set_elem_add(s, el);  // the set owns the element from here
   return std::unique_ptr<nftnl_set, SetFree>(s);
 }
@@ -119,6 +135,23 @@ void NftBatch::add_element(std::string_view table, std::string_view set, std::st
   op->type = NFT_MSG_NEWSETELEM;
   op->flags = NLM_F_CREATE;  // not NLM_F_EXCL: an identical element already there is fine
   op->set = element_set(table, set, key, data);
+  ops_.push_back(std::move(op));
+}
+
+void NftBatch::add_verdict_element(std::string_view table, std::string_view set, std::string_view key, int verdict,
+                                   std::string_view chain) {
+  auto op = std::make_unique<Op>();
+  op->type = NFT_MSG_NEWSETELEM;
+  op->flags = NLM_F_CREATE;
+  op->set = element_set(table, set, key, {}, verdict, chain);
+  ops_.push_back(std::move(op));
+}
+
+// A DELSETELEM without elements empties the set (what `nft flush set` sends).
+void NftBatch::flush_set(std::string_view table, std::string_view set) {
+  auto op = std::make_unique<Op>();
+  op->type = NFT_MSG_DELSETELEM;
+  op->set = named_set(table, set);
   ops_.push_back(std::move(op));
 }
 
@@ -232,6 +265,12 @@ std::string nft_u32(uint32_t v) { return std::string(reinterpret_cast<const char
 std::string nft_ipv4(uint32_t addr) {
   uint32_t be = htonl(addr);
   return std::string(reinterpret_cast<const char*>(&be), 4);
+}
+
+std::string nft_proto(uint8_t proto) {
+  std::string out(4, '\0');
+  out[0] = static_cast<char>(proto);
+  return out;
 }
 
 std::string nft_port(uint16_t port) {

@@ -45,7 +45,11 @@ class NftBatch {
   // Elements of named sets and maps in table `table` (family ip); keys and data as the kernel
   // stores them (concatenated fields each padded to 4 bytes, ports in network order).
   void add_element(std::string_view table, std::string_view set, std::string_view key, std::string_view data = {});
+  // An element of a verdict map whose value is `goto chain` (or jump: NFT_JUMP).
+  void add_verdict_element(std::string_view table, std::string_view set, std::string_view key, int verdict,
+                           std::string_view chain);
   void delete_element(std::string_view table, std::string_view set, std::string_view key);
+  void flush_set(std::string_view table, std::string_view set);  // every element (a set or map)
   void flush_chain(std::string_view table, std::string_view chain);
   void add_rule(NftRule rule);
   size_t size() const { return ops_.size(); }
@@ -85,5 +89,6 @@ class NftSocket {
 std::string nft_u32(uint32_t host_order);       // a 32-bit integer in host order (numgen, mark)
 std::string nft_ipv4(uint32_t host_order_addr);  // 4 bytes, network order
 std::string nft_port(uint16_t port);             // 2 bytes network order, padded to 4
+std::string nft_proto(uint8_t proto);            // an inet_proto (IPPROTO_*), padded to 4
 
 }  // namespace lab::net

@@ -12,7 +12,8 @@
 namespace lab::proxy {
 
 // The batch that turns the `before` endpoints of each update into its `after` ones: map elements
-// replaced, hairpin elements added, and the service chain's rule rewritten when the count changed.
+// replaced, hairpin elements added, no-endpoint elements and the affinity map as render() has
+// them, and the service chain's rules rewritten when the count changed.
 // It is the same change diff_ruleset() writes as nft text; the kernel test compares the two.
 net::NftBatch endpoint_batch(const std::string& table, const std::vector<EndpointUpdate>& updates);
 

@@ -21,11 +21,6 @@ using namespace rules_detail;
 namespace {
 
 // The table's fixed maps and sets, declared by every full load in this order.
-constexpr const char* kServiceIps = "service-ips";
-constexpr const char* kServiceNodeports = "service-nodeports";
-constexpr const char* kNoEndpointServices = "no-endpoint-services";
-constexpr const char* kNoEndpointNodeports = "no-endpoint-nodeports";
-constexpr const char* kHairpin = "hairpin";
 struct FixedSet {
   const char* name;
   const char* type;
@@ -65,27 +60,31 @@ namespace rules_detail {
 
 std::string pick_rule(uint32_t base, size_t n) { return cat("ct mark set numgen random mod ", n, " offset ", base); }
 
-// kube-proxy's rule shapes (reference/kube.md §1.3-1.7), with two departures: no anonymous sets
-// (they make big rulesets load quadratically on this kernel, B6), and endpoints as map elements
-// rather than a chain each (see kSlotStride), except for session affinity.
+// "dynamic" because the packet path adds elements; without it some kernels refuse the next
+// `add map` with the same definition (kube-proxy's comment on its affinity sets).
+std::string affinity_map_spec(int timeout_seconds) {
+  return cat("typeof ip saddr : ct mark; flags dynamic,timeout; timeout ", timeout_seconds, "s;");
+}
+
+// kube-proxy's rule shapes (reference/kube.md §1.3-1.7), with three departures: no anonymous sets
+// (they make big rulesets load quadratically on this kernel, B6); endpoints as map elements
+// rather than a chain each (see kSlotStride), session affinity as a per-port map of endpoint
+// numbers rather than a set per endpoint; and a port's service chain and dispatch elements kept
+// while it has no endpoints (an empty chain: the reject in the filter hooks comes first), so that
+// going between 0 and N endpoints changes elements and that chain's rules only.
 Fragment render(const Globals& g, const ServicePort& sp, uint32_t slot) {
+  (void)g;
   Fragment f;
   if (sp.cluster_ip.empty()) return f;  // headless: DNS only, no VIP
   const std::string proto = lower_proto(sp.protocol);
   auto ip_key = [&](const std::string& ip) { return ip + " . " + proto + " . " + std::to_string(sp.port); };
   const std::string np_key = proto + " . " + std::to_string(sp.node_port);
   const std::vector<Endpoint> eps = usable_endpoints(sp);
-
-  if (eps.empty()) {
-    // Reject at once (RST / port unreachable) from the filter hooks: reject is not allowed in
-    // prerouting on older kernels and is not a verdict a map can hold, hence the helper chain.
-    f.elements.push_back({kNoEndpointServices, ip_key(sp.cluster_ip), "goto reject-chain"});
-    for (const auto& lb : sp.lb_ips) f.elements.push_back({kNoEndpointServices, ip_key(lb), "goto reject-chain"});
-    if (sp.node_port) f.elements.push_back({kNoEndpointNodeports, np_key, "goto reject-chain"});
-    return f;
-  }
-
+  const uint32_t base = slot * kSlotStride;
   const std::string svc = service_chain_name(sp);
+  const std::string affinity = sp.affinity_client_ip ? affinity_map_name(sp) : "";
+
+  if (!affinity.empty()) f.sets.push_back({affinity, affinity_map_spec(sp.affinity_timeout)});
   f.elements.push_back({kServiceIps, ip_key(sp.cluster_ip), "goto " + svc});
   if (sp.node_port || !sp.lb_ips.empty()) {
     // Traffic from outside (NodePort, LoadBalancer IP) is always masqueraded, as kube-proxy does
@@ -96,46 +95,35 @@ Fragment render(const Globals& g, const ServicePort& sp, uint32_t slot) {
     for (const auto& lb : sp.lb_ips) f.elements.push_back({kServiceIps, ip_key(lb), "goto " + ext});
     if (sp.node_port) f.elements.push_back({kServiceNodeports, np_key, "goto " + ext});
   }
-
-  if (uses_endpoint_map(sp)) {
-    const std::string map = endpoints_map_name(proto);
-    const uint32_t base = slot * kSlotStride;
-    f.chains.push_back({svc, {pick_rule(base, eps.size())}});
-    for (size_t i = 0; i < eps.size(); ++i) {
-      f.elements.push_back({map, std::to_string(base + i), eps[i].ip + " . " + std::to_string(eps[i].port)});
-      f.elements.push_back({kHairpin, eps[i].ip + " . " + eps[i].ip, "", true});
-    }
-    return f;
+  if (affinity.empty()) {
+    f.chains.push_back({svc, pick_rules(base, eps.size())});
+  } else {
+    // A client seen recently goes back to the endpoint number it had (a miss leaves the random
+    // pick); the entry is made or refreshed, and the kernel expires it after the timeout. Never
+    // a 0 (no endpoint): that client would go un-DNATed once endpoints come.
+    const std::string pick = pick_chain_name(sp);
+    f.chains.push_back({svc,
+                        {"jump " + pick, "ct mark set ip saddr map @" + affinity,
+                         "ct mark != 0 update @" + affinity + " { ip saddr : ct mark }"}});
+    f.chains.push_back({pick, pick_rules(base, eps.size())});
   }
 
-  Chain svc_chain{svc, {}};
-  if (!g.pod_cidr.empty()) svc_chain.rules.push_back("ip saddr != " + g.pod_cidr + " " + mark_rule_suffix());
-  std::vector<std::string> ep_chains;
-  ep_chains.reserve(eps.size());
-  for (const auto& ep : eps) ep_chains.push_back(endpoint_chain_name(sp, ep));
-  // A client seen recently goes back to the endpoint it had; the kernel expires the entries.
-  for (size_t i = 0; i < eps.size(); ++i)
-    svc_chain.rules.push_back("ip saddr @" + affinity_set_name(sp, eps[i]) + " goto " + ep_chains[i]);
-  // Rule i matches with probability 1/(n-i) of what reaches it: uniform over all n.
-  const size_t n = eps.size();
-  for (size_t i = 0; i + 1 < n; ++i)
-    svc_chain.rules.push_back(cat("numgen random mod ", n - i, " 0 goto ", ep_chains[i]));
-  svc_chain.rules.push_back("goto " + ep_chains[n - 1]);
-  f.chains.push_back(std::move(svc_chain));
-
-  for (size_t i = 0; i < n; ++i) {
-    const Endpoint& ep = eps[i];
-    Chain c{ep_chains[i], {}};
+  if (eps.empty()) {
+    // Reject at once (RST / port unreachable) from the filter hooks, which run before DNAT:
+    // reject is not allowed in prerouting on older kernels and is not a verdict a map can hold,
+    // hence the helper chain.
+    const std::string reject = std::string("goto ") + kRejectChain;
+    f.elements.push_back({kNoEndpointServices, ip_key(sp.cluster_ip), reject});
+    for (const auto& lb : sp.lb_ips) f.elements.push_back({kNoEndpointServices, ip_key(lb), reject});
+    if (sp.node_port) f.elements.push_back({kNoEndpointNodeports, np_key, reject});
+    return f;
+  }
+  const std::string map = endpoints_map_name(proto);
+  for (size_t i = 0; i < eps.size(); ++i) {
+    f.elements.push_back({map, std::to_string(base + i), eps[i].ip + " . " + std::to_string(eps[i].port)});
     // Hairpin: a pod reaching itself through its Service must be masqueraded, or it sees its
     // own address as the source and drops the packet.
-    c.rules.push_back("ip saddr " + ep.ip + " " + mark_rule_suffix());
-    std::string set = affinity_set_name(sp, ep);
-    c.rules.push_back("update @" + set + " { ip saddr }");
-    // "dynamic" because the packet path adds elements; without it some kernels refuse the
-    // next `add set` with the same definition (kube-proxy's comment).
-    f.sets.push_back({set, cat("type ipv4_addr; flags dynamic,timeout; timeout ", sp.affinity_timeout, "s;")});
-    c.rules.push_back(cat("meta l4proto ", proto, " dnat to ", ep.ip, ":", ep.port));
-    f.chains.push_back(std::move(c));
+    f.elements.push_back({kHairpin, eps[i].ip + " . " + eps[i].ip, "", true});
   }
   return f;
 }
@@ -157,7 +145,17 @@ std::vector<Endpoint> usable_endpoints(const ServicePort& sp) {
   return out;
 }
 
-std::string mapped_service_rule(const EndpointUpdate& u) { return pick_rule(u.base, u.after.size()); }
+std::vector<std::string> pick_rules(uint32_t base, size_t n) {
+  if (n == 0) return {};
+  return {pick_rule(base, n)};
+}
+
+bool endpoint_numbers_moved(const std::vector<Endpoint>& before, const std::vector<Endpoint>& after) {
+  if (after.size() < before.size()) return true;
+  for (size_t i = 0; i < before.size(); ++i)
+    if (before[i].ip != after[i].ip || before[i].port != after[i].port) return true;
+  return false;
+}
 
 Result<std::string> full_ruleset(const NodeView& view) {
   EndpointSlots slots;
@@ -180,7 +178,7 @@ Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots) {
       if (e.keep && !hairpin_seen.insert(e.key).second) continue;
       elements[e.set].push_back(e.value.empty() ? e.key : e.key + " : " + e.value);
     }
-    for (const auto& s : f.sets) sets += "\tset " + s.name + " {\n\t\t" + s.spec + "\n\t}\n";
+    for (const auto& s : f.sets) sets += cat("\t", s.is_map() ? "map " : "set ", s.name, " {\n\t\t", s.spec, "\n\t}\n");
     for (const auto& c : f.chains) {
       chains += "\tchain " + c.name + " {\n";
       for (const auto& r : c.rules) chains += "\t\t" + r + "\n";

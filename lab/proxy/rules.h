@@ -58,9 +58,16 @@ inline constexpr unsigned kMasqueradeMark = 0x4000;
 // are the elements slot*kSlotStride + 0..N-1 of map endpoints-<proto>. Its chain only picks one,
 // `ct mark set numgen random mod N offset slot*kSlotStride`, and the shared endpoint-dnat chain
 // DNATs every service connection by that mark. An endpoint change is then a change of map
-// elements and at most of that one rule, whose expressions need no validation: the kernel does
-// not re-walk the whole table (~90 ms at 10,000 services) as it does for a new goto, DNAT or
+// elements and at most of that chain's rules, whose expressions need no validation: the kernel
+// does not re-walk the whole table (~90 ms at 10,000 services) as it does for a new goto, DNAT or
 // mark rule. The marks are visible in conntrack (`mark=4097`): slot 1, endpoint 1.
+// A port's chains and dispatch elements (service-ips, service-nodeports) exist as long as the
+// port does, with or without endpoints: a port without any has an empty service chain and an
+// element in the no-endpoint maps, whose reject runs before DNAT would. Going between 0 and N
+// endpoints is element changes and the chain's rules, all of which the fast path sends.
+// Session affinity (ClientIP) keeps each client's endpoint number in a dynamic map of the port;
+// its random pick sits in a chain of its own (pick-...), so the service chain's map lookup and
+// update rules never change and a count change is again one `ct mark set numgen` rule.
 inline constexpr uint32_t kSlotStride = 4096;     // at most this many endpoints per port
 inline constexpr uint32_t kMaxSlots = (1u << 20) - 1;  // slot * stride stays within 32 bits
 
@@ -103,35 +110,45 @@ Result<std::string> full_ruleset(const NodeView& view);
 Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after, EndpointSlots& slots);
 Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after);
 
-// An endpoint-only change of one service port whose endpoints live in a map: the map elements
-// and (when the count changes) the rule of the service chain. This is all a pod coming, going or
-// changing readiness usually needs, and the proxier sends it without libnftables (lab/proxy/fast_path.h).
+// An endpoint-only change of one service port: the map elements, the no-endpoint elements (when
+// it goes between none and some), the affinity map (emptied when an endpoint number it may hold
+// changes meaning) and the rules of the service chain (when the count changes). This is all a
+// pod coming, going or changing readiness needs, and the proxier sends it without libnftables
+// (lab/proxy/fast_path.h).
 struct EndpointUpdate {
-  std::string chain;             // the service chain, rewritten when the endpoint count changes
+  std::string chain;             // the chain that picks (service chain, or pick chain with affinity)
   std::string map;               // endpoints-<proto>
   std::string proto;             // tcp | udp | sctp
   uint32_t base = 0;             // slot * kSlotStride: the first element's key
+  std::string affinity_map;      // "" without session affinity
+  std::vector<std::string> addresses;  // cluster IP then LoadBalancer IPs (no-endpoint-services keys)
+  int port = 0;                  // the service port
+  int node_port = 0;             // 0 = none (no no-endpoint-nodeports key)
   std::vector<Endpoint> before;  // usable endpoints in element order
   std::vector<Endpoint> after;
 };
 
 // The diff from `before` to `after` as EndpointUpdates, when it consists of nothing else (every
-// changed port keeps its addresses and has usable endpoints before and after, and none uses
-// session affinity). nullopt otherwise. An empty vector: nothing to do.
+// changed port keeps its addresses, ports, protocol and affinity settings). nullopt otherwise.
+// An empty vector: nothing to do.
 std::optional<std::vector<EndpointUpdate>> endpoint_updates(const NodeView& before, const NodeView& after,
                                                             const EndpointSlots& slots);
 
-// The rule of a service chain whose endpoints live in a map, as nft text (the fast path builds
-// the same in kernel terms).
-std::string mapped_service_rule(const EndpointUpdate& u);
+// The rules of the chain that picks an endpoint, as nft text, for `n` endpoints numbered from
+// `base` (none when n is 0). The one definition both render() and the fast path follow (it builds
+// the same in kernel terms; the kernel test compares the tables).
+std::vector<std::string> pick_rules(uint32_t base, size_t n);
 std::string endpoints_map_name(const std::string& proto);
+// An endpoint number held in the affinity map stops being valid when the endpoint at that number
+// changes or goes: true when any of `before`'s numbers does.
+bool endpoint_numbers_moved(const std::vector<Endpoint>& before, const std::vector<Endpoint>& after);
 
 // The names kube-proxy's scheme gives the objects of a service port, exposed for tests and for
-// people reading `nft list table`: "<prefix>-<HASH8>-<ns>/<svc>/<proto>/<portname>[__<ip>/<port>]".
+// people reading `nft list table`: "<prefix>-<HASH8>-<ns>/<svc>/<proto>/<portname>".
 std::string service_chain_name(const ServicePort& sp);
 std::string external_chain_name(const ServicePort& sp);
-std::string endpoint_chain_name(const ServicePort& sp, const Endpoint& ep);
-std::string affinity_set_name(const ServicePort& sp, const Endpoint& ep);
+std::string affinity_map_name(const ServicePort& sp);
+std::string pick_chain_name(const ServicePort& sp);  // session affinity only
 
 // A UDP flow a node's conntrack may still hold after a sync, to be deleted as kube-proxy's
 // conntrack cleanup does (UDP has no connection to break: a client keeping its source port

@@ -38,11 +38,11 @@ void diff_fragments(const std::string& table, const Fragment& before, const Frag
   const std::string t = " ip " + table + " ";
   for (const auto& s : after.sets) {
     bool had = std::any_of(before.sets.begin(), before.sets.end(), [&](const Set& o) { return o.name == s.name; });
-    if (!had) b.add(Batch::kAddSets, "add set" + t + s.name + " { " + s.spec + " }");
+    if (!had) b.add(Batch::kAddSets, cat("add ", s.is_map() ? "map" : "set", t, s.name, " { ", s.spec, " }"));
   }
   for (const auto& s : before.sets) {
     bool keep = std::any_of(after.sets.begin(), after.sets.end(), [&](const Set& o) { return o.name == s.name; });
-    if (!keep) b.add(Batch::kDelSets, "delete set" + t + s.name);
+    if (!keep) b.add(Batch::kDelSets, cat("delete ", s.is_map() ? "map" : "set", t, s.name));
   }
   for (const auto& c : after.chains) {
     auto old = std::find_if(before.chains.begin(), before.chains.end(), [&](const Chain& o) { return o.name == c.name; });
@@ -61,13 +61,22 @@ void diff_fragments(const std::string& table, const Fragment& before, const Frag
     b.add(Batch::kDelChains, "delete chain" + t + c.name);
   }
   auto same_key = [](const Element& a, const Element& o) { return a.set == o.set && a.key == o.key; };
+  bool numbers_moved = false;  // an endpoint number now means another endpoint, or none
   for (const auto& e : before.elements) {
     if (e.keep) continue;
     auto now = std::find_if(after.elements.begin(), after.elements.end(), [&](const Element& o) { return same_key(e, o); });
     // A changed value is delete + add: `add element` with an existing key fails (EEXIST).
-    if (now == after.elements.end() || now->value != e.value)
+    if (now == after.elements.end() || now->value != e.value) {
       b.add(Batch::kDelElements, cat("delete element", t, e.set, " { ", e.key, " }"));
+      if (e.set.starts_with("endpoints-")) numbers_moved = true;
+    }
   }
+  // The affinity map holds endpoint numbers: those that changed meaning go (all of them: the
+  // kernel cannot delete by value), and their clients pick again (endpoint_numbers_moved()).
+  if (numbers_moved)
+    for (const auto& s : after.sets)
+      if (s.is_map() && std::any_of(before.sets.begin(), before.sets.end(), [&](const Set& o) { return o.name == s.name; }))
+        b.add(Batch::kDelElements, "flush map" + t + s.name);
   for (const auto& e : after.elements) {
     auto old = std::find_if(before.elements.begin(), before.elements.end(), [&](const Element& o) { return same_key(e, o); });
     if (old != before.elements.end() && old->value == e.value) continue;
@@ -181,19 +190,23 @@ std::optional<std::vector<EndpointUpdate>> endpoint_updates(const NodeView& befo
     const ServicePort& a = *c.before;
     const ServicePort& b = *c.after;
     if (a.cluster_ip.empty() && b.cluster_ip.empty()) continue;  // headless both: no rules at all
-    if (!same_but_endpoints(a, b) || a.cluster_ip.empty() || !uses_endpoint_map(b)) return std::nullopt;
+    if (!same_but_endpoints(a, b) || a.cluster_ip.empty()) return std::nullopt;
     auto slot = slots.find(b.identity());
     if (!slot) return std::nullopt;
     EndpointUpdate u;
     u.before = usable_endpoints(a);
     u.after = usable_endpoints(b);
     if (u.before == u.after) continue;  // e.g. a not-ready endpoint came or went
-    if (u.before.empty() || u.after.empty()) return std::nullopt;
     if (!validate_port(b)) return std::nullopt;  // the text path reports it
-    u.chain = service_chain_name(b);
+    u.chain = b.affinity_client_ip ? pick_chain_name(b) : service_chain_name(b);
     u.proto = lower_proto(b.protocol);
     u.map = endpoints_map_name(u.proto);
     u.base = *slot * kSlotStride;
+    if (b.affinity_client_ip) u.affinity_map = affinity_map_name(b);
+    u.addresses.push_back(b.cluster_ip);
+    u.addresses.insert(u.addresses.end(), b.lb_ips.begin(), b.lb_ips.end());
+    u.port = b.port;
+    u.node_port = b.node_port;
     out.push_back(std::move(u));
   }
   return out;

@@ -46,7 +46,8 @@ struct Chain {
   std::vector<std::string> rules;
 };
 struct Set {
-  std::string name, spec;
+  std::string name, spec;  // a spec with ':' declares a map
+  bool is_map() const { return spec.find(':') != std::string::npos; }
 };
 
 struct Fragment {
@@ -61,12 +62,18 @@ struct Globals {
   std::string pod_cidr;
 };
 
-// Ports with session affinity keep kube-proxy's chain per endpoint (the affinity sets hang off
-// them); all others keep their endpoints in a map.
-inline bool uses_endpoint_map(const ServicePort& sp) { return !sp.affinity_client_ip; }
+// The fixed sets and maps the per-port fragments put elements in.
+inline constexpr const char* kServiceIps = "service-ips";
+inline constexpr const char* kServiceNodeports = "service-nodeports";
+inline constexpr const char* kNoEndpointServices = "no-endpoint-services";
+inline constexpr const char* kNoEndpointNodeports = "no-endpoint-nodeports";
+inline constexpr const char* kHairpin = "hairpin";
+inline constexpr const char* kRejectChain = "reject-chain";
 
-// The one rule of a service chain whose endpoints live in a map: pick an endpoint's number.
+// The rule of a service chain that picks an endpoint's number.
 std::string pick_rule(uint32_t base, size_t n);
+// The declaration of a port's session-affinity map (client address -> endpoint number).
+std::string affinity_map_spec(int timeout_seconds);
 // The sets, chains and elements one service port contributes to the table, its endpoints
 // numbered from slot * kSlotStride.
 Fragment render(const Globals& g, const ServicePort& sp, uint32_t slot);

@@ -65,22 +65,15 @@ std::string port_base(const ServicePort& sp) {
   return sp.ns + "/" + sp.service + "/" + lower_proto(sp.protocol) + "/" + sp.port_name;
 }
 
-std::string endpoint_base(const ServicePort& sp, const Endpoint& ep) {
-  return port_base(sp) + "__" + ep.ip + "/" + std::to_string(ep.port);
-}
-
 }  // namespace
 
 std::string service_chain_name(const ServicePort& sp) { return make_name("svc", port_base(sp), port_base(sp)); }
 std::string external_chain_name(const ServicePort& sp) { return make_name("ext", port_base(sp), port_base(sp)); }
-std::string endpoint_chain_name(const ServicePort& sp, const Endpoint& ep) {
-  std::string base = endpoint_base(sp, ep);
-  return make_name("ep", base, base);
-}
-// The timeout is part of the hash: a set's timeout cannot be changed in place, so a new timeout
-// means a new set (and rewritten chains that refer to it).
-std::string affinity_set_name(const ServicePort& sp, const Endpoint& ep) {
-  std::string base = endpoint_base(sp, ep);
+std::string pick_chain_name(const ServicePort& sp) { return make_name("pick", port_base(sp), port_base(sp)); }
+// The timeout is part of the hash: a map's timeout cannot be changed in place, so a new timeout
+// means a new map (and rewritten rules that refer to it).
+std::string affinity_map_name(const ServicePort& sp) {
+  std::string base = port_base(sp);
   return make_name("affinity", base + "#" + std::to_string(sp.affinity_timeout), base);
 }
 

@@ -89,7 +89,7 @@ Result<void> validate_port(const ServicePort& sp) {
     return fail(cat("service port ", sp.identity(), ": invalid node port ", sp.node_port));
   if (sp.affinity_client_ip && (sp.affinity_timeout < 1 || sp.affinity_timeout > 86400))
     return fail(cat("service port ", sp.identity(), ": session affinity timeout ", sp.affinity_timeout, " outside 1..86400 s"));
-  if (uses_endpoint_map(sp) && sp.endpoints.size() > kSlotStride && usable_endpoints(sp).size() > kSlotStride)
+  if (sp.endpoints.size() > kSlotStride && usable_endpoints(sp).size() > kSlotStride)
     return fail(cat("service port ", sp.identity(), ": more than ", kSlotStride, " endpoints"));
   for (const auto& ep : sp.endpoints) {
     LAB_TRY(check_ip(sp, "endpoint IP", ep.ip));

@@ -66,6 +66,10 @@ Listing list(net::NftContext& nft, const std::string& table) {
     pos = end;
   }
   l.text += s.substr(std::min(pos, s.size()));
+  // A full load without endpoints has no hairpin elements, while diffs leave theirs behind.
+  const std::string bare_hairpin = "\tset hairpin {\n\t\ttype ipv4_addr . ipv4_addr\n\t}";
+  if (size_t at = l.text.find(bare_hairpin); at != std::string::npos)
+    l.text.replace(at, bare_hairpin.size(), "\tset hairpin {\n\t\ttype ipv4_addr . ipv4_addr\n\t\telements = <hairpin>}\n\t}");
   for (size_t at; (at = l.text.find("table ip " + table + " ")) != std::string::npos;) l.text.replace(at, 9 + table.size(), "table ip T");
   return l;
 }
@@ -153,10 +157,12 @@ TEST_F(ProxyKernel, FastPathAndTextDiffsGiveTheTableAFullLoadGives) {
   v.ports[0].endpoints.resize(1);
   v.ports[0].endpoints[0].ready = true;
   sync_and_compare(v, K::kEndpoints, "down to one");
-  v.ports[2].endpoints.push_back({"10.244.1.7", 8080});  // affinity: chains, the text path
-  sync_and_compare(v, K::kDiff, "affinity endpoint added");
-  v.ports[1].endpoints.clear();  // to none: reject instead, the text path
-  sync_and_compare(v, K::kDiff, "dns without endpoints");
+  v.ports[2].endpoints.push_back({"10.244.1.7", 8080});  // affinity: numbers kept, map kept
+  sync_and_compare(v, K::kEndpoints, "affinity endpoint added");
+  v.ports[2].endpoints.erase(v.ports[2].endpoints.begin());  // numbers move: the map is emptied
+  sync_and_compare(v, K::kEndpoints, "affinity endpoint removed");
+  v.ports[1].endpoints.clear();  // to none: reject elements instead of endpoint elements
+  sync_and_compare(v, K::kEndpoints, "dns without endpoints");
 
   // A service goes and another comes in one sync: the new one reuses the slot, and later
   // endpoint changes of it take the fast path.
@@ -165,6 +171,54 @@ TEST_F(ProxyKernel, FastPathAndTextDiffsGiveTheTableAFullLoadGives) {
   sync_and_compare(v, K::kDiff, "service swapped");
   v.ports.back().endpoints.push_back({"10.244.4.5", 80});
   sync_and_compare(v, K::kEndpoints, "endpoint of the new service");
+}
+
+// Every kind of port (ClusterIP, NodePort, LoadBalancer IP; TCP and UDP; with and without
+// session affinity) between no endpoints and some: element changes and the service chain's
+// rules, all on the fast path, and the table equal to a full load after each step.
+TEST_F(ProxyKernel, ZeroToSomeEndpointsTakeTheFastPath) {
+  using K = Proxier::SyncInfo;
+  NodeView v = base_view("lab-proxy");
+  ServicePort udp_np = port("udp-np", "UDP", "10.96.0.50", 5353, {{"10.244.5.1", 53}});
+  udp_np.node_port = 30053;
+  udp_np.lb_ips = {"172.18.255.201", "172.18.255.202"};
+  udp_np.affinity_client_ip = true;
+  udp_np.affinity_timeout = 30;
+  ServicePort tcp_lb = port("tcp-lb", "TCP", "10.96.0.60", 443, {});
+  tcp_lb.lb_ips = {"172.18.255.203"};
+  v.ports.push_back(udp_np);
+  v.ports.push_back(tcp_lb);
+  sync_and_compare(v, K::kFull, "full load");
+  const std::vector<Endpoint> one = {{"10.244.6.1", 8443}};
+  const std::vector<Endpoint> three = {{"10.244.6.3", 8443}, {"10.244.6.1", 8443}, {"10.244.6.2", 8443}};
+
+  for (size_t i = 0; i < v.ports.size(); ++i) {
+    const std::string name = v.ports[i].service;
+    const std::vector<Endpoint> original = v.ports[i].endpoints;
+    v.ports[i].endpoints.clear();
+    sync_and_compare(v, original.empty() ? K::kDiff : K::kEndpoints, (name + ": N->0").c_str());
+    v.ports[i].endpoints = one;
+    sync_and_compare(v, K::kEndpoints, (name + ": 0->1").c_str());
+    v.ports[i].endpoints.clear();
+    sync_and_compare(v, K::kEndpoints, (name + ": 1->0").c_str());
+    v.ports[i].endpoints = three;
+    sync_and_compare(v, K::kEndpoints, (name + ": 0->3").c_str());
+    v.ports[i].endpoints[1].ready = false;  // 3->2 by readiness
+    sync_and_compare(v, K::kEndpoints, (name + ": 3->2").c_str());
+    v.ports[i].endpoints.clear();
+    sync_and_compare(v, K::kEndpoints, (name + ": 2->0").c_str());
+    v.ports[i].endpoints = original;
+    sync_and_compare(v, original.empty() ? K::kDiff : K::kEndpoints, (name + ": back").c_str());
+  }
+  // All at once, both ways, in one batch each.
+  NodeView none = v;
+  for (auto& sp : none.ports) sp.endpoints.clear();
+  sync_and_compare(none, K::kEndpoints, "all to none");
+  for (auto& sp : v.ports) sp.endpoints = three;
+  sync_and_compare(v, K::kEndpoints, "all to three");
+  // Only a not-ready endpoint left: none usable.
+  for (auto& sp : v.ports) sp.endpoints = {{"10.244.7.1", 80, false, false, false}};
+  sync_and_compare(v, K::kEndpoints, "only not ready");
 }
 
 TEST_F(ProxyKernel, RefusedFastPathFallsBackToText) {

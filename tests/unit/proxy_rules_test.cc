@@ -78,9 +78,17 @@ TEST(ProxyRules, Names) {
   EXPECT_EQ(svc.size(), std::string("svc-XXXXXXXX-default/my-nginx/tcp/http").size());
   EXPECT_TRUE(svc.ends_with("-default/my-nginx/tcp/http")) << svc;
   EXPECT_TRUE(external_chain_name(sp).ends_with("-default/my-nginx/tcp/http"));
-  EXPECT_TRUE(endpoint_chain_name(sp, sp.endpoints[0]).ends_with("-default/my-nginx/tcp/http__10.244.1.5/80"));
-  // The hash makes names unique where the readable part is not (truncation, sanitising).
-  EXPECT_NE(endpoint_chain_name(sp, sp.endpoints[0]).substr(0, 12), endpoint_chain_name(sp, sp.endpoints[1]).substr(0, 12));
+  EXPECT_TRUE(affinity_map_name(sp).starts_with("affinity-"));
+  EXPECT_TRUE(affinity_map_name(sp).ends_with("-default/my-nginx/tcp/http"));
+  // The hash makes names unique where the readable part is not (truncation, sanitising, and the
+  // affinity timeout, which a map cannot change in place).
+  ServicePort longer = sp;
+  longer.affinity_timeout = 60;
+  EXPECT_NE(affinity_map_name(sp), affinity_map_name(longer));
+  ServicePort a = sp, b = sp;
+  a.service = "x y";
+  b.service = "x;y";
+  EXPECT_NE(service_chain_name(a), service_chain_name(b));
   // Stable: the same identity always gives the same name (rules of unchanged services are kept).
   EXPECT_EQ(service_chain_name(web()), svc);
 
@@ -160,19 +168,36 @@ TEST(ProxyRules, EndpointsAreSortedMapElements) {
   EXPECT_TRUE(HasLine(*text, "ct mark set numgen random mod 3 offset 4096"));
 }
 
-TEST(ProxyRules, AffinityKeepsAChainPerEndpointWithAUniformCascade) {
+TEST(ProxyRules, AffinityRemembersEachClientsEndpointNumber) {
   ServicePort w = web();
   w.affinity_client_ip = true;
   w.endpoints = {{"10.244.1.3", 80}, {"10.244.1.1", 80}, {"10.244.1.2", 80}};
   auto text = full_ruleset(view({w}));
   ASSERT_TRUE(text);
-  // Sorted by address, each rule takes 1/(remaining) of what reaches it.
-  EXPECT_TRUE(HasLine(*text, "numgen random mod 3 0 goto " + endpoint_chain_name(w, {"10.244.1.1", 80})));
-  EXPECT_TRUE(HasLine(*text, "numgen random mod 2 0 goto " + endpoint_chain_name(w, {"10.244.1.2", 80})));
-  EXPECT_TRUE(HasLine(*text, "goto " + endpoint_chain_name(w, {"10.244.1.3", 80})));
-  EXPECT_TRUE(HasLine(*text, "ip saddr 10.244.1.1 meta mark set meta mark | 0x4000"));
-  EXPECT_TRUE(HasLine(*text, "meta l4proto tcp dnat to 10.244.1.1:80"));
-  EXPECT_EQ(text->find("4096 :"), std::string::npos);
+  const std::string aff = affinity_map_name(w);
+  const std::string pick = pick_chain_name(w);
+  EXPECT_TRUE(pick.starts_with("pick-"));
+  // Endpoints in the shared map as for any port; a random pick (in a chain of its own, the one
+  // rule an endpoint count changes), overridden by the client's remembered number, which is
+  // then stored or refreshed.
+  EXPECT_TRUE(HasLine(*text, "map " + aff + " {"));
+  EXPECT_TRUE(HasLine(*text, "typeof ip saddr : ct mark; flags dynamic,timeout; timeout 10800s;"));
+  EXPECT_TRUE(HasLine(*text, "4096 : 10.244.1.1 . 80,"));
+  EXPECT_TRUE(HasLine(*text, "4098 : 10.244.1.3 . 80"));
+  auto ls = lines_of(*text);
+  auto at = std::find(ls.begin(), ls.end(), "chain " + service_chain_name(w) + " {");
+  ASSERT_NE(at, ls.end());
+  ASSERT_GE(ls.end() - at, 5);
+  EXPECT_EQ(at[1], "jump " + pick);
+  EXPECT_EQ(at[2], "ct mark set ip saddr map @" + aff);
+  EXPECT_EQ(at[3], "ct mark != 0 update @" + aff + " { ip saddr : ct mark }");
+  EXPECT_EQ(at[4], "}");
+  at = std::find(ls.begin(), ls.end(), "chain " + pick + " {");
+  ASSERT_NE(at, ls.end());
+  ASSERT_GE(ls.end() - at, 3);
+  EXPECT_EQ(at[1], "ct mark set numgen random mod 3 offset 4096");
+  EXPECT_EQ(at[2], "}");
+  EXPECT_EQ(text->find("ep-"), std::string::npos);  // no chain per endpoint
 }
 
 TEST(ProxyRules, UnchangedViewGivesEmptyDiff) {
@@ -314,7 +339,7 @@ TEST(ProxyRules, EndpointUpdatesOnlyForEndpointOnlyChanges) {
   EXPECT_EQ((*u)[0].after[1].ip, "10.244.2.9");
   EXPECT_EQ((*u)[1].map, "endpoints-udp");
   EXPECT_EQ((*u)[1].base, 8192u);
-  EXPECT_EQ(mapped_service_rule((*u)[1]), "ct mark set numgen random mod 2 offset 8192");
+  EXPECT_EQ(pick_rules((*u)[1].base, (*u)[1].after.size()), std::vector<std::string>{"ct mark set numgen random mod 2 offset 8192"});
   // Readiness of an endpoint that is not used either way changes nothing.
   NodeView c = a;
   c.ports[0].endpoints.push_back({"10.244.3.3", 80, false, false, false});
@@ -322,9 +347,35 @@ TEST(ProxyRules, EndpointUpdatesOnlyForEndpointOnlyChanges) {
   ASSERT_TRUE(u);
   EXPECT_TRUE(u->empty());
 
+  // To no endpoints and back: elements and the chain's rules, so the fast path too.
+  NodeView e = a;
+  e.ports[0].endpoints.clear();
+  u = endpoint_updates(a, e, slots);
+  ASSERT_TRUE(u);
+  ASSERT_EQ(u->size(), 1u);
+  EXPECT_TRUE((*u)[0].after.empty());
+  EXPECT_EQ((*u)[0].addresses, std::vector<std::string>{"10.96.0.20"});
+  EXPECT_EQ((*u)[0].port, 80);
+  EXPECT_TRUE((*u)[0].affinity_map.empty());
+  EXPECT_TRUE(pick_rules((*u)[0].base, 0).empty());
+  u = endpoint_updates(e, a, slots);
+  ASSERT_TRUE(u);
+  ASSERT_EQ(u->size(), 1u);
+  EXPECT_EQ((*u)[0].after.size(), 2u);
+  EXPECT_EQ(pick_rules((*u)[0].base, 2), std::vector<std::string>{"ct mark set numgen random mod 2 offset 4096"});
+  // With session affinity as well.
+  NodeView s1 = a, s2 = a;
+  s1.ports[0].affinity_client_ip = s2.ports[0].affinity_client_ip = true;
+  s2.ports[0].endpoints.clear();
+  u = endpoint_updates(s1, s2, slots);
+  ASSERT_TRUE(u);
+  ASSERT_EQ(u->size(), 1u);
+  EXPECT_EQ((*u)[0].affinity_map, affinity_map_name(s1.ports[0]));
+  EXPECT_EQ((*u)[0].chain, pick_chain_name(s1.ports[0]));  // the rule a count change rewrites
+
   auto not_fast = [&](const NodeView& v) { return !endpoint_updates(a, v, slots).has_value(); };
   NodeView d = a;
-  d.ports[0].endpoints.clear();  // to no endpoints: the service-ips element changes
+  d.ports[0].lb_ips = {"172.18.255.200"};
   EXPECT_TRUE(not_fast(d));
   d = a;
   d.ports[0].node_port = 30080;
@@ -343,31 +394,48 @@ TEST(ProxyRules, EndpointUpdatesOnlyForEndpointOnlyChanges) {
 TEST(ProxyRules, NoEndpointsRejects) {
   NodeView a = view({web()});
   a.ports[0].node_port = 30080;
+  a.ports[0].lb_ips = {"172.18.255.200"};
   NodeView b = a;
   b.ports[0].endpoints.clear();
   const ServicePort& w = a.ports[0];
+  const std::string svc = service_chain_name(w), ext = external_chain_name(w);
   auto full = full_ruleset(b);
   ASSERT_TRUE(full);
-  EXPECT_TRUE(HasLine(*full, "10.96.0.20 . tcp . 80 : goto reject-chain"));
+  EXPECT_TRUE(HasLine(*full, "10.96.0.20 . tcp . 80 : goto reject-chain,"));
+  EXPECT_TRUE(HasLine(*full, "172.18.255.200 . tcp . 80 : goto reject-chain"));
   EXPECT_TRUE(HasLine(*full, "tcp . 30080 : goto reject-chain"));
-  EXPECT_EQ(full->find("svc-"), std::string::npos);  // no service chain, no service-ips element
+  // The port's chains and dispatch elements stay; the service chain is empty (nothing to DNAT
+  // to: the filter hooks have rejected the connection already).
+  EXPECT_TRUE(HasLine(*full, "10.96.0.20 . tcp . 80 : goto " + svc + ","));
+  EXPECT_TRUE(HasLine(*full, "tcp . 30080 : goto " + ext));
+  auto ls = lines_of(*full);
+  auto at = std::find(ls.begin(), ls.end(), "chain " + svc + " {");
+  ASSERT_NE(at, ls.end());
+  EXPECT_EQ(at[1], "}");
+  EXPECT_EQ(full->find("4096 :"), std::string::npos);
 
-  std::string d = diff(a, b);
-  EXPECT_TRUE(HasLine(d, "delete element" + kT + "service-ips { 10.96.0.20 . tcp . 80 }"));
-  EXPECT_TRUE(HasLine(d, "delete element" + kT + "service-nodeports { tcp . 30080 }"));
-  EXPECT_TRUE(HasLine(d, "delete element" + kT + "endpoints-tcp { 4096 }"));
-  EXPECT_TRUE(HasLine(d, "add element" + kT + "no-endpoint-services { 10.96.0.20 . tcp . 80 : goto reject-chain }"));
-  EXPECT_TRUE(HasLine(d, "add element" + kT + "no-endpoint-nodeports { tcp . 30080 : goto reject-chain }"));
-  EXPECT_TRUE(HasLine(d, "delete chain" + kT + service_chain_name(w)));
-  EXPECT_TRUE(HasLine(d, "delete chain" + kT + external_chain_name(w)));
-  // Element deletions come before the chains they pointed to are deleted.
-  EXPECT_LT(d.find("delete element"), d.find("delete chain"));
-
-  // And back: endpoints appear, the reject goes.
-  std::string back = diff(b, a);
-  EXPECT_TRUE(HasLine(back, "delete element" + kT + "no-endpoint-services { 10.96.0.20 . tcp . 80 }"));
-  EXPECT_TRUE(HasLine(back, "add element" + kT + "service-ips { 10.96.0.20 . tcp . 80 : goto " + service_chain_name(w) + " }"));
-  EXPECT_LT(back.find("add chain"), back.find("add element"));
+  // Going to none is element changes and the chain's rules only.
+  EXPECT_EQ(diff(a, b), "flush chain" + kT + svc + "\n" +
+                            "delete element" + kT + "endpoints-tcp { 4096 }\n" +
+                            "delete element" + kT + "endpoints-tcp { 4097 }\n" +
+                            "add element" + kT + "no-endpoint-services { 10.96.0.20 . tcp . 80 : goto reject-chain }\n" +
+                            "add element" + kT + "no-endpoint-services { 172.18.255.200 . tcp . 80 : goto reject-chain }\n" +
+                            "add element" + kT + "no-endpoint-nodeports { tcp . 30080 : goto reject-chain }\n");
+  // And back: the reject goes, the endpoints come.
+  EXPECT_EQ(diff(b, a), "flush chain" + kT + svc + "\n" +
+                            "add rule" + kT + svc + " ct mark set numgen random mod 2 offset 4096\n" +
+                            "delete element" + kT + "no-endpoint-services { 10.96.0.20 . tcp . 80 }\n" +
+                            "delete element" + kT + "no-endpoint-services { 172.18.255.200 . tcp . 80 }\n" +
+                            "delete element" + kT + "no-endpoint-nodeports { tcp . 30080 }\n" +
+                            "add element" + kT + "endpoints-tcp { 4096 : 10.244.1.5 . 80 }\n" +
+                            "add element" + kT + "hairpin { 10.244.1.5 . 10.244.1.5 }\n" +
+                            "add element" + kT + "endpoints-tcp { 4097 : 10.244.2.7 . 80 }\n" +
+                            "add element" + kT + "hairpin { 10.244.2.7 . 10.244.2.7 }\n");
+  // A port added without endpoints: its chains and elements, the reject.
+  std::string added = diff(view({}), view({b.ports[0]}));
+  EXPECT_TRUE(HasLine(added, "add chain" + kT + svc));
+  EXPECT_TRUE(HasLine(added, "add element" + kT + "service-ips { 10.96.0.20 . tcp . 80 : goto " + svc + " }"));
+  EXPECT_TRUE(HasLine(added, "add element" + kT + "no-endpoint-services { 10.96.0.20 . tcp . 80 : goto reject-chain }"));
 }
 
 TEST(ProxyRules, SessionAffinity) {
@@ -377,44 +445,64 @@ TEST(ProxyRules, SessionAffinity) {
   b.ports[0].affinity_timeout = 60;
   const ServicePort& w = b.ports[0];
   const std::string svc = service_chain_name(w);
-  const std::string ep0 = endpoint_chain_name(w, w.endpoints[0]);
-  const std::string set0 = affinity_set_name(w, w.endpoints[0]), set1 = affinity_set_name(w, w.endpoints[1]);
-  EXPECT_TRUE(set0.starts_with("affinity-"));
+  const std::string aff = affinity_map_name(w);
 
   auto full = full_ruleset(b);
   ASSERT_TRUE(full);
-  EXPECT_TRUE(HasLine(*full, "set " + set0 + " {"));
-  EXPECT_TRUE(HasLine(*full, "type ipv4_addr; flags dynamic,timeout; timeout 60s;"));
-  EXPECT_TRUE(HasLine(*full, "ip saddr @" + set0 + " goto " + ep0));
-  EXPECT_TRUE(HasLine(*full, "update @" + set0 + " { ip saddr }"));
-  // The affinity lookups come before the random choice.
-  EXPECT_LT(full->find("ip saddr @" + set1), full->find("numgen random"));
+  EXPECT_TRUE(HasLine(*full, "map " + aff + " {"));
+  EXPECT_TRUE(HasLine(*full, "typeof ip saddr : ct mark; flags dynamic,timeout; timeout 60s;"));
 
-  std::string d = diff(a, b);
-  auto ls = lines_of(d);
-  ASSERT_FALSE(ls.empty());
-  EXPECT_EQ(ls[0], "add set" + kT + set0 + " { type ipv4_addr; flags dynamic,timeout; timeout 60s; }");
-  EXPECT_EQ(ls[1], "add set" + kT + set1 + " { type ipv4_addr; flags dynamic,timeout; timeout 60s; }");
-  // From endpoints in the map to a chain each: the map elements go, the chains come.
-  EXPECT_TRUE(HasLine(d, "flush chain" + kT + svc));
-  EXPECT_TRUE(HasLine(d, "add chain" + kT + ep0));
-  EXPECT_TRUE(HasLine(d, "add rule" + kT + ep0 + " update @" + set0 + " { ip saddr }"));
-  EXPECT_TRUE(HasLine(d, "delete element" + kT + "endpoints-tcp { 4096 }"));
+  const std::string pick = pick_chain_name(w);
 
-  // A new timeout is a new set (a set's timeout cannot change in place); the old one goes last.
+  // Turned on: the map, the pick chain and the service chain's rules; the endpoint elements stay.
+  EXPECT_EQ(diff(a, b), "add map" + kT + aff + " { typeof ip saddr : ct mark; flags dynamic,timeout; timeout 60s; }\n" +
+                            "add chain" + kT + pick + "\n" +
+                            "flush chain" + kT + svc + "\n" +
+                            "add rule" + kT + svc + " jump " + pick + "\n" +
+                            "add rule" + kT + svc + " ct mark set ip saddr map @" + aff + "\n" +
+                            "add rule" + kT + svc + " ct mark != 0 update @" + aff + " { ip saddr : ct mark }\n" +
+                            "add rule" + kT + pick + " ct mark set numgen random mod 2 offset 4096\n");
+
+  // Endpoint numbers that change meaning empty the map; an endpoint added after the others
+  // (numbers kept) does not.
+  NodeView more = b;
+  more.ports[0].endpoints.push_back({"10.244.9.9", 80});
+  EXPECT_FALSE(has_line(diff(b, more), "flush map" + kT + aff));
+  NodeView fewer = b;
+  fewer.ports[0].endpoints.pop_back();
+  EXPECT_TRUE(HasLine(diff(b, fewer), "flush map" + kT + aff));
+  NodeView replaced = b;
+  replaced.ports[0].endpoints[0].ip = "10.244.1.1";
+  EXPECT_TRUE(HasLine(diff(b, replaced), "flush map" + kT + aff));
+  NodeView none = b;
+  none.ports[0].endpoints.clear();
+  std::string to_none = diff(b, none);
+  // To none: the map emptied, the pick rule gone; the service chain stays as it is.
+  EXPECT_TRUE(HasLine(to_none, "flush map" + kT + aff));
+  EXPECT_TRUE(HasLine(to_none, "flush chain" + kT + pick));
+  EXPECT_EQ(to_none.find("add rule"), std::string::npos);
+  EXPECT_EQ(to_none.find(svc), std::string::npos);
+  std::string back = diff(none, b);
+  EXPECT_FALSE(has_line(back, "flush map" + kT + aff));
+  EXPECT_TRUE(HasLine(back, "add rule" + kT + pick + " ct mark set numgen random mod 2 offset 4096"));
+  EXPECT_EQ(back.find(svc), std::string::npos);
+  EXPECT_TRUE(endpoint_numbers_moved({{"10.244.1.5", 80}}, {{"10.244.1.5", 81}}));
+  EXPECT_FALSE(endpoint_numbers_moved({}, {{"10.244.1.5", 80}}));
+
+  // A new timeout is a new map (a map's timeout cannot change in place); the old one goes last.
   NodeView c = b;
   c.ports[0].affinity_timeout = 120;
   std::string t = diff(b, c);
-  const std::string new0 = affinity_set_name(c.ports[0], w.endpoints[0]);
-  EXPECT_NE(new0, set0);
-  EXPECT_TRUE(HasLine(t, "add set" + kT + new0 + " { type ipv4_addr; flags dynamic,timeout; timeout 120s; }"));
-  EXPECT_TRUE(HasLine(t, "delete set" + kT + set0));
-  EXPECT_GT(t.find("delete set"), t.find("flush chain"));
+  const std::string aff2 = affinity_map_name(c.ports[0]);
+  EXPECT_NE(aff2, aff);
+  EXPECT_TRUE(HasLine(t, "add map" + kT + aff2 + " { typeof ip saddr : ct mark; flags dynamic,timeout; timeout 120s; }"));
+  EXPECT_TRUE(HasLine(t, "delete map" + kT + aff));
+  EXPECT_GT(t.find("delete map"), t.find("flush chain"));
 
-  // Turning it off again deletes the sets after the rules that use them are gone.
+  // Turning it off again deletes the map after the rules that use it are gone.
   std::string off = diff(b, a);
-  EXPECT_TRUE(HasLine(off, "delete set" + kT + set0));
-  EXPECT_GT(off.find("delete set"), off.rfind("add rule"));
+  EXPECT_TRUE(HasLine(off, "delete map" + kT + aff));
+  EXPECT_GT(off.find("delete map"), off.rfind("add rule"));
 }
 
 TEST(ProxyRules, NodePortAndLoadBalancerIp) {

@@ -313,7 +313,7 @@ void fill_lab(LabSpec& lab, const json& doc, const Document* d) {
 // hold what the objects ask for. All in the allocator's words, with the line, before anything
 // exists (the registry would refuse them only after the network was built).
 Result<void> check_across(const Scenario& s, const std::vector<Document>& docs, ScenarioUse use) {
-  std::map<int64_t, std::string> node_ports;        // 30080 -> `Service "a" at line 12`
+  std::map<int64_t, std::pair<size_t, std::string>> node_ports;  // 30080 -> (object, `Service "a" at line 12`)
   std::map<std::string, std::string> cluster_ips;   // "10.96.0.50" -> the same
   const auto service_cidr = net::Cidr::parse(s.lab.service_cidr);
   for (size_t i = 0; i < s.objects.size(); ++i) {
@@ -333,10 +333,12 @@ Result<void> check_across(const Scenario& s, const std::vector<Document>& docs, 
         if (!port_json.is_number_integer()) continue;
         const std::string ptr = "/spec/ports/" + std::to_string(p) + "/nodePort";
         const int64_t port = port_json.get<int64_t>();
-        if (auto [it, fresh] = node_ports.emplace(port, by(ptr)); !fresh)
+        // One Service may use a number for several of its ports (80/TCP and 80/UDP); the API
+        // server's allocator judges those, and validation refuses one number twice per protocol.
+        if (auto [it, fresh] = node_ports.emplace(port, std::make_pair(i, by(ptr))); !fresh && it->second.first != i)
           return d.error(d.mark(ptr), "spec.ports[" + std::to_string(p) + "].nodePort",
                          "Invalid value: " + std::to_string(port) + ": provided port is already allocated (" +
-                             it->second + ")");
+                             it->second.second + ")");
       }
       const std::string ip = string_at(spec, "clusterIP");
       if (ip.empty() || ip == "None") continue;

@@ -1,8 +1,11 @@
 // Wall-clock time as the API writes it (RFC 3339, seconds, UTC).
 #pragma once
 
+#include <chrono>
 #include <ctime>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace lab {
 
@@ -10,5 +13,8 @@ namespace lab {
 std::string rfc3339(std::time_t t);
 // The same for now.
 std::string now_rfc3339();
+// The time in "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)", the only shape metav1.Time serializes
+// to; nullopt for anything else (the text is input: a stored or received object).
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view s);
 
 }  // namespace lab

@@ -22,7 +22,10 @@ int cmd_ssh(const Args& args);
 int cmd_apply(const Args& args, bool create_only);  // apply -f / create -f
 // create secret generic|tls NAME, create configmap|cm NAME (lab/cli/create_config.cc); else create -f.
 int cmd_create(const Args& args);
-int cmd_delete(const Args& args);
+int cmd_delete(const Args& args);  // lab/cli/delete.cc
+// kubectl delete's grace period from --grace-period (-1: unset), --now and --force: -1 for the
+// object's own, 0 only with --force (a bare 0 becomes 1), or the conflicting flags' error.
+Result<int> grace_period(int grace, bool now, bool force);
 int cmd_scale(const Args& args);
 int cmd_describe(const Args& args);
 int cmd_logs(const Args& args);

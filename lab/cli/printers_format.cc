@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "lab/base/clock.h"
 #include "lab/cli/printers.h"
 #include "lab/cli/printers_util.h"
 
@@ -13,51 +14,6 @@ namespace lab::cli {
 using namespace printers_detail;
 
 namespace {
-
-// "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)", the only shape metav1.Time serializes to.
-std::optional<Clock::time_point> parse_rfc3339(std::string_view s) {
-  auto digits = [&](size_t pos, size_t n, int& out) {
-    if (pos + n > s.size()) return false;
-    out = 0;
-    for (size_t i = pos; i < pos + n; ++i) {
-      if (s[i] < '0' || s[i] > '9') return false;
-      out = out * 10 + (s[i] - '0');
-    }
-    return true;
-  };
-  int Y, M, D, h, m, sec;
-  if (!digits(0, 4, Y) || s.size() < 19 || s[4] != '-' || !digits(5, 2, M) || s[7] != '-' ||
-      !digits(8, 2, D) || (s[10] != 'T' && s[10] != 't') || !digits(11, 2, h) || s[13] != ':' ||
-      !digits(14, 2, m) || s[16] != ':' || !digits(17, 2, sec))
-    return std::nullopt;
-  std::chrono::year_month_day ymd{std::chrono::year{Y}, std::chrono::month(M), std::chrono::day(D)};
-  if (!ymd.ok() || h > 23 || m > 59 || sec > 60) return std::nullopt;
-  size_t pos = 19;
-  std::chrono::nanoseconds frac{0};
-  if (pos < s.size() && s[pos] == '.') {
-    long long scale = 100'000'000, ns = 0;
-    size_t start = ++pos;
-    for (; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, scale /= 10) ns += (s[pos] - '0') * scale;
-    if (pos == start) return std::nullopt;
-    frac = std::chrono::nanoseconds(ns);
-  }
-  std::chrono::minutes offset{0};
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-    ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-    int oh, om;
-    if (!digits(pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(pos + 4, 2, om))
-      return std::nullopt;
-    offset = std::chrono::minutes((s[pos] == '-' ? -1 : 1) * (oh * 60 + om));
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != s.size()) return std::nullopt;
-  auto tp = std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(m) +
-            std::chrono::seconds(sec) + frac - offset;
-  return std::chrono::time_point_cast<Clock::duration>(tp);
-}
 
 // metav1.LabelSelectorAsSelector(...).String(): requirements sorted by key.
 std::string selector_string(const Json& sel) {
@@ -153,7 +109,7 @@ std::string format_labels(const Json& labels) {
   return or_none(join(parts, ","));
 }
 
-std::optional<Clock::time_point> parse_time(const std::string& rfc3339) { return parse_rfc3339(rfc3339); }
+std::optional<Clock::time_point> parse_time(const std::string& rfc3339) { return lab::parse_rfc3339(rfc3339); }
 
 std::string label_selector_string(const Json& selector) { return selector_string(selector); }
 

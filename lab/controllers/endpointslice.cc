@@ -3,6 +3,7 @@
 #include "lab/controllers/endpointslice.h"
 
 #include <map>
+#include <optional>
 
 #include "lab/api/labels.h"
 #include "lab/api/objects.h"
@@ -13,18 +14,59 @@ using Json = nlohmann::json;
 
 namespace {
 
-// The port a pod serves a Service port on: a number as is, a name through the pod's containers.
-int resolve_target(const Json& svc_port, const Json& pod) {
+// podutil.FindPort: a number as is; a name through the pod's containers (and sidecars, init
+// containers that restart Always) whose port has that name and the Service port's protocol.
+std::optional<int> find_port(const Json& svc_port, const Json& pod) {
   const Json target = svc_port.value("targetPort", svc_port.value("port", Json(0)));
   if (target.is_number_integer()) return target.get<int>();
-  std::string name = target.is_string() ? target.get<std::string>() : "";
-  for (const auto& c : pod["spec"].value("containers", Json::array()))
-    for (const auto& p : c.value("ports", Json::array()))
-      if (p.value("name", "") == name) return p.value("containerPort", 0);
-  return 0;
+  if (!target.is_string()) return std::nullopt;
+  const std::string name = target.get<std::string>(), protocol = svc_port.value("protocol", "TCP");
+  auto search = [&](const Json& containers, bool sidecars_only) -> std::optional<int> {
+    if (!containers.is_array()) return std::nullopt;
+    for (const auto& c : containers) {
+      if (!c.is_object() || (sidecars_only && c.value("restartPolicy", "") != "Always")) continue;
+      for (const auto& p : c.value("ports", Json::array()))
+        if (p.is_object() && p.value("name", "") == name && p.value("protocol", "TCP") == protocol)
+          return p.value("containerPort", 0);
+    }
+    return std::nullopt;
+  };
+  const Json& spec = pod.contains("spec") ? pod["spec"] : Json::object();
+  if (auto n = search(spec.value("containers", Json::array()), false)) return n;
+  return search(spec.value("initContainers", Json::array()), true);
 }
 
 }  // namespace
+
+Json endpoint_ports(const Json& svc, const Json& pod) {
+  // getEndpointPorts: a port the pod does not resolve is left out of its endpoints' slice.
+  Json out = Json::array();
+  for (const auto& p : svc["spec"].value("ports", Json::array())) {
+    auto number = find_port(p, pod);
+    if (!number) continue;
+    out.push_back({{"name", p.value("name", "")}, {"port", *number}, {"protocol", p.value("protocol", "TCP")}});
+  }
+  return out;
+}
+
+Json endpoint_slice_labels(const Json& svc) {
+  // setEndpointSliceLabels: the Service's labels but the reserved ones, the headless label when
+  // the Service has no ClusterIP (kube-proxy ignores such slices), and the two owner labels.
+  Json labels = Json::object();
+  auto reserved = [](const std::string& k) {
+    return k == "kubernetes.io/service-name" || k == "endpointslice.kubernetes.io/managed-by" ||
+           k == "service.kubernetes.io/headless";
+  };
+  const Json& meta = svc["metadata"];
+  if (auto l = meta.find("labels"); l != meta.end() && l->is_object())
+    for (const auto& [k, v] : l->items())
+      if (!reserved(k) && v.is_string()) labels[k] = v;
+  const std::string cip = svc["spec"].value("clusterIP", "");
+  if (cip.empty() || cip == "None") labels["service.kubernetes.io/headless"] = "";
+  labels["kubernetes.io/service-name"] = meta.value("name", "");
+  labels["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io";
+  return labels;
+}
 
 std::vector<std::string> index_by_selector(const Json& svc) {
   std::vector<std::string> out;
@@ -78,8 +120,8 @@ Result<void> EndpointSliceController::sync(const std::string& key) {
   if (!spec.contains("selector") || spec["selector"].empty()) return {};  // managed by hand
   if (spec.value("type", "") == "ExternalName") return {};  // an alias has no endpoints
 
-  // Group endpoints by their resolved port list.
-  std::map<std::vector<int>, Json> groups;
+  // Group endpoints by the ports they resolve (the reconciler's endpointMeta): one slice per set.
+  std::map<std::string, std::pair<Json, Json>> groups;  // ports as text -> (ports, endpoints)
   auto selector = api::Selector::from_match_labels(spec["selector"]);
   bool publish_not_ready = spec.value("publishNotReadyAddresses", false);
   // Candidates share the selector's first pair; the whole selector decides.
@@ -91,27 +133,26 @@ Result<void> EndpointSliceController::sync(const std::string& key) {
     std::string ip = status.value("podIP", "");
     std::string phase = status.value("phase", "");
     if (ip.empty() || phase == "Succeeded" || phase == "Failed") continue;
-    std::vector<int> key;
-    for (const auto& p : spec.value("ports", Json::array())) key.push_back(resolve_target(p, pod));
+    Json ports = endpoint_ports(svc, pod);
     bool terminating = api::is_terminating(pod);
     bool ready = api::is_pod_ready(pod) || (publish_not_ready && !terminating);
     bool serving = false;
     for (const auto& c : status.value("conditions", Json::array()))
       if (c.value("type", "") == "Ready") serving = c.value("status", "") == "True";
-    groups[key].push_back({{"addresses", Json::array({ip})},
+    auto& group = groups[ports.dump()];
+    group.first = ports;
+    group.second.push_back({{"addresses", Json::array({ip})},
                            {"conditions", {{"ready", ready && !terminating}, {"serving", serving}, {"terminating", terminating}}},
                            {"nodeName", pod["spec"].value("nodeName", "")},
                            {"targetRef", {{"kind", "Pod"}, {"name", pod["metadata"]["name"]}, {"namespace", ns},
                                           {"uid", pod["metadata"]["uid"]}}}});
   }
-  if (groups.empty()) groups[{}] = Json::array();  // a Service always has a slice, even empty
+  if (groups.empty()) groups["[]"] = {Json::array(), Json::array()};  // a Service always has a slice, even empty
 
   size_t used = 0;
-  for (auto& [key, endpoints] : groups) {
-    Json ports = Json::array();
-    const auto& sp = spec.value("ports", Json::array());
-    for (size_t i = 0; i < sp.size() && i < key.size(); ++i)
-      ports.push_back({{"name", sp[i].value("name", "")}, {"port", key[i]}, {"protocol", sp[i].value("protocol", "TCP")}});
+  const Json labels = endpoint_slice_labels(svc);
+  for (auto& [key, group] : groups) {
+    auto& [ports, endpoints] = group;
     std::sort(endpoints.begin(), endpoints.end(), [](const Json& a, const Json& b) { return a["addresses"][0] < b["addresses"][0]; });
     Json slice = used < existing.size()
                      ? existing[used]
@@ -120,10 +161,9 @@ Result<void> EndpointSliceController::sync(const std::string& key) {
                             {"metadata",
                              {{"namespace", ns},
                               {"generateName", name + "-"},
-                              {"labels", {{"kubernetes.io/service-name", name},
-                                          {"endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io"}}},
                               {"ownerReferences", Json::array({api::owner_reference(svc)})}}}};
     Json want = slice;
+    want["metadata"]["labels"] = labels;
     want["addressType"] = "IPv4";
     want["endpoints"] = endpoints;
     want["ports"] = ports;

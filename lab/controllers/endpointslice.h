@@ -23,4 +23,13 @@ class EndpointSliceController : public Controller {
 std::vector<std::string> index_by_selector(const Json& svc);
 inline constexpr const char* kBySelector = "selector";
 
+// The ports a pod serves svc on (the reconciler's getEndpointPorts): each Service port whose
+// targetPort the pod resolves (a number as is, a name through its containers' ports of the same
+// protocol), as EndpointSlice ports {name, port, protocol}; ports it does not resolve are absent.
+// Endpoints are grouped into slices by this list.
+nlohmann::json endpoint_ports(const nlohmann::json& svc, const nlohmann::json& pod);
+// The labels of svc's slices (setEndpointSliceLabels): the Service's own but the reserved ones,
+// service.kubernetes.io/headless when it has no ClusterIP, service-name and managed-by.
+nlohmann::json endpoint_slice_labels(const nlohmann::json& svc);
+
 }  // namespace lab::controllers

@@ -12,6 +12,14 @@ namespace lab::node {
 
 using Json = nlohmann::json;
 
+bool proxied(const Json& obj) {
+  auto meta = obj.find("metadata");
+  if (meta == obj.end() || !meta->is_object()) return true;
+  auto labels = meta->find("labels");
+  if (labels == meta->end() || !labels->is_object()) return true;
+  return !labels->contains(kServiceProxyName) && !labels->contains(kHeadless);
+}
+
 bool ProxyAgent::sync_nodes() {
   bool all_good = true;
   proxy::NodeView& view = cache_.view();  // shared: each node only sets its own address
@@ -83,8 +91,12 @@ void ProxyAgent::flush_stale_flows(const net::NodePlan& plan, NodeProxy& np,
 ProxyAgent::ProxyAgent(cluster::LabRecord rec, store::InformerFactory& informers)
     : rec_(std::move(rec)), informers_(informers), cache_(rec_.plan.pod_cidr, rec_.plan.service_cidr) {
   auto queue = [this](const store::ObjPtr& old, const store::ObjPtr& cur) {
+    // kube-proxy's informers list with a label selector: an object that stops matching it is
+    // gone for the proxy (its rules are removed), one that starts matching it is new.
+    const bool was = old && proxied(*old), is = cur && proxied(*cur);
+    if (!was && !is) return;
     std::lock_guard lock(mu_);
-    pending_.push_back({old ? (cur ? "MODIFIED" : "DELETED") : "ADDED", cur ? *cur : *old, 0});
+    pending_.push_back({was ? (is ? "MODIFIED" : "DELETED") : "ADDED", is ? *cur : *old, 0});
   };
   informers.informer("Service").add_handler(queue);
   informers.informer("EndpointSlice").add_handler(queue);

@@ -19,6 +19,13 @@
 
 namespace lab::node {
 
+// kube-proxy's label selector for Services and EndpointSlices: `!service.kubernetes.io/service-proxy-name,
+// !service.kubernetes.io/headless`. A Service another proxy implements (any value of the first),
+// or a headless one's slices (the EndpointSlice controller labels them), get no rules here.
+inline constexpr const char* kServiceProxyName = "service.kubernetes.io/service-proxy-name";
+inline constexpr const char* kHeadless = "service.kubernetes.io/headless";
+bool proxied(const nlohmann::json& obj);
+
 class ProxyAgent {
  public:
   // Registers on the shared Service and EndpointSlice informers (before they start), as

@@ -2,6 +2,8 @@
 // PrepareForUpdate, validation, status subresource, graceful pod deletion, binding, events.
 #include "lab/store/registry.h"
 
+#include <ctime>
+
 #include "lab/api/json_access.h"
 #include "lab/api/objects.h"
 #include "lab/api/resources.h"
@@ -29,6 +31,23 @@ Json initial_status(const std::string& kind) {
 }
 
 }  // namespace
+
+std::optional<Json> shorten_deletion(const Json& pod, std::optional<int> grace_seconds) {
+  // rest.BeforeDelete on an object already being deleted: a grace period can only be shortened,
+  // the deadline moving with it (deletionTimestamp - old period + new period); one shortened to
+  // 0, or an object marked without a period (a delete that failed half-way), goes at once.
+  const Json& meta = api::metadata_of(pod);
+  const Json& had = api::member(meta, "deletionGracePeriodSeconds");
+  if (!had.is_number_integer() || had.get<int64_t>() <= 0) return Json();
+  if (!grace_seconds || *grace_seconds >= had.get<int64_t>()) return std::nullopt;
+  if (*grace_seconds <= 0) return Json();
+  Json marked = pod;
+  if (auto at = parse_rfc3339(api::string_at(meta, "deletionTimestamp")))
+    marked["metadata"]["deletionTimestamp"] =
+        rfc3339(std::chrono::system_clock::to_time_t(*at) - had.get<std::time_t>() + *grace_seconds);
+  marked["metadata"]["deletionGracePeriodSeconds"] = *grace_seconds;
+  return marked;
+}
 
 Registry::Registry(Store& st, ServiceRanges ranges) : store_(st), ranges_(std::move(ranges)) {
   for (const auto& svc : store_.list("Service", "")) taken_.add(svc);
@@ -229,13 +248,20 @@ Result<Json> Registry::remove(const std::string& kind, const std::string& ns, co
       return fail_api(Reason::Conflict, "Precondition failed: UID in precondition: " + opts.uid +
                                             ", UID in object meta: " + api::string_at(api::metadata_of(*pod), "uid"));
     const Json& spec = pod->value("spec", Json::object());
+    if (api::is_terminating(*pod)) {
+      auto shortened = shorten_deletion(*pod, opts.grace_seconds);
+      if (!shortened) return pod;  // deletion pending: nothing to change
+      if (shortened->is_null()) return store_.remove(kind, ns, name, api::string_at(api::metadata_of(*pod), "uid"));
+      auto r = store_.update(std::move(*shortened));
+      if (r || r.error().reason != Reason::Conflict || attempt >= 10) return r;
+      continue;
+    }
     int grace = 30;
     if (opts.grace_seconds) grace = *opts.grace_seconds;
     else if (auto g = spec.find("terminationGracePeriodSeconds"); g != spec.end() && g->is_number_integer())
       grace = g->get<int>();
     if (grace <= 0 || api::string_at(spec, "nodeName").empty())
       return store_.remove(kind, ns, name, api::string_at(api::metadata_of(*pod), "uid"));
-    if (api::is_terminating(*pod)) return pod;
     // Graceful: the kubelet stops the pod and removes the object when it is gone.
     Json marked = *pod;
     marked["metadata"]["deletionTimestamp"] = now_rfc3339();

@@ -22,6 +22,11 @@ struct DeleteOptions {
   std::string uid;                   // precondition: delete only this incarnation
 };
 
+// A delete of a pod already being deleted (rest.BeforeDelete): nullopt when nothing changes (no
+// shorter grace period asked for), null when the pod is to be removed at once (shortened to 0),
+// else the pod with the shorter deletionGracePeriodSeconds and its deadline moved accordingly.
+std::optional<nlohmann::json> shorten_deletion(const nlohmann::json& pod, std::optional<int> grace_seconds);
+
 class Registry {
  public:
   Registry(Store& st, ServiceRanges ranges);

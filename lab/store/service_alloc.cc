@@ -5,6 +5,7 @@
 #include "lab/store/service_alloc.h"
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <set>
 
@@ -26,7 +27,117 @@ bool needs_node_ports(const Json& svc) {
   return type == "NodePort" || type == "LoadBalancer";
 }
 
+int random_node_port(const ServiceRanges& r, const std::function<bool(int)>& taken) {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> pick(r.node_port_min, r.node_port_max);
+  for (int attempt = 0; attempt < 10000; ++attempt)
+    if (int cand = pick(rng); !taken(cand)) return cand;
+  for (int cand = r.node_port_min; cand <= r.node_port_max; ++cand)  // nearly full: a scan finds the rest
+    if (!taken(cand)) return cand;
+  return 0;
+}
+
 }  // namespace
+
+void patch_node_ports(Json& ports, const Json& old_ports) {
+  // patchAllocatedValues: a port sent without a nodePort keeps the one the port of the same name
+  // had, unless another port of the update already holds that number.
+  std::set<int> in_old, in_new;
+  std::map<std::string, int> by_name;
+  for (const auto& p : old_ports)
+    if (int np = p.value("nodePort", 0); np > 0) {
+      in_old.insert(np);
+      by_name[p.value("name", "")] = np;
+    } else {
+      by_name[p.value("name", "")] = 0;
+    }
+  for (const auto& p : ports)
+    if (int np = p.value("nodePort", 0); np > 0) in_new.insert(np);
+  for (auto& p : ports) {
+    if (p.value("nodePort", 0) != 0) continue;
+    auto it = by_name.find(p.value("name", ""));
+    if (it == by_name.end() || it->second == 0) continue;
+    if (in_old.contains(it->second) && in_new.contains(it->second)) continue;  // used by another port
+    p["nodePort"] = it->second;
+  }
+}
+
+Result<void> assign_node_ports(Json& svc, const Json& old, const std::function<bool(int)>& taken,
+                               const ServiceRanges& r) {
+  // The node port allocator holds numbers, not protocols: one Service may use a number for
+  // several of its ports (80/TCP and 80/UDP share one on create), no other Service may have it.
+  const std::string range = std::to_string(r.node_port_min) + "-" + std::to_string(r.node_port_max);
+  auto& ports = svc["spec"]["ports"];
+  std::set<int> mine;  // numbers this operation allocated (or the old Service already held)
+  if (old.is_object())
+    for (const auto& p : old["spec"].value("ports", Json::array()))
+      if (int np = p.value("nodePort", 0); np > 0) mine.insert(np);
+  std::set<int> allocated;  // by this operation, so a second Allocate of one number fails
+  auto allocate = [&](size_t i, int np) -> Result<void> {
+    const std::string field = "spec.ports[" + std::to_string(i) + "].nodePort";
+    if (np < r.node_port_min || np > r.node_port_max)
+      return std::unexpected(invalid(svc, field, std::to_string(np),
+                                     "provided port is not in the valid range. The range of valid ports is " + range));
+    if (taken(np) || allocated.contains(np))
+      return std::unexpected(invalid(svc, field, std::to_string(np), "provided port is already allocated"));
+    allocated.insert(np);
+    return {};
+  };
+  auto next = [&]() -> Result<int> {
+    int np = random_node_port(r, [&](int v) { return taken(v) || allocated.contains(v) || mine.contains(v); });
+    if (np == 0)
+      return std::unexpected(Error{0, "Internal error occurred: failed to allocate a nodePort: range is full", Reason::InternalError});
+    allocated.insert(np);
+    return np;
+  };
+  if (!old.is_object()) {
+    // initNodePorts: ports with the same port number share a node port, the one given for any
+    // of them or else one allocated for the first.
+    std::map<int, int> by_port;
+    for (size_t i = 0; i < ports.size(); ++i) {
+      auto& p = ports[i];
+      const int port = p.value("port", 0), np = p.value("nodePort", 0);
+      auto shared = by_port.find(port);
+      if (shared == by_port.end()) {
+        int requested = 0;
+        for (const auto& q : ports)
+          if (q.value("port", 0) == port && q.value("nodePort", 0) != 0 && requested == 0) requested = q.value("nodePort", 0);
+        if (requested != 0) {
+          LAB_TRY(allocate(i, requested));
+          p["nodePort"] = requested;
+        } else {
+          auto n = next();
+          if (!n) return std::unexpected(n.error());
+          p["nodePort"] = *n;
+        }
+        by_port[port] = p["nodePort"].get<int>();
+      } else if (np != shared->second) {
+        if (np == 0) p["nodePort"] = shared->second;
+        else LAB_TRY(allocate(i, np));
+      }
+    }
+    return {};
+  }
+  // updateNodePorts: a number the old Service held, or this update already took, is kept; a new
+  // one is allocated; a port without one gets a fresh one.
+  std::set<std::pair<std::string, int>> seen;  // protocol, nodePort
+  for (size_t i = 0; i < ports.size(); ++i) {
+    auto& p = ports[i];
+    int np = p.value("nodePort", 0);
+    if (np != 0) {
+      if (!mine.contains(np) && !allocated.contains(np)) LAB_TRY(allocate(i, np));
+    } else {
+      auto n = next();
+      if (!n) return std::unexpected(n.error());
+      np = *n;
+      p["nodePort"] = np;
+    }
+    if (!seen.emplace(p.value("protocol", "TCP"), np).second)
+      return std::unexpected(Error{0, "Internal error occurred: duplicate nodePort: {" + p.value("protocol", "TCP") +
+                                          " " + std::to_string(np) + "}", Reason::InternalError});
+  }
+  return {};
+}
 
 net::Ipv4 kubernetes_service_ip(const net::Cidr& service_cidr) { return service_cidr.at(1); }
 
@@ -125,40 +236,12 @@ Result<Json> allocate_service(const ServiceAllocations& taken, Json svc, const J
     spec["clusterIPs"] = Json::array({ip->str()});
   }
 
-  std::string range = std::to_string(r.node_port_min) + "-" + std::to_string(r.node_port_max);
-  auto& ports = spec["ports"];
-  std::set<int> mine;
-  for (size_t i = 0; i < ports.size(); ++i) {
-    auto& p = ports[i];
-    std::string field = "spec.ports[" + std::to_string(i) + "].nodePort";
-    if (!needs_node_ports(svc)) {
-      p.erase("nodePort");
-      continue;
-    }
-    int np = p.value("nodePort", 0);
-    if (np == 0 && old.is_object()) {
-      // Keep the port this Service already had for the same port number.
-      for (const auto& op : old["spec"].value("ports", Json::array()))
-        if (op.value("port", 0) == p.value("port", 0) && op.value("nodePort", 0) > 0) np = op.value("nodePort", 0);
-    }
-    if (np != 0) {
-      if (np < r.node_port_min || np > r.node_port_max)
-        return std::unexpected(invalid(svc, field, std::to_string(np),
-                                       "provided port is not in the valid range. The range of valid ports is " + range));
-      if (used.port(np) || mine.contains(np))
-        return std::unexpected(invalid(svc, field, std::to_string(np), "provided port is already allocated"));
-    } else {
-      static thread_local std::mt19937 rng{std::random_device{}()};
-      std::uniform_int_distribution<int> pick(r.node_port_min, r.node_port_max);
-      for (int attempt = 0; attempt < 10000 && np == 0; ++attempt) {
-        int cand = pick(rng);
-        if (!used.port(cand) && !mine.contains(cand)) np = cand;
-      }
-      if (np == 0) return std::unexpected(Error{0, "Internal error occurred: failed to allocate a nodePort: range is full", Reason::InternalError});
-    }
-    p["nodePort"] = np;
-    mine.insert(np);
+  if (!needs_node_ports(svc)) {
+    for (auto& p : spec["ports"]) p.erase("nodePort");
+    return svc;
   }
+  if (old.is_object() && needs_node_ports(old)) patch_node_ports(spec["ports"], old["spec"].value("ports", Json::array()));
+  LAB_TRY(assign_node_ports(svc, old, [&](int v) { return used.port(v); }, r));
   return svc;
 }
 

@@ -40,6 +40,16 @@ uint64_t static_band_size(const net::Cidr& service_cidr);
 // static one) while it has room, else in the static band; nullopt when the range is full.
 std::optional<net::Ipv4> pick_cluster_ip(const net::Cidr& service_cidr, const std::function<bool(uint32_t)>& taken);
 
+// patchAllocatedValues for node ports: a port of an update sent without a nodePort keeps the one
+// the old port of the same name had, unless another port of the update holds that number.
+void patch_node_ports(nlohmann::json& ports, const nlohmann::json& old_ports);
+// The node ports of a NodePort or LoadBalancer Service, as the API server's allocator gives them:
+// on create (old null) ports with the same port number share one (80/TCP and 80/UDP); on update
+// the old Service's numbers stay its own and ports without one get a fresh one. taken(n): another
+// Service holds n. Numbers are allocated whatever the protocol, as the allocator's bitmap does.
+Result<void> assign_node_ports(nlohmann::json& svc, const nlohmann::json& old, const std::function<bool(int)>& taken,
+                               const ServiceRanges& ranges);
+
 // svc: the Service being created or updated; old: its previous version (null on create); taken:
 // what every Service holds (old's own addresses among them). Returns svc with spec.clusterIP(s)
 // and nodePorts filled in. Errors are Reason::Invalid with kubectl's wording.

@@ -159,6 +159,39 @@ TEST(Registry, GracefulPodDeleteMarksAndGraceZeroRemoves) {
   EXPECT_FALSE(reg.get("Pod", "default", "p"));
 }
 
+TEST(Registry, ADeleteOfATerminatingPodOnlyShortensItsGracePeriod) {
+  store::Store st;
+  store::Registry reg(st, ranges());
+  ASSERT_TRUE(reg.create(bound_pod("p")));
+  auto marked = reg.remove("Pod", "default", "p", {.grace_seconds = 300, .uid = ""});
+  ASSERT_TRUE(marked);
+  // A longer or unspecified period changes nothing.
+  for (std::optional<int> g : {std::optional<int>(), std::optional<int>(300), std::optional<int>(600)}) {
+    auto again = reg.remove("Pod", "default", "p", {.grace_seconds = g, .uid = ""});
+    ASSERT_TRUE(again);
+    EXPECT_EQ((*again)["metadata"]["deletionGracePeriodSeconds"], 300);
+    EXPECT_EQ((*again)["metadata"]["deletionTimestamp"], (*marked)["metadata"]["deletionTimestamp"]);
+  }
+  // A shorter one moves the deadline with it.
+  Json pod = *marked;
+  pod["metadata"]["deletionTimestamp"] = "2026-12-01T10:05:00Z";
+  auto shorter = store::shorten_deletion(pod, 10);
+  ASSERT_TRUE(shorter && shorter->is_object());
+  EXPECT_EQ((*shorter)["metadata"]["deletionTimestamp"], "2026-12-01T10:00:10Z");
+  EXPECT_EQ((*shorter)["metadata"]["deletionGracePeriodSeconds"], 10);
+  auto via_registry = reg.remove("Pod", "default", "p", {.grace_seconds = 10, .uid = ""});
+  ASSERT_TRUE(via_registry);
+  EXPECT_EQ((*via_registry)["metadata"]["deletionGracePeriodSeconds"], 10);
+  // --grace-period=0 --force: gone at once.
+  ASSERT_TRUE(reg.remove("Pod", "default", "p", {.grace_seconds = 0, .uid = ""}));
+  EXPECT_FALSE(reg.get("Pod", "default", "p"));
+  // A pod marked without a period (a delete that stopped half-way) goes on the next delete.
+  pod["metadata"].erase("deletionGracePeriodSeconds");
+  auto stuck = store::shorten_deletion(pod, std::nullopt);
+  ASSERT_TRUE(stuck);
+  EXPECT_TRUE(stuck->is_null());
+}
+
 TEST(Registry, ApiPutWithStaleResourceVersionIs409) {
   store::Store st;
   store::Registry reg(st, ranges());

@@ -90,5 +90,102 @@ TEST(ServiceAlloc, TheKubernetesServiceAddressIsReserved) {
   EXPECT_EQ(full.error().what(), "Internal error occurred: failed to allocate a serviceIP: range is full");
 }
 
+
+// A NodePort Service with the given ports: {name, port, protocol, nodePort (0: none)}.
+struct P {
+  const char* name;
+  int port;
+  const char* protocol;
+  int node_port = 0;
+};
+Json node_port_service(const std::string& name, std::initializer_list<P> ports) {
+  Json svc = service("default", name);
+  svc["spec"]["type"] = "NodePort";
+  svc["spec"]["ports"] = Json::array();
+  for (const auto& p : ports) {
+    Json j = {{"name", p.name}, {"port", p.port}, {"protocol", p.protocol}, {"targetPort", p.port}};
+    if (p.node_port) j["nodePort"] = p.node_port;
+    svc["spec"]["ports"].push_back(j);
+  }
+  return svc;
+}
+
+TEST(ServiceAlloc, OneNodePortServesBothProtocolsOfAPortOnCreate) {
+  ServiceRanges ranges{cidr("10.96.0.0/12")};
+  ServiceAllocations taken;
+  // initNodePorts: 80/TCP and 80/UDP share one number, allocated once; 81 gets its own.
+  auto r = allocate_service(taken, node_port_service("dns", {{"tcp", 80, "TCP"}, {"udp", 80, "UDP"}, {"x", 81, "TCP"}}),
+                            nullptr, ranges);
+  ASSERT_TRUE(r) << r.error().what();
+  const Json& ports = (*r)["spec"]["ports"];
+  EXPECT_EQ(ports[0]["nodePort"], ports[1]["nodePort"]);
+  EXPECT_NE(ports[0]["nodePort"], ports[2]["nodePort"]);
+  // A number given for either protocol is the other's too.
+  auto given = allocate_service(taken, node_port_service("given", {{"tcp", 53, "TCP"}, {"udp", 53, "UDP", 30053}}),
+                                nullptr, ranges);
+  ASSERT_TRUE(given) << given.error().what();
+  EXPECT_EQ((*given)["spec"]["ports"][0]["nodePort"], 30053);
+  EXPECT_EQ((*given)["spec"]["ports"][1]["nodePort"], 30053);
+  taken.add(*given);
+  // Another Service may not have it, whatever the protocol (the allocator holds numbers).
+  for (const char* proto : {"TCP", "UDP"}) {
+    auto other = allocate_service(taken, node_port_service("other", {{"a", 80, proto, 30053}}), nullptr, ranges);
+    ASSERT_FALSE(other);
+    EXPECT_EQ(other.error().what(),
+              "The Service \"other\" is invalid: spec.ports[0].nodePort: Invalid value: 30053: provided port is already allocated");
+  }
+  // Two different port numbers asking for one node port: the second allocation fails.
+  auto twice = allocate_service(taken, node_port_service("twice", {{"a", 80, "TCP", 30100}, {"b", 81, "UDP", 30100}}),
+                                nullptr, ranges);
+  ASSERT_FALSE(twice);
+  EXPECT_NE(twice.error().what().find("spec.ports[1].nodePort: Invalid value: 30100: provided port is already allocated"),
+            std::string::npos);
+}
+
+TEST(ServiceAlloc, AddingAUdpPortOnUpdateIsAccepted) {
+  // The reproduction: {udp-port, 80, UDP} added to a NodePort Service with 80/TCP.
+  ServiceRanges ranges{cidr("10.96.0.0/12")};
+  ServiceAllocations taken;
+  auto created = allocate_service(taken, node_port_service("web", {{"http", 80, "TCP"}}), nullptr, ranges);
+  ASSERT_TRUE(created);
+  taken.add(*created);
+  const int tcp = (*created)["spec"]["ports"][0]["nodePort"];
+  Json next = *created;
+  next["spec"]["ports"].push_back({{"name", "udp-port"}, {"port", 80}, {"protocol", "UDP"}, {"targetPort", 80}});
+  auto updated = allocate_service(taken, next, *created, ranges);
+  ASSERT_TRUE(updated) << updated.error().what();
+  EXPECT_EQ((*updated)["spec"]["ports"][0]["nodePort"], tcp);
+  EXPECT_GE((*updated)["spec"]["ports"][1]["nodePort"].get<int>(), 30000);
+  // Given the TCP port's number, the UDP port shares it (the number is the Service's own).
+  next["spec"]["ports"][1]["nodePort"] = tcp;
+  auto shared = allocate_service(taken, next, *created, ranges);
+  ASSERT_TRUE(shared) << shared.error().what();
+  EXPECT_EQ((*shared)["spec"]["ports"][1]["nodePort"], tcp);
+}
+
+TEST(ServiceAlloc, AnUpdateKeepsANodePortByPortName) {
+  ServiceRanges ranges{cidr("10.96.0.0/12")};
+  ServiceAllocations taken;
+  auto created = allocate_service(taken, node_port_service("web", {{"http", 80, "TCP"}, {"https", 443, "TCP"}}), nullptr, ranges);
+  ASSERT_TRUE(created);
+  taken.add(*created);
+  const Json& was = (*created)["spec"]["ports"];
+  // patchAllocatedValues: the port's number changes, its nodePort is not sent: kept by name.
+  auto next = node_port_service("web", {{"http", 8080, "TCP"}, {"https", 443, "TCP"}});
+  auto updated = allocate_service(taken, next, *created, ranges);
+  ASSERT_TRUE(updated) << updated.error().what();
+  EXPECT_EQ((*updated)["spec"]["ports"][0]["nodePort"], was[0]["nodePort"]);
+  EXPECT_EQ((*updated)["spec"]["ports"][1]["nodePort"], was[1]["nodePort"]);
+  // Renamed: a new number.
+  auto renamed = allocate_service(taken, node_port_service("web", {{"web", 80, "TCP"}, {"https", 443, "TCP"}}), *created, ranges);
+  ASSERT_TRUE(renamed);
+  EXPECT_NE((*renamed)["spec"]["ports"][0]["nodePort"], was[0]["nodePort"]);
+  // A number another port of the update took is not patched in twice.
+  Json ports = Json::array({{{"name", "http"}, {"port", 80}, {"protocol", "TCP"}},
+                            {{"name", "https"}, {"port", 443}, {"protocol", "TCP"}, {"nodePort", was[0]["nodePort"]}}});
+  patch_node_ports(ports, was);
+  EXPECT_FALSE(ports[0].contains("nodePort"));
+}
+
 }  // namespace
 }  // namespace lab::store

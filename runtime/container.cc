@@ -4,7 +4,6 @@
 #include "runtime/container.h"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -23,7 +22,7 @@
 #include "runtime/attach.h"
 #include "runtime/fd_io.h"
 #include "runtime/caps.h"
-#include "runtime/cgroups.h"
+#include "runtime/container_process.h"
 #include "runtime/pty.h"
 
 namespace lab::runtime {
@@ -86,23 +85,6 @@ Result<void> make_root_read_only() {
   return {};
 }
 
-// runAsUser, runAsGroup, supplementalGroups (+ fsGroup). With none of them the process stays
-// root with the pod init's groups, as before securityContext existed. PR_SET_KEEPCAPS keeps
-// the permitted set across setresuid so that set_process_caps can still choose from it.
-Result<void> set_identity(const SecuritySpec& s) {
-  if (!s.run_as_user && !s.run_as_group && s.supplemental_groups.empty()) return {};
-  std::vector<gid_t> groups(s.supplemental_groups.begin(), s.supplemental_groups.end());
-  if (::setgroups(groups.size(), groups.data()) != 0) return fail_errno("setgroups");
-  gid_t gid = static_cast<gid_t>(s.run_as_group.value_or(0));
-  if (::setresgid(gid, gid, gid) != 0) return fail_errno("setgid " + std::to_string(gid));
-  if (s.run_as_user) {
-    uid_t uid = static_cast<uid_t>(*s.run_as_user);
-    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return fail_errno("keep capabilities");
-    if (::setresuid(uid, uid, uid) != 0) return fail_errno("setuid " + std::to_string(uid));
-  }
-  return {};
-}
-
 Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd, int console_fd) {
   // Our own host pid, read while the host's /proc is still mounted here.
   char buf[32] = {};
@@ -132,16 +114,10 @@ Result<void> prepare_and_exec(const ContainerLaunch& c, int report_fd, int conso
   auto path = lookup_executable(c.process.argv[0], c.process.env);
   if (!path) return std::unexpected(path.error());
 
-  // Bounding set while root, then the ids (which need CAP_SETUID/SETGID, even when the
-  // container drops them), then the container's capabilities. A non-root user keeps only the
-  // bounding set across execve, as under runc.
-  LAB_TRY(limit_bounding_set(c.security.capabilities));
-  LAB_TRY(set_identity(c.security));
-  LAB_TRY(set_process_caps(c.security.capabilities));
-  // Always: allowPrivilegeEscalation is false for every lab container (no setuid binary or
-  // file capability can raise what is left), and a filter needs it without CAP_SYS_ADMIN.
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail_errno("set no_new_privs");
-  if (c.seccomp) LAB_TRY(c.seccomp->load());
+  // The container's cgroup, ids, capabilities, no_new_privs and seccomp filter: the one
+  // sequence `lab exec` applies too (container_process.h).
+  ContainerProcess self{c.cgroup_procs, &c.security, c.seccomp, c.tty ? 0 : -1};
+  LAB_TRY(become_container_process(self));
   auto argv = c_strings(c.process.argv);
   auto envp = c_strings(c.process.env);
   close_fds_except({report_fd});  // devnull, and anything a library opened; report is CLOEXEC
@@ -193,13 +169,14 @@ Result<LaunchedProcess> launch_container(const ContainerLaunch& c) {
   if (pid == 0) {
     reset_signals();
     ::setsid();
-    // Into the container's cgroup before anything of it runs; its limits hold from the exec on.
-    if (!join_cgroup(c.cgroup_procs)) child_fail(wr.get(), Error{errno, "join the container's cgroup"});
     if (::dup2(in_rd ? in_rd.get() : devnull->get(), 0) < 0 || ::dup2(out_wr.get(), 1) < 0 ||
         ::dup2(out_wr.get(), 2) < 0)
       child_fail(wr.get(), Error{errno, "redirect stdio"});
     // Nothing of the pod init's (its signalfd, the logs, other containers' pipes) goes in.
-    close_fds_except({wr.get(), console_child.get()});
+    // The cgroup's files stay until become_container_process joins it, before the exec.
+    std::vector<int> keep = {wr.get(), console_child.get()};
+    keep.insert(keep.end(), c.cgroup_procs.begin(), c.cgroup_procs.end());
+    close_fds_except(std::move(keep));
     auto r = prepare_and_exec(c, wr.get(), console_child.get());
     child_fail(wr.get(), r.error());
   }

@@ -38,8 +38,11 @@ std::string resolv_conf(const PodRuntimeSpec& pod) {
 }
 
 std::string nginx_conf() {
-  // `daemon off;` comes from the image command, as in Docker's nginx image. Temp paths stay at
-  // the compiled-in /var/lib/nginx/*, which sits on the container's /var tmpfs.
+  // The official image's layout: the main context here, every server in conf.d, so that a
+  // ConfigMap mounted at /etc/nginx/conf.d replaces the stock default.conf. `daemon off;` comes
+  // from the image command, as in Docker's nginx image; one process (no master) keeps the pod's
+  // process tree small. Temp paths stay at the compiled-in /var/lib/nginx/*, on the container's
+  // /var tmpfs.
   return "user www-data;\n"
          "worker_processes 1;\n"
          "master_process off;\n"
@@ -55,11 +58,19 @@ std::string nginx_conf() {
          "    default_type application/octet-stream;\n"
          "    access_log /dev/stdout;\n"
          "    sendfile on;\n"
-         "    server {\n"
-         "        listen 80 default_server;\n"
+         "    include /etc/nginx/conf.d/*.conf;\n"
+         "}\n";
+}
+
+std::string nginx_default_conf() {
+  // The official image's /etc/nginx/conf.d/default.conf, its comments left out.
+  return "server {\n"
+         "    listen 80;\n"
+         "    server_name localhost;\n"
+         "\n"
+         "    location / {\n"
          "        root /usr/share/nginx/html;\n"
          "        index index.html index.htm;\n"
-         "        server_name _;\n"
          "    }\n"
          "}\n";
 }
@@ -80,6 +91,7 @@ std::vector<std::pair<std::string, std::string>> etc_files(const PodRuntimeSpec&
   };
   if (image.nginx) {
     files.emplace_back("nginx/nginx.conf", nginx_conf());
+    files.emplace_back("nginx/conf.d/default.conf", nginx_default_conf());
     files.emplace_back("nginx/mime.types", mime_types);
   }
   return files;

@@ -1,7 +1,9 @@
 // `lab exec`: an intermediate child enters the container's namespaces and root (the caller's
-// stay as they are) and forks the command into the pod's pid namespace, confined like the
-// container, in a session of its own and with nothing of the caller's but stdin, stdout and
-// stderr. With a tty (`exec -t`), the intermediate opens a pty of the container's devpts, the
+// stay as they are) and forks the command into the pod's pid namespace, where it becomes a
+// process of the container as runc exec makes it one (the container's cgroup, uid, gids,
+// capabilities, no_new_privs and seccomp filter, by the container start's own code:
+// container_process.h), in a session of its own and with nothing of the caller's but stdin,
+// stdout and stderr. With a tty (`exec -t`), the intermediate opens a pty of the container's devpts, the
 // command gets its peer as stdio and controlling terminal, and the master goes back to the
 // caller, which relays between it and its own terminal: the caller's terminal never enters.
 #include <limits.h>
@@ -20,9 +22,10 @@
 #include "lab/base/parse.h"
 #include "lab/base/unique_fd.h"
 #include "runtime/fd_io.h"
-#include "runtime/caps.h"
+#include "runtime/cgroups.h"
 #include "runtime/command.h"
 #include "runtime/container.h"
+#include "runtime/container_process.h"
 #include "runtime/image.h"
 #include "runtime/pod_spec.h"
 #include "runtime/proc.h"
@@ -46,51 +49,71 @@ int wait_code(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// The container's configured environment and working directory, as `kubectl exec` gives
-// them: found through the pod init's command line (its spec file) and the <container>.hostpid
-// files next to it. /proc/PID/environ is only the fallback: nginx overwrites that memory with
-// its title.
+// Everything of the container that its exec'd processes get, as runc exec gives them the
+// container's process settings: its configured environment and working directory (as `kubectl
+// exec` gives them), its securityContext (ids, capabilities), its seccomp program and its
+// cgroup. Found through the pod init's command line (its spec file) and the <container>.hostpid
+// files next to it. Nothing here has a default: without the container's settings there is no
+// exec (rather than one with more privilege than the container).
 struct ContainerConfig {
   std::vector<std::string> env;
   std::string working_dir;  // "" = "/"
+  SecuritySpec security;
+  std::optional<SeccompFilter> seccomp;  // nullopt: Unconfined
+  std::vector<UniqueFd> cgroup_procs;    // opened from the host, before any setns
 };
 
-std::optional<ContainerConfig> config_from_spec(pid_t pid, pid_t init_pid) {
-  auto args = read_cmdline(init_pid);
-  if (args.size() < 3 || args[0] != "lab-pod-init" || args[1] != "__pod-init") return std::nullopt;
-  auto text = read_file(args[2]);
-  if (!text) return std::nullopt;
-  PodRuntimeSpec spec;
-  try {
-    spec = nlohmann::json::parse(*text).get<PodRuntimeSpec>();
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  for (const auto& c : spec.containers) {
-    auto pid_text = read_file(spec.state_dir + "/" + c.name + ".hostpid");
-    if (!pid_text) continue;
-    std::string_view digits = *pid_text;  // "1234\n", written by the pod init
-    while (!digits.empty() && (digits.back() == '\n' || digits.back() == ' ')) digits.remove_suffix(1);
-    if (auto written = parse_int(digits, 1); !written || *written != pid) continue;
-    auto image = find_image(c.image);
-    if (!image) return std::nullopt;
-    auto process = resolve_process(**image, c, spec.host_name());
-    if (!process) return std::nullopt;
-    return ContainerConfig{std::move(process->env), c.working_dir};
-  }
-  return std::nullopt;
+std::string trimmed(std::string_view s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+  return std::string(s);
 }
 
-std::vector<std::string> environ_of(const std::string& text) {
-  std::vector<std::string> env;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t nul = text.find('\0', start);
-    if (nul == std::string::npos) nul = text.size();
-    if (nul > start) env.push_back(text.substr(start, nul - start));
-    start = nul + 1;
+Result<ContainerConfig> config_from_spec(pid_t pid, pid_t init_pid) {
+  auto args = read_cmdline(init_pid);
+  if (args.size() < 3 || args[0] != "lab-pod-init" || args[1] != "__pod-init")
+    return fail("the pod init has no spec file on its command line", ENOENT);
+  auto text = read_file(args[2]);
+  if (!text) return std::unexpected(text.error());
+  PodRuntimeSpec spec;
+  std::string pod_hex;
+  std::vector<std::string> own_hex;  // per container, "" = the pod's program
+  try {
+    auto j = nlohmann::json::parse(*text);
+    spec = j.get<PodRuntimeSpec>();
+    pod_hex = j.value(kSeccompKey, std::string());
+    for (const auto& c : j.value("containers", nlohmann::json::array()))
+      own_hex.push_back(c.is_object() ? c.value(kSeccompKey, std::string()) : std::string());
+  } catch (const std::exception& e) {
+    return fail("parse " + args[2] + ": " + e.what(), EINVAL);
   }
-  return env;
+  for (size_t i = 0; i < spec.containers.size(); ++i) {
+    const auto& c = spec.containers[i];
+    auto pid_text = read_file(spec.state_dir + "/" + c.name + ".hostpid");
+    if (!pid_text) continue;
+    // "1234\n", written by the pod init
+    if (auto written = parse_int(trimmed(*pid_text), 1); !written || *written != pid) continue;
+    auto ctx = [&](const Error& e) { return std::unexpected(e.context("container " + c.name)); };
+    auto image = find_image(c.image);
+    if (!image) return ctx(image.error());
+    auto process = resolve_process(**image, c, spec.host_name());
+    if (!process) return ctx(process.error());
+    ContainerConfig config;
+    config.env = std::move(process->env);
+    config.working_dir = c.working_dir;
+    config.security = c.security;
+    auto seccomp = container_seccomp(c.security, i < own_hex.size() ? own_hex[i] : "", pod_hex);
+    if (!seccomp) return ctx(seccomp.error());
+    config.seccomp = std::move(*seccomp);
+    // The container's cgroup, as the pod init made it (pod_init.cc start_container).
+    const CgroupLayout& cgroups = host_cgroups();
+    if (!spec.cgroup.empty() && cgroups.version != CgroupVersion::None) {
+      auto fds = open_cgroup_procs(cgroups, container_cgroup(spec.cgroup, c.name));
+      if (!fds) return ctx(fds.error().context("the container's cgroup"));
+      config.cgroup_procs = std::move(*fds);
+    }
+    return config;
+  }
+  return fail("no container of the pod runs as process " + std::to_string(pid), ESRCH);
 }
 
 // glibc 2.36's <sys/pidfd.h> lacks extern "C", so its wrappers don't link from C++.
@@ -117,10 +140,9 @@ Result<pid_t> pod_init_of(pid_t pid) {
 
 struct Target {
   std::vector<UniqueFd> ns;  // setns order: ipc, uts, net, pid, mnt
-  // The container's root and cwd, opened from the host before any setns (nsenter -r -w).
-  UniqueFd root, cwd;
-  std::vector<std::string> env;
-  std::optional<std::string> working_dir;  // the container's, when its spec is readable
+  // The container's root, opened from the host before any setns (nsenter -r).
+  UniqueFd root;
+  ContainerConfig config;
 };
 
 Result<Target> open_target(pid_t pid) {
@@ -131,14 +153,9 @@ Result<Target> open_target(pid_t pid) {
   auto init_pid = pod_init_of(pid);
   if (!init_pid) return std::unexpected(init_pid.error());
   Target t;
-  if (auto config = config_from_spec(pid, *init_pid)) {
-    t.env = std::move(config->env);
-    t.working_dir = std::move(config->working_dir);
-  } else {
-    auto environ_text = read_file(proc + "/environ");
-    if (!environ_text) return std::unexpected(environ_text.error());
-    t.env = environ_of(*environ_text);
-  }
+  auto config = config_from_spec(pid, *init_pid);
+  if (!config) return std::unexpected(config.error().context("the container's settings"));
+  t.config = std::move(*config);
   for (const char* ns : {"ipc", "uts", "net", "pid", "mnt"}) {
     auto fd = UniqueFd::open(proc + "/ns/" + ns, O_RDONLY);
     if (!fd) return std::unexpected(fd.error());
@@ -146,10 +163,7 @@ Result<Target> open_target(pid_t pid) {
   }
   auto root = UniqueFd::open(proc + "/root", O_PATH | O_DIRECTORY);
   if (!root) return std::unexpected(root.error());
-  auto cwd = UniqueFd::open(proc + "/cwd", O_PATH | O_DIRECTORY);
-  if (!cwd) return std::unexpected(cwd.error());
   t.root = std::move(*root);
-  t.cwd = std::move(*cwd);
   // Still alive, so everything above came from it and not from a process that took its pid.
   if (!pidfd_alive(pidfd.get())) return fail("process " + std::to_string(pid) + " is gone");
   return t;
@@ -163,8 +177,8 @@ void forward_signal(int sig) {
 }
 constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
 
-[[noreturn]] void run_command(const std::vector<std::string>& argv, const Target& t,
-                              const SeccompFilter& seccomp, int report, int master) {
+[[noreturn]] void run_command(const std::vector<std::string>& argv, const Target& t, int report,
+                              int master) {
   // No controlling terminal but, with -t, the container's own pty: TIOCSTI, which types into a
   // terminal, needs it to be the caller's controlling one (or CAP_SYS_ADMIN); else a pod
   // process that ptraces this one, which it may once the capabilities match, could type
@@ -175,26 +189,34 @@ constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
     if (!slave) child_fail(report, slave.error());
     if (auto r = take_terminal(slave->get()); !r) child_fail(report, r.error());
   }
-  close_fds_except({report});  // before the capability drop makes us reachable from the pod
+  // Before the capability drop makes us reachable from the pod: only the report pipe and the
+  // container's cgroup.procs files (joined first thing below) stay.
+  std::vector<int> keep = {report};
+  for (const auto& fd : t.config.cgroup_procs) keep.push_back(fd.get());
+  close_fds_except(std::move(keep));
   reset_signals();
-  auto path = lookup_executable(argv[0], t.env);
+  auto path = lookup_executable(argv[0], t.config.env);
   if (!path) child_fail(report, path.error());
-  if (auto r = drop_to_default_caps(); !r) child_fail(report, r.error());
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-    child_fail(report, Error{errno, "set no_new_privs"});
-  if (auto r = seccomp.load(); !r) child_fail(report, r.error());
+  // The container start's own sequence: cgroup, ids, capabilities, no_new_privs, seccomp.
+  ContainerProcess self;
+  for (const auto& fd : t.config.cgroup_procs) self.cgroup_procs.push_back(fd.get());
+  self.security = &t.config.security;
+  self.seccomp = t.config.seccomp ? &*t.config.seccomp : nullptr;
+  self.terminal = master >= 0 ? 0 : -1;
+  if (auto r = become_container_process(self); !r)
+    child_fail(report, r.error().context("run as the container's process"));
   auto cargv = c_strings(argv);
-  auto cenv = c_strings(t.env);
+  auto cenv = c_strings(t.config.env);
   close_fds_except({report});  // anything a library opened on the way; report is CLOEXEC
   ::execve(path->c_str(), cargv.data(), cenv.data());
   child_fail(report, Error{errno, "exec " + argv[0]});
 }
 
-[[noreturn]] void enter_and_run(const std::vector<std::string>& argv, const Target& t,
-                                const SeccompFilter& seccomp, int report, int console,
-                                const ExecOptions& opts) {
-  std::vector<int> keep = {report, console, t.root.get(), t.cwd.get()};
+[[noreturn]] void enter_and_run(const std::vector<std::string>& argv, const Target& t, int report,
+                                int console, const ExecOptions& opts) {
+  std::vector<int> keep = {report, console, t.root.get()};
   for (const auto& fd : t.ns) keep.push_back(fd.get());
+  for (const auto& fd : t.config.cgroup_procs) keep.push_back(fd.get());
   close_fds_except(std::move(keep));
   static const int kTypes[] = {CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID,
                                CLONE_NEWNS};
@@ -208,9 +230,9 @@ constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
   // the host's whole tree, with the container's root mounted somewhere inside.
   if (::fchdir(t.root.get()) != 0 || ::chroot(".") != 0)
     child_fail(report, Error{errno, "enter the container's root"});
-  int cwd_rc = t.working_dir ? ::chdir(t.working_dir->empty() ? "/" : t.working_dir->c_str())
-                             : ::fchdir(t.cwd.get());
-  if (cwd_rc != 0 && ::chdir("/") != 0) child_fail(report, Error{errno, "chdir /"});
+  const std::string& dir = t.config.working_dir;
+  if (::chdir(dir.empty() ? "/" : dir.c_str()) != 0 && ::chdir("/") != 0)
+    child_fail(report, Error{errno, "chdir /"});
   UniqueFd master;
   if (opts.tty) {
     // The container's devpts (its /dev/ptmx is a link to it), validated: /dev is the
@@ -232,7 +254,7 @@ constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
   // setns(CLONE_NEWPID) applies to children only.
   pid_t pid = ::fork();
   if (pid < 0) child_fail(report, Error{errno, "fork"});
-  if (pid == 0) run_command(argv, t, seccomp, report, master.get());
+  if (pid == 0) run_command(argv, t, report, master.get());
   g_command_pid = pid;
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   ::close(report);
@@ -251,8 +273,6 @@ Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string
   if (!target)
     return std::unexpected(target.error().context("exec in process " +
                                                   std::to_string(container_pid)));
-  auto seccomp = SeccompFilter::container_profile();
-  if (!seccomp) return std::unexpected(seccomp.error());
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("pipe");
   UniqueFd rd(p[0]), wr(p[1]);
@@ -273,7 +293,7 @@ Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string
   if (pid == 0) {
     rd.reset();
     console_here.reset();
-    enter_and_run(argv, *target, *seccomp, wr.get(), console_child.get(), opts);
+    enter_and_run(argv, *target, wr.get(), console_child.get(), opts);
   }
   int fork_errno = errno;
   wr.reset();

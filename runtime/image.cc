@@ -12,17 +12,24 @@ namespace {
 const std::vector<std::string> kDefaultEnv = {
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
 
-const std::array<Image, 4>& catalog() {
-  static const std::array<Image, 4> images = {
+// Docker's nginx image: the generated nginx.conf and its stock conf.d/default.conf, the
+// welcome page in /usr/share/nginx/html.
+Image nginx_image(std::string name) {
+  return Image{std::move(name),
+               {},
+               {"nginx", "-g", "daemon off;"},
+               kDefaultEnv,
+               true,
+               {"/usr/bin/busybox", "/usr/sbin/nginx"},
+               "",
+               false,
+               {"/usr/share/nginx/html"}};
+}
+
+const std::array<Image, 5>& catalog() {
+  static const std::array<Image, 5> images = {
       Image{"busybox", {}, {"sh"}, kDefaultEnv, false, {"/usr/bin/busybox"}, "", false},
-      Image{"nginx",
-            {},
-            {"nginx", "-g", "daemon off;"},
-            kDefaultEnv,
-            true,
-            {"/usr/bin/busybox", "/usr/sbin/nginx"},
-            "",
-            false},
+      nginx_image("nginx"),
       Image{"radial/busyboxplus:curl",
             {},
             {"sh"},
@@ -35,6 +42,10 @@ const std::array<Image, 4>& catalog() {
       // DNS server, which reads the defaults of its flags (API socket, ports, zone) as CoreDNS
       // reads its Corefile.
       Image{"coredns/coredns", {"/coredns"}, {}, kDefaultEnv, false, {}, "lab-dns", true},
+      // The tutorial's HTTPS nginx (kubernetes/examples staging/https-nginx): the nginx image,
+      // whose stock conf.d/default.conf the tutorial's ConfigMap replaces with one serving 80
+      // and 443 with the certificate of a Secret volume at /etc/nginx/ssl.
+      nginx_image("bprashanth/nginxhttps"),
   };
   return images;
 }

@@ -1,5 +1,6 @@
 // The image catalog: each known image name is a recipe over the host's own binaries
-// (which binaries, default command, environment), since lab pulls nothing.
+// (which binaries, default command, environment, data), since lab pulls nothing. The files
+// an image's containers see are its root (image_root.h), mounted at /usr.
 #pragma once
 
 #include <string>
@@ -24,6 +25,9 @@ struct Image {
   // endpointslices, pods, namespaces: what CoreDNS's ClusterRole may read). No other image
   // reaches the API at all.
   bool reads_api = false;
+  // Host directories copied into the image's root (image_root.h) beside its programs and their
+  // libraries: nginx's document root.
+  std::vector<std::string> data_dirs = {};
 };
 
 // Accepts "nginx", "nginx:latest", "docker.io/library/nginx:1.25" etc. (the tag is ignored,

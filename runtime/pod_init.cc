@@ -21,7 +21,9 @@
 #include "runtime/cgroups.h"
 #include "runtime/fd_io.h"
 #include "runtime/container.h"
+#include "runtime/container_process.h"
 #include "runtime/etc_files.h"
+#include "runtime/image_root.h"
 #include "runtime/pod_spec.h"
 #include "runtime/supervisor.h"
 
@@ -82,7 +84,6 @@ Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
     return fail("resource limits need a cgroup hierarchy, and this host has none mounted");
   }
 
-  bool lib64 = ::access("/usr/lib64", F_OK) == 0;
   std::string mime_types;
   for (const auto& c : pod->spec.containers) {
     auto ctx = [&](const Error& e) { return std::unexpected(e.context("container " + c.name)); };
@@ -107,27 +108,32 @@ Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
     l.rootfs.etc = etc_files(pod->spec, **image, mime_types);
     l.rootfs.applets = pod->spec.applets_dir.empty() ? &pod->applets : nullptr;
     l.rootfs.nginx = (*image)->nginx;
+    if (pod->spec.images_dir.empty()) return ctx(Error{0, "no image roots directory in the pod spec"});
+    l.rootfs.usr = pod->spec.images_dir + "/" + image_root_name(**image);
     auto binds = image_binds(**image, pod->spec.api_socket_dir);
     if (!binds) return ctx(binds.error());
     l.rootfs.binds = std::move(*binds);
     if (!pod->spec.applets_dir.empty()) l.rootfs.binds.push_back({pod->spec.applets_dir, "/bin"});
     for (const auto& m : c.mounts) l.rootfs.volumes.push_back({m.source, m.target, !m.read_only, m.sub_path});
-    l.rootfs.host_lib64 = lib64;
+    l.rootfs.host_lib64 = ::access((l.rootfs.usr + "/lib64").c_str(), F_OK) == 0;
     size_t index = pod->launches.size();
-    if (c.security.seccomp_unconfined) {
-      l.seccomp = nullptr;
-    } else if (index < own_hex.size() && !own_hex[index].empty()) {
-      auto own = SeccompFilter::from_hex(own_hex[index]);
-      if (!own) return ctx(own.error());
-      pod->own_seccomp.push_back(std::make_unique<SeccompFilter>(std::move(*own)));
-      l.seccomp = pod->own_seccomp.back().get();
-    } else if (c.security.capabilities != default_caps()) {
-      auto own = SeccompFilter::docker_default(c.security.capabilities);
-      if (!own) return ctx(own.error());
-      pod->own_seccomp.push_back(std::make_unique<SeccompFilter>(std::move(*own)));
-      l.seccomp = pod->own_seccomp.back().get();
-    } else {
-      l.seccomp = &pod->seccomp;
+    bool has_own = index < own_hex.size() && !own_hex[index].empty();
+    switch (seccomp_source(c.security, has_own)) {  // the choice `lab exec` makes too
+      case SeccompSource::Unconfined:
+        l.seccomp = nullptr;
+        break;
+      case SeccompSource::Own:
+      case SeccompSource::Compiled: {
+        auto own = container_seccomp(c.security, has_own ? own_hex[index] : std::string(), bpf_hex);
+        if (!own) return ctx(own.error());
+        if (!*own) return ctx(Error{EINVAL, "no seccomp program"});
+        pod->own_seccomp.push_back(std::make_unique<SeccompFilter>(std::move(**own)));
+        l.seccomp = pod->own_seccomp.back().get();
+        break;
+      }
+      case SeccompSource::Pod:
+        l.seccomp = &pod->seccomp;
+        break;
     }
     l.security = c.security;
     pod->cgroups.push_back(pod->spec.cgroup.empty() || cgroups.version == CgroupVersion::None

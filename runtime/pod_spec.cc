@@ -99,6 +99,7 @@ void to_json(nlohmann::json& j, const PodRuntimeSpec& p) {
        {"stateDir", p.state_dir}, {"containers", p.containers}};
   if (!p.api_socket_dir.empty()) j["apiSocketDir"] = p.api_socket_dir;
   if (!p.applets_dir.empty()) j["appletsDir"] = p.applets_dir;
+  if (!p.images_dir.empty()) j["imagesDir"] = p.images_dir;
   if (p.restart_policy != "Always") j["restartPolicy"] = p.restart_policy;
   if (!p.cgroup.empty()) j["cgroup"] = p.cgroup;
   if (p.pod_resources != CgroupLimits{}) j["podResources"] = limits_json(p.pod_resources);
@@ -124,6 +125,7 @@ void from_json(const nlohmann::json& j, PodRuntimeSpec& p) {
   p.state_dir = j.at("stateDir").get<std::string>();
   p.api_socket_dir = j.value("apiSocketDir", "");
   p.applets_dir = j.value("appletsDir", "");
+  p.images_dir = j.value("imagesDir", "");
   p.containers = j.value("containers", std::vector<ContainerSpec>{});
   p.restart_policy = j.value("restartPolicy", "Always");
   p.cgroup = j.value("cgroup", "");

@@ -73,6 +73,7 @@ struct PodRuntimeSpec {
   std::string state_dir;                 // host dir for this pod's files (logs, status)
   std::string api_socket_dir;            // host dir of the lab's read-only API socket (images that read the API)
   std::string applets_dir;               // host dir of busybox's applet links, the containers' /bin ("": made per container)
+  std::string images_dir;                // host dir of the image roots (image_root.h), each a container's /usr
   std::string restart_policy = "Always"; // k8s restartPolicy: Always, OnFailure, Never
   std::vector<ContainerSpec> containers;
   // The pod's cgroup relative to each hierarchy's root (cgroups.h pod_cgroup; "" = none), its

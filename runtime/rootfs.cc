@@ -54,11 +54,13 @@ Result<void> bind_ro(const char* source, const char* target, unsigned long extra
   return do_mount(nullptr, target, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | extra, nullptr);
 }
 
-Result<void> build_usr_and_bin(const RootfsPlan& plan) {
+// usr_source: the image root, opened before the new root's tmpfs went over /tmp.
+Result<void> build_usr_and_bin(const RootfsPlan& plan, const UniqueFd& usr_source) {
   LAB_TRY(make_dir("usr", 0755));
-  LAB_TRY(bind_ro("/usr", "usr", MS_NODEV));
+  const std::string source = "/proc/self/fd/" + std::to_string(usr_source.get());
+  LAB_TRY(bind_ro(source.c_str(), "usr", MS_NOSUID | MS_NODEV));
   // Debian's merged /usr: the top-level dirs are links, except bin, which holds busybox's
-  // applets so every image has sh, ps, wget... (the host's /usr/bin stays ahead in PATH).
+  // applets so every image has sh, ps, wget... (the image's own /usr/bin stays ahead in PATH).
   LAB_TRY(make_link("usr/lib", "lib"));
   if (plan.host_lib64) LAB_TRY(make_link("usr/lib64", "lib64"));
   LAB_TRY(make_link("usr/sbin", "sbin"));
@@ -73,17 +75,26 @@ Result<void> build_etc(const RootfsPlan& plan) {
   LAB_TRY(make_dir("etc", 0755));
   for (const auto& [path, content] : plan.etc) {
     std::string full = "etc/" + path;
-    if (auto slash = full.rfind('/'); slash > 3) LAB_TRY(make_dir(full.substr(0, slash), 0755));
+    for (size_t slash = full.find('/', 4); slash != std::string::npos; slash = full.find('/', slash + 1))
+      LAB_TRY(make_dir(full.substr(0, slash), 0755));
     LAB_TRY(write_file(full, content, 0644));
   }
   return {};
 }
 
+// Bounded like Docker's /dev/shm (64 MiB) rather than tmpfs's default of half the host's RAM,
+// which one container could otherwise fill for the whole host (tmpfs pages are RAM): 64 MiB each for /tmp and /var (nginx's request-body
+// buffers and logs, scratch files), 16 MiB for /run, which holds only pid files, locks and
+// sockets. Writing past them fails with ENOSPC; a pod needing more asks for an emptyDir.
+constexpr const char* kTmpOptions = "mode=1777,size=64m";
+constexpr const char* kRunOptions = "mode=0755,size=16m";
+constexpr const char* kVarOptions = "mode=0755,size=64m";
+
 Result<void> build_writable_dirs(const RootfsPlan& plan) {
-  LAB_TRY(tmpfs("tmp", "mode=1777"));
-  LAB_TRY(tmpfs("run", "mode=0755"));
+  LAB_TRY(tmpfs("tmp", kTmpOptions));
+  LAB_TRY(tmpfs("run", kRunOptions));
   LAB_TRY(make_dir("run/lock", 01777));
-  LAB_TRY(tmpfs("var", "mode=0755"));
+  LAB_TRY(tmpfs("var", kVarOptions));
   for (const char* dir : {"var/lib", "var/log", "var/cache", "var/spool"})
     LAB_TRY(make_dir(dir, 0755));
   LAB_TRY(make_dir("var/tmp", 01777));
@@ -221,7 +232,7 @@ Result<std::vector<std::string>> busybox_applets() {
   return applets;
 }
 
-Result<void> make_applets_dir(const std::string& dir, const std::vector<std::string>& applets) {
+Result<void> make_dir_once(const std::string& dir, const std::function<Result<void>(const std::string& tmp)>& fill) {
   struct stat st{};
   if (::lstat(dir.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode)) return fail(dir + " is not a directory", ENOTDIR);
@@ -232,8 +243,8 @@ Result<void> make_applets_dir(const std::string& dir, const std::vector<std::str
   std::filesystem::remove_all(tmp, ec);  // a crashed earlier try of this same thread id
   if (::mkdir(tmp.c_str(), 0755) != 0) return fail_errno("mkdir " + tmp);
   auto built = [&]() -> Result<void> {
-    if (::chmod(tmp.c_str(), 0755) != 0) return fail_errno("chmod " + tmp);
-    for (const auto& applet : applets) LAB_TRY(make_link(kBusybox, tmp + "/" + applet));
+    if (::chmod(tmp.c_str(), 0755) != 0) return fail_errno("chmod " + tmp);  // the umask
+    LAB_TRY(fill(tmp));
     if (::rename(tmp.c_str(), dir.c_str()) != 0 && errno != EEXIST && errno != ENOTEMPTY)
       return fail_errno("rename " + tmp + " to " + dir);
     return {};
@@ -242,7 +253,17 @@ Result<void> make_applets_dir(const std::string& dir, const std::vector<std::str
   return built;
 }
 
+Result<void> make_applets_dir(const std::string& dir, const std::vector<std::string>& applets) {
+  return make_dir_once(dir, [&](const std::string& tmp) -> Result<void> {
+    for (const auto& applet : applets) LAB_TRY(make_link(kBusybox, tmp + "/" + applet));
+    return {};
+  });
+}
+
 Result<void> enter_rootfs(const RootfsPlan& plan) {
+  if (plan.usr.empty()) return fail("no image root for /usr");
+  auto usr_source = UniqueFd::open(plan.usr, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (!usr_source) return std::unexpected(usr_source.error().context("image root " + plan.usr));
   std::vector<UniqueFd> bind_sources;
   for (const auto& b : plan.binds) {
     auto fd = UniqueFd::open(b.source, O_PATH | O_CLOEXEC);
@@ -255,7 +276,7 @@ Result<void> enter_rootfs(const RootfsPlan& plan) {
   // hides the host's /tmp, and it becomes "/" below.
   LAB_TRY(do_mount("tmpfs", "/tmp", "tmpfs", kNoSuidDev, "mode=0755,size=16m"));
   if (::chdir("/tmp") != 0) return fail_errno("chdir to the new root");
-  LAB_TRY(build_usr_and_bin(plan));
+  LAB_TRY(build_usr_and_bin(plan, *usr_source));
   LAB_TRY(build_etc(plan));
   LAB_TRY(build_writable_dirs(plan));
   LAB_TRY(build_binds(plan, bind_sources));

@@ -1,8 +1,9 @@
-// A container's root filesystem: a private tmpfs holding read-only binds of the host's /usr,
-// busybox applet links, generated /etc, fresh /proc and a minimal /dev of its own device nodes.
-// Nothing on host disk.
+// A container's root filesystem: a private tmpfs holding a read-only bind of its image's root
+// (image_root.h) at /usr, busybox applet links, generated /etc, fresh /proc and a minimal /dev of
+// its own device nodes. Nothing on host disk.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,7 @@ struct BindMount {
 };
 
 struct RootfsPlan {
+  std::string usr;  // host dir shown read-only (nosuid, nodev) at /usr: the image's root
   std::vector<std::pair<std::string, std::string>> etc;  // path under /etc, content
   std::vector<BindMount> binds;                           // read-only, nosuid, nodev
   // The pod's volumeMounts: nosuid, nodev, read-only unless writable; their mount points are made
@@ -30,7 +32,7 @@ struct RootfsPlan {
   std::vector<BindMount> volumes;
   const std::vector<std::string>* applets = nullptr;     // busybox applets for /bin
   bool nginx = false;                                     // nginx's /var/lib, /var/log dirs
-  bool host_lib64 = false;                                // host has /usr/lib64
+  bool host_lib64 = false;                                // /lib64 -> usr/lib64 (the image root has one)
 };
 
 // Names from `busybox --list`. Runs busybox once; call before forking containers.
@@ -43,6 +45,11 @@ inline constexpr const char* kAppletsKey = "busyboxApplets";
 // Mounted read-only as /bin, it spares each container hundreds of symlinks, made at start and
 // torn down at exit.
 Result<void> make_applets_dir(const std::string& dir, const std::vector<std::string>& applets);
+
+// Makes dir once, whole or not at all: `fill` builds it in a fresh directory beside it (its
+// argument), which is then renamed into place, so that callers racing (two node agents starting
+// pods) and a crash halfway leave no partial one. Nothing to do when dir is already there.
+Result<void> make_dir_once(const std::string& dir, const std::function<Result<void>(const std::string& tmp)>& fill);
 
 // Builds the root and pivots into it. The caller must be alone in a mount namespace whose
 // mounts don't propagate to the host (unshare(CLONE_NEWNS) from a MS_PRIVATE tree), and in

@@ -18,6 +18,7 @@
 
 #include "lab/base/unique_fd.h"
 #include "runtime/command.h"
+#include "runtime/image_root.h"
 #include "runtime/lab_binaries.h"
 #include "runtime/proc.h"
 #include "runtime/rootfs.h"
@@ -124,6 +125,27 @@ const std::string& pod_init_binary(const std::string& self_exe) {
   return path;
 }
 
+// The roots of the pod's images, each built by the first pod of the lab that uses it (the
+// rename in make_image_root settles a race with another node agent's process).
+Result<void> make_image_roots(const PodRuntimeSpec& spec, const std::string& self_exe) {
+  if (spec.images_dir.empty()) return fail("pod spec names no image roots directory");
+  static std::mutex mu;
+  static std::set<std::string> made;
+  std::lock_guard lock(mu);
+  for (const auto& c : spec.containers) {
+    auto image = find_image(c.image);
+    if (!image) return std::unexpected(image.error().context("container " + c.name));
+    std::string dir = spec.images_dir + "/" + image_root_name(**image);
+    if (made.contains(dir)) continue;
+    std::string lab_binary;
+    if (!(*image)->lab_binary.empty()) lab_binary = sibling_binary(self_exe, (*image)->lab_binary);
+    if (auto r = make_image_root(dir, **image, lab_binary); !r)
+      return std::unexpected(r.error().context("container " + c.name));
+    made.insert(dir);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::string& self_exe) {
@@ -145,6 +167,7 @@ Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::str
   } else if (applets) {
     spec_json[kAppletsKey] = *applets;
   }
+  if (auto r = make_image_roots(spec, self_exe); !r) return std::unexpected(r.error());
   // The same program for every pod: compiled once per node agent (runtime/seccomp.h).
   static const Result<std::string> seccomp = []() -> Result<std::string> {
     auto f = SeccompFilter::container_profile();

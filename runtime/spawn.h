@@ -34,8 +34,10 @@ Result<pid_t> container_pid(pid_t init_pid, const std::string& state_dir,
                             const std::string& container);
 
 // Runs argv inside the container whose main process is container_pid (its mount, pid, net,
-// uts and ipc namespaces, its root and working directory, its configured environment, the
-// container's capabilities and seccomp filter), refusing a pid that is not a lab container's.
+// uts and ipc namespaces, its root and working directory, its configured environment, and the
+// container's process settings: its cgroup, uid, gids, capabilities, no_new_privs and seccomp
+// filter), refusing a pid that is not a lab container's and failing when the container's
+// settings cannot be found or applied (never running with more than the container has).
 // The command gets the caller's stdin, stdout and stderr and no other descriptor, in a session
 // of its own (no controlling terminal); the terminal's SIGINT, SIGQUIT, SIGTERM and SIGHUP are
 // passed on to it. Returns its exit code (128+signal if killed). The caller's own namespaces

@@ -25,6 +25,7 @@ std::string socket_path(const std::string& lab) { return lab_dir(lab) + "/api.so
 std::string read_socket_dir(const std::string& lab) { return lab_dir(lab) + "/api-read"; }
 std::string read_socket_path(const std::string& lab) { return read_socket_dir(lab) + "/api.sock"; }
 std::string applets_dir(const std::string& lab) { return lab_dir(lab) + "/bin"; }
+std::string images_dir(const std::string& lab) { return lab_dir(lab) + "/images"; }
 std::string pod_dir(const std::string& lab, const std::string& ns, const std::string& pod) {
   return lab_dir(lab) + "/pods/" + ns + "_" + pod;
 }

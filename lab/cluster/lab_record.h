@@ -33,6 +33,9 @@ std::string read_socket_path(const std::string& lab);
 std::string pod_dir(const std::string& lab, const std::string& ns, const std::string& pod);
 // busybox's applets as symlinks, made once per lab and mounted read-only as every container's /bin.
 std::string applets_dir(const std::string& lab);
+// The image roots (runtime/image_root.h), one directory per image, made once per lab: each
+// container's /usr.
+std::string images_dir(const std::string& lab);
 
 Result<void> write_record(const LabRecord& rec);
 Result<LabRecord> read_record(const std::string& lab);

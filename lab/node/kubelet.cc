@@ -78,6 +78,7 @@ runtime::PodRuntimeSpec runtime_spec(const cluster::LabRecord& lab, const Json& 
   spec.state_dir = cluster::pod_dir(lab.name, spec.namespace_, spec.name);
   spec.api_socket_dir = cluster::read_socket_dir(lab.name);  // mounted only by images that read the API
   spec.applets_dir = cluster::applets_dir(lab.name);
+  spec.images_dir = cluster::images_dir(lab.name);
   spec.restart_policy = pod.at("spec").value("restartPolicy", "Always");
   for (const auto& c : pod.at("spec").at("containers")) {
     runtime::ContainerSpec cs;

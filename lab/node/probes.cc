@@ -63,6 +63,10 @@ ProbeOutcome http_probe(const Json& h, const ProbeTarget& t, int timeout_ms) {
   return {false, "HTTP probe failed with statuscode: " + std::to_string(code)};
 }
 
+// As the kubelet's: an exec in the container (runc exec). `lab __exec` is runtime's
+// exec_in_container, so the command runs as the container's process: its cgroup, uid, gids,
+// capabilities and seccomp filter; when those cannot be found it exits non-zero and the probe
+// fails rather than running with more privilege.
 ProbeOutcome exec_probe(const Json& e, const ProbeTarget& t, int timeout_ms) {
   std::vector<std::string> args = {"lab", "__exec", std::to_string(t.container_pid), "--"};
   for (const auto& a : e.value("command", Json::array())) args.push_back(a.get<std::string>());

@@ -56,6 +56,11 @@ trap cleanup_labs EXIT
 pod_names() { "$LAB" get pods --lab "$1" -o name | sed 's|^pod/||'; }
 pod_field() { "$LAB" get pods --lab "$1" "$2" -o "jsonpath={$3}"; }
 
+# `lab VERB ARGS...` on the test's lab, $L.
+lab() { local verb=$1; shift; "$LAB" "$verb" --lab "$L" "$@"; }
+# Polls a command until it succeeds, for up to $1 seconds.
+wait_for() { local limit=$1; shift; for _ in $(seq 1 $((limit * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
+
 # Retries a command for up to ~3 s (a server may need a moment after `lab up` returns).
 retry() {
   for _ in $(seq 1 60); do

@@ -8,7 +8,6 @@ before=$(machine_state)
 L=h1-config
 tmp=$(mktemp -d)
 trap 'cleanup_labs; rm -rf "$tmp"' EXIT
-lab() { local verb=$1; shift; "$LAB" "$verb" --lab $L "$@"; }
 # Runs a command that must fail; prints and returns its stderr.
 refused() { local out rc; set +e; out=$("$@" 2>&1 >/dev/null); rc=$?; set -e; [ $rc != 0 ] || fail "accepted: $*"; echo "$out"; }
 

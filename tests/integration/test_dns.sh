@@ -170,7 +170,12 @@ echo "headless endpoint change answered $took ms after the patch started"
 
 note "the DNS pods reach a read-only API; other pods reach none"
 cd_pod=$("$LAB" get pods -n kube-system -l k8s-app=kube-dns --lab $L -o jsonpath='{.items[0].metadata.name}')
-api() { "$LAB" exec -n kube-system --lab $L "$cd_pod" -- curl -s --unix-socket /var/run/lab/api.sock "$@"; }
+# CoreDNS's image has no curl (its image root holds /coredns's libraries and busybox only): the
+# host's curl speaks to the very socket the DNS container sees, reached through its root
+# (at /run/lab: its /var/run is a link to /run, which would resolve in the host's root here).
+cd_pid=$(cat /run/lab/$L/pods/kube-system_"$cd_pod"/*.hostpid | head -1)
+"$LAB" exec -n kube-system --lab $L "$cd_pod" -- test -S /var/run/lab/api.sock || fail "the DNS container has no /var/run/lab/api.sock"
+api() { curl -s --unix-socket "/proc/$cd_pid/root/run/lab/api.sock" "$@"; }
 api http://lab/api/v1/namespaces/default/services | grep -q '"kind":"ServiceList"' || fail "coredns cannot list services"
 api http://lab/apis/discovery.k8s.io/v1/endpointslices | grep -q '"kind":"EndpointSliceList"' || fail "coredns cannot list endpointslices"
 out=$(api -X POST -H 'Content-Type: application/json' -d '{"metadata":{"name":"x"},"spec":{"ports":[{"port":1}]}}' \

@@ -8,13 +8,13 @@ before=$(machine_state)
 L=t-lockdown
 tmp=$(mktemp -d)
 trap 'cleanup_labs; rm -rf "$tmp"' EXIT
-lab() { local verb=$1; shift; "$LAB" "$verb" --lab $L "$@"; }
-wait_for() { local limit=$1; shift; for _ in $(seq 1 $((limit * 10))); do "$@" && return 0; sleep 0.1; done; return 1; }
 in_pod() { lab exec "$1" -- sh -c "$2"; }
-# A command inside the pod that must fail; its output is shown.
+# A command inside the pod that must fail (with the pattern want in its output, when given: a
+# refusal, not a missing command); its output is shown.
 must_fail() {
-  local pod=$1 what=$2 cmd=$3 out
+  local pod=$1 what=$2 cmd=$3 want=${4:-} out
   if out=$(in_pod "$pod" "$cmd" 2>&1); then fail "$what succeeded in $pod: $out"; fi
+  [ -z "$want" ] || grep -q "$want" <<<"$out" || fail "$what failed for another reason than \"$want\": $out"
   echo "  refused, as it should be: $what: $(tail -1 <<<"$out")"
 }
 
@@ -33,6 +33,11 @@ spec:
   - name: main
     image: busybox
     command: ["sh", "-c", "exec sleep 3600"]
+    volumeMounts:
+    - {name: host-usr, mountPath: /host/usr, readOnly: true}
+  volumes:
+  - name: host-usr
+    hostPath: {path: /usr, type: Directory}
 ---
 apiVersion: v1
 kind: Pod
@@ -102,10 +107,20 @@ must_fail locked "the pod init's root (ptrace access)" 'ls /proc/1/root/'
 must_fail locked "a block device made with mknod" 'mknod /tmp/loop b 7 0 && head -c 1 /tmp/loop >/dev/null'
 must_fail locked "sethostname" 'hostname evil'
 must_fail locked "the lab's API socket" "ls /run/lab/$L || ls /proc/1/root/run/lab/$L"
+must_fail locked "change the pod's network: a link down" 'ip link set eth0 down' "not permitted"
+must_fail locked "change the pod's network: an address" 'ip addr add 10.9.9.9/32 dev eth0' "not permitted"
+must_fail locked "change the pod's network: a route" 'ip route add 10.9.0.0/16 dev eth0' "not permitted"
+# Not even seen: the pod's pid namespace has no such process.
+must_fail locked "signal the lab's daemon, a host process" "kill -0 $(cat /run/lab/$L/daemon.pid)" "No such process"
+host_seen=$(in_pod locked 'for f in /proc/[0-9]*/cmdline; do tr "\0" " " <"$f"; echo; done' | grep -E '__daemon|systemd|sshd' || true)
+[ -z "$host_seen" ] || fail "host processes are visible in the pod: $host_seen"
 if [ -x /usr/bin/python3 ]; then
   # The calls busybox has no applet for, by number (x86_64): keyctl, add_key,
   # init_module, setns, clone3 (ENOSYS).
-  calls=$(in_pod locked "python3 -c '
+  # The busybox image has no python3 (image_root.h): the host's, from the read-only hostPath of
+  # /usr, started by its loader; it runs as any exec'd command does (seccomp, capabilities).
+  calls=$(in_pod locked "PYTHONHOME=/host/usr /host/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
+    --library-path /host/usr/lib/x86_64-linux-gnu /host/usr/bin/python3 -c '
 import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 def call(name, nr, *args):

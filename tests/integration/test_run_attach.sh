@@ -178,7 +178,10 @@ note "exec -it POD -- sh: a pty of the pod's own, its size, only fds 0-2, the ex
 keys exec 'echo in-$(hostname)'
 # Typed before the shell is up, the line's echo and the prompt may share the line.
 wait_pane exec '(^|# )in-box$'
-keys exec 'tty; stty size; ls /proc/$$/fd | tr "\n" " "; echo; ls /dev/pts | tr "\n" " "; echo'
+# The shell's descriptors listed by a child shell: the image's ls is busybox's, run inside ash for a
+# redirection (ash's saved fd would show) and quick enough to see the pipe of `| tr` being set up.
+list_fds='sh -c '"'"'ls /proc/$1/fd | tr "\n" " "'"'"' - $$'
+keys exec "tty; stty size; $list_fds; echo; ls /dev/pts | tr \"\\n\" \" \"; echo"
 wait_pane exec '^/dev/pts/[0-9]+$'
 wait_pane exec '^35 100$'
 wait_pane exec '^0 1 (10 )?2 ?$'

@@ -8,8 +8,6 @@ before=$(machine_state)
 L=t-svcenv
 tmp=$(mktemp -d)
 trap 'cleanup_labs; rm -rf "$tmp"' EXIT
-lab() { local verb=$1; shift; "$LAB" "$verb" --lab $L "$@"; }
-wait_for() { local limit=$1; shift; for _ in $(seq 1 $((limit * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
 running_nginx() { lab get pods -l run=my-nginx --no-headers 2>/dev/null | awk '$3 == "Running"' | wc -l; }
 env_of() { lab exec "$1" -- printenv | sort; }
 has() { grep -qx -- "$2" <<<"$1" || fail "$3: no $2 in the environment"; }

@@ -6,8 +6,6 @@ source "$(dirname "$0")/lib.sh"
 before=$(machine_state)
 L=t-svc
 lab_up $L "$FIXTURES/svc-hostnames.yaml" >/dev/null
-lab() { local verb=$1; shift; "$LAB" "$verb" --lab $L "$@"; }
-wait_for() { local limit=$1; shift; for _ in $(seq 1 $((limit * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
 backends_seen() {  # from WHERE (ssh NODE | exec POD), URL, N: distinct answers of N requests
   local how=$1 where=$2 url=$3 n=$4
   for _ in $(seq 1 "$n"); do
@@ -40,7 +38,8 @@ pods=$(lab get pods -l app=hostnames -o name | sed 's|pod/||' | sort)
 
 note "hairpin: a backend curling its own Service also gets answers from itself"
 self=$(echo "$pods" | head -1)
-seen=$(for _ in $(seq 1 30); do lab exec "$self" -- wget -qO- -T 2 "http://$hip/"; done | sort -u)
+# The image's wget is busybox's, whose -T crashes (Debian's 1.35): busybox's timeout bounds it.
+seen=$(for _ in $(seq 1 30); do lab exec "$self" -- timeout 2 wget -qO- "http://$hip/"; done | sort -u)
 echo "$seen" | grep -qx "$self" || fail "hairpin: $self never reached itself through its Service"
 
 note "scale to 3: the third pod joins the slice and the traffic"

@@ -12,8 +12,6 @@ before=$(machine_state)
 L=t-volumes
 tmp=$(mktemp -d)
 trap 'cleanup_labs; rm -rf "$tmp"' EXIT
-lab() { local verb=$1; shift; "$LAB" "$verb" --lab $L "$@"; }
-wait_for() { local limit=$1; shift; for _ in $(seq 1 $((limit * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
 phase() { lab get pod "$1" -o jsonpath='{.status.phase}' 2>/dev/null; }
 waiting() { lab get pod "$1" -o jsonpath='{.status.containerStatuses[0].state.waiting.reason}' 2>/dev/null; }
 status_col() { lab get pod "$1" --no-headers 2>/dev/null | awk '{print $3}'; }
@@ -239,7 +237,9 @@ kind: ConfigMap
 metadata: {name: web-content}
 data:
   index.html: "<h1>from a ConfigMap</h1>\n"
-  site.conf: "# a site\n"
+  # The nginx image includes conf.d/*.conf (as the official image does): this volume replaces its
+  # stock default.conf, so it brings the site's server.
+  site.conf: "# a site\nserver { listen 80; root /usr/share/nginx/html; }\n"
 ---
 apiVersion: v1
 kind: Pod
@@ -262,7 +262,8 @@ web_ip=$(lab get pod web -o jsonpath='{.status.podIP}')
 [ "$(retry "$LAB" ssh --lab $L node-1 -- curl -s --max-time 2 "http://$web_ip/")" = "<h1>from a ConfigMap</h1>" ] \
   || fail "nginx does not serve the ConfigMap's index.html"
 [ "$(lab exec web -- cat /etc/nginx/ssl/username)" = admin ] || fail "/etc/nginx/ssl"
-[ "$(lab exec web -- cat /etc/nginx/conf.d/site.conf)" = "# a site" ] || fail "/etc/nginx/conf.d"
+[ "$(lab exec web -- cat /etc/nginx/conf.d/site.conf | head -1)" = "# a site" ] || fail "/etc/nginx/conf.d"
+lab exec web -- test -e /etc/nginx/conf.d/default.conf && fail "the stock default.conf shows through the ConfigMap"
 lab exec web -- grep -q 'user www-data' /etc/nginx/nginx.conf || fail "the lab's nginx.conf is gone"
 
 note "hostPath: DirectoryOrCreate made and writable; a failed type check is a FailedMount"

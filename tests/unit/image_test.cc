@@ -34,7 +34,7 @@ TEST(FindImage, UnknownImageListsKnownOnes) {
   auto image = find_image("foo");
   ASSERT_FALSE(image);
   EXPECT_EQ(image.error().what(),
-            "unknown image \"foo\" (known images: busybox, nginx, radial/busyboxplus:curl, coredns/coredns)");
+            "unknown image \"foo\" (known images: busybox, nginx, radial/busyboxplus:curl, coredns/coredns, bprashanth/nginxhttps)");
   EXPECT_FALSE(find_image("someone/nginx"));
 }
 
@@ -46,7 +46,8 @@ TEST(FindImage, CatalogEntries) {
   EXPECT_FALSE(curl->nginx);
   EXPECT_NE(std::ranges::find(curl->host_binaries, "/usr/bin/curl"), curl->host_binaries.end());
   EXPECT_EQ(known_images(),
-            (std::vector<std::string>{"busybox", "nginx", "radial/busyboxplus:curl", "coredns/coredns"}));
+            (std::vector<std::string>{"busybox", "nginx", "radial/busyboxplus:curl", "coredns/coredns",
+                                      "bprashanth/nginxhttps"}));
 }
 
 TEST(FindImage, CorednsIsTheLabsDnsServer) {

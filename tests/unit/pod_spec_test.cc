@@ -123,14 +123,20 @@ TEST(EtcFiles, NginxImagesGetTheirConfig) {
                                                       "group", "nsswitch.conf"}));
   EXPECT_EQ(busybox[0].second, "web-1\n");
   auto nginx = etc_files(p, **find_image("nginx"), "types { text/html html; }\n");
-  ASSERT_EQ(nginx.size(), 8u);
+  ASSERT_EQ(nginx.size(), 9u);
   EXPECT_EQ(nginx[6].first, "nginx/nginx.conf");
   EXPECT_NE(nginx[6].second.find("user www-data;"), std::string::npos);
-  EXPECT_NE(nginx[6].second.find("listen 80 default_server;"), std::string::npos);
-  EXPECT_NE(nginx[6].second.find("root /usr/share/nginx/html;"), std::string::npos);
+  EXPECT_NE(nginx[6].second.find("master_process off;"), std::string::npos);
+  EXPECT_EQ(nginx[6].second.find("server {"), std::string::npos);  // the servers are in conf.d
+  EXPECT_TRUE(nginx[6].second.ends_with("    include /etc/nginx/conf.d/*.conf;\n}\n"));
   EXPECT_EQ(nginx[6].second.find("daemon"), std::string::npos);  // that's the command's job
-  EXPECT_EQ(nginx[7], (std::pair<std::string, std::string>{"nginx/mime.types",
+  EXPECT_EQ(nginx[7].first, "nginx/conf.d/default.conf");
+  EXPECT_NE(nginx[7].second.find("listen 80;"), std::string::npos);
+  EXPECT_NE(nginx[7].second.find("root /usr/share/nginx/html;"), std::string::npos);
+  EXPECT_NE(nginx[7].second.find("index index.html index.htm;"), std::string::npos);
+  EXPECT_EQ(nginx[8], (std::pair<std::string, std::string>{"nginx/mime.types",
                                                            "types { text/html html; }\n"}));
+  EXPECT_EQ(etc_files(p, **find_image("bprashanth/nginxhttps:1.0"), "")[7].first, "nginx/conf.d/default.conf");
   for (const auto& [path, content] : nginx) {
     if (path == "passwd") {
       EXPECT_NE(content.find("www-data:x:33:33:"), std::string::npos);

@@ -298,7 +298,11 @@ std::vector<Json> Kubelet::node_objects() const {
          {"spec", {{"podCIDR", n.pod_cidr.str()}, {"podCIDRs", Json::array({n.pod_cidr.str()})}}},
          {"status",
           {{"addresses",
+            // The host reaches a node at its node-network address, so that address is also
+            // the ExternalIP a NodePort is tried at from outside the cluster (the tutorial's
+            // `curl https://<EXTERNAL-IP>:<NODE-PORT>`), as a cloud node lists both.
             Json::array({{{"type", "InternalIP"}, {"address", n.ip.str()}},
+                         {{"type", "ExternalIP"}, {"address", n.ip.str()}},
                          {{"type", "Hostname"}, {"address", n.name}}})},
            {"conditions",
             Json::array({{{"type", "Ready"},

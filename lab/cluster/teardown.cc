@@ -15,10 +15,13 @@
 
 namespace lab::cluster {
 
-Result<void> teardown_lab(const LabRecord& rec) {
+Result<void> teardown_lab(const LabRecord& rec, const std::function<void(const char* step)>& done) {
   Result<void> first;
   auto keep = [&](Result<void> r) {
     if (first && !r) first = std::move(r);
+  };
+  auto step = [&](const char* name) {
+    if (done) done(name);
   };
   // The starters first: one still running could fork a pod after the scan below. A daemon killed
   // in the middle of a posix_spawn leaves a child that has not exec'd lab-pod-init yet (its
@@ -33,12 +36,16 @@ Result<void> teardown_lab(const LabRecord& rec) {
     keep(runtime::kill_pod_starters(rec.name));
     for (pid_t pid : runtime::find_pod_inits(rec.name)) keep(runtime::kill_pod(pid));
   }
+  step("pod processes");
   // The pods' cgroups (runtime/cgroups.h), now that no process is left in them.
   keep(runtime::remove_cgroup(runtime::host_cgroups(), runtime::lab_cgroup(rec.name)));
+  step("cgroups");
   keep(net::teardown_fabric(rec.plan));
+  step("network");
   std::error_code ec;
   std::filesystem::remove_all(lab_dir(rec.name), ec);
   if (ec) keep(fail("remove " + lab_dir(rec.name) + ": " + ec.message()));
+  step("files");
   return first;
 }
 

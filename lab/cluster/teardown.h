@@ -2,6 +2,7 @@
 // Works from the record alone, so it cleans up after a daemon that died.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "lab/base/result.h"
@@ -11,8 +12,10 @@ namespace lab::cluster {
 
 // Kills every pod init of the lab (which takes their containers and pod netns with them), then
 // the fabric, node netns and host link, then /run/lab/<lab>. Keeps going past errors and returns
-// the first. Does not touch the daemon.
-Result<void> teardown_lab(const LabRecord& rec);
+// the first. Does not touch the daemon. `done` is told each step as it ends ("pod processes",
+// "cgroups", "network", "files"), so that a caller can time them: the daemon logs them (its log
+// is in the directory the last step removes, so that step's line comes after it).
+Result<void> teardown_lab(const LabRecord& rec, const std::function<void(const char* step)>& done = {});
 
 // Removes /run/lab when no lab is left in it.
 void tidy_run_dir();

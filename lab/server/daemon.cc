@@ -315,9 +315,10 @@ int daemon_main(const DaemonOptions& opts) {
   log_line("teardown: threads stopped in " + ms_since(t0));
   kubelet.stop_all();
   log_line("teardown: pods killed in " + ms_since(t0));
-  auto down = cluster::teardown_lab(*rec);
+  auto down = cluster::teardown_lab(*rec, [&](const char* step) {
+    log_line(std::string("teardown: ") + step + " removed in " + ms_since(t0));
+  });
   if (!down) log_line("teardown: " + down.error().what());
-  log_line("teardown: network and files removed in " + ms_since(t0));
   cluster::tidy_run_dir();
   return down ? 0 : 1;
 }

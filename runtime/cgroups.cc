@@ -278,9 +278,7 @@ Result<CgroupUsage> read_usage(const CgroupLayout& l, std::string_view rel) {
   auto number = [](const std::string& path) -> Result<uint64_t> {
     auto text = read_file(path);
     if (!text) return std::unexpected(text.error());
-    std::string_view v = *text;
-    while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
-    return parse_uint64(v);
+    return parse_uint64(trim_space(*text));
   };
   CgroupUsage u;
   if (l.version == CgroupVersion::V1) {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <set>
 
+#include "lab/base/parse.h"
 namespace lab::runtime {
 namespace {
 
@@ -175,8 +176,7 @@ std::vector<std::string> parse_ld_so_conf(std::string_view text) {
     std::string_view line = text.substr(start, nl - start);
     start = nl + 1;
     if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.remove_suffix(1);
+    line = trim_space(line);
     if (line.empty() || line.starts_with("include") || line.starts_with("hwcap") || !line.starts_with("/")) continue;
     std::string dir(line);
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();

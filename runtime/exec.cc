@@ -63,11 +63,6 @@ struct ContainerConfig {
   std::vector<UniqueFd> cgroup_procs;    // opened from the host, before any setns
 };
 
-std::string trimmed(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
-  return std::string(s);
-}
-
 Result<ContainerConfig> config_from_spec(pid_t pid, pid_t init_pid) {
   auto args = read_cmdline(init_pid);
   if (args.size() < 3 || args[0] != "lab-pod-init" || args[1] != "__pod-init")
@@ -91,7 +86,7 @@ Result<ContainerConfig> config_from_spec(pid_t pid, pid_t init_pid) {
     auto pid_text = read_file(spec.state_dir + "/" + c.name + ".hostpid");
     if (!pid_text) continue;
     // "1234\n", written by the pod init
-    if (auto written = parse_int(trimmed(*pid_text), 1); !written || *written != pid) continue;
+    if (auto written = parse_int(trim_space(*pid_text), 1); !written || *written != pid) continue;
     auto ctx = [&](const Error& e) { return std::unexpected(e.context("container " + c.name)); };
     auto image = find_image(c.image);
     if (!image) return ctx(image.error());

@@ -33,4 +33,13 @@ inline Result<int> parse_int(std::string_view s, int min = std::numeric_limits<i
 }
 inline Result<uint64_t> parse_uint64(std::string_view s) { return parse_number<uint64_t>(s); }
 
+// s without the ASCII white space (space, tab, CR, LF) at either end: a number a file holds
+// ("1234\n"), a line of a configuration file.
+inline std::string_view trim_space(std::string_view s) {
+  constexpr std::string_view ws = " \t\r\n";
+  const size_t first = s.find_first_not_of(ws);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(ws) - first + 1);
+}
+
 }  // namespace lab

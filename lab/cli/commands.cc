@@ -142,9 +142,7 @@ int watch_rows(const std::string& lab, const api::ResourceType& type, const std:
 Result<pid_t> read_pid_file(const std::string& path) {
   auto text = read_file(path);
   if (!text) return std::unexpected(text.error());
-  std::string_view digits = *text;
-  while (!digits.empty() && (digits.back() == '\n' || digits.back() == ' ')) digits.remove_suffix(1);
-  auto pid = parse_int(digits, 1);
+  auto pid = parse_int(trim_space(*text), 1);
   if (!pid) return std::unexpected(pid.error().context(path));
   return *pid;
 }

@@ -6,6 +6,7 @@
 #include <thread>
 #include <tuple>
 
+#include "lab/api/json_access.h"
 #include "lab/api/resources.h"
 #include "lab/api/scenario.h"
 #include "lab/cli/client.h"
@@ -67,8 +68,11 @@ int cmd_delete(const Args& args) {
     auto objects = objects_of_file(arg(vm, "filename"));
     if (!objects) return report_error(objects.error().what());
     for (const auto& o : *objects)
-      if (auto t = api::find_resource_by_kind(o.value("kind", "")))
-        targets.emplace_back(*t, o["metadata"].value("namespace", "default"), o["metadata"].value("name", ""));
+      if (auto t = api::find_resource_by_kind(api::string_at(o, "kind"))) {
+        const auto& meta = api::metadata_of(o);
+        std::string ns_of = api::string_at(meta, "namespace");
+        targets.emplace_back(*t, ns_of.empty() ? "default" : ns_of, api::string_at(meta, "name"));
+      }
   } else {
     if (!vm.count("type"))
       return report_error("You must provide one or more resources by argument or filename.");
@@ -92,7 +96,8 @@ int cmd_delete(const Args& args) {
       if (selecting) {
         auto list = list_objects(*lab, *type, ns, label_selector, field_selector);
         if (!list) return report_error(list.error().what());
-        for (const auto& item : (*list)["items"]) targets.emplace_back(*type, ns, item["metadata"].value("name", ""));
+        for (const auto& item : api::member(*list, "items"))
+          targets.emplace_back(*type, ns, api::string_at(api::metadata_of(item), "name"));
       } else {
         if (names.empty())
           return report_error("resource(s) were provided, but no name was specified");
@@ -121,7 +126,7 @@ int cmd_delete(const Args& args) {
     // kubectl's PrintObj: "force deleted" when the grace period is 0.
     std::printf("%s \"%s\" %s\n", type.qualified_name().c_str(), name.c_str(), *grace == 0 ? "force deleted" : "deleted");
     std::fflush(stdout);
-    waiting.emplace_back(path, (*obj)["metadata"].value("uid", ""));
+    waiting.emplace_back(path, api::string_at(api::metadata_of(*obj), "uid"));
   }
   // kubectl waits (--wait=true) until the objects are really gone: a pod after its containers.
   if (arg(vm, "wait") != "false") {
@@ -129,7 +134,7 @@ int cmd_delete(const Args& args) {
     for (const auto& [path, uid] : waiting) {
       for (;;) {
         auto obj = api_get(*lab, path);
-        if (!obj || (*obj)["metadata"].value("uid", "") != uid) break;
+        if (!obj || api::string_at(api::metadata_of(*obj), "uid") != uid) break;
         if (std::chrono::steady_clock::now() > deadline) return report_error("timed out waiting for the deletion of " + path);
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }

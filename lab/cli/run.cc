@@ -32,9 +32,7 @@ constexpr std::chrono::seconds kPodRunningTimeout{60};
 std::optional<int> final_exit_code(const std::string& state_dir, const std::string& container) {
   auto text = read_file(state_dir + "/" + container + ".terminated");
   if (!text) return std::nullopt;
-  std::string_view v = *text;
-  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
-  auto code = parse_int(v, 0, 255);
+  auto code = parse_int(trim_space(*text), 0, 255);
   if (!code) return std::nullopt;
   return static_cast<int>(*code);
 }

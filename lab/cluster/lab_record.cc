@@ -128,9 +128,7 @@ std::vector<std::string> list_labs() {
 pid_t daemon_pid(const std::string& lab) {
   auto text = read_file(lab_dir(lab) + "/daemon.pid");
   if (!text) return 0;
-  std::string_view digits = *text;
-  while (!digits.empty() && (digits.back() == '\n' || digits.back() == ' ')) digits.remove_suffix(1);
-  auto pid = parse_int(digits, 1);
+  auto pid = parse_int(trim_space(*text), 1);
   if (!pid) return 0;
   // The pid may have been reused since the daemon died: check it is our daemon for this lab.
   auto cmdline = read_file("/proc/" + std::to_string(*pid) + "/cmdline");

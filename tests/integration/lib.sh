@@ -61,6 +61,21 @@ lab() { local verb=$1; shift; "$LAB" "$verb" --lab "$L" "$@"; }
 # Polls a command until it succeeds, for up to $1 seconds.
 wait_for() { local limit=$1; shift; for _ in $(seq 1 $((limit * 20))); do "$@" && return 0; sleep 0.05; done; return 1; }
 
+# The tutorial's nginxsecrets.yaml for a certificate and key: the pair in base64, by hand.
+tutorial_secrets_yaml() {
+  cat <<EOF
+apiVersion: "v1"
+kind: "Secret"
+metadata:
+  name: "nginxsecret"
+  namespace: "default"
+type: kubernetes.io/tls
+data:
+  tls.crt: "$(base64 -w0 <"$1")"
+  tls.key: "$(base64 -w0 <"$2")"
+EOF
+}
+
 # Retries a command for up to ~3 s (a server may need a moment after `lab up` returns).
 retry() {
   for _ in $(seq 1 60); do

@@ -67,25 +67,7 @@ grep -q "^error: tls: failed to find certificate PEM data in certificate input, 
 refused lab get secret other | grep -q 'secrets "other" not found' || fail "a refused secret exists"
 
 note "lab create configmap nginxconfigmap --from-file=default.conf, then describe it"
-cat >"$tmp/default.conf" <<'EOF'
-server {
-        listen 80 default_server;
-        listen [::]:80 default_server ipv6only=on;
-
-        listen 443 ssl;
-
-        root /usr/share/nginx/html;
-        index index.html;
-
-        server_name localhost;
-        ssl_certificate /etc/nginx/ssl/tls.crt;
-        ssl_certificate_key /etc/nginx/ssl/tls.key;
-
-        location / {
-                try_files $uri $uri/ =404;
-        }
-}
-EOF
+cp "$FIXTURES/tutorial/default.conf" "$tmp/default.conf"  # the tutorial's, verbatim
 out=$(cd "$tmp" && lab create configmap nginxconfigmap --from-file=default.conf)
 [ "$out" = "configmap/nginxconfigmap created" ] || fail "create configmap printed: $out"
 row=$(lab get cm --no-headers | awk '$1 == "nginxconfigmap"')
@@ -129,17 +111,7 @@ err=$(refused lab create secret generic dup --from-literal=a=1 --from-literal=a=
 [ "$err" = "error: cannot add key a, another key by that name already exists" ] || fail "duplicate key: $err"
 
 note "nginxsecrets.yaml, base64 by hand, applies"
-cat >"$tmp/nginxsecrets.yaml" <<EOF
-apiVersion: "v1"
-kind: "Secret"
-metadata:
-  name: "nginxsecret"
-  namespace: "default"
-type: kubernetes.io/tls
-data:
-  tls.crt: "$(base64 -w0 <"$tmp/nginx.crt")"
-  tls.key: "$(base64 -w0 <"$tmp/nginx.key")"
-EOF
+tutorial_secrets_yaml "$tmp/nginx.crt" "$tmp/nginx.key" >"$tmp/nginxsecrets.yaml"
 out=$(lab apply -f "$tmp/nginxsecrets.yaml")
 [ "$out" = "secret/nginxsecret unchanged" ] || fail "apply of the same secret printed: $out"
 lab delete secret nginxsecret | grep -qx 'secret "nginxsecret" deleted' || fail "delete secret"

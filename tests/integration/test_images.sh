@@ -131,21 +131,7 @@ note "bprashanth/nginxhttps:1.0 with the tutorial's default.conf and TLS Secret 
 openssl req -x509 -nodes -days 365 -newkey rsa:2048 -keyout "$tmp/nginx.key" -out "$tmp/nginx.crt" \
   -subj "/CN=my-nginx/O=my-nginx" 2>/dev/null
 lab create secret tls nginxsecret --key "$tmp/nginx.key" --cert "$tmp/nginx.crt" >/dev/null
-cat >"$tmp/default.conf" <<'CONF'
-server {
-        listen 80 default_server;
-        listen [::]:80 default_server ipv6only=on;
-        listen 443 ssl;
-        root /usr/share/nginx/html;
-        index index.html;
-        server_name localhost;
-        ssl_certificate /etc/nginx/ssl/tls.crt;
-        ssl_certificate_key /etc/nginx/ssl/tls.key;
-        location / {
-                try_files $uri $uri/ =404;
-        }
-}
-CONF
+cp "$FIXTURES/tutorial/default.conf" "$tmp/default.conf"
 (cd "$tmp" && "$LAB" create configmap nginxconfigmap --lab $L --from-file=default.conf >/dev/null)
 cat >"$tmp/secure.yaml" <<'YAML'
 apiVersion: apps/v1

@@ -36,17 +36,7 @@ echo "$desc" | head -8
 echo "$desc" | grep -qF "ssl_certificate /etc/nginx/ssl/tls.crt;" || fail "describe shows no default.conf"
 
 note "nginxsecrets.yaml with the pair in base64 applies"
-cat >"$tmp/nginxsecrets.yaml" <<EOF
-apiVersion: "v1"
-kind: "Secret"
-metadata:
-  name: "nginxsecret"
-  namespace: "default"
-type: kubernetes.io/tls
-data:
-  tls.crt: "$(base64 -w0 <"$tmp/nginx.crt")"
-  tls.key: "$(base64 -w0 <"$tmp/nginx.key")"
-EOF
+tutorial_secrets_yaml "$tmp/nginx.crt" "$tmp/nginx.key" >"$tmp/nginxsecrets.yaml"
 lab apply -f "$tmp/nginxsecrets.yaml"
 
 note "delete deployments,svc my-nginx; create -f ./nginx-secure-app.yaml"

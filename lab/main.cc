@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "lab/api/version.h"
 #include "lab/base/parse.h"
 #include "lab/cli/client.h"
 #include "lab/cli/attach.h"
 #include "lab/cli/commands.h"
+#include "lab/cli/kubeconfig.h"
 #include "lab/cli/run.h"
 #include "lab/server/daemon.h"
 #include "runtime/lab_binaries.h"
@@ -24,6 +26,7 @@ const char kUsage[] =
     "Usage:\n"
     "  lab up [FILE] [--name NAME]         start a lab from a scenario (default: the tutorial)\n"
     "  lab ls                              list running labs\n"
+    "  lab kubeconfig [--lab NAME]         the lab's kubeconfig for kubectl (root only: it holds the key)\n"
     "  lab get TYPE [NAME] [-o wide|yaml|json|name|custom-columns=...|jsonpath=...]\n"
     "          [-l SELECTOR] [--no-headers] [-w] [-A]\n"
     "  lab describe TYPE [NAME]            details and events (pods, deployments, services, ...)\n"
@@ -86,6 +89,7 @@ int main(int argc, char** argv) {
     if (verb == "up") return lab::cli::cmd_up(args, lab::runtime::self_exe());
     if (verb == "down") return lab::cli::cmd_down(args);
     if (verb == "ls") return lab::cli::cmd_ls(args);
+    if (verb == "kubeconfig") return lab::cli::cmd_kubeconfig(args);
     if (verb == "get") return lab::cli::cmd_get(args);
     if (verb == "exec") return lab::cli::cmd_exec(args);
     if (verb == "run") return lab::cli::cmd_run(args);
@@ -116,7 +120,7 @@ int main(int argc, char** argv) {
       return rc ? *rc : 126;
     }
     if (verb == "version") {
-      std::puts("lab v0.1.0 (API v1.31.0-lab)");
+      std::printf("lab v0.1.0 (API %s)\n", lab::api::kGitVersion);
       return 0;
     }
   } catch (const boost::program_options::error& e) {

@@ -16,19 +16,63 @@ std::string ResourceType::object_path(const std::string& ns, const std::string& 
   return collection_path(ns) + "/" + name;
 }
 
+namespace {
+
+// kube-apiserver's verbs for a resource with the whole REST storage.
+const std::vector<std::string> kAllVerbs = {"create", "delete", "deletecollection", "get",
+                                            "list",   "patch",  "update",           "watch"};
+const std::vector<std::string> kGetPatchUpdate = {"get", "patch", "update"};
+
+ResourceType with(ResourceType t, std::vector<std::string> categories, std::vector<Subresource> subs) {
+  t.verbs = kAllVerbs;
+  t.categories = std::move(categories);
+  t.subresources = std::move(subs);
+  return t;
+}
+
+// The status subresource answers the kind itself.
+Subresource status_of(const std::string& group, const std::string& kind) {
+  return {"status", group, "v1", kind, kGetPatchUpdate};
+}
+
+Subresource scale() { return {"scale", "autoscaling", "v1", "Scale", kGetPatchUpdate}; }
+
+}  // namespace
+
 const std::vector<ResourceType>& resource_types() {
+  // The order is kubectl api-resources' within a group; categories and subresources as
+  // kube-apiserver 1.32 advertises them (those the lab serves).
   static const std::vector<ResourceType> types = {
-      {"Pod", "pods", "pod", {"po"}, "", "v1", true},
-      {"Node", "nodes", "node", {"no"}, "", "v1", false},
-      {"Deployment", "deployments", "deployment", {"deploy"}, "apps", "v1", true},
-      {"ReplicaSet", "replicasets", "replicaset", {"rs"}, "apps", "v1", true},
-      {"Event", "events", "event", {"ev"}, "", "v1", true},
-      {"Service", "services", "service", {"svc"}, "", "v1", true},
-      {"EndpointSlice", "endpointslices", "endpointslice", {}, "discovery.k8s.io", "v1", true},
-      {"Secret", "secrets", "secret", {}, "", "v1", true},
-      {"ConfigMap", "configmaps", "configmap", {"cm"}, "", "v1", true},
+      with({"Pod", "pods", "pod", {"po"}, "", "v1", true}, {"all"},
+           {{"attach", "", "v1", "PodAttachOptions", {"create", "get"}},
+            {"exec", "", "v1", "PodExecOptions", {"create", "get"}},
+            {"log", "", "v1", "Pod", {"get"}},
+            status_of("", "Pod")}),
+      with({"Node", "nodes", "node", {"no"}, "", "v1", false}, {}, {status_of("", "Node")}),
+      with({"Deployment", "deployments", "deployment", {"deploy"}, "apps", "v1", true}, {"all"},
+           {scale(), status_of("apps", "Deployment")}),
+      with({"ReplicaSet", "replicasets", "replicaset", {"rs"}, "apps", "v1", true}, {"all"},
+           {scale(), status_of("apps", "ReplicaSet")}),
+      with({"Event", "events", "event", {"ev"}, "", "v1", true}, {}, {}),
+      with({"Service", "services", "service", {"svc"}, "", "v1", true}, {"all"}, {status_of("", "Service")}),
+      with({"Endpoints", "endpoints", "endpoints", {"ep"}, "", "v1", true}, {}, {}),
+      with({"EndpointSlice", "endpointslices", "endpointslice", {}, "discovery.k8s.io", "v1", true}, {}, {}),
+      with({"Secret", "secrets", "secret", {}, "", "v1", true}, {}, {}),
+      with({"ConfigMap", "configmaps", "configmap", {"cm"}, "", "v1", true}, {}, {}),
+      [] {
+        // No deletecollection, as in Kubernetes.
+        ResourceType ns{"Namespace", "namespaces", "namespace", {"ns"}, "", "v1", false};
+        ns.verbs = {"create", "delete", "get", "list", "patch", "update", "watch"};
+        return ns;
+      }(),
   };
   return types;
+}
+
+const Subresource* find_subresource(const ResourceType& t, const std::string& name) {
+  for (const auto& s : t.subresources)
+    if (s.name == name) return &s;
+  return nullptr;
 }
 
 std::optional<ResourceType> find_resource(const std::string& name) {

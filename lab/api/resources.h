@@ -8,6 +8,15 @@
 
 namespace lab::api {
 
+// A subresource as discovery advertises it: deployments/scale answers an autoscaling/v1 Scale.
+struct Subresource {
+  std::string name;   // "scale"
+  std::string group;  // of the kind it answers: "autoscaling"
+  std::string version;
+  std::string kind;   // "Scale"
+  std::vector<std::string> verbs;
+};
+
 struct ResourceType {
   std::string kind;        // "Pod"
   std::string plural;      // "pods"
@@ -16,6 +25,11 @@ struct ResourceType {
   std::string group;       // "" for the core group, "apps"
   std::string version;     // "v1"
   bool namespaced = true;
+  // What discovery says of it, as kube-apiserver does: the verbs the API serves on it,
+  // `kubectl get all`'s category, the subresources served.
+  std::vector<std::string> verbs = {};
+  std::vector<std::string> categories = {};
+  std::vector<Subresource> subresources = {};
 
   std::string api_version() const { return group.empty() ? version : group + "/" + version; }
   // "/api/v1/namespaces/default/pods" or "/apis/apps/v1/deployments" (ns empty = all namespaces).
@@ -28,6 +42,8 @@ struct ResourceType {
 };
 
 const std::vector<ResourceType>& resource_types();
+// The subresource of t named name, or nullptr.
+const Subresource* find_subresource(const ResourceType& t, const std::string& name);
 // "po", "pod", "pods", "deploy", "deployment.apps", "Pod" ... -> the type; nullopt if unknown.
 std::optional<ResourceType> find_resource(const std::string& name);
 std::optional<ResourceType> find_resource_by_kind(const std::string& kind);

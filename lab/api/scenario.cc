@@ -266,6 +266,9 @@ const KindInfo kKinds[] = {
     {"Service", "v1", &schema::kServiceDocument},
     {"Secret", "v1", &schema::kSecretDocument},
     {"ConfigMap", "v1", &schema::kConfigMapDocument},
+    // A Service without a selector gets its endpoints from these, written by hand.
+    {"Endpoints", "v1", &schema::kEndpointsDocument},
+    {"EndpointSlice", "discovery.k8s.io/v1", &schema::kEndpointSliceDocument},
 };
 
 // "Lab, Pod, Deployment, Service", for messages that list what a scenario may hold.

@@ -95,6 +95,7 @@ extern const ObjectSchema kDeploymentDocument;
 extern const ObjectSchema kReplicaSetDocument;
 extern const ObjectSchema kServiceDocument;
 extern const ObjectSchema kEndpointSliceDocument;
+extern const ObjectSchema kEndpointsDocument;
 extern const ObjectSchema kEventDocument;
 extern const ObjectSchema kNodeDocument;
 

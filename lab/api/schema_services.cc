@@ -224,9 +224,39 @@ const ObjectSchema kEndpointPort{{
     {.name = "appProtocol", .type = String, .check = app_protocol},
 }};
 
+// ---- Endpoints (v1), as the endpoints controller writes them or a user does for a Service
+// without a selector ----
+
+const ObjectSchema kEndpointAddress{{
+    {.name = "ip", .type = String, .required = true, .check = ipv4_address},
+    {.name = "hostname", .type = String, .check = dns_label},
+    {.name = "nodeName", .type = String, .check = optional_dns_subdomain},
+    {.name = "targetRef", .type = Object, .object = &kObjectReference},
+}};
+
+const ObjectSchema kEndpointsPort{{
+    {.name = "name", .type = String, .check = optional_dns_label},
+    {.name = "port", .type = Int, .required = true, .check = port_number},
+    {.name = "protocol", .type = String, .values = {"TCP", "UDP", "SCTP"}},
+    {.name = "appProtocol", .type = String, .check = app_protocol},
+}};
+
+const ObjectSchema kEndpointSubset{{
+    {.name = "addresses", .type = ObjectList, .object = &kEndpointAddress},
+    {.name = "notReadyAddresses", .type = ObjectList, .object = &kEndpointAddress},
+    {.name = "ports", .type = ObjectList, .object = &kEndpointsPort},
+}};
+
 }  // namespace
 
 const ObjectSchema kServiceDocument = document(kServiceMeta, kServiceSpec, kServiceStatus);
+
+const ObjectSchema kEndpointsDocument{{
+    {.name = "apiVersion", .type = Type::String, .required = true},
+    {.name = "kind", .type = Type::String, .required = true},
+    {.name = "metadata", .type = Type::Object, .object = &kObjectMeta, .required = true},
+    {.name = "subsets", .type = Type::ObjectList, .object = &kEndpointSubset},
+}};
 
 const ObjectSchema kEndpointSliceDocument{{
     {.name = "apiVersion", .type = Type::String, .required = true},

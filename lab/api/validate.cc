@@ -8,6 +8,7 @@
 #include "lab/api/resources.h"
 #include "lab/api/schema.h"
 #include "lab/api/schema_config.h"
+#include "lab/api/schema_namespace.h"
 
 namespace lab::api {
 
@@ -34,8 +35,10 @@ const KindSchema kSchemas[] = {
     {"Event", &schema::kEventDocument},
     {"Service", &schema::kServiceDocument},
     {"EndpointSlice", &schema::kEndpointSliceDocument},
+    {"Endpoints", &schema::kEndpointsDocument},
     {"Secret", &schema::kSecretDocument},
     {"ConfigMap", &schema::kConfigMapDocument},
+    {"Namespace", &schema::kNamespaceDocument},
 };
 
 const json* member(const json* o, const char* key) {

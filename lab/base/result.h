@@ -21,6 +21,7 @@ enum class Reason {
   Conflict,          // 409: a resourceVersion or uid precondition failed
   Gone,              // 410: a watch from a version the log no longer holds
   RequestEntityTooLarge,  // 413
+  UnsupportedMediaType,   // 415: a body the server does not decode
   Invalid,           // 422: the object fails validation
   InternalError,     // 500
 };

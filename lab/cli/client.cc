@@ -157,26 +157,29 @@ Error no_answer(const std::string& lab, const Error& e) {
 }  // namespace
 
 Result<server::HttpResponse> call_daemon(const std::string& lab, const std::string& method,
-                                         const std::string& target, const std::string& body) {
-  auto resp = server::http_call(cluster::socket_path(lab), method, target, body);
+                                         const std::string& target, const std::string& body,
+                                         const std::string& accept = "application/json",
+                                         const std::string& content_type = "") {
+  auto resp = server::http_call(cluster::socket_path(lab), method, target, body, accept, content_type);
   if (!resp && resp.error().code == EACCES)
     return fail("permission denied: the socket of lab \"" + lab + "\" is root's: only root controls a lab");
   if (!resp && resp.error().code != ETIMEDOUT && cluster::daemon_pid(lab) == 0) {
     LAB_TRY(ensure_daemon(lab));
-    resp = server::http_call(cluster::socket_path(lab), method, target, body);
+    resp = server::http_call(cluster::socket_path(lab), method, target, body, accept, content_type);
   }
   // Too many requests at once: try again after the server's Retry-After (1 s), as client-go does.
   for (int retry = 0; retry < 10 && resp && resp->status == 429; ++retry) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    resp = server::http_call(cluster::socket_path(lab), method, target, body);
+    resp = server::http_call(cluster::socket_path(lab), method, target, body, accept, content_type);
   }
   if (!resp) return std::unexpected(no_answer(lab, resp.error()));
   return resp;
 }
 
 Result<nlohmann::json> api_call(const std::string& lab, const std::string& method,
-                                const std::string& target, const nlohmann::json& body) {
-  auto resp = call_daemon(lab, method, target, body.is_null() ? "" : body.dump());
+                                const std::string& target, const nlohmann::json& body, const std::string& accept,
+                                const std::string& content_type) {
+  auto resp = call_daemon(lab, method, target, body.is_null() ? "" : body.dump(), accept, content_type);
   if (!resp) return std::unexpected(resp.error());
   auto j = nlohmann::json::parse(resp->body, nullptr, false);
   if (j.is_discarded()) return fail("malformed response from the lab daemon");

@@ -15,7 +15,9 @@ Result<std::string> pick_lab(const std::string& requested);
 Result<nlohmann::json> api_get(const std::string& lab, const std::string& target);
 // Any verb; body null = none. Errors are worded as kubectl words them.
 Result<nlohmann::json> api_call(const std::string& lab, const std::string& method,
-                                const std::string& target, const nlohmann::json& body);
+                                const std::string& target, const nlohmann::json& body,
+                                const std::string& accept = "application/json",
+                                const std::string& content_type = "");
 
 // Starts `lab __daemon` detached (own session, log in the lab dir) and waits for its verdict.
 Result<void> start_daemon(const std::string& lab, const std::string& self_exe);

@@ -24,6 +24,7 @@
 #include "lab/api/scenario.h"
 #include "lab/base/parse.h"
 #include "lab/cli/client.h"
+#include "lab/cli/kubeconfig.h"
 #include "lab/cli/printers.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/cluster/planner.h"
@@ -94,50 +95,6 @@ Result<void> register_lab(const std::string& lab, const std::string& file, const
   return {};
 }
 
-// The table of one kind, as `kubectl get` prints it.
-std::string table_for(const std::string& kind, const Json& list, bool wide, bool headers, Clock::time_point now) {
-  if (kind == "Pod") return pods_table(list, wide, headers, now);
-  if (kind == "Node") return nodes_table(list, wide, headers, now);
-  if (kind == "Deployment") return deployments_table(list, wide, headers, now);
-  if (kind == "ReplicaSet") return replicasets_table(list, wide, headers, now);
-  if (kind == "Event") return events_table(list, wide, headers, now);
-  if (kind == "Service") return services_table(list, wide, headers, now);
-  if (kind == "EndpointSlice") return endpointslices_table(list, wide, headers, now);
-  if (kind == "Secret") return secrets_table(list, wide, headers, now);
-  if (kind == "ConfigMap") return configmaps_table(list, wide, headers, now);
-  std::vector<std::vector<std::string>> rows;
-  if (headers) rows.push_back({"NAME", "AGE"});
-  for (const auto& item : list["items"])
-    rows.push_back({item["metadata"].value("name", ""), age_of(item["metadata"].value("creationTimestamp", ""), now)});
-  return format_table(rows);
-}
-
-// `get -w`: a row for every change, as it happens, until interrupted.
-int watch_rows(const std::string& lab, const api::ResourceType& type, const std::string& ns,
-               const std::string& selector, const std::string& field_selector, const std::string& since, bool wide) {
-  std::string target = type.collection_path(ns) + "?watch=true&resourceVersion=" + since;
-  if (!selector.empty()) target += "&labelSelector=" + server::url_encode(selector);
-  if (!field_selector.empty()) target += "&fieldSelector=" + server::url_encode(field_selector);
-  std::string pending;
-  auto on_data = [&](const std::string& data) {
-    pending += data;
-    for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
-      Json ev = Json::parse(pending.substr(0, nl), nullptr, false);
-      pending.erase(0, nl + 1);
-      if (!ev.is_object() || !ev.contains("object")) continue;
-      Json obj = ev["object"];
-      obj["kind"] = type.kind;
-      Json one = {{"items", Json::array({obj})}};
-      std::fputs(table_for(type.kind, one, wide, false, Clock::now()).c_str(), stdout);
-      std::fflush(stdout);
-    }
-    return true;
-  };
-  auto rc = server::http_stream(cluster::socket_path(lab), "GET", target, on_data);
-  if (!rc) return report_error(rc.error().what());
-  return 0;
-}
-
 // A pid that lab wrote to a file ("1234\n"); an error if the file is missing or holds anything else.
 Result<pid_t> read_pid_file(const std::string& path) {
   auto text = read_file(path);
@@ -145,6 +102,18 @@ Result<pid_t> read_pid_file(const std::string& path) {
   auto pid = parse_int(trim_space(*text), 1);
   if (!pid) return std::unexpected(pid.error().context(path));
   return *pid;
+}
+
+// kind's closing lines: the context is merged and current. A kubeconfig that cannot take it is
+// no reason to give the running lab up: said, and `lab kubeconfig` still prints it.
+void merge_kubeconfig_and_say(const std::string& lab) {
+  auto context = install_lab_kubeconfig(lab);
+  if (!context) {
+    std::fprintf(stderr, "warning: the kubeconfig was not updated: %s\n", context.error().what().c_str());
+    return;
+  }
+  std::printf("\nSet kubectl context to \"%s\"\nYou can now use your cluster with:\n\nkubectl cluster-info --context %s\n",
+              context->c_str(), context->c_str());
 }
 
 std::string default_scenario() {
@@ -211,6 +180,7 @@ int cmd_up(const Args& args, const std::string& self_exe) {
     if (auto r = ensure_daemon(lab); !r) return report_error(r.error().what());
     std::printf("lab/%s: daemon restarted\n", lab.c_str());
     print_summary(lab, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    merge_kubeconfig_and_say(lab);  // the daemon may have had to take another port
     return 0;
   }
   Result<void> reg;
@@ -235,6 +205,7 @@ int cmd_up(const Args& args, const std::string& self_exe) {
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   print_summary(lab, secs);
+  merge_kubeconfig_and_say(lab);
   return 0;
 }
 
@@ -261,6 +232,10 @@ int cmd_down(const Args& args) {
       rc = report_error(rec.error().what());
       continue;
     }
+    // Before the daemon goes: its run dir records where `lab up` merged the context.
+    if (auto k = uninstall_lab_kubeconfig(lab); !k)
+      std::fprintf(stderr, "warning: context lab-%s is still in the kubeconfig: %s\n", lab.c_str(),
+                   k.error().what().c_str());
     if (pid_t pid = cluster::daemon_pid(lab)) {
       // The daemon tears down itself on SIGTERM; give it a moment, then make sure.
       // A pidfd turns readable when the daemon exits, even while it waits as a zombie for
@@ -301,82 +276,6 @@ int cmd_ls(const Args& args) {
   }
   std::fputs(format_table(rows).c_str(), stdout);
   return 0;
-}
-
-int cmd_get(const Args& args) {
-  po::options_description opts;
-  opts.add_options()("type", po::value<std::string>())("name", po::value<std::string>())(
-      "output,o", po::value<std::string>()->default_value(""))("selector,l", po::value<std::string>())(
-      "field-selector", po::value<std::string>()->default_value(""))(
-      "no-headers", po::bool_switch())("namespace,n", po::value<std::string>()->default_value("default"))(
-      "all-namespaces,A", po::bool_switch())("lab", po::value<std::string>())("watch,w", po::bool_switch());
-  po::positional_options_description pos;
-  pos.add("type", 1).add("name", 1);
-  auto vm = parse(args, opts, pos);
-  if (!vm.count("type"))
-    return report_error("You must specify the type of resource to get. Use \"lab get pods\", \"lab get nodes\" or \"lab get deployments\"");
-  auto type = api::find_resource(arg(vm, "type"));
-  if (!type) return report_error("the server doesn't have a resource type \"" + arg(vm, "type") + "\"");
-  auto lab = pick_lab(arg(vm, "lab"));
-  if (!lab) return report_error(lab.error().what());
-
-  std::string ns = vm["all-namespaces"].as<bool>() ? "" : arg(vm, "namespace");
-  std::string name = arg(vm, "name");
-  const std::string selector = vm.count("selector") ? arg(vm, "selector") : "", fields = arg(vm, "field-selector");
-  if (!name.empty() && (vm.count("selector") || !fields.empty()))
-    return report_error("name cannot be provided when a selector is specified");
-  auto result = name.empty() ? list_objects(*lab, *type, ns, selector, fields) : api_get(*lab, type->object_path(ns, name));
-  if (!result) return report_error(result.error().what());
-
-  Json list = *result;
-  if (!name.empty()) list = Json{{"kind", "List"}, {"apiVersion", "v1"}, {"items", Json::array({*result})}};
-  // Lists served by the API carry no kind per item; kubectl fills it in for printing.
-  for (auto& item : list["items"]) {
-    item["kind"] = type->kind;
-    item["apiVersion"] = type->api_version();
-  }
-  std::string out = arg(vm, "output");
-  bool headers = !vm["no-headers"].as<bool>();
-  auto now = Clock::now();
-  Json single_or_list = name.empty() ? Json{{"apiVersion", "v1"}, {"kind", "List"}, {"items", list["items"]},
-                                            {"metadata", {{"resourceVersion", ""}}}}
-                                     : list["items"][0];
-  if (out == "yaml") {
-    std::fputs(to_yaml(single_or_list).c_str(), stdout);
-    return 0;
-  }
-  if (out == "json") {
-    std::fputs(to_json_text(single_or_list).c_str(), stdout);
-    return 0;
-  }
-  if (out == "name") {
-    std::fputs(names(list).c_str(), stdout);
-    return 0;
-  }
-  if (out.starts_with("custom-columns=")) {
-    auto text = custom_columns(list, out.substr(15), headers);
-    if (!text) return report_error(text.error().what());
-    std::fputs(text->c_str(), stdout);
-    return 0;
-  }
-  if (out.starts_with("jsonpath=")) {
-    auto text = jsonpath(single_or_list, out.substr(9), /*allow_missing_keys=*/true);
-    if (!text) return report_error(text.error().what());
-    std::fputs(text->c_str(), stdout);
-    return 0;
-  }
-  if (!out.empty() && out != "wide")
-    return report_error("unable to match a printer suitable for the output format \"" + out +
-                        "\", allowed formats are: custom-columns,json,jsonpath,name,wide,yaml");
-  bool wide = out == "wide";
-  if (list["items"].empty()) {
-    std::fputs(no_resources_message(type->namespaced ? ns : "").c_str(), stderr);
-    if (!vm["watch"].as<bool>()) return 0;
-  }
-  std::fputs(table_for(type->kind, list, wide, headers, now).c_str(), stdout);
-  if (!vm["watch"].as<bool>()) return 0;
-  std::fflush(stdout);
-  return watch_rows(*lab, *type, ns, selector, fields, (*result)["metadata"].value("resourceVersion", ""), wide);
 }
 
 int cmd_exec(const Args& all) {

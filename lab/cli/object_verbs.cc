@@ -18,6 +18,7 @@
 #include "lab/cli/commands.h"
 #include "lab/cli/options.h"
 #include "lab/cli/describe.h"
+#include "lab/cli/get.h"
 #include "lab/cli/printers.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/server/http.h"
@@ -72,10 +73,17 @@ std::string trimmed(const std::string& s) {
 
 Result<Json> list_objects(const std::string& lab, const api::ResourceType& type, const std::string& ns,
                           const std::string& label_selector, const std::string& field_selector) {
+  return list_objects_as(lab, type, ns, label_selector, field_selector, "application/json");
+}
+
+Result<Json> list_objects_as(const std::string& lab, const api::ResourceType& type, const std::string& ns,
+                             const std::string& label_selector, const std::string& field_selector,
+                             const std::string& accept) {
   const std::string labels = trimmed(label_selector), fields = trimmed(field_selector);
   std::string query = labels.empty() ? "" : "&labelSelector=" + server::url_encode(labels);
   if (!fields.empty()) query += "&fieldSelector=" + server::url_encode(fields);
-  auto list = api_get(lab, type.collection_path(ns) + (query.empty() ? "" : "?" + query.substr(1)));
+  auto list = api_call(lab, "GET", type.collection_path(ns) + (query.empty() ? "" : "?" + query.substr(1)), nullptr,
+                       accept);
   // kubectl's EnhanceListError: a 400 or 404 names what was listed and with which selectors.
   const std::string message = list ? "" : list.error().message;
   for (std::string_view reason : {"Error from server (BadRequest): ", "Error from server (NotFound): "}) {
@@ -471,14 +479,23 @@ int cmd_patch(const Args& args) {
   if (!tn) return report_error(tn.error().what());
   auto& [type, name] = *tn;
   if (!vm.count("patch")) return report_error("must specify -p to patch");
+  // kubectl patch --type: strategic (the default), merge or json.
+  const std::string patch_type = arg(vm, "patch-type");
+  const char* content_type = patch_type == "strategic" ? "application/strategic-merge-patch+json"
+                             : patch_type == "merge"   ? "application/merge-patch+json"
+                             : patch_type == "json"    ? "application/json-patch+json"
+                                                       : nullptr;
+  if (!content_type)
+    return report_error("--type must be one of [json merge strategic], not \"" + patch_type + "\"");
   Json patch = Json::parse(arg(vm, "patch"), nullptr, false);
-  if (!patch.is_object()) return report_error("unable to parse \"" + arg(vm, "patch") + "\": invalid JSON");
+  if (patch_type == "json" ? !patch.is_array() : !patch.is_object())
+    return report_error("unable to parse \"" + arg(vm, "patch") + "\": invalid JSON");
   auto lab = pick_lab(arg(vm, "lab"));
   if (!lab) return report_error(lab.error().what());
   std::string path = type.object_path(arg(vm, "namespace"), name);
   auto before = api_get(*lab, path);
   if (!before) return report_error(before.error().what());
-  auto after = api_call(*lab, "PATCH", path, patch);
+  auto after = api_call(*lab, "PATCH", path, patch, "application/json", content_type);
   if (!after) return report_error(after.error().what());
   bool same = (*before)["metadata"]["resourceVersion"] == (*after)["metadata"]["resourceVersion"] ||
               (*before).value("spec", Json()) == (*after).value("spec", Json());

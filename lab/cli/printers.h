@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lab/api/table.h"
 #include "lab/base/result.h"
 
 namespace lab::cli {
@@ -15,19 +16,47 @@ namespace lab::cli {
 using Json = nlohmann::json;
 using Clock = std::chrono::system_clock;
 
-// kubectl's AGE column (k8s.io/apimachinery duration.HumanDuration): "45s", "3m12s", "2d5h"...
-std::string human_duration(std::chrono::seconds d);
-// Age of an RFC 3339 timestamp ("2026-11-26T09:40:00Z") at `now`; "<unknown>" if unparsable.
-std::string age_of(const std::string& rfc3339, Clock::time_point now);
+// kubectl's AGE column (k8s.io/apimachinery duration.HumanDuration): "45s", "3m12s", "2d5h"...,
+// and the age of an RFC 3339 timestamp at `now` ("<unknown>" if unparsable): the API's printer's.
+using api::age_of;
+using api::human_duration;
 // The instant an RFC 3339 timestamp names; nullopt if it is not one.
 std::optional<Clock::time_point> parse_time(const std::string& rfc3339);
 // metav1.LabelSelectorAsSelector(sel).String(): "app=web,tier in (a,b)"; "" for an empty selector.
-std::string label_selector_string(const Json& selector);
+using api::label_selector_string;
 
 // Columns left-aligned, separated by 3 spaces, like kubectl's tabwriter. Rows include the header
 // when one is wanted.
 std::string format_table(const std::vector<std::vector<std::string>>& rows);
 
+// How kubectl prints a server's Table (k8s.io/cli-runtime printers.HumanReadablePrinter): column
+// names upper-cased, priority-1 columns only when wide, a NAMESPACE column first for
+// --all-namespaces and a LABELS column last for --show-labels (both from rows[].object.metadata),
+// a string cell cut at its first line break ("..."), other cells as Go's %v prints them.
+struct TablePrintOptions {
+  bool wide = false;
+  bool headers = true;
+  bool namespace_column = false;
+  bool show_labels = false;
+};
+// The whole Table, laid out as format_table does; "" when it has no rows (kubectl says "No
+// resources found" instead).
+std::string print_table(const Json& table, const TablePrintOptions& opts);
+// `get -w`: every Table printed on its own (each event lines up alone, as kubectl flushes its
+// tabwriter per event), the header only when the columns differ from the last ones printed; a
+// Table without columnDefinitions (a watch event) reuses the last ones.
+class TablePrinter {
+ public:
+  explicit TablePrinter(TablePrintOptions opts) : opts_(opts) {}
+  std::string print(Json table);
+
+ private:
+  TablePrintOptions opts_;
+  Json last_columns_;
+};
+
+// The tables below are the API's printer (lab/api/table.h) run here on a list's items, laid out by
+// print_table: what `lab up` prints, and what the server's Tables look like in `lab get`.
 // `kubectl get pods`: NAME READY STATUS RESTARTS AGE [IP NODE NOMINATED NODE READINESS GATES].
 std::string pods_table(const Json& pod_list, bool wide, bool headers, Clock::time_point now);
 // `kubectl get nodes`: NAME STATUS ROLES AGE VERSION [INTERNAL-IP EXTERNAL-IP OS-IMAGE
@@ -38,7 +67,8 @@ std::string deployments_table(const Json& list, bool wide, bool headers, Clock::
 // `kubectl get replicasets`: NAME DESIRED CURRENT READY AGE [CONTAINERS IMAGES SELECTOR].
 std::string replicasets_table(const Json& list, bool wide, bool headers, Clock::time_point now);
 // `kubectl get services`: NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE [SELECTOR]. EXTERNAL-IP is a
-// LoadBalancer's ingress IPs (cut to 16 characters unless wide) or <pending>, else <none>;
+// LoadBalancer's ingress IPs (cut to 16 characters unless wide: the client-side printer's rule, which
+// a server's Table, always rendered wide, never applies) or <pending>, else <none>;
 // PORT(S) reads "80/TCP" or "8080:31704/TCP" (port:nodePort/protocol).
 std::string services_table(const Json& list, bool wide, bool headers, Clock::time_point now);
 // `kubectl get endpointslices`: NAME ADDRESSTYPE PORTS ENDPOINTS AGE, with -o wide the same. PORTS and
@@ -48,8 +78,11 @@ std::string endpointslices_table(const Json& list, bool wide, bool headers, Cloc
 std::string secrets_table(const Json& list, bool wide, bool headers, Clock::time_point now);
 // `kubectl get configmaps`: NAME DATA AGE (DATA: keys of data and binaryData); -o wide adds nothing.
 std::string configmaps_table(const Json& list, bool wide, bool headers, Clock::time_point now);
+// Any kind, by its Kind ("Pod", "Namespace", ...): the kind's columns, or NAME CREATED AT for a
+// kind Kubernetes has no printer for.
+std::string kind_table(const std::string& kind, const Json& list, bool wide, bool headers, Clock::time_point now);
 // labels.FormatLabels: "app=web,tier=db" sorted by key; "<none>" for an empty or missing map.
-std::string format_labels(const Json& labels);
+using api::format_labels;
 // `kubectl get events`: LAST SEEN TYPE REASON OBJECT MESSAGE [with -o wide: SUBOBJECT SOURCE between
 // OBJECT and MESSAGE, then FIRST SEEN COUNT NAME]. Rows keep the list's order, as kubectl does.
 // LAST SEEN is the last time alone; the "5s (x3 over 20s)" form is describe's (event_interval).

@@ -1,56 +1,19 @@
 // Small JSON readers and string helpers shared by the printers' source files (internal to lab/cli;
-// the printers themselves are declared in printers.h). Split out of printers.cc with it.
+// the printers themselves are declared in printers.h). The same ones the API's table printer uses
+// (lab/api/table_util.h), plus parse_time.
 #pragma once
 
-#include <initializer_list>
-#include <string>
-#include <string_view>
-#include <vector>
-
+#include "lab/api/table_util.h"
 #include "lab/cli/printers.h"
 
 namespace lab::cli::printers_detail {
 
-// The value at a path of keys, or null when a key is missing or a step is not an object.
-inline const Json* get(const Json& j, std::initializer_list<const char*> path) {
-  const Json* cur = &j;
-  for (const char* key : path) {
-    if (!cur->is_object()) return nullptr;
-    auto it = cur->find(key);
-    if (it == cur->end()) return nullptr;
-    cur = &*it;
-  }
-  return cur;
-}
-
-// The string, number or array at a path; "", `def` or [] when missing or of another type.
-inline std::string str(const Json& j, std::initializer_list<const char*> path) {
-  const Json* v = get(j, path);
-  return v && v->is_string() ? v->get<std::string>() : "";
-}
-
-inline long long num(const Json& j, std::initializer_list<const char*> path, long long def = 0) {
-  const Json* v = get(j, path);
-  return v && v->is_number() ? v->get<long long>() : def;
-}
-
-inline const Json& arr(const Json& j, std::initializer_list<const char*> path) {
-  static const Json empty = Json::array();
-  const Json* v = get(j, path);
-  return v && v->is_array() ? *v : empty;
-}
-
-// The AGE column of an object: its metadata.creationTimestamp's age at `now`.
-inline std::string age(const Json& obj, Clock::time_point now) {
-  return age_of(str(obj, {"metadata", "creationTimestamp"}), now);
-}
-
-inline std::string join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? std::string(sep) : "") + parts[i];
-  return out;
-}
-
-inline std::string or_none(std::string s) { return s.empty() ? "<none>" : s; }
+using api::table_detail::age;
+using api::table_detail::arr;
+using api::table_detail::get;
+using api::table_detail::join;
+using api::table_detail::num;
+using api::table_detail::or_none;
+using api::table_detail::str;
 
 }  // namespace lab::cli::printers_detail

@@ -213,7 +213,7 @@ void DnsServer::metrics_loop(int fd) {
   limits.workers = 2;
   limits.streams = 1;
   limits.reading = 64;
-  server::HttpServer http(limits, [this](int conn, const Result<server::HttpRequest>& req) {
+  server::HttpServer http(limits, [this](server::Connection& conn, const Result<server::HttpRequest>& req) {
     server::HttpResponse resp{200, "", "text/plain; charset=utf-8"};
     if (!req) {
       resp = {400, "bad request\n", "text/plain"};
@@ -228,7 +228,7 @@ void DnsServer::metrics_loop(int fd) {
     } else {
       resp = {404, "404 page not found\n", "text/plain"};
     }
-    (void)server::write_response(conn, resp);
+    (void)conn.send(resp);
   });
   UniqueFd never(::eventfd(0, EFD_CLOEXEC));
   if (auto r = http.run(fd, never.get()); !r) log_("metrics server: " + r.error().what());

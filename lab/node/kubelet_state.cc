@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "lab/api/json_access.h"
+#include "lab/api/version.h"
 #include "lab/node/kubelet.h"
 #include "lab/node/kubelet_internal.h"
 #include "lab/node/pod_status.h"
@@ -311,7 +312,7 @@ std::vector<Json> Kubelet::node_objects() const {
                           {"message", "kubelet is posting ready status"},
                           {"lastTransitionTime", now_rfc3339()}}})},
            {"nodeInfo",
-            {{"kubeletVersion", "v1.31.0-lab"},
+            {{"kubeletVersion", api::kGitVersion},
              {"osImage", "lab (host binaries)"},
              {"kernelVersion", u.release},
              {"containerRuntimeVersion", "lab://0.1.0"},

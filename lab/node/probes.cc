@@ -13,6 +13,7 @@
 
 #include <thread>
 
+#include "lab/api/version.h"
 #include "lab/base/parse.h"
 #include "lab/base/unique_fd.h"
 #include "netns/netns.h"
@@ -39,7 +40,7 @@ ProbeOutcome http_probe(const Json& h, const ProbeTarget& t, int timeout_ms) {
   UniqueFd fd = connect_from_node(t.node_netns_fd, t.pod_ip, port, timeout_ms, &err);
   if (!fd) return {false, err};
   std::string req = "GET " + h.value("path", std::string("/")) + " HTTP/1.1\r\nHost: " + t.pod_ip + ":" +
-                    std::to_string(port) + "\r\nUser-Agent: kube-probe/1.31\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+                    std::to_string(port) + "\r\nUser-Agent: kube-probe/" + std::string(api::kVersionMajor) + "." + api::kVersionMinor + "\r\nAccept: */*\r\nConnection: close\r\n\r\n";
   // A failed send needs no check of its own: the wait for the status line below then fails.
   (void)!::send(fd.get(), req.data(), req.size(), MSG_NOSIGNAL);
   std::string resp;

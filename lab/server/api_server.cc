@@ -2,9 +2,6 @@
 // kubectl expects: generation bumps on spec changes, graceful pod deletion, watch event frames.
 #include "lab/server/api_server.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -16,6 +13,11 @@
 #include "lab/api/resources.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/base/parse.h"
+#include "lab/server/discovery.h"
+#include "lab/server/namespace_admission.h"
+#include "lab/server/get_encoding.h"
+#include "lab/server/request_body.h"
+#include "lab/server/scale_subresource.h"
 
 namespace lab::server {
 
@@ -61,7 +63,11 @@ Route route(const std::string& path) {
   } else {
     return r;
   }
-  if (i + 1 < parts.size() && parts[i] == "namespaces") {
+  // /api/v1/namespaces/NAME[/status|/finalize] names a Namespace; anything longer is a
+  // namespaced path.
+  const bool namespace_object = parts[0] == "api" && i < parts.size() && parts[i] == "namespaces" &&
+                                (parts.size() == i + 2 || (parts.size() == i + 3 && (parts[i + 2] == "status" || parts[i + 2] == "finalize")));
+  if (i + 1 < parts.size() && parts[i] == "namespaces" && !namespace_object) {
     r.ns = parts[i + 1];
     i += 2;
   } else {
@@ -79,12 +85,6 @@ Route route(const std::string& path) {
 }
 
 namespace {
-
-// Whether the client has gone away (a watch has nothing else to notice it by).
-bool peer_closed(int fd) {
-  pollfd p{fd, POLLRDHUP, 0};
-  return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
-}
 
 // The body of a write: a JSON object, or a 400 as the API server's decoder answers.
 Result<Json> decode_body(const std::string& body) {
@@ -182,44 +182,52 @@ HttpResponse ApiServer::handle(const HttpRequest& req) {
 }
 
 HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
-  if (req.path == "/version")
-    return {200, Json{{"major", "1"}, {"minor", "31"}, {"gitVersion", "v1.31.0-lab"},
-                      {"platform", "linux/amd64"}}.dump()};
+  // /version, discovery and OpenAPI (lab/server/discovery.h).
+  if (auto answer = serve_non_resource(req)) return *answer;
   if (req.path == "/healthz" || req.path == "/readyz") return {200, "ok", "text/plain"};
   Route r = route(req.path);
+  if (auto refused = admit_namespace(store_, req, r)) return *refused;
+  if (r.ok && r.subresource == "scale" && !r.name.empty() && api::find_subresource(*r.type, "scale"))
+    return serve_scale(registry_, *r.type, r.ns, r.name, req);
   if (!r.ok || (!r.subresource.empty() && r.subresource != "status"))
     return error_response(404, "NotFound", "the server could not find the requested resource");
   const auto& type = *r.type;
   const bool status = r.subresource == "status";
 
-  if (req.method == "GET" && r.name.empty()) {
+  if (req.method == "GET") {
+    // JSON, or the Table kubectl's human-readable get asks for (lab/server/get_encoding.h).
+    auto enc = get_encoding(req);
+    if (!enc) return enc.error();
+    if (!r.name.empty()) {
+      auto obj = store_.get(type.kind, r.ns, r.name);
+      return ok(200, obj ? Result<Json>(encode_object(*enc, type.kind, std::move(*obj))) : obj);
+    }
     auto sel = selectors(req, type.kind);
     if (!sel) return error_status(sel.error());
     Json items = Json::array();
     for (auto& obj : store_.list(type.kind, r.ns, sel->labels))
       if (sel->fields.matches(obj)) items.push_back(std::move(obj));
-    return {200, Json{{"apiVersion", type.api_version()},
-                      {"kind", type.kind + "List"},
-                      {"metadata", {{"resourceVersion", store_.resource_version()}}},
-                      {"items", items}}.dump(-1, ' ', false, Json::error_handler_t::replace)};
+    return {200, encode_list(*enc, type.kind, type.api_version(), std::move(items), store_.resource_version())
+                     .dump(-1, ' ', false, Json::error_handler_t::replace)};
   }
-  if (req.method == "GET") return ok(200, store_.get(type.kind, r.ns, r.name));
   if (req.method == "POST" && r.name.empty()) {
-    auto obj = decode_body(req.body);
+    auto obj = decode_object_body(req);
     if (!obj) return error_status(obj.error());
     if (auto m = match_url(*obj, type, r.ns, ""); !m) return error_status(m.error());
     return ok(201, registry_.create(std::move(*obj)));
   }
   if (req.method == "PUT" && !r.name.empty()) {
-    auto obj = decode_body(req.body);
+    auto obj = decode_object_body(req);
     if (!obj) return error_status(obj.error());
     if (auto m = match_url(*obj, type, r.ns, r.name); !m) return error_status(m.error());
     return ok(200, status ? registry_.update_status(std::move(*obj)) : registry_.update(std::move(*obj)));
   }
   if (req.method == "PATCH" && !r.name.empty()) {
-    auto patch = decode_body(req.body);
+    auto patch = decode_patch_body(req);
     if (!patch) return error_status(patch.error());
-    return ok(200, registry_.patch(type.kind, type.namespaced ? r.ns : "", r.name, *patch, status));
+    bool created = false;
+    auto patched = registry_.patch(type.kind, type.namespaced ? r.ns : "", r.name, patch->patch, status, patch->type, &created);
+    return ok(created ? 201 : 200, patched);
   }
   if (req.method == "DELETE" && r.name.empty()) {
     // deletecollection: what the selectors match (everything when there are none, as in
@@ -253,47 +261,47 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
   return error_response(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
 }
 
-void ApiServer::serve(int fd, const HttpRequest& req, const std::atomic<bool>& stop) try {
+void ApiServer::serve(Connection& conn, const HttpRequest& req, const std::atomic<bool>& stop) try {
   Route r = route(req.path);
   const std::string watching = query(req, "watch");
   if (req.method == "GET" && r.ok && r.name.empty() && (watching == "true" || watching == "1")) {
-    watch(fd, r.type->kind, r.ns, req, stop);
+    watch(conn, r.type->kind, r.ns, req, stop);
     return;
   }
   if (req.method == "GET" && r.ok && r.type->kind == "Pod" && r.subresource == "log") {
-    logs(fd, r.ns, r.name, req, stop);
+    logs(conn, r.ns, r.name, req, stop);
     return;
   }
-  (void)write_response(fd, handle(req));
+  (void)conn.send(handle(req));
 } catch (const std::exception& e) {
   // A stream that failed half-way cannot answer any more; one that has not started still can.
-  (void)write_response(fd, error_response(500, "InternalError", std::string("Internal error occurred: ") + e.what()));
+  (void)conn.send(error_response(500, "InternalError", std::string("Internal error occurred: ") + e.what()));
 }
 
-void ApiServer::watch(int fd, const std::string& kind, const std::string& ns, const HttpRequest& req,
+void ApiServer::watch(Connection& conn, const std::string& kind, const std::string& ns, const HttpRequest& req,
                       const std::atomic<bool>& stop) {
   auto selector = selectors(req, kind);
   if (!selector) {
-    (void)write_response(fd, error_status(selector.error()));
+    (void)conn.send(error_status(selector.error()));
     return;
   }
   uint64_t since = store_.version();
   if (auto it = req.query.find("resourceVersion"); it != req.query.end() && !it->second.empty() && it->second != "0") {
     auto rv = parse_uint64(it->second);
     if (!rv) {
-      (void)write_response(fd, error_response(400, "BadRequest", "resourceVersion: " + rv.error().message));
+      (void)conn.send(error_response(400, "BadRequest", "resourceVersion: " + rv.error().message));
       return;
     }
     since = *rv;
   }
-  if (!write_stream_head(fd, 200, "application/json")) return;
-  while (!stop && !peer_closed(fd)) {
+  if (!conn.start_stream(200, "application/json")) return;
+  while (!stop && !conn.peer_closed()) {
     bool expired = false;
     auto events = store_.events_since(since, 500, &expired);
     if (expired) {
       // The changes since that version are no longer kept: say so, as the API server's 410, so
       // the client relists instead of silently missing them.
-      (void)write_chunk(fd, Json{{"type", "ERROR"},
+      (void)conn.write_chunk(Json{{"type", "ERROR"},
                                  {"object", status_object(410, "Expired", "too old resource version: " +
                                                                               std::to_string(since))}}.dump() + "\n");
       break;
@@ -303,17 +311,19 @@ void ApiServer::watch(int fd, const std::string& kind, const std::string& ns, co
       if (e.object.value("kind", "") != kind) continue;
       if (!ns.empty() && e.object["metadata"].value("namespace", "") != ns) continue;
       if (!selector->matches(e.object)) continue;
-      if (!write_chunk(fd, Json{{"type", e.type}, {"object", e.object}}.dump() + "\n")) return;
+      if (!conn.write_chunk(Json{{"type", e.type}, {"object", watch_event_object(req, kind, e.object)}}
+                                   .dump(-1, ' ', false, Json::error_handler_t::replace) + "\n"))
+        return;
     }
   }
-  (void)write_chunk(fd, "");
+  (void)conn.write_chunk("");
 }
 
-void ApiServer::logs(int fd, const std::string& ns, const std::string& pod, const HttpRequest& req,
+void ApiServer::logs(Connection& conn, const std::string& ns, const std::string& pod, const HttpRequest& req,
                      const std::atomic<bool>& stop) {
   auto obj = store_.get("Pod", ns, pod);
   if (!obj) {
-    (void)write_response(fd, error_status(obj.error()));
+    (void)conn.send(error_status(obj.error()));
     return;
   }
   std::string container;
@@ -323,7 +333,7 @@ void ApiServer::logs(int fd, const std::string& ns, const std::string& pod, cons
     if (containers.size() > 1) {
       std::string names;
       for (const auto& c : containers) names += (names.empty() ? "" : " ") + c.value("name", "");
-      (void)write_response(fd, error_response(400, "BadRequest",
+      (void)conn.send(error_response(400, "BadRequest",
                                               "a container name must be specified for pod " + pod +
                                                   ", choose one of: [" + names + "]"));
       return;
@@ -337,21 +347,21 @@ void ApiServer::logs(int fd, const std::string& ns, const std::string& pod, cons
   if (!file) {
     std::string msg = previous ? "previous terminated container \"" + container + "\" in pod \"" + pod + "\" not found"
                                : "container \"" + container + "\" in pod \"" + pod + "\" is not available";
-    (void)write_response(fd, error_response(400, "BadRequest", msg));
+    (void)conn.send(error_response(400, "BadRequest", msg));
     return;
   }
-  if (!write_stream_head(fd, 200, "text/plain")) return;
+  if (!conn.start_stream(200, "text/plain")) return;
   char buf[16384];
   for (;;) {
     ssize_t n = ::read(file->get(), buf, sizeof buf);
     if (n > 0) {
-      if (!write_chunk(fd, std::string(buf, static_cast<size_t>(n)))) return;
+      if (!conn.write_chunk(std::string(buf, static_cast<size_t>(n)))) return;
       continue;
     }
-    if (!follow || stop || peer_closed(fd) || !store_.get("Pod", ns, pod)) break;
+    if (!follow || stop || conn.peer_closed() || !store_.get("Pod", ns, pod)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  (void)write_chunk(fd, "");
+  (void)conn.write_chunk("");
 }
 
 HttpResponse error_status(const Error& e) {
@@ -363,6 +373,7 @@ HttpResponse error_status(const Error& e) {
     case Reason::Conflict: return error_response(409, "Conflict", e.message);
     case Reason::Gone: return error_response(410, "Expired", e.message);
     case Reason::RequestEntityTooLarge: return error_response(413, "RequestEntityTooLarge", e.message);
+    case Reason::UnsupportedMediaType: return error_response(415, "UnsupportedMediaType", e.message);
     case Reason::Invalid: return error_response(422, "Invalid", e.message);
     case Reason::InternalError:
     case Reason::None: break;

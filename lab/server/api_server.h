@@ -10,6 +10,7 @@
 #include <string>
 
 #include "lab/api/resources.h"
+#include "lab/server/connection.h"
 #include "lab/server/http.h"
 #include "lab/store/registry.h"
 
@@ -35,16 +36,16 @@ class ApiServer {
  public:
   ApiServer(store::Registry& reg, std::string lab)
       : registry_(reg), store_(reg.store()), lab_(std::move(lab)) {}
-  // Answers one request on fd: whole responses, or streams for ?watch=true and log?follow=true.
-  void serve(int fd, const HttpRequest& req, const std::atomic<bool>& stop);
+  // Answers one request on conn: whole responses, or streams for ?watch=true and log?follow=true.
+  void serve(Connection& conn, const HttpRequest& req, const std::atomic<bool>& stop);
   // The non-streaming part, for tests and for serve(). Never throws: a request that still
   // meets an exception answers 500 and the daemon goes on.
   HttpResponse handle(const HttpRequest& req);
 
  private:
-  void watch(int fd, const std::string& kind, const std::string& ns, const HttpRequest& req,
+  void watch(Connection& conn, const std::string& kind, const std::string& ns, const HttpRequest& req,
              const std::atomic<bool>& stop);
-  void logs(int fd, const std::string& ns, const std::string& pod, const HttpRequest& req,
+  void logs(Connection& conn, const std::string& ns, const std::string& pod, const HttpRequest& req,
             const std::atomic<bool>& stop);
   HttpResponse handle_unchecked(const HttpRequest& req);
   store::Registry& registry_;

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "lab/base/clock.h"
+#include "lab/base/parse.h"
 #include "lab/api/json_access.h"
 #include "lab/base/unique_fd.h"
 #include "lab/cluster/lab_record.h"
@@ -28,10 +29,14 @@
 #include "lab/node/proxy_agent.h"
 #include "lab/server/addons.h"
 #include "lab/server/api_server.h"
+#include "lab/server/auth.h"
 #include "lab/server/http_server.h"
+#include "lab/server/pki.h"
 #include "lab/server/read_only_api.h"
+#include "lab/server/token_request.h"
 #include "lab/store/informer.h"
 #include "lab/store/registry.h"
+#include "lab/store/service_alloc.h"
 #include "lab/store/store.h"
 
 namespace lab::server {
@@ -238,6 +243,35 @@ int daemon_main(const DaemonOptions& opts) {
   };
   auto listener = listen_unix(cluster::socket_path(opts.lab));
   if (!listener) return fail_up(listener.error());
+  // The lab's PKI (lab/server/pki.h): made at the first start, reused by a restarted daemon so
+  // that the kubeconfigs already handed out stay good. Credentials: what auth.h checks tokens
+  // against; tokens: the TokenRequest API (`kubectl create token`).
+  const std::string kubernetes_ip = store::kubernetes_service_ip(rec->plan.service_cidr).str();
+  auto pki = load_or_create_pki(pki_dir(opts.lab), {.lab = opts.lab, .service_ip = kubernetes_ip});
+  if (!pki) return fail_up(pki.error().context("the lab's certificates"));
+  auto credentials = std::make_shared<Credentials>();
+  credentials->sa_public_key_pem = pki->sa_pub;
+  const TokenIssuer tokens(pki->sa_key, *credentials, [](const std::string&, const std::string& name) {
+    // No ServiceAccount objects yet: every namespace has its `default` account, as in Kubernetes.
+    return name == "default" ? std::optional<std::string>("") : std::nullopt;
+  });
+  // The API over TLS on 127.0.0.1 (kubectl's way in; lab/server/tls.h), beside the root-only Unix
+  // socket: on the port a restarted daemon had (the kubeconfigs name it) if it is still free, else
+  // one the kernel picks; its address in /run/lab/<lab>/api-address (gone with the run dir).
+  const std::string address_file = dir + "/api-address";
+  auto tls_listener = [&]() -> Result<UniqueFd> {
+    if (auto old = read_file(address_file); old && old->rfind(':') != std::string::npos)
+      if (auto port = parse_int(trim_space(old->substr(old->rfind(':') + 1)), 1, 65535))
+        if (auto fd = listen_loopback(static_cast<uint16_t>(*port))) return fd;
+    return listen_loopback(0);
+  }();
+  if (!tls_listener) return fail_up(tls_listener.error().context("the API's TLS listener"));
+  auto tls = make_tls_context({pki_dir(opts.lab) + "/apiserver.crt", pki_dir(opts.lab) + "/apiserver.key",
+                               pki_dir(opts.lab) + "/ca.crt"});
+  if (!tls) return fail_up(tls.error().context("the API's TLS listener"));
+  auto tls_port = local_port(tls_listener->get());
+  if (!tls_port) return fail_up(tls_port.error());
+  if (auto w = write_file(address_file, "127.0.0.1:" + std::to_string(*tls_port) + "\n"); !w) return fail_up(w.error());
   // The DNS pods' read-only API (lab/server/read_only_api.h), serving before any pod starts.
   auto read_api = ReadOnlyApi::start(registry, opts.lab);
   if (!read_api) return fail_up(read_api.error());
@@ -289,12 +323,23 @@ int daemon_main(const DaemonOptions& opts) {
   // A bounded pool with read deadlines (lab/server/http_server.h): slow or half-open clients
   // cost no threads, and watches have their own limit.
   ApiServer api(registry, opts.lab);
-  HttpServer http(ServerLimits{}, [&](int fd, const Result<HttpRequest>& req) {
-    if (req) api.serve(fd, *req, stop);
-    else if (!write_response(fd, error_status(req.error())))
-      log_line("api: cannot answer a bad request: " + req.error().message);
-  });
-  if (auto served = http.run(listener->get(), sigfd.get()); !served) {
+  // Every request passes auth.h's check first (the Unix socket's are root's; TLS ones need a
+  // client certificate of the lab's CA or a ServiceAccount token).
+  HttpServer http(
+      ServerLimits{},
+      [&](Connection& conn, const Result<HttpRequest>& req) {
+        if (req && req->path.ends_with("/token")) {
+          if (auto answer = tokens.handle(*req)) {  // TokenRequest (lab/server/token_request.h)
+            (void)conn.send(*answer);
+            return;
+          }
+        }
+        if (req) api.serve(conn, *req, stop);
+        else if (!conn.send(error_status(req.error())))
+          log_line("api: cannot answer a bad request: " + req.error().message);
+      },
+      [credentials](const HttpRequest& r) { return check_request(r, *credentials); });
+  if (auto served = http.run({Listener{listener->get()}, Listener{tls_listener->get(), *tls}}, sigfd.get()); !served) {
     log_line("api: " + served.error().what() + ": tearing down");
   } else {
     signalfd_siginfo si;

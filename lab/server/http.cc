@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <fcntl.h>
 
@@ -159,6 +161,8 @@ Result<int> status_of(std::string_view head) {
   return status;
 }
 
+}  // namespace
+
 const char* reason_phrase(int status) {
   switch (status) {
     case 200: return "OK";
@@ -170,12 +174,15 @@ const char* reason_phrase(int status) {
     case 410: return "Gone";
     case 413: return "Request Entity Too Large";
     case 422: return "Unprocessable Entity";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 415: return "Unsupported Media Type";
     case 429: return "Too Many Requests";
+    case 101: return "Switching Protocols";
+    case 503: return "Service Unavailable";
     default: return status >= 500 ? "Internal Server Error" : "Unknown";
   }
 }
-
-}  // namespace
 
 std::string url_encode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
@@ -271,52 +278,32 @@ Result<std::pair<std::string, std::string>> MessageReader::take() {
   return std::make_pair(std::move(buf_), std::move(body));
 }
 
-Result<HttpRequest> read_request(int fd) { return parse_request(read_message(fd, true)); }
-
-Result<HttpRequest> parse_request(Result<std::pair<std::string, std::string>> msg) {
-  if (!msg) return std::unexpected(msg.error());
-  const std::string_view line = std::string_view(msg->first).substr(0, msg->first.find("\r\n"));
-  const size_t sp1 = line.find(' ');
-  const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-  if (sp2 == std::string_view::npos || sp1 == 0 || sp2 == sp1 + 1 || !line.substr(sp2 + 1).starts_with("HTTP/"))
-    return fail_api(Reason::BadRequest, "malformed request line " + quoted(line));
-  HttpRequest req;
-  req.method = line.substr(0, sp1);
-  const std::string target(line.substr(sp1 + 1, sp2 - sp1 - 1));
+Result<void> parse_target(std::string_view target_view, HttpRequest& req) {
+  const std::string target(target_view);
   const size_t q = target.find('?');
   auto path = url_decode(target.substr(0, q), false);  // '+' is itself in a path
   if (!path) return std::unexpected(path.error());
   if (!api::valid_utf8(*path)) return fail_api(Reason::BadRequest, "the request path is not valid UTF-8");
   req.path = std::move(*path);
-  if (q != std::string::npos) {
-    const std::string qs = target.substr(q + 1);
-    for (size_t start = 0; start <= qs.size();) {
-      size_t amp = qs.find('&', start);
-      std::string kv = qs.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-      if (!kv.empty()) {
-        const size_t eq = kv.find('=');
-        auto key = url_decode(kv.substr(0, eq));
-        auto value = url_decode(eq == std::string::npos ? "" : kv.substr(eq + 1));
-        if (!key) return std::unexpected(key.error());
-        if (!value) return std::unexpected(value.error());
-        if (!api::valid_utf8(*key) || !api::valid_utf8(*value))
-          return fail_api(Reason::BadRequest, "the query is not valid UTF-8");
-        req.query[*key] = std::move(*value);
-      }
-      if (amp == std::string::npos) break;
-      start = amp + 1;
+  if (q == std::string::npos) return {};
+  const std::string qs = target.substr(q + 1);
+  for (size_t start = 0; start <= qs.size();) {
+    size_t amp = qs.find('&', start);
+    std::string kv = qs.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+    if (!kv.empty()) {
+      const size_t eq = kv.find('=');
+      auto key = url_decode(kv.substr(0, eq));
+      auto value = url_decode(eq == std::string::npos ? "" : kv.substr(eq + 1));
+      if (!key) return std::unexpected(key.error());
+      if (!value) return std::unexpected(value.error());
+      if (!api::valid_utf8(*key) || !api::valid_utf8(*value))
+        return fail_api(Reason::BadRequest, "the query is not valid UTF-8");
+      req.query[*key] = std::move(*value);
     }
+    if (amp == std::string::npos) break;
+    start = amp + 1;
   }
-  req.body = std::move(msg->second);
-  return req;
-}
-
-Result<void> write_response(int fd, const HttpResponse& resp) {
-  std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " " + reason_phrase(resp.status) +
-                    "\r\nContent-Type: " + resp.content_type +
-                    "\r\nContent-Length: " + std::to_string(resp.body.size()) +
-                    "\r\nConnection: close\r\n\r\n" + resp.body;
-  return send_all(fd, out, std::nullopt);
+  return {};
 }
 
 static Result<sockaddr_un> unix_address(const std::string& path) {
@@ -341,6 +328,29 @@ Result<UniqueFd> listen_unix(const std::string& path) {
   // A deep backlog: a burst of clients waits there for the accept loop rather than being refused.
   if (::listen(fd.get(), SOMAXCONN) != 0) return fail_errno("listen " + path);
   return fd;
+}
+
+Result<UniqueFd> listen_loopback(uint16_t port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return fail_errno("socket");
+  int one = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return fail_errno("bind 127.0.0.1:" + std::to_string(port));
+  if (::listen(fd.get(), SOMAXCONN) != 0) return fail_errno("listen 127.0.0.1");
+  return fd;
+}
+
+Result<uint16_t> local_port(int fd) {
+  sockaddr_in addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return fail_errno("getsockname");
+  if (addr.sin_family != AF_INET) return fail("not a TCP/IPv4 socket");
+  return ntohs(addr.sin_port);
 }
 
 namespace {
@@ -394,12 +404,17 @@ void set_client_timeout(std::chrono::milliseconds timeout, bool whole_stream) {
 std::chrono::milliseconds client_timeout() { return std::chrono::milliseconds(g_timeout_ms.load()); }
 
 Result<HttpResponse> http_call(const std::string& socket_path, const std::string& method,
-                               const std::string& target, const std::string& body) {
+                               const std::string& target, const std::string& body, const std::string& accept,
+                               const std::string& content_type) {
   const Deadline deadline = deadline_after(client_timeout());
   auto fd = connect_unix(socket_path, deadline);
   if (!fd) return std::unexpected(timed_out(socket_path, fd.error()));
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: lab\r\nAccept: application/json\r\n" +
-                    "Content-Type: application/json\r\nContent-Length: " +
+  // Unless told otherwise, the lab's own patches (edit, label, scale) are JSON merge patches.
+  const std::string type = !content_type.empty() ? content_type
+                           : method == "PATCH"   ? "application/merge-patch+json"
+                                                 : "application/json";
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: lab\r\nAccept: " + accept + "\r\n" +
+                    "Content-Type: " + type + "\r\nContent-Length: " +
                     std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
   if (auto sent = send_all(fd->get(), req, deadline); !sent) return std::unexpected(timed_out(socket_path, sent.error()));
   auto msg = read_message(fd->get(), false, deadline);
@@ -412,28 +427,16 @@ Result<HttpResponse> http_call(const std::string& socket_path, const std::string
   return resp;
 }
 
-Result<void> write_stream_head(int fd, int status, const std::string& content_type) {
-  return send_all(fd, "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
-                          "\r\nContent-Type: " + content_type +
-                          "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
-                  std::nullopt);
-}
-
-Result<void> write_chunk(int fd, const std::string& data) {
-  char size[32];
-  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-  return send_all(fd, size + data + "\r\n", std::nullopt);
-}
-
 Result<int> http_stream(const std::string& socket_path, const std::string& method,
                         const std::string& target,
-                        const std::function<bool(const std::string&)>& on_data) {
+                        const std::function<bool(const std::string&)>& on_data, const std::string& accept) {
   // Until the head has come, the client timeout; after it, only when it is for whole streams.
   Deadline deadline = deadline_after(client_timeout());
   auto fd = connect_unix(socket_path, deadline);
   if (!fd) return std::unexpected(timed_out(socket_path, fd.error()));
   if (auto sent = send_all(fd->get(), method + " " + target +
-                                          " HTTP/1.1\r\nHost: lab\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                                          " HTTP/1.1\r\nHost: lab\r\n" + (accept.empty() ? "" : "Accept: " + accept + "\r\n") +
+                                          "Content-Length: 0\r\nConnection: close\r\n\r\n",
                            deadline);
       !sent)
     return std::unexpected(timed_out(socket_path, sent.error()));

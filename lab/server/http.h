@@ -1,14 +1,18 @@
-// Just enough HTTP/1.1 for the lab API on a Unix socket: one request per connection,
-// Content-Length bodies. The CLI is the client; the daemon's API server the other end.
+// The lab API's HTTP vocabulary: the request and response as handlers see them, the target's
+// decoding, the listening sockets, and the CLI's client side (one request per connection over the
+// Unix socket, Content-Length bodies). The server side is Boost.Beast's (http_server.h,
+// http_request.h, connection.h).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "lab/base/result.h"
 #include "lab/base/unique_fd.h"
@@ -20,19 +24,32 @@ struct HttpRequest {
   std::string path;                          // without the query
   std::map<std::string, std::string> query;  // decoded
   std::string body;
+  // Header names lower-cased; a repeated header's values joined with ", " (RFC 9110 5.3).
+  std::map<std::string, std::string> headers = {};
+  // The header's value, or "" when absent; name in lower case.
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+  // Who the peer is, as the transport knows it (auth.h decides what that means).
+  // "unix" (root's socket), "tls" (the 127.0.0.1 listener), "tcp" (plain; the DNS pods' metrics
+  // only); "" for a request that did not come through a server (tests).
+  std::string transport = "";
+  std::string client_cn = {};             // the verified client certificate's subject CN; "" if none
+  std::vector<std::string> client_orgs = {};  // its subject O values
 };
 
 struct HttpResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers = {};  // more header fields (Retry-After)
 };
 
-// An HTTP message as it arrives, piece by piece (from a non-blocking socket), held to the API
-// server's limits when it is a request: read_request's checks, without a thread per reader.
+// An HTTP response as it arrives at the client, piece by piece (http_call's reader).
 class MessageReader {
  public:
-  explicit MessageReader(bool request) : request_(request) {}
+  explicit MessageReader(bool request = false) : request_(request) {}
   // Bytes that arrived. True once the message is whole or cannot become so (take() tells which).
   bool add(const char* data, size_t n);
   // The peer closed: what arrived is all there is. Always true.
@@ -53,18 +70,16 @@ class MessageReader {
   std::optional<Error> error_;
 };
 
-// The request in a whole message from a MessageReader(true).
-Result<HttpRequest> parse_request(Result<std::pair<std::string, std::string>> message);
-
-// One request. A malformed one (request line, header, percent-encoding, Content-Length) is an
-// Error with Reason::BadRequest, a body over 3 MiB (kube-apiserver's limit) one with
-// Reason::RequestEntityTooLarge: the server answers those 400 and 413. Other errors (the peer
-// went away, timed out) have Reason::None: nothing to answer.
-Result<HttpRequest> read_request(int fd);
-Result<void> write_response(int fd, const HttpResponse& resp);
+// Fills req.path and req.query from a request target ("/api/v1/pods?labelSelector=a%3Db"): a
+// malformed percent-escape or bytes that are not UTF-8 are a Reason::BadRequest error.
+Result<void> parse_target(std::string_view target, HttpRequest& req);
 
 // Listening socket at path, mode 0600 (root only), close-on-exec. Replaces a stale socket file.
 Result<UniqueFd> listen_unix(const std::string& path);
+// A TCP listening socket on 127.0.0.1 (never another address), port 0: one the kernel picks.
+Result<UniqueFd> listen_loopback(uint16_t port = 0);
+// The port a TCP socket is bound to.
+Result<uint16_t> local_port(int fd);
 
 // How long this process's calls wait for a server (the CLI's --request-timeout): http_call for
 // its whole answer, http_stream for the head of its answer, and for the whole stream too when
@@ -73,17 +88,21 @@ void set_client_timeout(std::chrono::milliseconds timeout, bool whole_stream);
 std::chrono::milliseconds client_timeout();
 
 // One request to the server at socket_path; target is "/api/v1/pods?labelSelector=run%3Dx".
+// accept: the Accept header (`lab get` asks for Tables, lab/api/table.h).
 Result<HttpResponse> http_call(const std::string& socket_path, const std::string& method,
-                               const std::string& target, const std::string& body = "");
+                               const std::string& target, const std::string& body = "",
+                               const std::string& accept = "application/json",
+                               const std::string& content_type = "");
 
-// Streaming responses (watch, logs -f): a head with chunked encoding, then one chunk per call.
-Result<void> write_stream_head(int fd, int status, const std::string& content_type);
-Result<void> write_chunk(int fd, const std::string& data);  // empty data ends the stream
+// The reason phrase of a status code ("Not Found").
+const char* reason_phrase(int status);
 
 // A streaming call: on_data gets the body as it arrives (chunks decoded) and returns false to
 // stop. Returns the HTTP status; a non-2xx body is passed to on_data whole.
+// accept: the Accept header, none when empty (`lab get -w` asks for Tables).
 Result<int> http_stream(const std::string& socket_path, const std::string& method,
-                        const std::string& target, const std::function<bool(const std::string&)>& on_data);
+                        const std::string& target, const std::function<bool(const std::string&)>& on_data,
+                        const std::string& accept = "");
 
 std::string url_encode(const std::string& s);
 // "%2F" -> "/", and '+' -> ' ' where it stands for a space (a query); a malformed escape ("%zz",

@@ -7,6 +7,7 @@
 #include "lab/api/json_access.h"
 #include "lab/api/objects.h"
 #include "lab/api/resources.h"
+#include "lab/api/strategic_merge.h"
 #include "lab/api/validate.h"
 #include "lab/base/clock.h"
 #include "lab/base/ids.h"
@@ -51,6 +52,11 @@ std::optional<Json> shorten_deletion(const Json& pod, std::optional<int> grace_s
 
 Registry::Registry(Store& st, ServiceRanges ranges) : store_(st), ranges_(std::move(ranges)) {
   for (const auto& svc : store_.list("Service", "")) taken_.add(svc);
+  // The namespaces a cluster has from its start (kube-apiserver's system namespaces controller);
+  // a restarted daemon finds them in its store.
+  for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease"})
+    if (!store_.get("Namespace", "", ns))
+      (void)create(Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
 }
 
 bool Registry::has_status_subresource(const std::string& kind) {
@@ -212,14 +218,35 @@ Result<Json> Registry::update_status(Json obj) {
 }
 
 Result<Json> Registry::patch(const std::string& kind, const std::string& ns, const std::string& name,
-                             const Json& merge_patch, bool status) {
-  if (!merge_patch.is_object()) return fail_api(Reason::BadRequest, "the patch is not a JSON object");
+                             const Json& patch, bool status, PatchType type, bool* created) {
+  if (type == PatchType::Json ? !patch.is_array() : !patch.is_object())
+    return fail_api(Reason::BadRequest, type == PatchType::Json ? "the JSON patch is not a list of operations"
+                                                                : "the patch is not a JSON object");
+  if (type == PatchType::Apply && !status && !store_.get(kind, ns, name)) {
+    // Server-side apply of an object that does not exist creates it from the configuration.
+    Json obj = patch;
+    if (!obj.contains("metadata") || obj["metadata"].is_null()) obj["metadata"] = Json::object();
+    if (!obj["metadata"].is_object()) return fail_api(Reason::BadRequest, "metadata: must be an object");
+    obj["metadata"]["name"] = name;
+    if (!ns.empty()) obj["metadata"]["namespace"] = ns;
+    auto made = create(std::move(obj));
+    if (made && created) *created = true;
+    if (made || made.error().reason != Reason::AlreadyExists) return made;
+    // Created by someone else meanwhile: merged as for an existing object.
+  }
   std::string rv;
-  if (auto meta = merge_patch.find("metadata"); meta != merge_patch.end() && meta->is_object())
-    if (auto v = meta->find("resourceVersion"); v != meta->end() && !v->is_null()) rv = v->is_string() ? v->get<std::string>() : v->dump();
+  if (patch.is_object())
+    if (auto meta = patch.find("metadata"); meta != patch.end() && meta->is_object())
+      if (auto v = meta->find("resourceVersion"); v != meta->end() && !v->is_null()) rv = v->is_string() ? v->get<std::string>() : v->dump();
   return guaranteed_update(kind, ns, name, rv, [&](const Json& old) -> Result<Json> {
     Json obj = old;
-    obj.merge_patch(merge_patch);
+    if (type == PatchType::Merge) {
+      obj.merge_patch(patch);
+    } else {
+      auto patched = type == PatchType::Json ? api::json_patch(old, patch) : api::strategic_merge(kind, old, patch);
+      if (!patched) return std::unexpected(patched.error());
+      obj = std::move(*patched);
+    }
     if (!obj.is_object()) return fail_api(Reason::BadRequest, "the patched object is not a JSON object");
     // What the patch made of metadata cannot be decoded as ObjectMeta: refused, not repaired.
     if (!obj.contains("metadata") || !obj["metadata"].is_object())
@@ -234,6 +261,22 @@ Result<Json> Registry::patch(const std::string& kind, const std::string& ns, con
 
 Result<Json> Registry::remove(const std::string& kind, const std::string& ns, const std::string& name,
                               const DeleteOptions& opts) {
+  if (kind == "Namespace") {
+    // The namespace controller's work, done at once: what the namespace holds goes first (the
+    // workloads before their pods, so no ReplicaSet replaces them; pods gracefully, through this
+    // same path), then the namespace itself.
+    auto existing = store_.get(kind, "", name);
+    if (!existing) return existing;
+    for (bool owners : {true, false})
+      for (const auto& t : api::resource_types()) {
+        if (!t.namespaced || owners != (t.kind == "Deployment" || t.kind == "ReplicaSet")) continue;
+        for (const auto& obj : store_.list(t.kind, name)) {
+          auto r = remove(t.kind, name, api::string_at(api::metadata_of(obj), "name"));
+          if (!r && r.error().reason != Reason::NotFound) return r;
+        }
+      }
+    return store_.remove(kind, "", name, opts.uid);
+  }
   if (kind == "Service") {
     std::lock_guard services(services_mu_);
     auto removed = store_.remove(kind, ns, name, opts.uid);

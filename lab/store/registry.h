@@ -27,6 +27,10 @@ struct DeleteOptions {
 // else the pod with the shorter deletionGracePeriodSeconds and its deadline moved accordingly.
 std::optional<nlohmann::json> shorten_deletion(const nlohmann::json& pod, std::optional<int> grace_seconds);
 
+// The Content-Types of a PATCH: application/merge-patch+json, strategic-merge-patch+json,
+// json-patch+json, apply-patch+yaml.
+enum class PatchType { Merge, Strategic, Json, Apply };
+
 class Registry {
  public:
   Registry(Store& st, ServiceRanges ranges);
@@ -49,9 +53,13 @@ class Registry {
   // PUT .../status: only status is taken from obj; spec and metadata stay as stored. Without a
   // resourceVersion in obj, a concurrent write is no conflict: it applies to the current object.
   Result<Json> update_status(Json obj);
-  // PATCH: an RFC 7386 merge patch of the main resource or (status = true) of status.
+  // PATCH of the main resource or (status = true) of status, by the patch's type: an RFC 7386
+  // merge patch, a strategic-merge patch, an RFC 6902 JSON patch, or server-side apply's
+  // configuration (merged as a strategic-merge patch; it creates the object when there is none,
+  // with `created` set). metadata.resourceVersion in a merge or strategic patch is a precondition.
   Result<Json> patch(const std::string& kind, const std::string& ns, const std::string& name,
-                     const Json& merge_patch, bool status = false);
+                     const Json& patch, bool status = false, PatchType type = PatchType::Merge,
+                     bool* created = nullptr);
   // DELETE. A Pod bound to a node is marked (deletionTimestamp, deletionGracePeriodSeconds) and
   // the kubelet removes it once its processes are gone; a grace period of 0, or an unbound pod,
   // removes it at once. Other kinds go at once (their dependents by the garbage collector).

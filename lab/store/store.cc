@@ -25,7 +25,7 @@ namespace {
 
 std::string not_found(const std::string& kind, const std::string& name) {
   auto type = api::find_resource_by_kind(kind);
-  return (type ? type->plural : kind) + " \"" + name + "\" not found";
+  return (type ? type->group_resource() : kind) + " \"" + name + "\" not found";
 }
 
 }  // namespace
@@ -49,7 +49,7 @@ Result<Json> Store::create(Json obj) {
   std::lock_guard lock(mu_);
   std::string k = key(kind, ns_of(obj), name);
   if (objects_.contains(k))
-    return fail_api(Reason::AlreadyExists, type->plural + " \"" + name + "\" already exists");
+    return fail_api(Reason::AlreadyExists, type->group_resource() + " \"" + name + "\" already exists");
   meta["uid"] = new_uid();
   meta["creationTimestamp"] = now_rfc3339();
   meta["resourceVersion"] = std::to_string(version_ + 1);

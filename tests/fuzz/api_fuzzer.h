@@ -104,6 +104,7 @@ class Fuzzer {
     std::string method, path;
     std::map<std::string, std::string> query;
     std::string body;
+    std::string content_type;  // "" = none sent
   };
   // One hostile request at target t: a mutated object or patch, sometimes at a bad path or with
   // bad query parameters.
@@ -120,7 +121,71 @@ class Fuzzer {
     r.body = r.method == "PATCH" ? body(mutate(Json{{"spec", t.object->value("spec", Json::object())},
                                                      {"metadata", {{"labels", {{"x", "y"}}}}}}))
                                   : body(mutate(*t.object));
+    if (r.method == "PATCH") {
+      // Every patch type kubectl sends, and ones the API does not take.
+      static const char* types[] = {"", "application/merge-patch+json", "application/strategic-merge-patch+json",
+                                    "application/json-patch+json", "application/apply-patch+yaml", "text/plain",
+                                    "application/strategic-merge-patch+json; charset=utf-8"};
+      r.content_type = types[pick(std::size(types))];
+      if (r.content_type == "application/json-patch+json" && pick(4) != 0) r.body = body(json_patch(*t.object));
+      if (r.content_type.starts_with("application/strategic") && pick(3) == 0) r.body = body(directives(*t.object));
+    } else if (r.method == "POST" || r.method == "PUT") {
+      if (pick(6) == 0) {
+        r.content_type = "application/vnd.kubernetes.protobuf";
+        r.body = protobuf();
+      } else if (pick(6) == 0) {
+        r.content_type = pick(2) ? "application/json" : "application/yaml";
+      }
+    }
     return r;
+  }
+
+  // RFC 6902 operations at paths of obj, some valid, some not.
+  Json json_patch(const Json& obj) {
+    static const char* ops[] = {"add", "remove", "replace", "move", "copy", "test", "explode"};
+    static const char* paths[] = {"/spec/replicas", "/spec", "/metadata/name", "/metadata/labels/x", "/spec/ports/0/port",
+                                  "/spec/containers/0/image", "/spec/template/spec/containers/-", "/nope/deeper", "",
+                                  "/metadata", "/kind", "/spec/containers/99", "~bad"};
+    Json out = Json::array();
+    for (size_t i = 0, n = 1 + pick(3); i < n; ++i) {
+      Json op = {{"op", ops[pick(std::size(ops))]}, {"path", paths[pick(std::size(paths))]}};
+      if (pick(4) != 0) op["value"] = pick(3) ? value() : obj;
+      if (pick(3) == 0) op["from"] = paths[pick(std::size(paths))];
+      out.push_back(std::move(op));
+    }
+    return out;
+  }
+
+  // A strategic-merge patch with directives in the places kubectl puts them, and in others.
+  Json directives(const Json& obj) {
+    Json p = Json::object();
+    switch (pick(6)) {
+      case 0: p["spec"]["template"]["spec"]["containers"] = Json::array({{{"$patch", pick(2) ? "delete" : "bogus"}}}); break;
+      case 1: p["spec"]["template"]["spec"]["$setElementOrder/containers"] = pick(2) ? Json(value()) : Json::array({{{"name", "web"}}}); break;
+      case 2: p["spec"]["strategy"] = {{"$retainKeys", value()}, {"type", "Recreate"}}; break;
+      case 3: p["metadata"]["$deleteFromPrimitiveList/finalizers"] = value(); break;
+      case 4: p["spec"]["ports"] = Json::array({{{"name", "x"}}, {{"$patch", "replace"}}}); break;
+      default: p = {{"$patch", pick(2) ? "delete" : "replace"}, {"spec", obj.value("spec", Json::object())}}; break;
+    }
+    return p;
+  }
+
+  // A Kubernetes protobuf body: the magic, then bytes that are sometimes an envelope.
+  std::string protobuf() {
+    std::string out = pick(5) ? std::string("k8s\0", 4) : std::string("k8s");
+    if (pick(2)) {
+      // TypeMeta {apiVersion v1, kind Secret|ConfigMap|Pod}, raw = random bytes.
+      static const char* kinds[] = {"Secret", "ConfigMap", "Pod", "Namespace"};
+      std::string kind = kinds[pick(std::size(kinds))];
+      std::string tm = std::string("\x0a\x02v1\x12") + static_cast<char>(kind.size()) + kind;
+      out += "\x0a" + std::string(1, static_cast<char>(tm.size())) + tm;
+      std::string raw;
+      for (size_t i = 0, n = pick(60); i < n; ++i) raw += static_cast<char>(pick(256));
+      out += "\x12" + std::string(1, static_cast<char>(raw.size())) + raw;
+    } else {
+      for (size_t i = 0, n = pick(80); i < n; ++i) out += static_cast<char>(pick(256));
+    }
+    return out;
   }
 
   std::string body(const Json& obj) {

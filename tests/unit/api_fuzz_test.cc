@@ -43,8 +43,10 @@ TEST(ApiFuzz, MutatedObjectsPatchesAndPathsAnswer4xxAndKeepTheStoreValid) {
   for (const auto& t : kTargets) ASSERT_EQ(a.api.handle({"POST", t.collection, {}, t.object->dump()}).status, 201);
   for (int i = 0; i < 4000; ++i) {
     const auto& t = kTargets[f.pick(std::size(kTargets))];
-    auto [method, path, query, body] = f.request(t);
-    auto r = a.api.handle({method, path, query, body});
+    auto [method, path, query, body, content_type] = f.request(t);
+    server::HttpRequest req{method, path, query, body};
+    if (!content_type.empty()) req.headers["content-type"] = content_type;
+    auto r = a.api.handle(req);
     expect_well_formed(r, method + " " + path + " " + body.substr(0, 300));
     if (::testing::Test::HasFatalFailure()) return;
     // Bring the object back now and then so later mutations hit a live object again.

@@ -50,7 +50,7 @@ TEST(Store, StampsMetadataAndRefusesDuplicates) {
   auto b = st.create(deployment(1));
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().reason, Reason::AlreadyExists);
-  EXPECT_EQ(b.error().message, "deployments \"my-nginx\" already exists");
+  EXPECT_EQ(b.error().message, "deployments.apps \"my-nginx\" already exists");
 }
 
 TEST(DeploymentController, NamesFollowKubernetes) {

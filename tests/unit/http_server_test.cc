@@ -3,6 +3,7 @@
 // watches have their own limit, and what is over a limit gets kube-apiserver's 429. Plus the
 // client's side: a server that does not answer fails a call at its timeout instead of hanging.
 #include "lab/server/http_server.h"
+#include "lab/server/http_request.h"
 
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -54,7 +55,8 @@ UniqueFd connect_to(const std::string& path) {
 
 void send_text(int fd, const std::string& s) { ASSERT_EQ(::send(fd, s.data(), s.size(), MSG_NOSIGNAL), ssize_t(s.size())); }
 
-// Everything the server sends until it closes (or 10 s pass: a hang guard).
+// Everything the server sends until it closes (or 10 s pass: a hang guard). The requests say
+// "Connection: close": the server keeps HTTP/1.1 connections alive otherwise.
 std::string read_all(int fd) {
   std::string out;
   char buf[4096];
@@ -109,8 +111,8 @@ class ServerTest : public ::testing::Test {
     std::error_code ec;
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
-  static void answer_ok(int fd, const Result<HttpRequest>& req) {
-    (void)write_response(fd, HttpResponse{req ? 200 : 400, req ? "{\"path\":\"" + req->path + "\"}" : "{}"});
+  static void answer_ok(Connection& conn, const Result<HttpRequest>& req) {
+    (void)conn.send(HttpResponse{req ? 200 : 400, req ? "{\"path\":\"" + req->path + "\"}" : "{}"});
   }
   std::string get(const std::string& target) {
     auto resp = http_call(path_, "GET", target);
@@ -158,7 +160,7 @@ TEST_F(ServerTest, ARequestNotWholeByTheReadDeadlineIsClosed) {
 TEST_F(ServerTest, ARequestSentByteByByteIsAnswered) {
   start(ServerLimits{}, answer_ok);
   auto fd = connect_to(path_);
-  for (char c : std::string("GET /slowly HTTP/1.1\r\nHost: lab\r\n\r\n")) {
+  for (char c : std::string("GET /slowly HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n")) {
     send_text(fd.get(), std::string(1, c));
     std::this_thread::sleep_for(1ms);
   }
@@ -167,9 +169,9 @@ TEST_F(ServerTest, ARequestSentByteByByteIsAnswered) {
 
 TEST_F(ServerTest, AMalformedRequestGoesToTheHandlerAsItsError) {
   std::atomic<int> reason{-1};
-  start(ServerLimits{}, [&](int fd, const Result<HttpRequest>& req) {
+  start(ServerLimits{}, [&](Connection& conn, const Result<HttpRequest>& req) {
     reason = req ? -2 : static_cast<int>(req.error().reason);
-    answer_ok(fd, req);
+    answer_ok(conn, req);
   });
   auto fd = connect_to(path_);
   send_text(fd.get(), "GET /x%zz HTTP/1.1\r\n\r\n");
@@ -182,22 +184,22 @@ TEST_F(ServerTest, TheWorkerPoolIsBoundedAndAFullQueueIsAnswered429) {
   ServerLimits limits;
   limits.workers = 2;
   limits.queue = 1;
-  start(limits, [&](int fd, const Result<HttpRequest>& req) {
+  start(limits, [&](Connection& conn, const Result<HttpRequest>& req) {
     gate.wait();
-    answer_ok(fd, req);
+    answer_ok(conn, req);
   });
   const size_t threads = thread_count();
   std::vector<UniqueFd> held;
   for (int i = 0; i < 2; ++i) {
     held.push_back(connect_to(path_));
-    send_text(held.back().get(), "GET /held HTTP/1.1\r\n\r\n");
+    send_text(held.back().get(), "GET /held HTTP/1.1\r\nConnection: close\r\n\r\n");
   }
   ASSERT_TRUE(eventually([&] { return server_->stats().busy == 2; }));
   held.push_back(connect_to(path_));
-  send_text(held.back().get(), "GET /queued HTTP/1.1\r\n\r\n");
+  send_text(held.back().get(), "GET /queued HTTP/1.1\r\nConnection: close\r\n\r\n");
   ASSERT_TRUE(eventually([&] { return server_->stats().queued == 1; }));
   auto over = connect_to(path_);
-  send_text(over.get(), "GET /over HTTP/1.1\r\n\r\n");
+  send_text(over.get(), "GET /over HTTP/1.1\r\nConnection: close\r\n\r\n");
   const std::string refused = read_all(over.get());
   EXPECT_NE(refused.find("HTTP/1.1 429 Too Many Requests\r\n"), std::string::npos) << refused;
   EXPECT_NE(refused.find("Retry-After: 1\r\n"), std::string::npos) << refused;
@@ -214,20 +216,20 @@ TEST_F(ServerTest, WatchesHaveTheirOwnLimitAndDoNotStarveThePool) {
   ServerLimits limits;
   limits.workers = 1;
   limits.streams = 2;
-  start(limits, [&](int fd, const Result<HttpRequest>& req) {
+  start(limits, [&](Connection& conn, const Result<HttpRequest>& req) {
     if (req && is_long_running(*req)) gate.wait();
-    answer_ok(fd, req);
+    answer_ok(conn, req);
   });
   std::vector<UniqueFd> watches;
   for (const char* target : {"/api/v1/pods?watch=true", "/api/v1/namespaces/default/pods/p/log?follow=true"}) {
     watches.push_back(connect_to(path_));
-    send_text(watches.back().get(), std::string("GET ") + target + " HTTP/1.1\r\n\r\n");
+    send_text(watches.back().get(), std::string("GET ") + target + " HTTP/1.1\r\nConnection: close\r\n\r\n");
   }
   ASSERT_TRUE(eventually([&] { return server_->stats().streams == 2; }));
   // The one worker is free for ordinary requests; a third stream is refused.
   EXPECT_EQ(get("/api/v1/pods"), "200 {\"path\":\"/api/v1/pods\"}");
   auto third = connect_to(path_);
-  send_text(third.get(), "GET /api/v1/pods?watch=1 HTTP/1.1\r\n\r\n");
+  send_text(third.get(), "GET /api/v1/pods?watch=1 HTTP/1.1\r\nConnection: close\r\n\r\n");
   EXPECT_NE(read_all(third.get()).find("HTTP/1.1 429"), std::string::npos);
   gate.release();
   for (auto& fd : watches) EXPECT_NE(read_all(fd.get()).find("HTTP/1.1 200"), std::string::npos);
@@ -236,10 +238,10 @@ TEST_F(ServerTest, WatchesHaveTheirOwnLimitAndDoNotStarveThePool) {
 
 TEST_F(ServerTest, StopEndsStreamsThatWouldRunForEver) {
   std::atomic<bool> stream_ended{false};
-  start(ServerLimits{}, [&](int fd, const Result<HttpRequest>&) {
-    if (!write_stream_head(fd, 200, "application/json")) return;
-    char c;
-    (void)::recv(fd, &c, 1, 0);  // blocks until the server shuts the socket down
+  start(ServerLimits{}, [&](Connection& conn, const Result<HttpRequest>&) {
+    if (!conn.start_stream(200, "application/json")) return;
+    // Waits until the server shuts the socket down (the client never closes it).
+    while (!conn.peer_closed()) std::this_thread::sleep_for(5ms);
     stream_ended = true;
   });
   auto watch = connect_to(path_);
@@ -285,12 +287,12 @@ TEST(HttpClient, AServerThatDoesNotAnswerTimesOut) {
 TEST(HttpRequestReader, PiecesMakeTheSameRequest) {
   const std::string raw = "POST /api/v1/pods?labelSelector=a%3Db HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}";
   for (size_t step : {size_t{1}, size_t{2}, size_t{3}, size_t{7}, raw.size()}) {
-    MessageReader reader(true);
+    RequestParser reader;
     bool done = false;
     for (size_t off = 0; off < raw.size() && !done; off += step)
       done = reader.add(raw.data() + off, std::min(step, raw.size() - off));
     ASSERT_TRUE(done) << step;
-    auto req = parse_request(reader.take());
+    auto req = reader.take();
     ASSERT_TRUE(req.has_value()) << req.error().what();
     EXPECT_EQ(req->path, "/api/v1/pods");
     EXPECT_EQ(req->query.at("labelSelector"), "a=b");
@@ -299,7 +301,7 @@ TEST(HttpRequestReader, PiecesMakeTheSameRequest) {
 }
 
 TEST(HttpRequestReader, AHugeHeadIsRefusedBeforeItEnds) {
-  MessageReader reader(true);
+  RequestParser reader;
   const std::string piece(64 << 10, 'a');
   bool done = reader.add("GET /x HTTP/1.1\r\nX: ", 20);
   for (int i = 0; i < 20 && !done; ++i) done = reader.add(piece.data(), piece.size());

@@ -2,6 +2,7 @@
 // and each way a request can be malformed, which must come back as an error the server answers
 // with 400 (or 413), never an exception or a hang.
 #include "lab/server/http.h"
+#include "lab/server/http_request.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -55,6 +56,17 @@ TEST(Http, ReadsWhatKubectlSends) {
   EXPECT_EQ(req->query.at("watch"), "1");
   EXPECT_EQ(req->query.at("q"), "a b");
   EXPECT_EQ(req->body, "{}");
+  EXPECT_EQ(req->header("accept"), "application/json");
+  EXPECT_EQ(req->header("content-length"), "2");
+  EXPECT_EQ(req->header("authorization"), "");
+}
+
+TEST(Http, RepeatedHeadersAreJoinedAndNamesLowerCased) {
+  auto req = read_raw("GET /api HTTP/1.1\r\nAccept: application/json;as=Table;v=v1;g=meta.k8s.io\r\n"
+                      "ACCEPT:  application/json \r\nUser-Agent: kubectl/v1.32.4\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(req.has_value()) << req.error().what();
+  EXPECT_EQ(req->header("accept"), "application/json;as=Table;v=v1;g=meta.k8s.io, application/json");
+  EXPECT_EQ(req->header("user-agent"), "kubectl/v1.32.4");
 }
 
 TEST(Http, PlusInAPathIsAPlus) {

@@ -294,7 +294,7 @@ TEST(Scenario, RequiredFieldsPointAtTheirParent) {
             "s.yaml:4:3: Pod: metadata.name: required field missing");
   EXPECT_EQ(error_of("metadata: {name: x}\n"),
             "s.yaml:1:1: kind: required field missing (expected one of: Lab, Pod, Deployment, Service, Secret, "
-            "ConfigMap)");
+            "ConfigMap, Endpoints, EndpointSlice)");
 }
 
 TEST(Scenario, UnknownImage) {
@@ -308,7 +308,7 @@ TEST(Scenario, UnknownImage) {
 TEST(Scenario, KindsAndApiVersions) {
   EXPECT_EQ(error_of("# comment\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: x}\n"),
             "s.yaml:3:7: kind \"PersistentVolumeClaim\" is not supported (supported: Lab, Pod, Deployment, "
-            "Service, Secret, ConfigMap)");
+            "Service, Secret, ConfigMap, Endpoints, EndpointSlice)");
   EXPECT_EQ(error_of("apiVersion: apps/v1\nkind: Service\nmetadata: {name: x}\n"),
             "s.yaml:1:13: Service \"x\": apiVersion: expected \"v1\" for kind Service, got \"apps/v1\"");
   EXPECT_EQ(error_of("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: x}\n"),

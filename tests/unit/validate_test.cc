@@ -374,8 +374,8 @@ TEST(Validate, HostileBodies) {
   d = deployment();
   d["kind"] = "PersistentVolumeClaim";
   EXPECT_EQ(errors_of(d), "kind: Unsupported value: \"PersistentVolumeClaim\": supported values: \"ConfigMap\", "
-                          "\"Deployment\", \"EndpointSlice\", \"Event\", \"Node\", \"Pod\", \"ReplicaSet\", "
-                          "\"Secret\", \"Service\"\n");
+                          "\"Deployment\", \"EndpointSlice\", \"Endpoints\", \"Event\", \"Namespace\", \"Node\", "
+                          "\"Pod\", \"ReplicaSet\", \"Secret\", \"Service\"\n");
   d = deployment();
   d["apiVersion"] = "extensions/v1beta1";
   EXPECT_EQ(errors_of(d), "apiVersion: Unsupported value: \"extensions/v1beta1\": supported values: \"apps/v1\"\n");

@@ -1,0 +1,49 @@
+// Table or JSON for GETs and watch events (see get_encoding.h). Ages in a Table are computed here,
+// at response time: a Table is never re-aged by its client.
+#include "lab/server/get_encoding.h"
+
+#include "lab/server/api_server.h"
+
+namespace lab::server {
+
+using Json = nlohmann::json;
+
+std::expected<GetEncoding, HttpResponse> get_encoding(const HttpRequest& req) {
+  auto format = api::negotiate_format(req.header("accept"));
+  if (!format) {
+    constexpr int kNotAcceptable = 406;
+    return std::unexpected(HttpResponse{
+        kNotAcceptable, status_object(kNotAcceptable, "NotAcceptable",
+                                      "only the following media types are accepted: application/json")
+                            .dump()});
+  }
+  GetEncoding enc;
+  if (!format->table) return enc;
+  auto it = req.query.find("includeObject");
+  auto include = api::parse_include_object(it == req.query.end() ? "" : it->second);
+  if (!include) return std::unexpected(error_status(include.error()));
+  enc.table = api::TableOptions{format->table_version, *include, /*wide=*/true};
+  return enc;
+}
+
+Json encode_list(const GetEncoding& enc, const std::string& kind, const std::string& api_version, Json items,
+                 const std::string& resource_version) {
+  if (enc.table) return api::make_table(kind, items, resource_version, *enc.table, api::Clock::now());
+  return {{"apiVersion", api_version},
+          {"kind", kind + "List"},
+          {"metadata", {{"resourceVersion", resource_version}}},
+          {"items", std::move(items)}};
+}
+
+Json encode_object(const GetEncoding& enc, const std::string& kind, Json obj) {
+  if (enc.table) return api::make_object_table(kind, obj, *enc.table, api::Clock::now());
+  return obj;
+}
+
+Json watch_event_object(const HttpRequest& req, const std::string& kind, Json obj) {
+  auto enc = get_encoding(req);
+  if (!enc || !enc->table) return obj;
+  return api::make_object_table(kind, obj, *enc->table, api::Clock::now());
+}
+
+}  // namespace lab::server

@@ -1,0 +1,34 @@
+// How the API server encodes what a GET reads: the object or List as JSON, or a meta.k8s.io Table
+// (lab/api/table.h) when the Accept header asks for `as=Table` (kubectl's human-readable get), and
+// the objects of watch events the same way. The decision is the request's; the printing is the API
+// layer's, so lab/server only chooses.
+#pragma once
+
+#include <expected>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "lab/api/table.h"
+#include "lab/server/http.h"
+
+namespace lab::server {
+
+struct GetEncoding {
+  std::optional<api::TableOptions> table;  // nullopt: plain JSON
+};
+// From the request's Accept and includeObject; else the Status answer that refuses the request:
+// 406 NotAcceptable (as the apiserver words it) when the Accept names nothing the server can
+// produce, 400 when includeObject is not one of its values.
+std::expected<GetEncoding, HttpResponse> get_encoding(const HttpRequest& req);
+
+// The body of a list GET: `{kind}List` with items, or the Table of the items.
+nlohmann::json encode_list(const GetEncoding& enc, const std::string& kind, const std::string& api_version,
+                           nlohmann::json items, const std::string& resource_version);
+// The body of an object GET: the object, or its one-row Table.
+nlohmann::json encode_object(const GetEncoding& enc, const std::string& kind, nlohmann::json obj);
+// The object of a watch event on a request: the object, or a one-row Table when the watch's Accept
+// asks for Tables (an Accept that asks for nothing servable keeps the object).
+nlohmann::json watch_event_object(const HttpRequest& req, const std::string& kind, nlohmann::json obj);
+
+}  // namespace lab::server

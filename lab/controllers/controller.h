@@ -46,7 +46,7 @@ struct Context {
   Context(store::Registry& reg, store::InformerFactory& f, ClusterInfo info);
   store::Registry& registry;
   store::InformerFactory& informers;
-  store::Informer &deployments, &replicasets, &pods, &services, &slices, &events, &nodes;
+  store::Informer &deployments, &replicasets, &pods, &services, &slices, &events, &nodes, &endpoints;
   ClusterInfo cluster;
 
   void event(const Json& obj, const std::string& type, const std::string& reason, const std::string& message,

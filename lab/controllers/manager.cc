@@ -10,6 +10,7 @@
 #include "lab/api/json_access.h"
 #include "lab/base/clock.h"
 #include "lab/controllers/deployment.h"
+#include "lab/controllers/endpoints_controllers.h"
 #include "lab/controllers/endpointslice.h"
 #include "lab/controllers/garbage_collector.h"
 #include "lab/controllers/kubernetes_service.h"
@@ -36,6 +37,7 @@ Context::Context(store::Registry& reg, store::InformerFactory& f, ClusterInfo in
       slices(f.informer("EndpointSlice")),
       events(f.informer("Event")),
       nodes(f.informer("Node")),
+      endpoints(f.informer("Endpoints")),
       cluster(std::move(info)) {
   for (auto* inf : {&deployments, &replicasets, &pods, &services, &slices}) {
     inf->add_index(store::kByController, store::index_by_controller);
@@ -129,6 +131,8 @@ ControllerManager::ControllerManager(store::Registry& reg, store::InformerFactor
   controllers_.push_back(std::make_unique<GarbageCollector>(ctx_));
   controllers_.push_back(std::make_unique<Scheduler>(ctx_));
   controllers_.push_back(std::make_unique<EndpointSliceController>(ctx_));
+  controllers_.push_back(std::make_unique<EndpointsController>(ctx_));
+  controllers_.push_back(std::make_unique<EndpointSliceMirroringController>(ctx_));
   controllers_.push_back(std::make_unique<LoadBalancerController>(ctx_));
   controllers_.push_back(std::make_unique<NodeLifecycleController>(ctx_));
   controllers_.push_back(std::make_unique<KubernetesServiceController>(ctx_));

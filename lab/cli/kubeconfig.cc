@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "lab/api/json_access.h"
 #include "lab/base/base64.h"
 #include "lab/base/parse.h"
 #include "lab/base/unique_fd.h"
@@ -244,11 +245,12 @@ Result<void> uninstall_lab_kubeconfig(const std::string& lab) {
   const std::string path = record["path"];
   auto existing = read_file(path);
   if (!existing) return {};  // removed by hand meanwhile: nothing to take out
-  const std::string previous = record.value("previousContext", std::string());
+  // The record is a file: a field of the wrong type reads as absent rather than throwing.
+  const std::string previous = api::string_at(record, "previousContext");
   auto removed = remove_kubeconfig(*existing, "lab-" + lab, previous);
   if (!removed) return std::unexpected(removed.error().context("error loading config file \"" + path + "\""));
   if (*removed == *existing) return {};
-  if (record.value("created", false) && kubeconfig_empty(*removed)) {
+  if (api::member(record, "created") == true && kubeconfig_empty(*removed)) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) return fail_errno("remove " + path);
     return {};
   }

@@ -112,7 +112,7 @@ std::optional<Problem> finish_service_spec(json& s) {
   if (external) set_default(s, "externalTrafficPolicy", "Cluster");
   set_default(s, "internalTrafficPolicy", "Cluster");
 
-  for (const char* field : {"loadBalancerIP", "allocateLoadBalancerNodePorts"})
+  for (const char* field : {"loadBalancerIP", "allocateLoadBalancerNodePorts", "loadBalancerClass"})
     if (s.contains(field) && !lb)
       return Problem{field, "may only be used when `type` is 'LoadBalancer'", ErrorType::Forbidden};
   if (lb) set_default(s, "allocateLoadBalancerNodePorts", true);
@@ -163,7 +163,8 @@ const ObjectSchema kServiceSpec{{
     {.name = "externalName", .type = String, .check = external_name},
     {.name = "externalIPs", .type = Unsupported, .note = "use type NodePort or LoadBalancer"},
     {.name = "loadBalancerSourceRanges", .type = Unsupported},
-    {.name = "loadBalancerClass", .type = Unsupported, .note = "lab has one load balancer implementation"},
+    // A class names another load balancer implementation: the lab's own leaves the Service alone.
+    {.name = "loadBalancerClass", .type = String, .check = label_key},
     {.name = "healthCheckNodePort", .type = Unsupported, .note = "lab allocates it"},
     {.name = "trafficDistribution", .type = Unsupported},
 }, finish_service_spec};

@@ -4,6 +4,7 @@
 #include "lab/controllers/service_lb.h"
 
 #include "lab/api/event_object.h"
+#include "lab/api/json_access.h"
 
 namespace lab::controllers {
 
@@ -22,7 +23,12 @@ std::vector<std::string> index_by_ingress(const Json& svc) {
   return out;
 }
 
-bool is_lb(const Json& svc) { return svc["spec"].value("type", "ClusterIP") == "LoadBalancer"; }
+// A LoadBalancer of another class (spec.loadBalancerClass) is another implementation's to serve:
+// this one, like MetalLB without a class of its own, serves only Services without one.
+bool is_lb(const Json& svc) {
+  const Json& spec = api::member(svc, "spec");
+  return api::string_at(spec, "type") == "LoadBalancer" && api::string_at(spec, "loadBalancerClass").empty();
+}
 
 // Services that need an address or must give one back.
 bool needs_sync(const Json& svc) { return is_lb(svc) == ingress_of(svc).empty(); }

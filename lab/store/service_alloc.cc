@@ -27,6 +27,14 @@ bool needs_node_ports(const Json& svc) {
   return type == "NodePort" || type == "LoadBalancer";
 }
 
+// A LoadBalancer with allocateLoadBalancerNodePorts: false keeps the nodePorts it is given (or
+// already holds) but gets no new ones: its load balancer sends traffic to the pods directly.
+bool allocates_node_ports(const Json& svc) {
+  const Json& spec = svc["spec"];
+  const Json& allocate = api::member(spec, "allocateLoadBalancerNodePorts");
+  return !(api::string_at(spec, "type") == "LoadBalancer" && allocate.is_boolean() && !allocate.get<bool>());
+}
+
 int random_node_port(const ServiceRanges& r, const std::function<bool(int)>& taken) {
   static thread_local std::mt19937 rng{std::random_device{}()};
   std::uniform_int_distribution<int> pick(r.node_port_min, r.node_port_max);
@@ -83,7 +91,9 @@ Result<void> assign_node_ports(Json& svc, const Json& old, const std::function<b
     allocated.insert(np);
     return {};
   };
+  const bool allocating = allocates_node_ports(svc);
   auto next = [&]() -> Result<int> {
+    if (!allocating) return 0;  // none for this port
     int np = random_node_port(r, [&](int v) { return taken(v) || allocated.contains(v) || mine.contains(v); });
     if (np == 0)
       return std::unexpected(Error{0, "Internal error occurred: failed to allocate a nodePort: range is full", Reason::InternalError});
@@ -108,6 +118,10 @@ Result<void> assign_node_ports(Json& svc, const Json& old, const std::function<b
         } else {
           auto n = next();
           if (!n) return std::unexpected(n.error());
+          if (*n == 0) {  // not allocating: no nodePort, none to share
+            p.erase("nodePort");
+            continue;
+          }
           p["nodePort"] = *n;
         }
         by_port[port] = p["nodePort"].get<int>();
@@ -130,6 +144,10 @@ Result<void> assign_node_ports(Json& svc, const Json& old, const std::function<b
       auto n = next();
       if (!n) return std::unexpected(n.error());
       np = *n;
+      if (np == 0) {  // not allocating
+        p.erase("nodePort");
+        continue;
+      }
       p["nodePort"] = np;
     }
     if (!seen.emplace(p.value("protocol", "TCP"), np).second)

@@ -187,5 +187,40 @@ TEST(ServiceAlloc, AnUpdateKeepsANodePortByPortName) {
   EXPECT_FALSE(ports[0].contains("nodePort"));
 }
 
+// allocateLoadBalancerNodePorts: false: a LoadBalancer gets no nodePort it did not ask for, keeps
+// one it names (allocated, so no one else gets it), and keeps those it held on an update.
+TEST(ServiceAlloc, ALoadBalancerMayGoWithoutNodePorts) {
+  ServiceRanges ranges{cidr("10.96.0.0/12")};
+  ServiceAllocations taken;
+  Json lb = node_port_service("lb", {{"http", 80, "TCP"}, {"dns", 53, "UDP"}, {"given", 81, "TCP", 30081}});
+  lb["spec"]["type"] = "LoadBalancer";
+  lb["spec"]["allocateLoadBalancerNodePorts"] = false;
+  auto r = allocate_service(taken, lb, nullptr, ranges);
+  ASSERT_TRUE(r) << r.error().what();
+  const Json& ports = (*r)["spec"]["ports"];
+  EXPECT_FALSE(ports[0].contains("nodePort"));
+  EXPECT_FALSE(ports[1].contains("nodePort"));
+  EXPECT_EQ(ports[2]["nodePort"], 30081);
+  taken.add(*r);
+  auto other = allocate_service(taken, node_port_service("other", {{"a", 80, "TCP", 30081}}), nullptr, ranges);
+  ASSERT_FALSE(other.has_value());
+  EXPECT_NE(other.error().what().find("provided port is already allocated"), std::string::npos);
+  // Allocating again (true) gives the ports without one a number; turning it off keeps them.
+  Json on = *r;
+  on["spec"]["allocateLoadBalancerNodePorts"] = true;
+  auto with = allocate_service(taken, on, *r, ranges);
+  ASSERT_TRUE(with) << with.error().what();
+  EXPECT_GT((*with)["spec"]["ports"][0].value("nodePort", 0), 0);
+  EXPECT_GT((*with)["spec"]["ports"][1].value("nodePort", 0), 0);
+  taken.remove(*r);
+  taken.add(*with);
+  Json off = *with;
+  off["spec"]["allocateLoadBalancerNodePorts"] = false;
+  for (auto& p : off["spec"]["ports"]) p.erase("nodePort");  // an apply that does not name them
+  auto kept = allocate_service(taken, off, *with, ranges);
+  ASSERT_TRUE(kept) << kept.error().what();
+  EXPECT_EQ((*kept)["spec"]["ports"], (*with)["spec"]["ports"]);
+}
+
 }  // namespace
 }  // namespace lab::store

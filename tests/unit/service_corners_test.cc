@@ -3,6 +3,7 @@
 // kubectl delete's grace period rules.
 #include <gtest/gtest.h>
 
+#include "lab/api/validate.h"
 #include "lab/cli/commands.h"
 #include "lab/controllers/endpointslice.h"
 #include "lab/node/proxy_agent.h"
@@ -90,4 +91,24 @@ TEST(DeleteGracePeriod, KubectlRules) {
   auto now = cli::grace_period(3, true, false);
   ASSERT_FALSE(now);
   EXPECT_EQ(now.error().what(), "--now and --grace-period cannot be specified together");
+}
+
+// spec.loadBalancerClass: a LoadBalancer's only, a qualified name; the lab's own load balancer
+// serves Services without one (the class names another implementation).
+TEST(LoadBalancerClass, OnlyALoadBalancerHasOneAndItIsAQualifiedName) {
+  auto errors = [](Json svc) {
+    std::string out;
+    for (const auto& e : api::validate_object(svc).errors) out += e.field + ": " + e.detail + "\n";
+    return out;
+  };
+  Json svc = Json::parse(R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"s","namespace":"default"},
+    "spec":{"type":"LoadBalancer","loadBalancerClass":"example.com/lb","ports":[{"port":80}]}})");
+  EXPECT_EQ(errors(svc), "");
+  svc["spec"]["type"] = "ClusterIP";
+  EXPECT_NE(errors(svc).find("spec.loadBalancerClass: Forbidden: may only be used when `type` is 'LoadBalancer'"),
+            std::string::npos)
+      << errors(svc);
+  svc["spec"]["type"] = "LoadBalancer";
+  svc["spec"]["loadBalancerClass"] = "not a name";
+  EXPECT_NE(errors(svc).find("spec.loadBalancerClass: Invalid value"), std::string::npos) << errors(svc);
 }

@@ -15,6 +15,7 @@
 #include "lab/cli/kubeconfig.h"
 #include "lab/cli/run.h"
 #include "lab/server/daemon.h"
+#include "runtime/exec_session.h"
 #include "runtime/lab_binaries.h"
 #include "runtime/pod_init.h"
 #include "runtime/spawn.h"
@@ -119,8 +120,10 @@ int main(int argc, char** argv) {
       auto rc = lab::runtime::exec_in_container(*pid, cmd);
       return rc ? *rc : 126;
     }
+    // One `kubectl exec` session, spawned by the daemon (runtime/exec_session.h).
+    if (verb == "__exec-session") return lab::runtime::exec_session_main(args);
     if (verb == "version") {
-      std::printf("lab v0.1.0 (API %s)\n", lab::api::kGitVersion);
+      std::printf("lab v0.1.0 (API %s)\n", lab::api::git_version().c_str());
       return 0;
     }
   } catch (const boost::program_options::error& e) {

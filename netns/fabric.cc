@@ -5,6 +5,7 @@
 #include <string>
 
 #include "netns/addr.h"
+#include "netns/fabric_guard.h"
 #include "netns/fabric_names.h"
 #include "netns/link.h"
 #include "netns/neigh.h"
@@ -67,15 +68,7 @@ struct Made {
   std::vector<NodePlan> nodes;
 };
 
-// Pods must not open connections to the host's node-network address: the host would answer, and
-// anything it then sends on would go out through its default route, leaving the lab.
-std::string guard_rules(const FabricPlan& plan) {
-  return std::string("add table ip lab-guard\n"
-                     "add chain ip lab-guard forward { type filter hook forward priority filter; "
-                     "policy accept; }\n"
-                     "add rule ip lab-guard forward iifname \"") +
-         kNodeBridge + "\" ip daddr " + plan.host_ip.str() + " ct state new reject\n";
-}
+// guard_rules: netns/fabric_guard.cc.
 
 Result<void> build_node(const FabricPlan& plan, size_t i, NlSocket& fabric_sk, int br0,
                         Made& made) {

@@ -370,8 +370,7 @@ void attach_exited(const std::string& container, int exit_code, bool final) {
 
 // ---- the CLI's side ----
 
-Result<AttachStatus> attach_session(const std::string& state_dir, const std::string& container,
-                                    const AttachOptions& opts) {
+Result<UniqueFd> attach_connect(const std::string& state_dir, const std::string& container, bool stdin) {
   auto dir = UniqueFd::open(state_dir, O_PATH | O_DIRECTORY);
   if (!dir) return std::unexpected(dir.error());
   auto addr = address_in(dir->get(), container + ".attach");
@@ -380,20 +379,21 @@ Result<AttachStatus> attach_session(const std::string& state_dir, const std::str
   if (!sock) return fail_errno("socket");
   if (::connect(sock.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0)
     return fail_errno("attach to container " + container);
-  auto send_all = [&](const std::string& frame) {
-    size_t off = 0;
-    while (off < frame.size()) {
-      ssize_t n = ::send(sock.get(), frame.data() + off, frame.size() - off, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      off += static_cast<size_t>(n);
-    }
-    return true;
-  };
+  const std::string hello = encode_frame(Channel::Hello, std::string(1, static_cast<char>(stdin ? kHelloStdin : 0)));
+  if (::send(sock.get(), hello.data(), hello.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(hello.size()))
+    return fail_errno("attach to container " + container);
+  return sock;
+}
+
+Result<AttachStatus> attach_session(const std::string& state_dir, const std::string& container,
+                                    const AttachOptions& opts) {
+  auto connected = attach_connect(state_dir, container, opts.stdin);
+  if (!connected) return std::unexpected(connected.error());
+  UniqueFd sock = std::move(*connected);
+  auto send = [&](const std::string& frame) { return send_all(sock.get(), frame); };
   bool tty_in = opts.tty && ::isatty(0) == 1;
-  send_all(encode_frame(Channel::Hello, std::string(1, static_cast<char>(opts.stdin ? kHelloStdin : 0))));
   if (tty_in)
-    if (auto size = window_size(0)) send_all(encode_frame(Channel::Resize, encode_resize(*size)));
+    if (auto size = window_size(0)) send(encode_frame(Channel::Resize, encode_resize(*size)));
   if (opts.on_attached) opts.on_attached();
 
   std::optional<RawTerminal> raw;
@@ -429,10 +429,10 @@ Result<AttachStatus> attach_session(const std::string& state_dir, const std::str
     if (p[1].revents && !done) {
       ssize_t n = ::read(0, buf, sizeof buf);
       if (n > 0) {
-        if (!send_all(encode_frame(Channel::Stdin, std::string_view(buf, static_cast<size_t>(n))))) break;
+        if (!send(encode_frame(Channel::Stdin, std::string_view(buf, static_cast<size_t>(n))))) break;
       } else if (n == 0 || errno != EINTR) {
         stdin_open = false;
-        send_all(encode_frame(Channel::CloseStdin, {}));
+        send(encode_frame(Channel::CloseStdin, {}));
       }
     }
     if (p[2].revents) {
@@ -440,7 +440,7 @@ Result<AttachStatus> attach_session(const std::string& state_dir, const std::str
       while (::read(sfd.get(), &si, sizeof si) == sizeof si) {
       }
       if (tty_in)
-        if (auto size = window_size(0)) send_all(encode_frame(Channel::Resize, encode_resize(*size)));
+        if (auto size = window_size(0)) send(encode_frame(Channel::Resize, encode_resize(*size)));
     }
   }
   ::sigprocmask(SIG_SETMASK, &old, nullptr);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lab/base/result.h"
+#include "lab/base/unique_fd.h"
 #include "runtime/pty.h"
 
 namespace lab::runtime {
@@ -89,6 +90,9 @@ struct AttachOptions {
   // Called once the session is up (the pod init answered), before any output.
   std::function<void()> on_attached;
 };
+// Connects to a container's attach socket and sends the hello (with stdin or not): the
+// socket then carries the session's frames (the daemon's `kubectl attach` relays them).
+Result<UniqueFd> attach_connect(const std::string& state_dir, const std::string& container, bool stdin);
 // Attaches the caller's stdin/stdout/stderr to the container until it exits or the socket
 // closes. Returns the container's final status (its exit code when it ended during the
 // session or had already ended).

@@ -209,6 +209,9 @@ constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
 
 [[noreturn]] void enter_and_run(const std::vector<std::string>& argv, const Target& t, int report,
                                 int console, const ExecOptions& opts) {
+  // The command's stdio, when the caller gave others than its own (lab __exec-session's pipes).
+  for (int i = 0; i < 3; ++i)
+    if (opts.stdio[i] != i && ::dup2(opts.stdio[i], i) < 0) child_fail(report, Error{errno, "dup2"});
   std::vector<int> keep = {report, console, t.root.get()};
   for (const auto& fd : t.ns) keep.push_back(fd.get());
   for (const auto& fd : t.config.cgroup_procs) keep.push_back(fd.get());
@@ -261,8 +264,8 @@ constexpr int kForwarded[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
 
 }  // namespace
 
-Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string>& argv,
-                              const ExecOptions& opts) {
+Result<StartedExec> start_exec(pid_t container_pid, const std::vector<std::string>& argv,
+                               const ExecOptions& opts) {
   if (argv.empty() || argv[0].empty()) return fail("exec: no command");
   auto target = open_target(container_pid);
   if (!target)
@@ -278,39 +281,53 @@ Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string
     console_here.reset(sv[0]);
     console_child.reset(sv[1]);
   }
-
-  // Like system(): the terminal's Ctrl-C is for the command, not for us.
-  struct sigaction ign{}, old_int{}, old_quit{};
-  ign.sa_handler = SIG_IGN;
-  ::sigaction(SIGINT, &ign, &old_int);
-  ::sigaction(SIGQUIT, &ign, &old_quit);
   pid_t pid = ::fork();
   if (pid == 0) {
     rd.reset();
     console_here.reset();
     enter_and_run(argv, *target, wr.get(), console_child.get(), opts);
   }
-  int fork_errno = errno;
+  if (pid < 0) return fail_errno("fork");
+  StartedExec started;
+  started.pid = pid;
+  started.report = std::move(rd);
   wr.reset();
   console_child.reset();
-  if (pid > 0 && console_here) {
-    // EOF instead of a master: the intermediate failed, and says why on the report pipe.
-    if (auto master = recv_fd(console_here.get())) {
-      UniqueFd pidfd = open_pidfd(pid);
+  // EOF instead of a master: the intermediate failed, and says why on the report pipe.
+  if (console_here)
+    if (auto master = recv_fd(console_here.get())) started.master = std::move(*master);
+  return started;
+}
+
+Result<int> finish_exec(StartedExec& started) {
+  std::string error = read_all(started.report.get());
+  int code = wait_code(started.pid);
+  if (!error.empty()) return fail(error);
+  if (code < 0) return fail("exec: lost the command's exit status");
+  return code;
+}
+
+Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string>& argv,
+                              const ExecOptions& opts) {
+  // Like system(): the terminal's Ctrl-C is for the command, not for us.
+  struct sigaction ign{}, old_int{}, old_quit{};
+  ign.sa_handler = SIG_IGN;
+  ::sigaction(SIGINT, &ign, &old_int);
+  ::sigaction(SIGQUIT, &ign, &old_quit);
+  auto started = start_exec(container_pid, argv, opts);
+  Result<int> code = started ? Result<int>(0) : std::unexpected(started.error());
+  if (started) {
+    if (started->master) {
+      UniqueFd pidfd = open_pidfd(started->pid);
       std::optional<RawTerminal> raw;
       if (::isatty(0) == 1)
         if (auto r = RawTerminal::enter(0)) raw.emplace(std::move(*r));
-      relay_pty(master->get(), pidfd.get(), opts.forward_stdin);
+      relay_pty(started->master.get(), pidfd.get(), opts.forward_stdin);
     }
+    code = finish_exec(*started);
   }
-  std::string error;
-  if (pid > 0) error = read_all(rd.get());
-  int code = pid > 0 ? wait_code(pid) : -1;
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGQUIT, &old_quit, nullptr);
-  if (pid < 0) return fail("fork", fork_errno);
-  if (!error.empty()) return fail(error);
-  if (code < 0) return fail("exec: lost the command's exit status");
   return code;
 }
 

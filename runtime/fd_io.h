@@ -3,6 +3,7 @@
 // giving up quietly when the peer is gone; and closing every inherited descriptor.
 #pragma once
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +23,19 @@ inline void write_all(int fd, std::string_view s) {
     if (n <= 0) return;
     off += static_cast<size_t>(n);
   }
+}
+
+// write_all for a socket whose peer may be gone: MSG_NOSIGNAL (no SIGPIPE), and whether every
+// byte went (false once the peer is gone). The frames of attach and exec sessions.
+inline bool send_all(int fd, std::string_view s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    off += static_cast<size_t>(n);
+  }
+  return true;
 }
 
 // Everything until EOF (every writer closed, or exec'd with the end CLOEXEC).

@@ -2,8 +2,13 @@
 // already has. Reference parsing follows Docker's (registry/namespace/name:tag) loosely.
 #include "runtime/image.h"
 
-#include <array>
+#include <unistd.h>
 
+#include <array>
+#include <cstdlib>
+#include <filesystem>
+
+#include "lab/base/parse.h"
 #include "runtime/lab_binaries.h"
 
 namespace lab::runtime {
@@ -26,8 +31,35 @@ Image nginx_image(std::string name) {
                {"/usr/share/nginx/html"}};
 }
 
-const std::array<Image, 5>& catalog() {
-  static const std::array<Image, 5> images = {
+// The host's kubectl for the kubectl image: beside the kubectl on PATH (resolved: the Cloud SDK's
+// dispatcher keeps kubectl.1.NN next to itself), the one of the minor the lab's API reports
+// (lab/api/version.h: 32, or LAB_KUBE_MINOR's), else that kubectl itself. All are static Go
+// programs (no libraries to bring). "/usr/local/bin/kubectl" when there is none, which the
+// image's bind then names as missing.
+std::string host_kubectl() {
+  std::string minor = "32";
+  if (const char* env = std::getenv("LAB_KUBE_MINOR"); env && *env)
+    if (auto n = parse_int(env, 29, 33)) minor = std::to_string(*n);
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  for (size_t start = 0; start <= dirs.size();) {
+    size_t colon = dirs.find(':', start);
+    if (colon == std::string::npos) colon = dirs.size();
+    const std::string dir = dirs.substr(start, colon - start);
+    start = colon + 1;
+    if (dir.empty() || dir[0] != '/') continue;
+    std::error_code ec;
+    auto real = std::filesystem::canonical(dir + "/kubectl", ec);
+    if (ec || ::access(real.c_str(), X_OK) != 0) continue;
+    auto versioned = real.parent_path() / ("kubectl.1." + minor);
+    if (::access(versioned.c_str(), X_OK) == 0) return versioned.string();
+    return real.string();
+  }
+  return "/usr/local/bin/kubectl";
+}
+
+const std::array<Image, 6>& catalog() {
+  static const std::array<Image, 6> images = {
       Image{"busybox", {}, {"sh"}, kDefaultEnv, false, {"/usr/bin/busybox"}, "", false},
       nginx_image("nginx"),
       Image{"radial/busyboxplus:curl",
@@ -46,6 +78,17 @@ const std::array<Image, 5>& catalog() {
       // whose stock conf.d/default.conf the tutorial's ConfigMap replaces with one serving 80
       // and 443 with the certificate of a Secret volume at /etc/nginx/ssl.
       nginx_image("bprashanth/nginxhttps"),
+      // bitnami/kubectl (ENTRYPOINT ["kubectl"], CMD ["--help"], kubectl in
+      // /opt/bitnami/kubectl/bin on PATH): the host's kubectl, shown read-only there. In a pod it
+      // uses the in-cluster config (KUBERNETES_SERVICE_HOST and the ServiceAccount's files).
+      Image{"bitnami/kubectl",
+            {"/opt/bitnami/kubectl/bin/kubectl"},
+            {"--help"},
+            {"PATH=/opt/bitnami/kubectl/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+            false,
+            {},
+            host_kubectl(),
+            false},
   };
   return images;
 }
@@ -91,6 +134,8 @@ Result<std::vector<BindMount>> image_binds(const Image& image, const std::string
     if (image.entrypoint.empty()) return fail("image " + image.name + ": no entrypoint for " + image.lab_binary);
     std::string self = self_exe();
     std::string path = sibling_binary(self, image.lab_binary);
+    if (path.empty() && image.lab_binary.starts_with('/'))
+      return fail("image " + image.name + " needs " + image.lab_binary + " on the host");
     if (path.empty())
       return fail("image " + image.name + " needs " + image.lab_binary + " beside " + self +
                   " (build or install it with lab)");

@@ -13,7 +13,8 @@ std::string self_exe() {
 
 std::string sibling_binary(const std::string& self_exe, const std::string& name) {
   auto slash = self_exe.rfind('/');
-  std::string path = (slash == std::string::npos ? std::string(".") : self_exe.substr(0, slash)) + "/" + name;
+  std::string path = name.starts_with('/') ? name
+                     : (slash == std::string::npos ? std::string(".") : self_exe.substr(0, slash)) + "/" + name;
   struct stat st{};
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || ::access(path.c_str(), X_OK) != 0) return "";
   return path;

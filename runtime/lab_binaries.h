@@ -10,7 +10,8 @@ namespace lab::runtime {
 // The running executable (/proc/self/exe).
 std::string self_exe();
 
-// `<directory of self_exe>/<name>` when that is an executable file; "" otherwise.
+// `<directory of self_exe>/<name>` when that is an executable file; "" otherwise. An absolute
+// name is a host program of its own (the kubectl image's), taken as it is.
 std::string sibling_binary(const std::string& self_exe, const std::string& name);
 
 }  // namespace lab::runtime

@@ -2,6 +2,7 @@
 // daemon: nothing of ours runs between fork and exec) and read its verdict; kill the pod init.
 #include "runtime/spawn.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -280,6 +281,33 @@ Result<void> kill_pod(pid_t init_pid) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return fail("pod init " + std::to_string(init_pid) + " is still there after SIGKILL");
+}
+
+Result<pid_t> spawn_lab(const std::string& self_exe, const std::vector<std::string>& args, int pass) {
+  std::vector<std::string> words = {"lab"};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  if (pass >= 0) posix_spawn_file_actions_adddup2(&fa, pass, 3);
+  posix_spawn_file_actions_addclosefrom_np(&fa, pass >= 0 ? 4 : 3);  // nothing else of the caller's
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = 0;
+  int err = ::posix_spawn(&pid, self_exe.c_str(), &fa, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (err != 0) return fail("spawn lab " + (args.empty() ? std::string() : args[0]), err);
+  return pid;
 }
 
 }  // namespace lab::runtime

@@ -51,9 +51,29 @@ struct ExecOptions {
   bool tty = false;
   bool forward_stdin = true;
   std::optional<WindowSize> size;
+  // The command's stdin, stdout and stderr (without tty): the caller's own by default.
+  int stdio[3] = {0, 1, 2};
 };
 Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string>& argv,
                               const ExecOptions& opts = {});
+
+// exec_in_container in two halves, for a caller that relays the command's stdio itself
+// (exec_session.h): start_exec forks the intermediate and returns at once, with the pty master
+// when opts.tty (none if the intermediate failed; finish_exec then says why); finish_exec
+// waits for the command and returns its exit code or why it could not run.
+struct StartedExec {
+  pid_t pid = -1;    // the intermediate, which exits with the command's code
+  UniqueFd report;   // the intermediate's errors, EOF when the command ran
+  UniqueFd master;   // tty only
+};
+Result<StartedExec> start_exec(pid_t container_pid, const std::vector<std::string>& argv,
+                               const ExecOptions& opts);
+Result<int> finish_exec(StartedExec& started);
+
+// `lab ARGS...` (self_exe) from the daemon, whose threads may not fork: posix_spawn, with stdin,
+// stdout and stderr on /dev/null, `pass` (when >= 0) as fd 3, no other descriptor of the
+// caller's, and no signal blocked. The exec probes' `__exec` and exec sessions' `__exec-session`.
+Result<pid_t> spawn_lab(const std::string& self_exe, const std::vector<std::string>& args, int pass = -1);
 
 // Finds pod inits of a lab by their command line marker; used by `lab down` when the daemon
 // is gone.

@@ -59,6 +59,7 @@ const std::vector<ResourceType>& resource_types() {
       with({"EndpointSlice", "endpointslices", "endpointslice", {}, "discovery.k8s.io", "v1", true}, {}, {}),
       with({"Secret", "secrets", "secret", {}, "", "v1", true}, {}, {}),
       with({"ConfigMap", "configmaps", "configmap", {"cm"}, "", "v1", true}, {}, {}),
+      with({"ServiceAccount", "serviceaccounts", "serviceaccount", {"sa"}, "", "v1", true}, {}, {}),
       [] {
         // No deletecollection, as in Kubernetes.
         ResourceType ns{"Namespace", "namespaces", "namespace", {"ns"}, "", "v1", false};

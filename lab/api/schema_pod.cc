@@ -287,6 +287,10 @@ const ObjectSchema kPodSpec{{
     {.name = "dnsConfig", .type = Object, .object = &kPodDNSConfig},
     {.name = "enableServiceLinks", .type = Bool},
     {.name = "securityContext", .type = Object, .object = &kPodSecurityContext},
+    // ServiceAccount admission (lab/api/service_account_admission.h) defaults the name of a Pod's.
+    {.name = "serviceAccountName", .type = String, .check = optional_dns_subdomain},
+    {.name = "serviceAccount", .type = String},
+    {.name = "automountServiceAccountToken", .type = Bool},
 }, finish_pod_spec};
 
 // ---- pod status, as the kubelet writes it (lab/node/kubelet.cc) ----

@@ -1,5 +1,6 @@
-// Tables for pod volumes (emptyDir, hostPath, secret, configMap, downwardAPI, projected), volume
-// mounts, env[].valueFrom and envFrom, with the apiserver's rules and words (validation.go:
+// Tables for pod volumes (emptyDir, hostPath, secret, configMap, downwardAPI, projected with its
+// serviceAccountToken source), volume mounts, env[].valueFrom and envFrom, with the apiserver's
+// rules and words (validation.go:
 // validateVolumes, ValidateVolumeMounts, validateEnvVarValueFrom, validateEnvFrom).
 #include "lab/api/schema_volumes.h"
 
@@ -252,7 +253,27 @@ const ObjectSchema kDownwardAPIProjection{{
     {.name = "items", .type = ObjectList, .object = &kDownwardAPIVolumeFile},
 }};
 
-constexpr const char* kProjectionKinds[] = {"secret", "configMap", "downwardAPI"};
+// ValidateProjectedVolumeSource's serviceAccountToken rules; expirationSeconds defaults to an
+// hour (SetDefaults_ServiceAccountTokenProjection).
+std::string token_seconds(const json& v) {
+  const auto n = v.get<int64_t>();
+  if (n < 10 * 60) return "may not specify a duration less than 10 minutes";
+  if (n > (int64_t{1} << 32)) return "may not specify a duration larger than 2^32 seconds";
+  return "";
+}
+
+std::optional<Problem> finish_token_projection(json& t) {
+  set_default(t, "expirationSeconds", 3600);
+  return required_string(t, "path");
+}
+
+const ObjectSchema kServiceAccountTokenProjection{{
+    {.name = "audience", .type = String},
+    {.name = "expirationSeconds", .type = Int64, .check = token_seconds},
+    {.name = "path", .type = String, .required = true, .check = local_non_reserved_path},
+}, finish_token_projection};
+
+constexpr const char* kProjectionKinds[] = {"secret", "configMap", "downwardAPI", "serviceAccountToken"};
 
 std::optional<Problem> finish_projection(json& p) {
   int n = 0;
@@ -268,7 +289,7 @@ const ObjectSchema kVolumeProjection{{
     {.name = "secret", .type = Object, .object = &kSecretProjection},
     {.name = "configMap", .type = Object, .object = &kConfigMapProjection},
     {.name = "downwardAPI", .type = Object, .object = &kDownwardAPIProjection},
-    {.name = "serviceAccountToken", .type = Unsupported, .note = "lab has no service accounts"},
+    {.name = "serviceAccountToken", .type = Object, .object = &kServiceAccountTokenProjection},
     {.name = "clusterTrustBundle", .type = Unsupported, .note = "use a configMap source"},
 }, finish_projection};
 

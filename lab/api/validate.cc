@@ -9,6 +9,7 @@
 #include "lab/api/schema.h"
 #include "lab/api/schema_config.h"
 #include "lab/api/schema_namespace.h"
+#include "lab/api/schema_serviceaccount.h"
 
 namespace lab::api {
 
@@ -39,6 +40,7 @@ const KindSchema kSchemas[] = {
     {"Secret", &schema::kSecretDocument},
     {"ConfigMap", &schema::kConfigMapDocument},
     {"Namespace", &schema::kNamespaceDocument},
+    {"ServiceAccount", &schema::kServiceAccountDocument},
 };
 
 const json* member(const json* o, const char* key) {

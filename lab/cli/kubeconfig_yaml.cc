@@ -124,10 +124,6 @@ std::string scalar_text(const std::string& s, bool is_string, int indent) {
   return s;
 }
 
-bool empty_collection(const YamlValue& v) {
-  return (v.kind == YamlValue::Kind::Map && v.map.empty()) || (v.kind == YamlValue::Kind::Seq && v.items.empty());
-}
-
 // A value after "key:" or "- ": inline for scalars and empty collections.
 std::string inline_value(const YamlValue& v, int indent) {
   switch (v.kind) {

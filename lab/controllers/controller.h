@@ -39,6 +39,13 @@ struct ClusterInfo {
   std::chrono::milliseconds eviction_timeout{std::chrono::seconds(20)};
   // The `kubernetes` Service the lab keeps (recreated when deleted); null: none.
   Json kubernetes_service = nullptr;
+  // The API's address on the lab fabric (the host's, FabricPlan::host_ip) and its port: the
+  // `kubernetes` Service's endpoints, written by the kubernetes-service controller ("": none).
+  std::string apiserver_ip = "";
+  int apiserver_port = 6443;
+  // The lab CA (PEM), which the root-ca-cert-publisher puts in ConfigMap kube-root-ca.crt of
+  // every namespace. "": the lab has no PKI, and then no ServiceAccounts either (tests).
+  std::string root_ca_pem = "";
 };
 
 // The informers and the write path every controller shares.

@@ -1,4 +1,5 @@
 // Controller wiring and the worker loop every controller shares.
+#include "lab/base/log.h"
 #include "lab/controllers/manager.h"
 
 #include <algorithm>
@@ -17,15 +18,11 @@
 #include "lab/controllers/node_lifecycle.h"
 #include "lab/controllers/replicaset.h"
 #include "lab/controllers/scheduler.h"
+#include "lab/controllers/service_accounts.h"
 #include "lab/controllers/service_lb.h"
 
 namespace lab::controllers {
 
-namespace {
-void log_line(const std::string& msg) {
-  std::fprintf(stderr, "%s %s\n", now_rfc3339().c_str(), msg.c_str());
-}
-}  // namespace
 
 Context::Context(store::Registry& reg, store::InformerFactory& f, ClusterInfo info)
     : registry(reg),
@@ -136,6 +133,8 @@ ControllerManager::ControllerManager(store::Registry& reg, store::InformerFactor
   controllers_.push_back(std::make_unique<LoadBalancerController>(ctx_));
   controllers_.push_back(std::make_unique<NodeLifecycleController>(ctx_));
   controllers_.push_back(std::make_unique<KubernetesServiceController>(ctx_));
+  controllers_.push_back(std::make_unique<ServiceAccountsController>(ctx_));
+  controllers_.push_back(std::make_unique<RootCaPublisher>(ctx_));
 }
 
 ControllerManager::~ControllerManager() { stop(); }

@@ -73,6 +73,9 @@ class Kubelet {
 
   // One sync of one pod key, as a pod worker runs it (public for tests that drive it directly).
   void sync_pod(const std::string& key);
+  // Where serviceAccountToken volumes get their tokens (lab/node/token_manager.h); call before
+  // start(). Without one, a pod with such a volume waits with FailedMount.
+  void set_service_account_tokens(ServiceAccountTokenSource tokens) { tokens_ = std::move(tokens); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -136,6 +139,8 @@ class Kubelet {
   // handler may run after the kubelet is gone, so it holds copies and the factory's informer).
   static void on_object_change(const store::Informer& pods, const std::set<std::string>& nodes, WorkQueue& queue,
                                const std::string& kind, const store::ObjPtr& old, const store::ObjPtr& cur);
+
+  ServiceAccountTokenSource tokens_;  // set_service_account_tokens
 
   // Bookkeeping under mu_ (kubelet_state.cc).
   const net::NodePlan* find_node(const std::string& name) const;

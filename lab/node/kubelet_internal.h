@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "lab/base/log.h"
 #include "lab/base/clock.h"
 #include "lab/base/hash.h"
 #include "lab/base/parse.h"
@@ -17,9 +18,7 @@
 
 namespace lab::node::detail {
 
-inline void log_line(const std::string& msg) {
-  std::fprintf(stderr, "%s kubelet: %s\n", now_rfc3339().c_str(), msg.c_str());
-}
+inline void log_line(const std::string& msg) { lab::log_line("kubelet: " + msg); }
 
 // Unique per pod and <= 15 chars; derived from the uid so a restarted daemon finds it again.
 inline std::string host_veth_name(const std::string& uid) {

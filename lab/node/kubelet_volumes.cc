@@ -19,7 +19,7 @@ api::ObjectLookup Kubelet::object_lookup(const std::string& ns) const {
 }
 
 VolumeInputs Kubelet::volume_inputs(const Json& pod) const {
-  VolumeInputs in{object_lookup(pod_namespace(pod)), allocatable_, static_cast<gid_t>(-1)};
+  VolumeInputs in{object_lookup(pod_namespace(pod)), allocatable_, static_cast<gid_t>(-1), tokens_};
   // fsGroup: the volumes' files belong to it, as the kubelet's SetVolumeOwnership makes them.
   const Json& fs_group = api::member(api::member(api::member(pod, "spec"), "securityContext"), "fsGroup");
   if (fs_group.is_number_integer() && fs_group.get<int64_t>() >= 0) in.gid = static_cast<gid_t>(fs_group.get<int64_t>());

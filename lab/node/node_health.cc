@@ -1,3 +1,4 @@
+#include "lab/base/log.h"
 #include "lab/node/node_health.h"
 
 #include <chrono>
@@ -12,8 +13,6 @@ namespace lab::node {
 namespace {
 
 constexpr auto kInterval = std::chrono::seconds(1);
-
-void log_line(const std::string& msg) { std::fprintf(stderr, "%s %s\n", now_rfc3339().c_str(), msg.c_str()); }
 
 }  // namespace
 

@@ -65,7 +65,15 @@ Json running_pod_status(const Json& pod_spec, const Json& old_status, const PodO
   }
   std::string start = string_at(old_status, "startTime");
   if (start.empty()) start = obs.start_time.empty() ? now : obs.start_time;
-  return {{"phase", "Running"},
+  // Every container ended for good (its restart policy lets it stay ended): the pod is done,
+  // Succeeded when each exited 0, else Failed, as the kubelet's getPhase says.
+  bool ended = !obs.containers.empty(), all_zero = true;
+  for (const auto& c : obs.containers) {
+    ended = ended && c.terminated.is_object();
+    const Json& code = member(c.terminated, "exitCode");
+    all_zero = all_zero && code.is_number_integer() && code.get<long long>() == 0;
+  }
+  return {{"phase", ended ? (all_zero ? "Succeeded" : "Failed") : "Running"},
           {"conditions", conditions_for(all_ready, member(old_status, "conditions"), now)},
           {"hostIP", obs.host_ip},
           {"hostIPs", Json::array({{{"ip", obs.host_ip}}})},

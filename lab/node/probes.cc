@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "lab/base/parse.h"
 #include "lab/base/unique_fd.h"
 #include "netns/netns.h"
+#include "runtime/spawn.h"
 
 namespace lab::node {
 namespace {
@@ -40,7 +40,7 @@ ProbeOutcome http_probe(const Json& h, const ProbeTarget& t, int timeout_ms) {
   UniqueFd fd = connect_from_node(t.node_netns_fd, t.pod_ip, port, timeout_ms, &err);
   if (!fd) return {false, err};
   std::string req = "GET " + h.value("path", std::string("/")) + " HTTP/1.1\r\nHost: " + t.pod_ip + ":" +
-                    std::to_string(port) + "\r\nUser-Agent: kube-probe/" + std::string(api::kVersionMajor) + "." + api::kVersionMinor + "\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+                    std::to_string(port) + "\r\nUser-Agent: kube-probe/" + api::major_minor() + "\r\nAccept: */*\r\nConnection: close\r\n\r\n";
   // A failed send needs no check of its own: the wait for the status line below then fails.
   (void)!::send(fd.get(), req.data(), req.size(), MSG_NOSIGNAL);
   std::string resp;
@@ -69,28 +69,12 @@ ProbeOutcome http_probe(const Json& h, const ProbeTarget& t, int timeout_ms) {
 // capabilities and seccomp filter; when those cannot be found it exits non-zero and the probe
 // fails rather than running with more privilege.
 ProbeOutcome exec_probe(const Json& e, const ProbeTarget& t, int timeout_ms) {
-  std::vector<std::string> args = {"lab", "__exec", std::to_string(t.container_pid), "--"};
-  for (const auto& a : e.value("command", Json::array())) args.push_back(a.get<std::string>());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);  // nothing of the daemon's reaches the probe
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, t.self_exe.c_str(), &fa, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return {false, std::string("exec probe: ") + std::strerror(rc)};
+  std::vector<std::string> args = {"__exec", std::to_string(t.container_pid), "--"};
+  for (const auto& a : e.value("command", Json::array()))
+    if (a.is_string()) args.push_back(a.get<std::string>());  // validated on write: strings
+  auto spawned = runtime::spawn_lab(t.self_exe, args);  // nothing of the daemon's reaches the probe
+  if (!spawned) return {false, "exec probe: " + spawned.error().what()};
+  const pid_t pid = *spawned;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   int status = 0;
   for (;;) {

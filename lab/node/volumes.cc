@@ -94,6 +94,17 @@ Result<void> downward_payload(const Json& pod, const Json& items, int default_mo
   return {};
 }
 
+// projected.go's serviceAccountToken source: the pod's token, from the kubelet's token manager.
+Result<void> token_payload(const Json& pod, const Json& source, int default_mode, const VolumeInputs& in, Payload& out) {
+  if (!in.service_account_token) return fail("cannot get a service account token: the node has no token source");
+  const Json& exp = member(source, "expirationSeconds");
+  const int64_t seconds = exp.is_number_integer() ? exp.get<int64_t>() : 3600;
+  auto token = in.service_account_token(pod, string_at(source, "audience"), seconds);
+  if (!token) return std::unexpected(token.error());
+  out[string_at(source, "path")] = FileProjection{std::move(*token), static_cast<mode_t>(default_mode)};
+  return {};
+}
+
 std::string file_type_problem(const std::string& path, const std::string& type) {
   struct stat st{};
   const bool exists = ::stat(path.c_str(), &st) == 0;
@@ -178,6 +189,8 @@ Result<std::optional<Payload>> volume_payload(const Json& pod, const Json& volum
           LAB_TRY(source_payload("ConfigMap", string_at(cm, "name"), cm, mode, in, out));
         else if (const Json& d = member(s, "downwardAPI"); d.is_object())
           LAB_TRY(downward_payload(pod, member(d, "items"), mode, in, out));
+        else if (const Json& t = member(s, "serviceAccountToken"); t.is_object())
+          LAB_TRY(token_payload(pod, t, mode, in, out));
       }
   }
   for (const auto& [path, f] : out)

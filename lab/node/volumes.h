@@ -8,6 +8,8 @@
 // volumeMount (runtime::VolumeMount) into the container.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -22,10 +24,17 @@ namespace lab::node {
 
 using Json = nlohmann::json;
 
+// The token of a projected serviceAccountToken source, as the kubelet's TokenRequest for the pod
+// (pod, audience "" = the API's own, expirationSeconds) gets it: bound to the pod, for its
+// spec.serviceAccountName; an error when there is none to be had.
+using ServiceAccountTokenSource =
+    std::function<Result<std::string>(const Json& pod, const std::string& audience, int64_t seconds)>;
+
 struct VolumeInputs {
   api::ObjectLookup lookup;                   // Secrets and ConfigMaps of the pod's namespace
   api::NodeAllocatable node;                  // what an unset limit reads as (resourceFieldRef)
   gid_t gid = static_cast<gid_t>(-1);         // fsGroup: the group of the volumes' files
+  ServiceAccountTokenSource service_account_token = nullptr;  // null: no tokens (a FailedMount)
 };
 
 // `<state_dir>/volumes/<name>`.

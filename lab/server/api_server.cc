@@ -2,6 +2,7 @@
 // kubectl expects: generation bumps on spec changes, graceful pod deletion, watch event frames.
 #include "lab/server/api_server.h"
 
+#include <algorithm>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -12,12 +13,16 @@
 #include "lab/api/objects.h"
 #include "lab/api/resources.h"
 #include "lab/cluster/lab_record.h"
+#include "lab/base/log.h"
 #include "lab/base/parse.h"
 #include "lab/server/discovery.h"
 #include "lab/server/namespace_admission.h"
+#include "lab/server/pod_logs.h"
 #include "lab/server/get_encoding.h"
+#include "lab/server/remote_command.h"
 #include "lab/server/request_body.h"
 #include "lab/server/scale_subresource.h"
+#include "runtime/lab_binaries.h"
 
 namespace lab::server {
 
@@ -272,6 +277,19 @@ void ApiServer::serve(Connection& conn, const HttpRequest& req, const std::atomi
     logs(conn, r.ns, r.name, req, stop);
     return;
   }
+  // kubectl exec / attach (remote_command.h): GET with a websocket upgrade, or POST for SPDY.
+  if ((req.method == "GET" || req.method == "POST") && r.ok && r.type->kind == "Pod" && !r.name.empty() &&
+      (r.subresource == "exec" || r.subresource == "attach")) {
+    auto pod = store_.get("Pod", r.ns, r.name);
+    auto rc = parse_remote_command(req, r.subresource == "exec");
+    if (!pod || !rc) {
+      if (!conn.send(error_status(!pod ? pod.error() : rc.error())))
+        log_line("api: cannot answer an exec/attach request");
+      return;
+    }
+    serve_remote_command(conn, req, *rc, *pod, cluster::pod_dir(lab_, r.ns, r.name), runtime::self_exe());
+    return;
+  }
   (void)conn.send(handle(req));
 } catch (const std::exception& e) {
   // A stream that failed half-way cannot answer any more; one that has not started still can.
@@ -340,8 +358,12 @@ void ApiServer::logs(Connection& conn, const std::string& ns, const std::string&
     }
     container = containers[0].value("name", "");
   }
-  bool previous = req.query.contains("previous") && req.query.at("previous") == "true";
-  bool follow = req.query.contains("follow") && req.query.at("follow") == "true";
+  auto opts = log_options(req.query);  // pod_logs.h: follow, previous, tailLines, limitBytes
+  if (!opts) {
+    (void)conn.send(error_status(opts.error()));
+    return;
+  }
+  const bool previous = opts->previous, follow = opts->follow && !previous;
   std::string path = cluster::pod_dir(lab_, ns, pod) + "/" + container + ".log" + (previous ? ".previous" : "");
   auto file = UniqueFd::open(path, O_RDONLY);
   if (!file) {
@@ -350,15 +372,24 @@ void ApiServer::logs(Connection& conn, const std::string& ns, const std::string&
     (void)conn.send(error_response(400, "BadRequest", msg));
     return;
   }
+  if (opts->tail_lines)
+    if (auto off = tail_offset(file->get(), *opts->tail_lines); off) ::lseek(file->get(), *off, SEEK_SET);
   if (!conn.start_stream(200, "text/plain")) return;
   char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(file->get(), buf, sizeof buf);
+  int64_t left = opts->limit_bytes.value_or(INT64_MAX);
+  bool ended = false;  // the followed run is over: one more read for what it wrote last, then stop
+  while (left > 0) {
+    ssize_t n = ::read(file->get(), buf, static_cast<size_t>(std::min<int64_t>(left, sizeof buf)));
     if (n > 0) {
       if (!conn.write_chunk(std::string(buf, static_cast<size_t>(n)))) return;
+      left -= n;
       continue;
     }
-    if (!follow || stop || conn.peer_closed() || !store_.get("Pod", ns, pod)) break;
+    if (!follow || ended || stop || conn.peer_closed()) break;
+    auto now = store_.get("Pod", ns, pod);
+    if (!now) break;
+    // As the kubelet, `logs -f` ends with the container's run: exited, or restarted (a new log).
+    ended = container_terminated(*now, container) || log_replaced(file->get(), path);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   (void)conn.write_chunk("");

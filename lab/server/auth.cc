@@ -165,6 +165,10 @@ std::optional<Identity> verify_token(const std::string& token, const Credentials
   if (api::string_at(k8s, "namespace") != ns || api::string_at(sa, "name") != name) return std::nullopt;
   if (creds.service_account_exists && !creds.service_account_exists(ns, name, api::string_at(sa, "uid")))
     return std::nullopt;
+  // A token bound to a pod (the kubelet's, in the pod's kube-api-access volume) dies with the pod.
+  if (const Json& pod = api::member(k8s, "pod"); pod.is_object() && creds.pod_exists &&
+                                                  !creds.pod_exists(ns, api::string_at(pod, "name"), api::string_at(pod, "uid")))
+    return std::nullopt;
   return Identity{sub, {"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"}};
 }
 
@@ -246,7 +250,11 @@ std::optional<RequestAttributes> request_attributes(const HttpRequest& req) {
   if (i + 2 < parts.size()) a.subresource = parts[i + 2];
   auto watch = req.query.find("watch");
   const bool watching = watch != req.query.end() && (watch->second == "true" || watch->second == "1");
-  if (req.method == "GET" || req.method == "HEAD") a.verb = watching ? "watch" : a.name.empty() ? "list" : "get";
+  // A websocket exec/attach is a GET that writes into a pod: kube-apiserver asks for `create`
+  // on pods/exec and pods/attach (AuthorizePodWebsocketUpgradeCreatePermission), as for POST.
+  const bool into_pod = a.subresource == "exec" || a.subresource == "attach" || a.subresource == "portforward";
+  if ((req.method == "GET" || req.method == "HEAD") && into_pod) a.verb = "create";
+  else if (req.method == "GET" || req.method == "HEAD") a.verb = watching ? "watch" : a.name.empty() ? "list" : "get";
   else if (req.method == "POST") a.verb = "create";
   else if (req.method == "PUT") a.verb = "update";
   else if (req.method == "PATCH") a.verb = "patch";

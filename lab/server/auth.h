@@ -54,6 +54,9 @@ struct Credentials {
   std::string audience = "https://kubernetes.default.svc.cluster.local";
   // (namespace, name, uid from the token; "" when the token has none) -> the account exists.
   std::function<bool(const std::string&, const std::string&, const std::string&)> service_account_exists;
+  // (namespace, pod name, pod uid) of a token bound to a pod -> that pod still exists (Kubernetes
+  // refuses a pod's token once the pod is gone).
+  std::function<bool(const std::string&, const std::string&, const std::string&)> pod_exists;
   // The clock, for exp/nbf (tests set it).
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
 };

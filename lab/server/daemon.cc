@@ -1,6 +1,7 @@
 // Daemon life cycle: wire the fabric (or find it, after a restart), load the store, run the
 // controller manager and the kubelet on their own threads, report ready, then serve the API
 // until SIGTERM, when everything the lab made is removed.
+#include "lab/base/log.h"
 #include "lab/server/daemon.h"
 
 #include <fcntl.h>
@@ -21,15 +22,20 @@
 #include "lab/base/clock.h"
 #include "lab/base/parse.h"
 #include "lab/api/json_access.h"
+#include "lab/api/service_account_admission.h"
+#include "lab/api/version.h"
 #include "lab/base/unique_fd.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/cluster/teardown.h"
 #include "lab/controllers/manager.h"
+#include "lab/controllers/service_accounts.h"
 #include "lab/node/kubelet.h"
 #include "lab/node/proxy_agent.h"
+#include "lab/node/token_manager.h"
 #include "lab/server/addons.h"
 #include "lab/server/api_server.h"
 #include "lab/server/auth.h"
+#include "lab/server/fabric_listener.h"
 #include "lab/server/http_server.h"
 #include "lab/server/pki.h"
 #include "lab/server/read_only_api.h"
@@ -38,16 +44,12 @@
 #include "lab/store/registry.h"
 #include "lab/store/service_alloc.h"
 #include "lab/store/store.h"
+#include "netns/fabric_guard.h"
 
 namespace lab::server {
 namespace {
 
 using Json = nlohmann::json;
-
-void log_line(const std::string& msg) {
-  std::fprintf(stderr, "%s %s\n", now_rfc3339().c_str(), msg.c_str());
-  std::fflush(stderr);
-}
 
 // One line to `lab up` on the ready pipe: "progress N/M", then "ok" or "error ...". A reader that
 // went away (the CLI interrupted) is not an error for the daemon.
@@ -59,7 +61,8 @@ void write_line(const UniqueFd& fd, const std::string& line) {
 
 // A new lab: the fabric, the Node objects and the scenario's objects, all through the registry's
 // create path (validated and defaulted like any API write).
-Result<void> seed(const cluster::LabRecord& rec, store::Registry& registry, const node::Kubelet& kubelet) {
+Result<void> seed(const cluster::LabRecord& rec, store::Registry& registry, const node::Kubelet& kubelet,
+                  const controllers::ClusterInfo& cluster) {
   LAB_TRY(net::build_fabric(rec.plan));
   for (auto& n : kubelet.node_objects()) {
     auto r = registry.create(n);
@@ -69,6 +72,15 @@ Result<void> seed(const cluster::LabRecord& rec, store::Registry& registry, cons
     for (auto o : objects) {
       auto created = registry.create(o);
       if (!created) return std::unexpected(created.error().context("the lab's own objects"));
+    }
+  // What the serviceaccounts and root-ca-cert-publisher controllers make in every namespace, made
+  // before the scenario's pods so that they find their account and get its token.
+  if (!cluster.root_ca_pem.empty())
+    for (const auto& ns : registry.store().list("Namespace", "")) {
+      const std::string name = api::string_at(api::metadata_of(ns), "name");
+      for (const auto& o : {controllers::default_service_account(name), controllers::root_ca_config_map(name, cluster.root_ca_pem)})
+        if (auto created = registry.create(o); !created && created.error().reason != Reason::AlreadyExists)
+          return std::unexpected(created.error().context("the lab's own objects"));
     }
   auto objects_text = read_file(cluster::lab_dir(rec.name) + "/objects.json");
   if (!objects_text) return std::unexpected(objects_text.error());
@@ -201,6 +213,9 @@ int daemon_main(const DaemonOptions& opts) {
   if (auto pool = net::Ipv4Range::parse(rec->lb_pool)) cluster.lb_pool = *pool;
   cluster.eviction_timeout = std::chrono::seconds(rec->pod_eviction_timeout_seconds);
   cluster.kubernetes_service = kubernetes_service_objects(*rec).front();
+  // Its endpoint: the pod-facing listener below (lab/server/fabric_listener.h).
+  cluster.apiserver_ip = rec->plan.host_ip.str();
+  cluster.apiserver_port = net::kApiFabricPort;
   auto fail_early = [&](const Error& e) {
     // Gone before the verdict: a CLI that reads it must not take a dying daemon for one that
     // serves. A new lab keeps its lock until it is torn down.
@@ -217,12 +232,24 @@ int daemon_main(const DaemonOptions& opts) {
     }
     log_line("lab up failed: " + e.what());
     write_line(ready, "error " + e.what());
-    (void)cluster::teardown_lab(*rec);
+    if (auto down = cluster::teardown_lab(*rec); !down) log_line("teardown after a failed lab up: " + down.error().what());
     cluster::tidy_run_dir();
     return 1;
   };
+  // Test-only: LAB_KUBE_MINOR makes /version and the nodes report another minor (lab/api/version.h),
+  // read once here, before any thread serves it.
+  if (auto r = api::set_kube_minor_from_env(); !r) return fail_early(r.error());
   if (auto r = st.open_file(db); !r) return fail_early(r.error().context("the lab's store " + db));
 
+  // The lab's PKI (lab/server/pki.h): made at the first start, reused by a restarted daemon so
+  // that the kubeconfigs already handed out stay good. Credentials: what auth.h checks tokens
+  // against; tokens: the TokenRequest API (`kubectl create token`).
+  const std::string kubernetes_ip = store::kubernetes_service_ip(rec->plan.service_cidr).str();
+  auto pki = load_or_create_pki(pki_dir(opts.lab), {.lab = opts.lab, .service_ip = kubernetes_ip});
+  if (!pki) return fail_early(pki.error().context("the lab's certificates"));
+  cluster.root_ca_pem = pki->ca_cert;  // kube-root-ca.crt
+  auto credentials = std::make_shared<Credentials>();
+  credentials->sa_public_key_pem = pki->sa_pub;
   // Everything reads through the informers and writes through the registry; handlers are
   // registered (constructors) before the informers start.
   store::Registry registry(st, store::ServiceRanges{rec->plan.service_cidr});
@@ -232,9 +259,37 @@ int daemon_main(const DaemonOptions& opts) {
     registry.set_pod_capacity(capacity);
     if (!rec->plan.nodes.empty()) cluster.pods_per_node = rec->plan.nodes.front().pod_capacity();
   }
+  // Tokens name ServiceAccounts of the store (made by the serviceaccounts controller) and, the
+  // kubelet's, a pod: one of a deleted account or pod is refused (401).
+  credentials->service_account_exists = [&registry](const std::string& ns, const std::string& name, const std::string& uid) {
+    auto sa = registry.get("ServiceAccount", ns, name);
+    return sa && (uid.empty() || api::string_at(api::metadata_of(*sa), "uid") == uid);
+  };
+  credentials->pod_exists = [&registry](const std::string& ns, const std::string& name, const std::string& uid) {
+    auto pod = registry.get("Pod", ns, name);
+    return pod && api::string_at(api::metadata_of(*pod), "uid") == uid;
+  };
+  const TokenIssuer tokens(pki->sa_key, *credentials, [&registry](const std::string& ns, const std::string& name) {
+    auto sa = registry.get("ServiceAccount", ns, name);
+    return sa ? std::optional<std::string>(api::string_at(api::metadata_of(*sa), "uid")) : std::nullopt;
+  });
   store::InformerFactory informers(st);
   controllers::ControllerManager controllers(registry, informers, cluster);
   node::Kubelet kubelet(*rec, opts.self_exe, registry, informers);
+  // The kubelet's TokenRequests for kube-api-access volumes: a token of the pod's account, bound
+  // to the pod, signed here (the kubelet of a lab is in the API server's process).
+  kubelet.set_service_account_tokens(node::token_source(std::make_shared<node::TokenManager>(
+      [&registry, &pki, credentials](const Json& pod, const std::string& audience, int64_t seconds) -> Result<std::string> {
+        const Json& meta = api::metadata_of(pod);
+        const std::string ns = api::string_at(meta, "namespace"), account = api::service_account_name(pod);
+        auto sa = registry.get("ServiceAccount", ns, account);
+        if (!sa) return fail("failed to fetch token: serviceaccounts \"" + account + "\" not found");
+        TokenClaims claims{.ns = ns, .name = account, .uid = api::string_at(api::metadata_of(*sa), "uid"),
+                           .pod_name = api::string_at(meta, "name"), .pod_uid = api::string_at(meta, "uid"),
+                           .issued_at = std::chrono::system_clock::now(), .lifetime = std::chrono::seconds(seconds),
+                           .audiences = audience.empty() ? std::vector<std::string>{} : std::vector<std::string>{audience}};
+        return issue_service_account_token(pki->sa_key, claims, *credentials);
+      })));
 
   auto fail_up = [&](const Error& e) {
     if (fresh) kubelet.stop_all();
@@ -243,18 +298,6 @@ int daemon_main(const DaemonOptions& opts) {
   };
   auto listener = listen_unix(cluster::socket_path(opts.lab));
   if (!listener) return fail_up(listener.error());
-  // The lab's PKI (lab/server/pki.h): made at the first start, reused by a restarted daemon so
-  // that the kubeconfigs already handed out stay good. Credentials: what auth.h checks tokens
-  // against; tokens: the TokenRequest API (`kubectl create token`).
-  const std::string kubernetes_ip = store::kubernetes_service_ip(rec->plan.service_cidr).str();
-  auto pki = load_or_create_pki(pki_dir(opts.lab), {.lab = opts.lab, .service_ip = kubernetes_ip});
-  if (!pki) return fail_up(pki.error().context("the lab's certificates"));
-  auto credentials = std::make_shared<Credentials>();
-  credentials->sa_public_key_pem = pki->sa_pub;
-  const TokenIssuer tokens(pki->sa_key, *credentials, [](const std::string&, const std::string& name) {
-    // No ServiceAccount objects yet: every namespace has its `default` account, as in Kubernetes.
-    return name == "default" ? std::optional<std::string>("") : std::nullopt;
-  });
   // The API over TLS on 127.0.0.1 (kubectl's way in; lab/server/tls.h), beside the root-only Unix
   // socket: on the port a restarted daemon had (the kubeconfigs name it) if it is still free, else
   // one the kernel picks; its address in /run/lab/<lab>/api-address (gone with the run dir).
@@ -276,10 +319,14 @@ int daemon_main(const DaemonOptions& opts) {
   auto read_api = ReadOnlyApi::start(registry, opts.lab);
   if (!read_api) return fail_up(read_api.error());
   if (fresh) {
-    if (auto r = seed(*rec, registry, kubelet); !r) return fail_up(r.error());
+    if (auto r = seed(*rec, registry, kubelet, cluster); !r) return fail_up(r.error());
   } else {
     kubelet.adopt();
   }
+  // The API for pods (the `kubernetes` Service's endpoint): on the host's fabric address, which
+  // exists from here on (seed made the fabric; a restarted daemon finds it).
+  auto fabric_listener = listen_fabric(rec->plan.host_ip, net::kApiFabricPort, rec->plan.host_link);
+  if (!fabric_listener) return fail_up(fabric_listener.error().context("the API's listener for pods"));
 
   node::ProxyAgent proxy_agent(*rec, informers);
   informers.start();
@@ -326,11 +373,13 @@ int daemon_main(const DaemonOptions& opts) {
   // Every request passes auth.h's check first (the Unix socket's are root's; TLS ones need a
   // client certificate of the lab's CA or a ServiceAccount token).
   HttpServer http(
-      ServerLimits{},
+      // Watches are long-running: kube-apiserver keeps them out of its in-flight limit, and a
+      // hundred kubectl -w (bench/kubectl.sh) plus the lab's own watchers must all fit.
+      ServerLimits{.streams = 512},
       [&](Connection& conn, const Result<HttpRequest>& req) {
         if (req && req->path.ends_with("/token")) {
           if (auto answer = tokens.handle(*req)) {  // TokenRequest (lab/server/token_request.h)
-            (void)conn.send(*answer);
+            if (!conn.send(*answer)) log_line("api: cannot answer a TokenRequest");
             return;
           }
         }
@@ -339,7 +388,7 @@ int daemon_main(const DaemonOptions& opts) {
           log_line("api: cannot answer a bad request: " + req.error().message);
       },
       [credentials](const HttpRequest& r) { return check_request(r, *credentials); });
-  if (auto served = http.run({Listener{listener->get()}, Listener{tls_listener->get(), *tls}}, sigfd.get()); !served) {
+  if (auto served = http.run({Listener{listener->get()}, Listener{tls_listener->get(), *tls}, Listener{fabric_listener->get(), *tls}}, sigfd.get()); !served) {
     log_line("api: " + served.error().what() + ": tearing down");
   } else {
     signalfd_siginfo si;

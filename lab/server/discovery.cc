@@ -112,8 +112,8 @@ HttpResponse not_found() {
 
 Json version_info() {
   return {{"major", api::kVersionMajor},
-          {"minor", api::kVersionMinor},
-          {"gitVersion", api::kGitVersion},
+          {"minor", api::version_minor()},
+          {"gitVersion", api::git_version()},
           // The lab is not built from a Kubernetes tree nor by Go: these say so rather than
           // borrow a real release's values (kubectl prints only gitVersion).
           {"gitCommit", "0000000000000000000000000000000000000000"},

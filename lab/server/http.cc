@@ -298,7 +298,8 @@ Result<void> parse_target(std::string_view target_view, HttpRequest& req) {
       if (!value) return std::unexpected(value.error());
       if (!api::valid_utf8(*key) || !api::valid_utf8(*value))
         return fail_api(Reason::BadRequest, "the query is not valid UTF-8");
-      req.query[*key] = std::move(*value);
+      req.query[*key] = *value;
+      req.query_list.emplace_back(std::move(*key), std::move(*value));
     }
     if (amp == std::string::npos) break;
     start = amp + 1;

@@ -22,7 +22,7 @@ namespace lab::server {
 struct HttpRequest {
   std::string method;                        // GET, POST, PUT, PATCH, DELETE
   std::string path;                          // without the query
-  std::map<std::string, std::string> query;  // decoded
+  std::map<std::string, std::string> query;  // decoded; a repeated key keeps its last value
   std::string body;
   // Header names lower-cased; a repeated header's values joined with ", " (RFC 9110 5.3).
   std::map<std::string, std::string> headers = {};
@@ -37,6 +37,8 @@ struct HttpRequest {
   std::string transport = "";
   std::string client_cn = {};             // the verified client certificate's subject CN; "" if none
   std::vector<std::string> client_orgs = {};  // its subject O values
+  // Every key=value of the query in order, repeats included (exec's one `command=` per word).
+  std::vector<std::pair<std::string, std::string>> query_list = {};
 };
 
 struct HttpResponse {

@@ -55,10 +55,8 @@ Result<HttpRequest> to_http_request(const BeastRequest& in) {
     auto [it, fresh] = req.headers.try_emplace(std::move(name), value);
     if (!fresh) it->second += ", " + value;
   }
-  // lab's clients and kubectl always send a length, and a length is what the body limit is
-  // checked against before the body is read.
-  if (req.headers.contains("transfer-encoding"))
-    return fail_api(Reason::BadRequest, "Transfer-Encoding is not supported in requests (send Content-Length)");
+  // A chunked body (`kubectl create --raw -f -` sends one) arrives de-chunked: Beast's parser
+  // decodes it and holds it to the same body limit as a Content-Length.
   req.body = in.body();
   return req;
 }

@@ -42,6 +42,8 @@ std::string unknown_field(const pb::Message& msg) {
 }
 
 std::unique_ptr<pb::Message> message_for(const std::string& api_version, const std::string& kind) {
+  if (api_version == "authentication.k8s.io/v1" && kind == "TokenRequest")
+    return std::make_unique<lab::k8s::TokenRequest>();
   if (api_version != "v1") return nullptr;
   if (kind == "Secret") return std::make_unique<lab::k8s::Secret>();
   if (kind == "ConfigMap") return std::make_unique<lab::k8s::ConfigMap>();
@@ -95,8 +97,8 @@ Result<Json> decode_protobuf_object(std::string_view body) {
   if (!msg)
     return fail_api(Reason::UnsupportedMediaType,
                     "the body of the request was in an unknown format - accepted media types include: "
-                    "application/json, application/yaml (protobuf only for v1 Secret, ConfigMap, Namespace and "
-                    "ServiceAccount, not " + (api_version.empty() ? "" : api_version + " ") + kind + ")");
+                    "application/json, application/yaml (protobuf only for v1 Secret, ConfigMap, Namespace, "
+                    "ServiceAccount and authentication.k8s.io/v1 TokenRequest, not " + (api_version.empty() ? "" : api_version + " ") + kind + ")");
   if (!msg->ParseFromString(envelope.raw()))
     return fail_api(Reason::BadRequest, "the body of the request was in an unknown format: malformed " + kind);
   if (std::string u = unknown_field(*msg); !u.empty())
@@ -113,6 +115,13 @@ Result<Json> decode_protobuf_object(std::string_view body) {
   obj["kind"] = kind;
   if (!obj.contains("metadata")) obj["metadata"] = Json::object();
   LAB_TRY(normalize_metadata(obj["metadata"]));
+  // JsonFormat writes an int64 as a string; the API's is a number.
+  if (auto spec = obj.find("spec"); spec != obj.end() && spec->is_object())
+    if (auto exp = spec->find("expirationSeconds"); exp != spec->end() && exp->is_string()) {
+      auto v = parse_number<int64_t>(exp->get<std::string>());
+      if (!v) return fail_api(Reason::BadRequest, "spec.expirationSeconds: " + v.error().message);
+      *exp = *v;
+    }
   return obj;
 }
 

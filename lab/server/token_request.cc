@@ -8,6 +8,7 @@
 
 #include "lab/api/json_access.h"
 #include "lab/server/api_server.h"
+#include "lab/server/protobuf_body.h"
 
 namespace lab::server {
 namespace {
@@ -53,6 +54,11 @@ std::optional<HttpResponse> TokenIssuer::handle(const HttpRequest& req) const {
   if (req.method != "POST")
     return status_response(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
   Json body = req.body.empty() ? Json::object() : Json::parse(req.body, nullptr, false);
+  if (req.header("content-type").starts_with("application/vnd.kubernetes.protobuf")) {
+    auto decoded = decode_protobuf_object(req.body);  // `kubectl create token` (1.32+)
+    if (!decoded) return error_status(decoded.error());
+    body = std::move(*decoded);
+  }
   if (!body.is_object())
     return status_response(400, "BadRequest", "the body of the request was in an unknown format - accepted media types include: application/json");
   auto uid = account_uid_ ? account_uid_(ns, name) : std::optional<std::string>();

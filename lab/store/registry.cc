@@ -7,6 +7,7 @@
 #include "lab/api/json_access.h"
 #include "lab/api/objects.h"
 #include "lab/api/resources.h"
+#include "lab/api/service_account_admission.h"
 #include "lab/api/strategic_merge.h"
 #include "lab/api/validate.h"
 #include "lab/base/clock.h"
@@ -107,6 +108,12 @@ Result<Json> Registry::create(Json obj) {
       if (status.is_null()) obj.erase("status");
       else obj["status"] = status;
     }
+  }
+  if (kind == "Pod") {
+    // The ServiceAccount admission plugin (lab/api/service_account_admission.h), before validation.
+    std::string ns = obj["metadata"].is_object() ? api::string_at(obj["metadata"], "namespace") : "";
+    auto account = store_.get("ServiceAccount", ns.empty() ? "default" : ns, api::service_account_name(obj));
+    api::admit_service_account(obj, account ? &*account : nullptr, random_suffix(5));
   }
   auto checked = validated(std::move(obj), nullptr);
   if (!checked) return checked;

@@ -84,3 +84,18 @@ retry() {
   done
   "$@"
 }
+
+# A real terminal for a test (tmux on a server of its own, the array T, which the test sets, e.g.
+# T=(tmux -L "lab-test-$$"), and kills in its trap): the screen of session $1; polling it until a
+# line matches a regex (30 s at most; nothing is slept blindly); typing a line.
+pane() { "${T[@]}" capture-pane -p -t "$1" -S -200; }
+wait_pane() {
+  local session=$1 re=$2
+  for _ in $(seq 1 600); do
+    pane "$session" | grep -Eq -- "$re" && return 0
+    sleep 0.05
+  done
+  pane "$session" >&2
+  fail "the terminal never showed /$re/ (screen above)"
+}
+keys() { "${T[@]}" send-keys -t "$1" "$2" Enter; }

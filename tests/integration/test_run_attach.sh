@@ -66,18 +66,6 @@ T=(tmux -L "lab-test-$$")
 trap '"${T[@]}" kill-server >/dev/null 2>&1 || true; cleanup_labs; rm -rf "$WORK"' EXIT
 echo "$SCENARIO" >"$WORK/run.yaml"
 
-pane() { "${T[@]}" capture-pane -p -t "$1" -S -200; }
-# Polls the terminal until a line matches the regex (20 s at most): nothing is slept blindly.
-wait_pane() {
-  local session=$1 re=$2
-  for _ in $(seq 1 400); do
-    pane "$session" | grep -Eq -- "$re" && return 0
-    sleep 0.05
-  done
-  pane "$session" >&2
-  fail "the terminal never showed /$re/ (screen above)"
-}
-keys() { "${T[@]}" send-keys -t "$1" "$2" Enter; }
 gone() { ! "$LAB" get pods --lab $L "$1" >/dev/null 2>&1; }
 wait_gone() {
   for _ in $(seq 1 450); do gone "$1" && return 0; sleep 0.1; done

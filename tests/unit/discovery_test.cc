@@ -46,7 +46,7 @@ TEST(Version, ReportsMinor32AndEveryField) {
   for (const char* f : {"gitCommit", "gitTreeState", "buildDate", "goVersion", "compiler", "platform"})
     EXPECT_TRUE(v[f].is_string() && !v[f].get<std::string>().empty()) << f;
   EXPECT_EQ(v["platform"], "linux/amd64");
-  EXPECT_EQ(v["gitVersion"], api::kGitVersion);  // the kubelets' kubeletVersion is the same constant
+  EXPECT_EQ(v["gitVersion"], api::git_version());  // the kubelets' kubeletVersion is the same constant
 }
 
 TEST(Discovery, AcceptPicksTheDocument) {

@@ -130,6 +130,29 @@ TEST(HttpTransport, AnIdleKeptAliveConnectionIsClosedAtTheIdleTimeout) {
   EXPECT_EQ(run.server.stats().reading, 0u);
 }
 
+// `kubectl create --raw -f -` sends its body chunked: it arrives whole, de-chunked.
+TEST(HttpTransport, AChunkedRequestBodyArrivesWhole) {
+  TempDir dir;
+  const std::string path = dir.path + "/api.sock";
+  auto listener = listen_unix(path);
+  ASSERT_TRUE(listener.has_value());
+  Running run({listener->get()}, [](Connection& conn, const Result<HttpRequest>& req) {
+    (void)conn.send(HttpResponse{req ? 200 : 400, req ? req->body : req.error().message, "text/plain"});
+  });
+  net::io_context ioc;
+  auto sock = connect_unix(ioc, path);
+  const std::string raw =
+      "POST /api/v1/namespaces/default/serviceaccounts/default/token HTTP/1.1\r\nHost: lab\r\n"
+      "Transfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n"
+      "5\r\n{\"a\":\r\n3\r\n12}\r\n0\r\n\r\n";
+  net::write(sock, net::buffer(raw));
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(sock, buf, res);
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), "{\"a\":12}");
+}
+
 TEST(HttpTransport, StreamChunksAreFlushedOneByOne) {
   TempDir dir;
   const std::string path = dir.path + "/api.sock";

@@ -2,6 +2,7 @@
 #include "runtime/image.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "runtime/command.h"
 
@@ -34,7 +35,7 @@ TEST(FindImage, UnknownImageListsKnownOnes) {
   auto image = find_image("foo");
   ASSERT_FALSE(image);
   EXPECT_EQ(image.error().what(),
-            "unknown image \"foo\" (known images: busybox, nginx, radial/busyboxplus:curl, coredns/coredns, bprashanth/nginxhttps)");
+            "unknown image \"foo\" (known images: busybox, nginx, radial/busyboxplus:curl, coredns/coredns, bprashanth/nginxhttps, bitnami/kubectl)");
   EXPECT_FALSE(find_image("someone/nginx"));
 }
 
@@ -47,7 +48,27 @@ TEST(FindImage, CatalogEntries) {
   EXPECT_NE(std::ranges::find(curl->host_binaries, "/usr/bin/curl"), curl->host_binaries.end());
   EXPECT_EQ(known_images(),
             (std::vector<std::string>{"busybox", "nginx", "radial/busyboxplus:curl", "coredns/coredns",
-                                      "bprashanth/nginxhttps"}));
+                                      "bprashanth/nginxhttps", "bitnami/kubectl"}));
+}
+
+TEST(FindImage, KubectlImageIsTheHostsKubectl) {
+  const Image* k = *find_image("docker.io/bitnami/kubectl:1.32");
+  EXPECT_EQ(k->entrypoint, (std::vector<std::string>{"/opt/bitnami/kubectl/bin/kubectl"}));
+  EXPECT_EQ(k->cmd, (std::vector<std::string>{"--help"}));
+  EXPECT_FALSE(k->reads_api);  // it reaches the API as any pod does, through the kubernetes Service
+  ASSERT_TRUE(k->lab_binary.starts_with("/")) << k->lab_binary;
+  if (::access(k->lab_binary.c_str(), X_OK) == 0) {
+    auto binds = image_binds(*k, "");
+    ASSERT_TRUE(binds) << binds.error().what();
+    ASSERT_EQ(binds->size(), 1u);
+    EXPECT_EQ((*binds)[0].source, k->lab_binary);
+    EXPECT_EQ((*binds)[0].target, "/opt/bitnami/kubectl/bin/kubectl");
+  }
+  Image gone = *k;
+  gone.lab_binary = "/no/such/kubectl";
+  auto r = image_binds(gone, "");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().what(), "image bitnami/kubectl needs /no/such/kubectl on the host");
 }
 
 TEST(FindImage, CorednsIsTheLabsDnsServer) {

@@ -20,7 +20,7 @@ PodObservation observation(bool running, bool ready, int restarts = 0) {
   obs.host_ip = "172.18.0.2";
   obs.pod_ip = "10.244.1.2";
   obs.start_time = "2026-01-01T00:00:00Z";
-  obs.containers.push_back({"web", "nginx", running, ready, restarts, "2026-01-01T00:00:01Z", nullptr});
+  obs.containers.push_back({"web", "nginx", running, ready, restarts, "2026-01-01T00:00:01Z", nullptr, nullptr});
   return obs;
 }
 

@@ -64,6 +64,15 @@ TEST(ProtobufBody, CreateNamespaceAndServiceAccount) {
   EXPECT_EQ(sa["metadata"], Json::parse(R"({"name":"robot"})"));
 }
 
+TEST(ProtobufBody, CreateTokenAsKubectlSendsIt) {
+  // kubectl create token robot --duration=2h --audience=api
+  Json t = decoded("tokenrequest.bin");
+  EXPECT_EQ(t["apiVersion"], "authentication.k8s.io/v1");
+  EXPECT_EQ(t["kind"], "TokenRequest");
+  EXPECT_EQ(t["spec"]["audiences"], Json::array({"api"}));
+  EXPECT_EQ(t["spec"]["expirationSeconds"], 7200);  // a number, as in JSON
+}
+
 TEST(ProtobufBody, KindsTheLabDoesNotDecodeAreRefusedNotShortened) {
   // kubectl create deployment web --image=nginx: a Deployment message the lab has no schema for.
   auto r = decode_protobuf_object(file("deployments.bin"));

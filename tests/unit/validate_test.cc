@@ -143,8 +143,8 @@ TEST(Validate, PodsAsTheKubeletWritesThem) {
   ASSERT_TRUE(validate_object(pod).errors.empty());
 
   node::PodObservation obs{"0b3f9c2e-5d1a", "172.18.0.2", "10.244.1.5", kNow, {}};
-  obs.containers.push_back({"my-nginx", "nginx", true, true, 1, kNow, node::terminated_state(137, kNow, kNow)});
-  obs.containers.push_back({"sidecar", "busybox", false, false, 0, kNow, nullptr});
+  obs.containers.push_back({"my-nginx", "nginx", true, true, 1, kNow, node::terminated_state(137, kNow, kNow), nullptr});
+  obs.containers.push_back({"sidecar", "busybox", false, false, 0, kNow, nullptr, nullptr});
   Json running = pod;
   running["status"] = node::running_pod_status(pod["spec"], pod["status"], obs, kNow);
   expect_clean(running, &pod);
@@ -375,7 +375,7 @@ TEST(Validate, HostileBodies) {
   d["kind"] = "PersistentVolumeClaim";
   EXPECT_EQ(errors_of(d), "kind: Unsupported value: \"PersistentVolumeClaim\": supported values: \"ConfigMap\", "
                           "\"Deployment\", \"EndpointSlice\", \"Endpoints\", \"Event\", \"Namespace\", \"Node\", "
-                          "\"Pod\", \"ReplicaSet\", \"Secret\", \"Service\"\n");
+                          "\"Pod\", \"ReplicaSet\", \"Secret\", \"Service\", \"ServiceAccount\"\n");
   d = deployment();
   d["apiVersion"] = "extensions/v1beta1";
   EXPECT_EQ(errors_of(d), "apiVersion: Unsupported value: \"extensions/v1beta1\": supported values: \"apps/v1\"\n");

@@ -130,7 +130,7 @@ void drop_type_dependent_fields(json& obj, const json& old) {
     if (unchanged("externalTrafficPolicy")) spec->erase("externalTrafficPolicy");
   }
   if (before == "LoadBalancer" && now != "LoadBalancer")
-    for (const char* f : {"allocateLoadBalancerNodePorts", "loadBalancerIP"})
+    for (const char* f : {"allocateLoadBalancerNodePorts", "loadBalancerIP", "loadBalancerClass"})
       if (unchanged(f)) spec->erase(f);
 }
 
@@ -169,6 +169,12 @@ void check_update(const json& obj, const json& old, const std::string& kind, boo
     // "" asks the allocator to keep what the Service holds; only another address is a change.
     const std::string now = string_at(spec, "clusterIP"), before = string_at(was, "clusterIP");
     if (!now.empty() && !before.empty() && now != before) out.push_back(immutable("spec.clusterIP", now));
+    // A LoadBalancer's class is its implementation's for as long as it stays a LoadBalancer.
+    const json* cls = member(spec, "loadBalancerClass");
+    const json* old_cls = member(was, "loadBalancerClass");
+    if (string_at(spec, "type") == "LoadBalancer" && string_at(was, "type") == "LoadBalancer" &&
+        (cls ? *cls : json()) != (old_cls ? *old_cls : json()))
+      out.push_back({"spec.loadBalancerClass", "Invalid value: " + show(cls ? *cls : json()) + ": may not change once set"});
   }
   if (kind == "EndpointSlice" && member(&obj, "addressType") && member(&old, "addressType") &&
       *member(&obj, "addressType") != *member(&old, "addressType"))

@@ -290,24 +290,24 @@ void ApiServer::serve(Connection& conn, const HttpRequest& req, const std::atomi
     serve_remote_command(conn, req, *rc, *pod, cluster::pod_dir(lab_, r.ns, r.name), runtime::self_exe());
     return;
   }
-  (void)conn.send(handle(req));
+  send_or_log(conn, handle(req));
 } catch (const std::exception& e) {
   // A stream that failed half-way cannot answer any more; one that has not started still can.
-  (void)conn.send(error_response(500, "InternalError", std::string("Internal error occurred: ") + e.what()));
+  send_or_log(conn, error_response(500, "InternalError", std::string("Internal error occurred: ") + e.what()));
 }
 
 void ApiServer::watch(Connection& conn, const std::string& kind, const std::string& ns, const HttpRequest& req,
                       const std::atomic<bool>& stop) {
   auto selector = selectors(req, kind);
   if (!selector) {
-    (void)conn.send(error_status(selector.error()));
+    send_or_log(conn, error_status(selector.error()));
     return;
   }
   uint64_t since = store_.version();
   if (auto it = req.query.find("resourceVersion"); it != req.query.end() && !it->second.empty() && it->second != "0") {
     auto rv = parse_uint64(it->second);
     if (!rv) {
-      (void)conn.send(error_response(400, "BadRequest", "resourceVersion: " + rv.error().message));
+      send_or_log(conn, error_response(400, "BadRequest", "resourceVersion: " + rv.error().message));
       return;
     }
     since = *rv;
@@ -319,9 +319,10 @@ void ApiServer::watch(Connection& conn, const std::string& kind, const std::stri
     if (expired) {
       // The changes since that version are no longer kept: say so, as the API server's 410, so
       // the client relists instead of silently missing them.
-      (void)conn.write_chunk(Json{{"type", "ERROR"},
+      if (!conn.write_chunk(Json{{"type", "ERROR"},
                                  {"object", status_object(410, "Expired", "too old resource version: " +
-                                                                              std::to_string(since))}}.dump() + "\n");
+                                                                              std::to_string(since))}}.dump() + "\n"))
+        log_line("api: a watcher left before its 410");
       break;
     }
     for (const auto& e : events) {
@@ -334,14 +335,14 @@ void ApiServer::watch(Connection& conn, const std::string& kind, const std::stri
         return;
     }
   }
-  (void)conn.write_chunk("");
+  end_stream_or_log(conn);
 }
 
 void ApiServer::logs(Connection& conn, const std::string& ns, const std::string& pod, const HttpRequest& req,
                      const std::atomic<bool>& stop) {
   auto obj = store_.get("Pod", ns, pod);
   if (!obj) {
-    (void)conn.send(error_status(obj.error()));
+    send_or_log(conn, error_status(obj.error()));
     return;
   }
   std::string container;
@@ -351,7 +352,7 @@ void ApiServer::logs(Connection& conn, const std::string& ns, const std::string&
     if (containers.size() > 1) {
       std::string names;
       for (const auto& c : containers) names += (names.empty() ? "" : " ") + c.value("name", "");
-      (void)conn.send(error_response(400, "BadRequest",
+      send_or_log(conn, error_response(400, "BadRequest",
                                               "a container name must be specified for pod " + pod +
                                                   ", choose one of: [" + names + "]"));
       return;
@@ -360,7 +361,7 @@ void ApiServer::logs(Connection& conn, const std::string& ns, const std::string&
   }
   auto opts = log_options(req.query);  // pod_logs.h: follow, previous, tailLines, limitBytes
   if (!opts) {
-    (void)conn.send(error_status(opts.error()));
+    send_or_log(conn, error_status(opts.error()));
     return;
   }
   const bool previous = opts->previous, follow = opts->follow && !previous;
@@ -369,7 +370,7 @@ void ApiServer::logs(Connection& conn, const std::string& ns, const std::string&
   if (!file) {
     std::string msg = previous ? "previous terminated container \"" + container + "\" in pod \"" + pod + "\" not found"
                                : "container \"" + container + "\" in pod \"" + pod + "\" is not available";
-    (void)conn.send(error_response(400, "BadRequest", msg));
+    send_or_log(conn, error_response(400, "BadRequest", msg));
     return;
   }
   if (opts->tail_lines)
@@ -392,7 +393,7 @@ void ApiServer::logs(Connection& conn, const std::string& ns, const std::string&
     ended = container_terminated(*now, container) || log_replaced(file->get(), path);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  (void)conn.write_chunk("");
+  end_stream_or_log(conn);
 }
 
 HttpResponse error_status(const Error& e) {

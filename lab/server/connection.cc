@@ -23,6 +23,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "lab/base/log.h"
 #include "lab/server/beast_request.h"
 #include "lab/server/server_state.h"
 #include "lab/server/tls_internal.h"
@@ -296,6 +297,15 @@ std::shared_ptr<SessionBase> make_tls_session(const std::shared_ptr<HttpServer::
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return std::make_shared<Session<TlsStream>>(state, tls, TlsStream(beast::tcp_stream(std::move(sock)), tls->ctx));
+}
+
+void send_or_log(Connection& conn, const HttpResponse& resp) {
+  if (auto sent = conn.send(resp); !sent)
+    log_line("api: the client left before its " + std::to_string(resp.status) + " answer: " + sent.error().what());
+}
+
+void end_stream_or_log(Connection& conn) {
+  if (auto sent = conn.write_chunk(""); !sent) log_line("api: the client left before its stream ended: " + sent.error().what());
 }
 
 }  // namespace lab::server

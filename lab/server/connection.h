@@ -49,4 +49,9 @@ class Connection {
   virtual Result<std::unique_ptr<WebSocket>> accept_websocket(const std::string& protocol) = 0;
 };
 
+// A whole response, or a stream's end, for a handler with nothing left to do if the client has
+// gone: that is logged (a client may leave; the daemon goes on), never an error of the handler's.
+void send_or_log(Connection& conn, const HttpResponse& resp);
+void end_stream_or_log(Connection& conn);
+
 }  // namespace lab::server

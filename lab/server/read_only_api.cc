@@ -11,6 +11,7 @@
 #include <sstream>
 #include <vector>
 
+#include "lab/base/log.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/server/auth.h"
 
@@ -50,9 +51,9 @@ ReadOnlyApi::ReadOnlyApi(store::Registry& reg, const std::string& lab, UniqueFd 
       http_(ServerLimits{.workers = 2, .queue = 64, .streams = 32},
             [this](Connection& conn, const Result<HttpRequest>& req) {
               if (!req) {
-                (void)conn.send(error_status(req.error()));
+                send_or_log(conn, error_status(req.error()));
               } else if (auto refused = forbid_unless_coredns_may(*req)) {
-                (void)conn.send(*refused);
+                send_or_log(conn, *refused);
               } else {
                 api_.serve(conn, *req, stopping_);
               }
@@ -78,7 +79,8 @@ void ReadOnlyApi::stop() {
   uint64_t one = 1;
   if (::write(wake_.get(), &one, sizeof one) < 0) std::perror("read-only api: wake");
   if (thread_.joinable()) thread_.join();
-  (void)http_.stop();
+  if (size_t left = http_.stop(); left > 0)
+    log_line("read-only api: " + std::to_string(left) + " streams had not ended at the stop");
 }
 
 ReadOnlyApi::~ReadOnlyApi() { stop(); }

@@ -55,6 +55,18 @@ sleep 1  # the lab's load balancer controller has had its chance (it assigned di
 [ -z "$(lb_ip elsewhere)" ] || fail "the lab's load balancer took elsewhere: $(lb_ip elsewhere)"
 lab get svc elsewhere | tee /dev/stderr | sed -n 2p | grep -Eq "^elsewhere +LoadBalancer +[0-9.]+ +<pending> +80:$np/TCP " \
   || fail "elsewhere's row differs"
+note "a class may not change while the Service is a LoadBalancer; another type drops it"
+set +e
+out=$(lab patch svc direct -p '{"spec":{"loadBalancerClass":"example.com/another-lb"}}' 2>&1); rc=$?
+set -e
+echo "$out"
+[ $rc != 0 ] && echo "$out" | grep -q 'spec.loadBalancerClass: Invalid value: "example.com/another-lb": may not change once set'   || fail "a LoadBalancer's class changed: $out"
+[ -n "$(lb_ip direct)" ] || fail "the refused change took direct's address"
+lab patch svc elsewhere -p '{"spec":{"type":"ClusterIP"}}' | grep -qx 'service/elsewhere patched' \
+  || fail "elsewhere could not become a ClusterIP Service"
+[ -z "$(lab get svc elsewhere -o jsonpath='{.spec.loadBalancerClass}{.spec.ports[0].nodePort}')" ] \
+  || fail "the ClusterIP Service kept its class or nodePort"
+
 "$LAB" down --lab $L >/dev/null
 expect_state "$before"
 echo "PASS"

@@ -112,3 +112,23 @@ TEST(LoadBalancerClass, OnlyALoadBalancerHasOneAndItIsAQualifiedName) {
   svc["spec"]["loadBalancerClass"] = "not a name";
   EXPECT_NE(errors(svc).find("spec.loadBalancerClass: Invalid value"), std::string::npos) << errors(svc);
 }
+
+// Once set, a LoadBalancer's class stays while it is a LoadBalancer; moving to another type drops
+// it (dropTypeDependentFields), as the defaulted allocateLoadBalancerNodePorts.
+TEST(LoadBalancerClass, ItMayNotChangeButGoesWithTheType) {
+  Json old = Json::parse(R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"s","namespace":"default"},
+    "spec":{"type":"LoadBalancer","loadBalancerClass":"example.com/lb","ports":[{"port":80}]}})");
+  ASSERT_TRUE(api::validate_object(old).errors.empty());
+  Json changed = old;
+  changed["spec"]["loadBalancerClass"] = "example.com/other";
+  auto v = api::validate_object(changed, &old);
+  ASSERT_EQ(v.errors.size(), 1u);
+  EXPECT_EQ(v.errors[0].field, "spec.loadBalancerClass");
+  EXPECT_EQ(v.errors[0].detail, "Invalid value: \"example.com/other\": may not change once set");
+  Json cluster_ip = old;
+  cluster_ip["spec"]["type"] = "ClusterIP";
+  auto w = api::validate_object(cluster_ip, &old);
+  EXPECT_TRUE(w.errors.empty()) << w.errors[0].field << ": " << w.errors[0].detail;
+  EXPECT_FALSE(cluster_ip["spec"].contains("loadBalancerClass"));
+  EXPECT_FALSE(cluster_ip["spec"].contains("allocateLoadBalancerNodePorts"));
+}

@@ -1,5 +1,6 @@
 // The accepting, the worker pool, the stream threads and the limits of the daemon's HTTP server;
 // one connection's reads and writes are connection.cc's.
+#include "lab/base/log.h"
 #include "lab/server/http_server.h"
 
 #include <fcntl.h>
@@ -97,7 +98,7 @@ void HttpServer::State::serve(SessionBase& s, const Result<HttpRequest>& req) {
   try {
     if (req && gate)
       if (auto refusal = gate(*req)) {
-        (void)s.send(*refusal);
+        if (!s.send(*refusal)) log_line("api: the client left before its " + std::to_string(refusal->status));
         return;
       }
     handler(s, req);

@@ -11,6 +11,7 @@
 #include "lab/api/strategic_merge.h"
 #include "lab/api/validate.h"
 #include "lab/base/clock.h"
+#include "lab/base/log.h"
 #include "lab/base/ids.h"
 
 namespace lab::store {
@@ -57,7 +58,8 @@ Registry::Registry(Store& st, ServiceRanges ranges) : store_(st), ranges_(std::m
   // a restarted daemon finds them in its store.
   for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease"})
     if (!store_.get("Namespace", "", ns))
-      (void)create(Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
+      if (auto made = create(Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}}); !made)
+        log_line(std::string("namespace ") + ns + ": " + made.error().what());  // its writes fail alike
 }
 
 bool Registry::has_status_subresource(const std::string& kind) {

@@ -1,6 +1,5 @@
 // The accepting, the worker pool, the stream threads and the limits of the daemon's HTTP server;
 // one connection's reads and writes are connection.cc's.
-#include "lab/base/log.h"
 #include "lab/server/http_server.h"
 
 #include <fcntl.h>
@@ -17,6 +16,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "lab/base/log.h"
 #include "lab/server/server_state.h"
 
 namespace lab::server {

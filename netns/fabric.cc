@@ -76,6 +76,7 @@ Result<void> build_node(const FabricPlan& plan, size_t i, NlSocket& fabric_sk, i
   auto ns = Netns::create_named(node.netns_name);
   if (!ns) return std::unexpected(ns.error());
   made.nodes.push_back(node);
+  LAB_TRY(set_sysctls(*ns, {kNoIpv6OnNewLinks, {"net/ipv4/ip_forward", "1"}}));
 
   LAB_TRY(create_veth(fabric_sk, VethSpec{.name = node_port(i),
                                            .peer_name = kNodeEth,
@@ -92,7 +93,6 @@ Result<void> build_node(const FabricPlan& plan, size_t i, NlSocket& fabric_sk, i
   // Pinned, as the pods' permanent neighbour entries for their gateway name it.
   LAB_TRY(set_link_mac(*sk, kNodeBridge, mac_for(node.pod_cidr.at(1))));
   LAB_TRY(add_address(*sk, kNodeBridge, node.pod_cidr.at(1), node.pod_cidr.prefix));
-  LAB_TRY(set_sysctl(*ns, "net/ipv4/ip_forward", "1"));
   for (const NodePlan& other : plan.nodes) {
     if (&other != &node) LAB_TRY(add_route_via(*sk, other.pod_cidr, other.ip));
   }
@@ -136,6 +136,7 @@ Result<void> build(const FabricPlan& plan, Made& made) {
   auto fabric = Netns::create_named(plan.fabric_netns);
   if (!fabric) return std::unexpected(fabric.error());
   made.fabric = true;
+  LAB_TRY(set_sysctls(*fabric, {kNoIpv6OnNewLinks}));
   auto fabric_sk = NlSocket::open_in(*fabric);
   if (!fabric_sk) return std::unexpected(fabric_sk.error());
   LAB_TRY(set_link_up(*fabric_sk, "lo"));
@@ -237,6 +238,10 @@ Result<PodNetwork> create_pod_network(const FabricPlan& plan, const NodePlan& no
   if (!cbr0) return std::unexpected(cbr0.error().context(what));
   auto pod = Netns::create_anonymous();
   if (!pod) return std::unexpected(pod.error().context(what));
+  // Before its eth0 exists. ip_unprivileged_port_start lets pod processes without
+  // CAP_NET_BIND_SERVICE listen on :80, as containers expect.
+  if (auto r = set_sysctls(*pod, {kNoIpv6OnNewLinks, {"net/ipv4/ip_unprivileged_port_start", "0"}}); !r)
+    return std::unexpected(r.error().context(what));
 
   if (auto r = create_veth(*node_sk, VethSpec{.name = host_veth,
                                               .peer_name = kPodEth,
@@ -264,8 +269,6 @@ Result<PodNetwork> create_pod_network(const FabricPlan& plan, const NodePlan& no
     LAB_TRY(add_route_via(*sk, plan.service_cidr, gateway));
     LAB_TRY(add_route_via(*sk, plan.node_cidr, gateway));
     LAB_TRY(add_unreachable_route(*sk, kDefault));
-    // Lets pod processes without CAP_NET_BIND_SERVICE listen on :80, as containers expect.
-    LAB_TRY(set_sysctl(*pod, "net/ipv4/ip_unprivileged_port_start", "0"));
     return {};
   };
   if (auto r = wire(); !r) {

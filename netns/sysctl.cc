@@ -6,12 +6,13 @@
 
 namespace lab::net {
 
-Result<void> set_sysctl(const Netns& ns, const std::string& key, const std::string& value) {
+namespace {
+
+// Writes one sysctl from a thread already inside the target netns.
+Result<void> write_here(const Netns& ns, const std::string& key, const std::string& value) {
   std::string what = "set sysctl " + key + "=" + value + (ns.name().empty() ? "" : " in " + ns.name());
   if (key.empty() || key.front() == '/' || key.find("..") != std::string::npos)
     return fail(what + ": invalid key (expected e.g. net/ipv4/ip_forward)", EINVAL);
-  auto in = NetnsSwitch::enter(ns);
-  if (!in) return std::unexpected(in.error().context(what));
   // Opened (not only written) inside: the file is bound to the netns at open time. No O_CREAT, so a
   // misspelt key reads as "No such file or directory".
   auto fd = UniqueFd::open("/proc/sys/" + key, O_WRONLY);
@@ -21,6 +22,19 @@ Result<void> set_sysctl(const Netns& ns, const std::string& key, const std::stri
   while (n < 0 && errno == EINTR);
   if (n < 0) return fail_errno(what);
   if (static_cast<size_t>(n) != value.size()) return fail(what + ": short write", EIO);
+  return {};
+}
+
+}  // namespace
+
+Result<void> set_sysctl(const Netns& ns, const std::string& key, const std::string& value) {
+  return set_sysctls(ns, {{key, value}});
+}
+
+Result<void> set_sysctls(const Netns& ns, const std::vector<std::pair<std::string, std::string>>& settings) {
+  auto in = NetnsSwitch::enter(ns);
+  if (!in) return std::unexpected(in.error().context("set sysctls" + (ns.name().empty() ? "" : " in " + ns.name())));
+  for (const auto& [key, value] : settings) LAB_TRY(write_here(ns, key, value));
   return {};
 }
 

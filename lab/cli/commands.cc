@@ -237,13 +237,14 @@ int cmd_down(const Args& args) {
       std::fprintf(stderr, "warning: context lab-%s is still in the kubeconfig: %s\n", lab.c_str(),
                    k.error().what().c_str());
     if (pid_t pid = cluster::daemon_pid(lab)) {
-      // The daemon tears down itself on SIGTERM; give it a moment, then make sure.
+      // The daemon tears down itself on SIGTERM (a thousand pods take a few seconds on a busy
+      // machine); give it that, then make sure.
       // A pidfd turns readable when the daemon exits, even while it waits as a zombie for
       // the host's init (which may reap it seconds later).
       UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
       ::kill(pid, SIGTERM);
       pollfd pfd{pidfd.get(), POLLIN, 0};
-      if (!pidfd || ::poll(&pfd, 1, 5000) != 1) ::kill(pid, SIGKILL);
+      if (!pidfd || ::poll(&pfd, 1, 20000) != 1) ::kill(pid, SIGKILL);
     }
     // Whatever the daemon left (or all of it, when the daemon was dead).
     if (auto r = cluster::teardown_lab(*rec); !r) {

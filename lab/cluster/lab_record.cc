@@ -10,11 +10,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "lab/base/parse.h"
+#include "lab/cluster/run_dir.h"
 
 namespace lab::cluster {
 
@@ -187,18 +189,26 @@ Result<RegistryLock> RegistryLock::acquire(std::chrono::milliseconds wait) {
   const std::string path = std::string(kRunDir) + "/.lock";
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
-    ::mkdir(kRunDir, 0700);
-    auto fd = UniqueFd::open(path, O_RDWR | O_CREAT, 0600);  // O_CLOEXEC: see UniqueFd::open
-    // /run/lab was tidied away between mkdir and open: make it again.
-    if (!fd && fd.error().code == ENOENT && std::chrono::steady_clock::now() < deadline) continue;
-    if (!fd) return std::unexpected(fd.error());
-    if (::flock(fd->get(), LOCK_EX | LOCK_NB) == 0) {
-      if (still_at(fd->get(), path)) return RegistryLock(std::move(*fd));
-      continue;  // a tidy_run_dir removed the file we locked: lock the one there now
+    int err = 0;
+    UniqueFd held;  // the lock file, for naming who holds it
+    {
+      // /run/lab made (and mounted) and its lock file opened and tried in one step that
+      // tidy_run_dir's removal never comes between; never blocks on the lock file meanwhile.
+      auto run_dir = RunDirLock::acquire();
+      if (!run_dir) return std::unexpected(run_dir.error());
+      LAB_TRY(prepare_run_dir(*run_dir));
+      auto fd = UniqueFd::open(path, O_RDWR | O_CREAT, 0600);  // O_CLOEXEC: see UniqueFd::open
+      if (!fd) return std::unexpected(fd.error());
+      if (::flock(fd->get(), LOCK_EX | LOCK_NB) == 0) {
+        if (still_at(fd->get(), path)) return RegistryLock(std::move(*fd));
+        continue;  // a tidy_run_dir removed the file we locked: lock the one there now
+      }
+      err = errno;
+      held = std::move(*fd);
     }
-    if (errno != EWOULDBLOCK && errno != EINTR) return fail_errno("lock " + path);
+    if (err != EWOULDBLOCK && err != EINTR) return fail("lock " + path + ": " + std::strerror(err), err);
     if (std::chrono::steady_clock::now() >= deadline) {
-      std::string who = lock_holder(fd->get());
+      std::string who = lock_holder(held.get());
       return fail("another lab command is running" + (who.empty() ? std::string() : ": " + who) +
                       " holds " + path + "; try again when it has finished");
     }

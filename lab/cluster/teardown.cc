@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "lab/cluster/run_dir.h"
 #include "runtime/cgroups.h"
 #include "runtime/spawn.h"
 
@@ -52,12 +53,14 @@ Result<void> teardown_lab(const LabRecord& rec, const std::function<void(const c
 void tidy_run_dir() {
   auto lock = RegistryLock::acquire();
   if (!lock || !list_labs().empty()) return;
+  auto run_dir = RunDirLock::acquire();
+  if (!run_dir) return;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(kRunDir, ec)) {
     // Only the lock file and leftovers of half-made labs can be here.
     std::filesystem::remove_all(entry.path(), ec);
   }
-  ::rmdir(kRunDir);
+  remove_run_dir(*run_dir);
   // `ip netns add` leaves /run/netns as a bind mount of itself; with no namespace left in it,
   // take it away too, so the machine is as it was (iproute2 recreates it when needed).
   if (std::filesystem::is_empty(net::kNetnsDir, ec) && !ec) {

@@ -18,7 +18,7 @@ packages=(
   g++ cmake make pkg-config libgtest-dev
   libnl-3-dev libnl-route-3-dev libnftables-dev libnftnl-dev libmnl-dev libcap-dev libseccomp-dev
   libboost-program-options-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
-  libldns-dev libnetfilter-conntrack-dev libssl-dev libboost-dev protobuf-compiler libprotobuf-dev
+  libldns-dev libnetfilter-conntrack-dev libssl-dev libboost-dev protobuf-compiler libprotobuf-dev zlib1g-dev
   # what pods run: the images are recipes over these host binaries
   nginx-light busybox-static curl
   # what the lab and its tests use on the host

@@ -27,6 +27,7 @@
 #include "lab/server/beast_request.h"
 #include "lab/server/server_state.h"
 #include "lab/server/tls_internal.h"
+#include "lab/server/raw_stream_session.h"
 #include "lab/server/websocket_session.h"
 
 namespace lab::server {
@@ -214,6 +215,30 @@ class Session final : public SessionBase {
     if (ec) return fail("websocket handshake: " + ec.message(), ECONNRESET);
     net::post(state->ioc, [ws] { ws->read_loop(); });
     return std::unique_ptr<WebSocket>(new WsHandle<Stream>(ws));
+  }
+
+  Result<std::unique_ptr<RawStream>> accept_upgrade(
+      const std::vector<std::pair<std::string, std::string>>& headers) override {
+    if (streaming_ || completed_ || upgraded_) return fail("upgrade: a response was sent");
+    http::response<http::empty_body> res;
+    res.version(version_);
+    res.result(http::status::switching_protocols);
+    for (const auto& [name, value] : headers) res.set(name, value);
+    auto core = std::make_shared<RawCore<Stream>>(shared_from_this(), stream_);
+    auto ec = on_io([&](Done done) {
+      lowest().expires_never();  // the protocol's own liveness from now on
+      // Bytes the client sent after its request (read ahead with it) are the new protocol's.
+      if (buffer_.size() > 0) {
+        std::lock_guard lock(core->mu);
+        core->queue.push_back(beast::buffers_to_string(buffer_.data()));
+        buffer_.consume(buffer_.size());
+      }
+      http::async_write(stream_, res, std::move(done));
+    });
+    upgraded_ = true;  // whatever the outcome, this connection serves no more HTTP
+    if (ec) return fail("upgrade: " + ec.message(), ECONNRESET);
+    net::post(state->ioc, [core] { core->read_loop(); });
+    return std::unique_ptr<RawStream>(new RawHandle<Stream>(core));
   }
 
  private:

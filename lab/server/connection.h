@@ -4,9 +4,12 @@
 // server's one I/O thread does the sending, so a handler never touches the socket itself.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "lab/base/result.h"
 #include "lab/server/http.h"
@@ -30,6 +33,22 @@ class WebSocket {
   virtual Result<void> close(uint16_t code = 1000) = 0;
 };
 
+// The raw byte stream of a connection a handler upgraded to a protocol of its own (SPDY/3.1 for
+// kubectl before 1.30's exec and attach). The peer's bytes are read all along into a small
+// bounded queue, as the websocket's are.
+class RawStream {
+ public:
+  virtual ~RawStream() = default;
+  // Sends the bytes. Safe from any thread (writes are serialized).
+  virtual Result<void> write(std::string_view data) = 0;
+  // The next bytes from the peer: an Error with code ECONNRESET once the peer closed (or the
+  // connection broke, or close() was called) and nothing is left; ETIMEDOUT when nothing came
+  // within `within` (0: wait as long as it takes).
+  virtual Result<std::string> read(std::chrono::milliseconds within = std::chrono::milliseconds(0)) = 0;
+  // Closes the connection; a read() waiting ends.
+  virtual void close() = 0;
+};
+
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -47,6 +66,10 @@ class Connection {
   // Answers 101 with the subprotocol given (one the client offered, or "" for none) and hands
   // over the websocket; the connection is the websocket's from then on.
   virtual Result<std::unique_ptr<WebSocket>> accept_websocket(const std::string& protocol) = 0;
+  // Answers 101 Switching Protocols with the headers given (Connection and Upgrade among them)
+  // and hands over the raw stream; the connection is the stream's from then on.
+  virtual Result<std::unique_ptr<RawStream>> accept_upgrade(
+      const std::vector<std::pair<std::string, std::string>>& headers) = 0;
 };
 
 // A whole response, or a stream's end, for a handler with nothing left to do if the client has

@@ -23,6 +23,12 @@ namespace lab::server {
 namespace net = boost::asio;
 
 bool is_long_running(const HttpRequest& req) {
+  // kubectl before 1.30 asks for exec and attach as a POST upgrading to SPDY/3.1.
+  if (req.method == "POST") {
+    std::string upgrade = req.header("upgrade");
+    for (auto& c : upgrade) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return upgrade.find("spdy/") != std::string::npos;
+  }
   if (req.method != "GET") return false;
   auto watch = req.query.find("watch");
   if (watch != req.query.end() && (watch->second == "true" || watch->second == "1")) return true;

@@ -1,4 +1,4 @@
-// pods/exec and pods/attach over websockets (remote_command.h).
+// pods/exec and pods/attach over websockets, and SPDY/3.1 through remote_command_spdy.h (remote_command.h).
 #include "lab/server/remote_command.h"
 
 #include <fcntl.h>
@@ -14,6 +14,7 @@
 #include "lab/base/parse.h"
 #include "lab/base/unique_fd.h"
 #include "lab/server/api_server.h"
+#include "lab/server/remote_command_spdy.h"
 #include "runtime/fd_io.h"
 #include "runtime/spawn.h"
 
@@ -162,6 +163,30 @@ std::optional<std::string> frame_message(const runtime::Frame& frame, const Remo
   return std::string(1, channel) + frame.payload;
 }
 
+ProcessEnd relay_process_output(int sock, const RemoteCommand& rc,
+                                const std::function<bool(const std::string& message)>& to_client) {
+  ProcessEnd end;
+  runtime::FrameDecoder decoder;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::recv(sock, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return end;
+    decoder.feed(std::string_view(buf, static_cast<size_t>(n)));
+    while (auto f = decoder.next()) {
+      if (f->channel == runtime::Channel::Status) {
+        end.status = runtime::decode_status(f->payload);
+        return end;
+      }
+      if (auto m = frame_message(*f, rc); m && !to_client(*m)) {
+        end.client_gone = true;
+        return end;
+      }
+    }
+    if (decoder.failed()) return end;
+  }
+}
+
 void relay_session(WebSocket& socket, int sock, const RemoteCommand& rc, bool v5) {
   // The client's side on a thread of its own for the whole session: stdin, resizes, the close
   // (pings are answered beneath). Its end shuts our writing half, which the process side sees.
@@ -179,28 +204,8 @@ void relay_session(WebSocket& socket, int sock, const RemoteCommand& rc, bool v5
     ::shutdown(sock, SHUT_WR);
   });
 
-  runtime::FrameDecoder decoder;
-  runtime::AttachStatus status{std::nullopt, "the session ended before the container did"};
-  bool ended = false, client_gone = false;
-  char buf[16384];
-  while (!ended && !client_gone) {
-    ssize_t n = ::recv(sock, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    decoder.feed(std::string_view(buf, static_cast<size_t>(n)));
-    while (auto f = decoder.next()) {
-      if (f->channel == runtime::Channel::Status) {
-        status = runtime::decode_status(f->payload);
-        ended = true;
-        break;
-      }
-      if (auto m = frame_message(*f, rc); m && !socket.write(*m)) {
-        client_gone = true;
-        break;
-      }
-    }
-    if (decoder.failed()) break;
-  }
+  auto [status, client_gone] =
+      relay_process_output(sock, rc, [&](const std::string& m) { return static_cast<bool>(socket.write(m)); });
   if (!client_gone) {
     if (!socket.write(std::string(1, '\3') + status_message(status, rc.exec)))
       log_line("exec/attach: the client left before the status");
@@ -228,18 +233,29 @@ void serve_remote_command(Connection& conn, const HttpRequest& req, const Remote
   if (!container) return answer(error_status(container.error()));
   auto pid = running_container(state_dir, *container);
   if (!pid) return answer(error_status(pid.error()));
-  // Checked after the pod, so that kubectl's SPDY retry of a refused websocket (and kubectl
-  // before 1.30, which goes straight to SPDY) hears what was wrong with the pod first.
-  if (!conn.wants_websocket()) {
-    return answer(status_response(400, "BadRequest",
-                                  "Upgrade request required: the lab serves exec and attach over websockets "
-                                  "(v5.channel.k8s.io, v4.channel.k8s.io), as kubectl 1.30 and later speak them"));
+  // Checked after the pod, so that kubectl's SPDY retry of a refused websocket hears what was
+  // wrong with the pod first. kubectl before 1.30 goes straight to SPDY/3.1 (remote_command_spdy.h).
+  const bool spdy = wants_spdy(req);
+  std::string protocol;
+  if (spdy) {
+    protocol = pick_stream_protocol(req.header("x-stream-protocol-version"));
+    if (protocol.empty())
+      return answer(status_response(403, "Forbidden",
+                                    "unable to upgrade: unable to negotiate protocol: client supports [" +
+                                        req.header("x-stream-protocol-version") + "], server accepts [" +
+                                        kChannelV4 + "]"));
+  } else {
+    if (!conn.wants_websocket()) {
+      return answer(status_response(400, "BadRequest",
+                                    "Upgrade request required: the lab serves exec and attach over websockets "
+                                    "(v5.channel.k8s.io, v4.channel.k8s.io) and SPDY/3.1 (v4.channel.k8s.io)"));
+    }
+    protocol = pick_channel_protocol(req.header("sec-websocket-protocol"));
+    if (protocol.empty())
+      return answer(status_response(400, "BadRequest",
+                                    "unable to upgrade connection: none of the requested subprotocols is supported "
+                                    "(v5.channel.k8s.io, v4.channel.k8s.io)"));
   }
-  const std::string protocol = pick_channel_protocol(req.header("sec-websocket-protocol"));
-  if (protocol.empty())
-    return answer(status_response(400, "BadRequest",
-                                  "unable to upgrade connection: none of the requested subprotocols is supported "
-                                  "(v5.channel.k8s.io, v4.channel.k8s.io)"));
 
   // The process side: a socket carrying attach.h's frames.
   UniqueFd sock;
@@ -266,6 +282,16 @@ void serve_remote_command(Connection& conn, const HttpRequest& req, const Remote
     }
   };
 
+  if (spdy) {
+    auto raw = conn.accept_upgrade(spdy_upgrade_headers(protocol));
+    if (!raw) {
+      log_line("exec/attach: SPDY upgrade failed: " + raw.error().what());
+      sock.reset();
+      return reap();
+    }
+    relay_spdy_session(**raw, sock.get(), rc);
+    return reap();
+  }
   auto ws = conn.accept_websocket(protocol);
   if (!ws) {
     log_line("exec/attach: websocket upgrade failed: " + ws.error().what());

@@ -8,8 +8,10 @@
 // frames: an exec is a `lab __exec-session` process (runtime/exec_session.h) on a socketpair;
 // an attach is the pod init's attach socket, as conmon serves it. This file turns those frames
 // into the websocket's channels and back: the pure translation below, and serve_remote_command.
+// kubectl 1.29 speaks SPDY/3.1 instead: remote_command_spdy.h, with the same translation.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -53,12 +55,25 @@ std::string status_message(const runtime::AttachStatus& status, bool exec);
 // for a frame the client did not ask for (stderr it did not request, say).
 std::optional<std::string> frame_message(const runtime::Frame& frame, const RemoteCommand& rc);
 
+// How the process side's output ended for a relay: its status (when it sent one) and whether
+// the client went away first.
+struct ProcessEnd {
+  runtime::AttachStatus status{std::nullopt, "the session ended before the container did"};
+  bool client_gone = false;
+};
+// Reads the process side's frames on sock until its status or its end, handing each frame the
+// client asked for to `to_client` as frame_message's message; to_client returning false means
+// the client is gone. Shared by the websocket and SPDY relays.
+ProcessEnd relay_process_output(int sock, const RemoteCommand& rc,
+                                const std::function<bool(const std::string& message)>& to_client);
+
 // Relays between an accepted websocket and the process side's frames on sock until the process
 // side sends its status (then channel 3 and a close 1000) or either side goes away.
 void relay_session(WebSocket& ws, int sock, const RemoteCommand& rc, bool v5);
 
 // Serves one pods/exec or pods/attach request on conn: validates it against the pod (Status
-// answers, as kube-apiserver and the kubelet word them), accepts the websocket and relays until
+// answers, as kube-apiserver and the kubelet word them), accepts the websocket (or the SPDY
+// upgrade) and relays until
 // the process side ends or the client goes. state_dir: the pod's state directory; self_exe: the
 // lab binary to spawn `__exec-session` from.
 void serve_remote_command(Connection& conn, const HttpRequest& req, const RemoteCommand& rc, const nlohmann::json& pod,

@@ -1,5 +1,5 @@
-# The tutorial's exec and attach steps typed into the machine's real kubectl (1.32 and 1.33,
-# websocket v5.channel.k8s.io): `exec ... -- printenv` before and after the Service exists, exit codes,
+# The tutorial's exec and attach steps typed into the machine's real kubectl (1.29 over SPDY/3.1
+# with v4.channel.k8s.io; 1.32 and 1.33 over websocket v5.channel.k8s.io): `exec ... -- printenv` before and after the Service exists, exit codes,
 # stderr apart from stdout, stdin (-i), a bad container, `run -i --rm --restart=Never -- nslookup`,
 # and through a real terminal (tmux) `run curl --image=radial/busyboxplus:curl -i --tty --rm` and
 # `exec -it ... -- sh` with the window size. A ServiceAccount token may not exec (403), and
@@ -23,8 +23,8 @@ YAML
 k() { kubectl "$@"; }
 no_sessions() { ! pgrep -f "__exec-session" >/dev/null; }
 
-# The same session under each kubectl that speaks websockets (the dispatcher runs the client of
-# the minor the server reports: LAB_KUBE_MINOR, test-only).
+# The same session under each kubectl, SPDY (1.29) and websockets (1.32, 1.33) (the dispatcher
+# runs the client of the minor the server reports: LAB_KUBE_MINOR, test-only).
 exec_session_checks() {
   local minor=$1
   L=k-exec-$minor
@@ -47,6 +47,12 @@ exec_session_checks() {
   echo "$out" | grep -qx 'KUBERNETES_SERVICE_PORT=443' || fail "no KUBERNETES_SERVICE_PORT"
   echo "$out" | grep -qx 'KUBERNETES_SERVICE_PORT_HTTPS=443' || fail "no KUBERNETES_SERVICE_PORT_HTTPS"
   echo "$out" | grep -q MY_NGINX && fail "MY_NGINX variables before the Service exists"
+  if [ "$minor" = 29 ]; then
+    # kubectl 1.29 speaks SPDY/3.1 only: a POST upgraded to SPDY naming v4.channel.k8s.io.
+    out=$(k exec -v=8 "$POD" -- true 2>&1)
+    grep -q "POST https://.*/pods/$POD/exec?command=true" <<<"$out" && grep -q "Upgrade: SPDY/3.1" <<<"$out" &&
+      grep -q "101 Switching Protocols" <<<"$out" || fail "kubectl 1.29's exec did not go over SPDY/3.1: $out"
+  fi
 
   note "expose, then pods made afresh see MY_NGINX_SERVICE_HOST (the tutorial's scale 0 -> 2)"
   k expose deployment/my-nginx >/dev/null
@@ -152,6 +158,6 @@ exec_session_checks() {
 
   "$LAB" down --lab $L
 }
-for minor in ${KUBE_MINORS:-32 33}; do exec_session_checks "$minor"; done
+for minor in ${KUBE_MINORS:-29 32 33}; do exec_session_checks "$minor"; done
 expect_state "$before"
 echo "PASS"

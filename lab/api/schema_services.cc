@@ -18,6 +18,15 @@ std::optional<Problem> finish_service_port(json& p) {
   return std::nullopt;
 }
 
+// validateServiceExternalTrafficFieldsValue; the range is the allocator's to check (its error
+// is the API server's, lab/store/service_alloc.cc). Beyond a port number it could not be one.
+std::string health_check_node_port(const json& v) {
+  const int64_t n = v.get<int64_t>();
+  if (n < 0) return "HealthCheckNodePort must be not less than 0";
+  if (n > 65535) return "must be between 0 and 65535, inclusive";
+  return "";
+}
+
 std::string port_key(const json& p) {
   return std::to_string(p["port"].get<int64_t>()) + "/" + p["protocol"].get<std::string>();
 }
@@ -111,6 +120,12 @@ std::optional<Problem> finish_service_spec(json& s) {
     return Problem{"externalTrafficPolicy", "may only be set when `type` is 'NodePort' or 'LoadBalancer'"};
   if (external) set_default(s, "externalTrafficPolicy", "Cluster");
   set_default(s, "internalTrafficPolicy", "Cluster");
+  // needsHealthCheck: a LoadBalancer with externalTrafficPolicy Local gets a healthCheckNodePort
+  // (the allocator picks one when none is given; 0 asks for that too); nothing else has one.
+  if (s.contains("healthCheckNodePort") && s["healthCheckNodePort"] == 0) s.erase("healthCheckNodePort");
+  if (s.contains("healthCheckNodePort") && !(lb && s["externalTrafficPolicy"] == "Local"))
+    return Problem{"healthCheckNodePort",
+                   "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"};
 
   for (const char* field : {"loadBalancerIP", "allocateLoadBalancerNodePorts", "loadBalancerClass"})
     if (s.contains(field) && !lb)
@@ -165,7 +180,7 @@ const ObjectSchema kServiceSpec{{
     {.name = "loadBalancerSourceRanges", .type = Unsupported},
     // A class names another load balancer implementation: the lab's own leaves the Service alone.
     {.name = "loadBalancerClass", .type = String, .check = label_key},
-    {.name = "healthCheckNodePort", .type = Unsupported, .note = "lab allocates it"},
+    {.name = "healthCheckNodePort", .type = Int, .check = health_check_node_port},
     {.name = "trafficDistribution", .type = Unsupported},
 }, finish_service_spec};
 

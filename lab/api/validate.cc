@@ -107,6 +107,18 @@ void drop_type_dependent_fields(json& obj, const json& old) {
   json* spec = member(&obj, "spec");
   const json* was = member(&old, "spec");
   if (!spec || !spec->is_object() || !was || !was->is_object()) return;
+  // A Service that stops needing a healthCheckNodePort (LoadBalancer with externalTrafficPolicy
+  // Local), by its type or by its policy, drops the one it had when the update left it as it was.
+  auto needs_health_check = [](const json* s) {
+    const json* t = member(s, "type");
+    const json* policy = member(s, "externalTrafficPolicy");
+    return t && *t == "LoadBalancer" && policy && *policy == "Local";
+  };
+  if (needs_health_check(was) && !needs_health_check(spec)) {
+    const json* a = member(spec, "healthCheckNodePort");
+    const json* b = member(was, "healthCheckNodePort");
+    if (a && b && *a == *b) spec->erase("healthCheckNodePort");
+  }
   const json* type = member(spec, "type");
   const json* old_type = member(was, "type");
   if (!type || !type->is_string() || !old_type || !old_type->is_string() || *type == *old_type) return;

@@ -3,6 +3,7 @@
 #include "lab/node/proxy_agent.h"
 
 #include <cstdio>
+#include <set>
 #include <thread>
 
 #include "lab/base/clock.h"
@@ -38,6 +39,7 @@ bool ProxyAgent::sync_nodes() {
       }
     }
     view.node_ips = {plan.ip.str()};
+    view.node_name = plan.name;  // whose endpoints are local for the Local traffic policies
     // What the kernel had before this sync, compared before the proxier replaces it.
     std::vector<proxy::StaleUdpFlow> stale;
     if (const auto& applied = np.proxier->applied()) stale = proxy::stale_udp_flows(*applied, view);
@@ -64,7 +66,36 @@ bool ProxyAgent::sync_nodes() {
       it = np.announced.erase(it);
     }
   }
+  sync_health_checks(view);
   return all_good;
+}
+
+void ProxyAgent::sync_health_checks(const proxy::NodeView& view) {
+  const std::map<std::string, int> ports = cache_.health_check_ports();
+  // Per Service and node, the distinct ready endpoints (address:port) on that node, over all the
+  // Service's ports: kube-proxy's LocalReadyEndpoints. Terminating ones do not count.
+  std::map<std::string, std::map<std::string, std::set<std::string>>> ready;  // key -> node -> ep
+  if (!ports.empty())
+    for (const auto& sp : view.ports) {
+      const std::string key = sp.ns + "/" + sp.service;
+      if (!ports.contains(key)) continue;
+      for (const auto& ep : sp.endpoints)
+        if (ep.ready && !ep.node_name.empty()) ready[key][ep.node_name].insert(ep.ip + ":" + std::to_string(ep.port));
+    }
+  std::map<std::string, HealthCheckNode> want;
+  for (const auto& plan : rec_.plan.nodes) {
+    HealthCheckNode& n = want[plan.name];
+    n.netns_name = plan.netns_name;
+    n.ip = plan.ip.str();
+    for (const auto& [key, port] : ports) {
+      auto by_node = ready.find(key);
+      int count = 0;
+      if (by_node != ready.end())
+        if (auto eps = by_node->second.find(plan.name); eps != by_node->second.end()) count = static_cast<int>(eps->second.size());
+      n.services[key] = {port, count};
+    }
+  }
+  health_.update(std::move(want));
 }
 
 void ProxyAgent::flush_stale_flows(const net::NodePlan& plan, NodeProxy& np,
@@ -104,6 +135,7 @@ ProxyAgent::ProxyAgent(cluster::LabRecord rec, store::InformerFactory& informers
 
 void ProxyAgent::run_loop(const std::atomic<bool>& stop) {
   bool retry = false;
+  health_.start();
   while (!stop) {
     // Handlers run before the factory publishes a version: every change up to v is in pending_
     // once v is read, so after applying them the rules match the store as of v.
@@ -120,6 +152,7 @@ void ProxyAgent::run_loop(const std::atomic<bool>& stop) {
     // waking on that keeps synced_ current for `lab up`, and catches our handlers' changes.
     informers_.wait_synced(v + 1, retry ? 200 : 1000);
   }
+  health_.stop();  // its sockets hold the nodes' netns: closed before the lab is taken down
 }
 
 }  // namespace lab::node

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "lab/cluster/lab_record.h"
+#include "lab/node/health_check.h"
 #include "lab/node/service_cache.h"
 #include "lab/proxy/proxier.h"
 #include "lab/store/informer.h"
@@ -49,6 +50,8 @@ class ProxyAgent {
   void flush_stale_flows(const net::NodePlan& plan, NodeProxy& np, const std::vector<proxy::StaleUdpFlow>& stale);
   // One pass over the nodes; false if some node could not be brought in line (retried later).
   bool sync_nodes();
+  // What each node's health check server answers (kube-proxy's SyncServices and SyncEndpoints).
+  void sync_health_checks(const proxy::NodeView& view);
 
   cluster::LabRecord rec_;
   store::InformerFactory& informers_;
@@ -56,6 +59,7 @@ class ProxyAgent {
   std::mutex mu_;
   std::vector<store::Event> pending_;  // from the handlers, for the agent's thread
   std::map<std::string, NodeProxy> nodes_;
+  HealthCheckServer health_;  // runs while run_loop does
   std::atomic<uint64_t> synced_{0};
 };
 

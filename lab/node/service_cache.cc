@@ -107,6 +107,8 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
   for (const auto& ing : svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array()))
     if (!ing.value("ip", "").empty()) lb_ips.push_back(ing.value("ip", ""));
   const bool affinity = spec.value("sessionAffinity", "None") == "ClientIP";
+  const bool internal_local = spec.value("internalTrafficPolicy", "Cluster") == "Local";
+  const bool external_local = spec.value("externalTrafficPolicy", "Cluster") == "Local";
   const int timeout =
       spec.value("sessionAffinityConfig", Json::object()).value("clientIP", Json::object()).value("timeoutSeconds", 10800);
   static const std::map<std::string, Json> kNoSlices;
@@ -124,6 +126,8 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
     sp.lb_ips = lb_ips;
     sp.affinity_client_ip = affinity;
     sp.affinity_timeout = timeout;
+    sp.internal_local = internal_local;
+    sp.external_local = external_local;
     for (const auto& [slice_name, slice] : slices) {
       int port = 0;
       for (const auto& sport : slice.value("ports", Json::array()))
@@ -131,10 +135,11 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
       if (port == 0) continue;
       for (const auto& ep : slice.value("endpoints", Json::array())) {
         const Json& c = ep.value("conditions", Json::object());
+        const std::string node = ep.value("nodeName", "");
         for (const auto& addr : ep.value("addresses", Json::array()))
           // An absent condition means true for ready and serving, as the EndpointSlice API says.
           sp.endpoints.push_back({addr.get<std::string>(), port, c.value("ready", true), c.value("serving", true),
-                                  c.value("terminating", false)});
+                                  c.value("terminating", false), node});
       }
     }
     out.push_back(std::move(sp));
@@ -165,6 +170,18 @@ proxy::NodeView& ServiceCache::view() {
     reshape_ = false;
   }
   return view_;
+}
+
+std::map<std::string, int> ServiceCache::health_check_ports() const {
+  std::map<std::string, int> out;
+  for (const auto& [key, svc] : services_) {
+    const Json& spec = svc["spec"];
+    // needsHealthCheck: a LoadBalancer whose externalTrafficPolicy is Local.
+    if (spec.value("type", "") != "LoadBalancer" || spec.value("externalTrafficPolicy", "") != "Local") continue;
+    const Json& port = spec.value("healthCheckNodePort", Json());
+    if (port.is_number_integer() && port.get<int64_t>() > 0 && port.get<int64_t>() <= 65535) out[key] = port.get<int>();
+  }
+  return out;
 }
 
 std::map<std::string, std::set<std::string>> ServiceCache::announcements() const {

@@ -31,6 +31,10 @@ class ServiceCache {
   // LoadBalancer addresses each node should hold, from the Services' announcement annotations.
   std::map<std::string, std::set<std::string>> announcements() const;
 
+  // The health check port of each Service that has one ("ns/name" -> spec.healthCheckNodePort):
+  // LoadBalancers with externalTrafficPolicy Local, as kube-proxy serves them.
+  std::map<std::string, int> health_check_ports() const;
+
  private:
   void service_changed(const std::string& type, const store::Json& svc);
   void slice_changed(const std::string& type, const store::Json& slice);

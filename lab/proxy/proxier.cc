@@ -22,6 +22,7 @@ void assign(NodeView& dst, const NodeView& src) {
   dst.node_ips = src.node_ips;
   dst.pod_cidr = src.pod_cidr;
   dst.service_cidr = src.service_cidr;
+  dst.node_name = src.node_name;
   for (size_t i = 0; i < src.ports.size(); ++i)
     if (!(dst.ports[i] == src.ports[i])) dst.ports[i] = src.ports[i];
 }
@@ -67,7 +68,8 @@ Result<void> Proxier::load_full(const NodeView& view, SyncInfo::Kind kind) {
 Result<void> Proxier::sync(const NodeView& view) {
   // Node-wide fields (table, node IPs, CIDRs) appear in many rules: a change reloads everything.
   if (!applied_ || applied_->table != view.table || applied_->node_ips != view.node_ips ||
-      applied_->pod_cidr != view.pod_cidr || applied_->service_cidr != view.service_cidr)
+      applied_->pod_cidr != view.pod_cidr || applied_->service_cidr != view.service_cidr ||
+      applied_->node_name != view.node_name)
     return load_full(view, SyncInfo::kFull);
   if (nl_) {
     if (auto updates = endpoint_updates(*applied_, view, slots_)) {

@@ -73,39 +73,60 @@ std::string affinity_map_spec(int timeout_seconds) {
 // while it has no endpoints (an empty chain: the reject in the filter hooks comes first), so that
 // going between 0 and N endpoints changes elements and that chain's rules only.
 Fragment render(const Globals& g, const ServicePort& sp, uint32_t slot) {
-  (void)g;
   Fragment f;
   if (sp.cluster_ip.empty()) return f;  // headless: DNS only, no VIP
   const std::string proto = lower_proto(sp.protocol);
   auto ip_key = [&](const std::string& ip) { return ip + " . " + proto + " . " + std::to_string(sp.port); };
   const std::string np_key = proto + " . " + std::to_string(sp.node_port);
   const std::vector<Endpoint> eps = usable_endpoints(sp);
+  const bool external = externally_accessible(sp);
+  const bool local_used = uses_local_endpoints(sp);
+  const std::vector<Endpoint> local = local_used ? local_endpoints(sp, g.node_name) : std::vector<Endpoint>{};
   const uint32_t base = slot * kSlotStride;
   const std::string svc = service_chain_name(sp);
-  const std::string affinity = sp.affinity_client_ip ? affinity_map_name(sp) : "";
+  const std::string loc = local_used ? local_chain_name(sp) : "";
 
-  if (!affinity.empty()) f.sets.push_back({affinity, affinity_map_spec(sp.affinity_timeout)});
-  f.elements.push_back({kServiceIps, ip_key(sp.cluster_ip), "goto " + svc});
-  if (sp.node_port || !sp.lb_ips.empty()) {
-    // Traffic from outside (NodePort, LoadBalancer IP) is always masqueraded, as kube-proxy does
-    // for externalTrafficPolicy Cluster: the endpoint may sit on another node, and its reply
-    // must come back through this node's conntrack to be un-DNATed.
-    const std::string ext = external_chain_name(sp);
-    f.chains.push_back({ext, {mark_rule_suffix() + " goto " + svc}});
-    for (const auto& lb : sp.lb_ips) f.elements.push_back({kServiceIps, ip_key(lb), "goto " + ext});
-    if (sp.node_port) f.elements.push_back({kServiceNodeports, np_key, "goto " + ext});
-  }
-  if (affinity.empty()) {
-    f.chains.push_back({svc, pick_rules(base, eps.size())});
-  } else {
-    // A client seen recently goes back to the endpoint number it had (a miss leaves the random
-    // pick); the entry is made or refreshed, and the kernel expires it after the timeout. Never
-    // a 0 (no endpoint): that client would go un-DNATed once endpoints come.
-    const std::string pick = pick_chain_name(sp);
-    f.chains.push_back({svc,
+  // The chain that picks among `list` (numbered from `first`): with session affinity a client
+  // seen recently goes back to the endpoint number it had (a miss leaves the random pick); the
+  // entry is made or refreshed, and the kernel expires it after the timeout. Never a 0 (no
+  // endpoint): that client would go un-DNATed once endpoints come.
+  auto picker = [&](const std::string& chain, const std::string& pick, const std::string& affinity, uint32_t first,
+                    size_t n) {
+    if (!sp.affinity_client_ip) {
+      f.chains.push_back({chain, pick_rules(first, n)});
+      return;
+    }
+    f.sets.push_back({affinity, affinity_map_spec(sp.affinity_timeout)});
+    f.chains.push_back({chain,
                         {"jump " + pick, "ct mark set ip saddr map @" + affinity,
                          "ct mark != 0 update @" + affinity + " { ip saddr : ct mark }"}});
-    f.chains.push_back({pick, pick_rules(base, eps.size())});
+    f.chains.push_back({pick, pick_rules(first, n)});
+  };
+  picker(svc, pick_chain_name(sp), affinity_map_name(sp), base, eps.size());
+  if (local_used) picker(loc, local_pick_chain_name(sp), local_affinity_map_name(sp), base + kLocalOffset, local.size());
+
+  f.elements.push_back({kServiceIps, ip_key(sp.cluster_ip), "goto " + (sp.internal_local ? loc : svc)});
+  if (external) {
+    const std::string ext = external_chain_name(sp);
+    if (!sp.external_local) {
+      // Traffic from outside (NodePort, LoadBalancer IP) is masqueraded, as kube-proxy does for
+      // externalTrafficPolicy Cluster: the endpoint may sit on another node, and its reply must
+      // come back through this node's conntrack to be un-DNATed.
+      f.chains.push_back({ext, {mark_rule_suffix() + " goto " + svc}});
+    } else {
+      // Local: the client's address is kept, so only this node's endpoints can answer it. Pods
+      // and the node itself get Cluster semantics, as if they had gone out to a load balancer
+      // and come back ("short-circuit"); the node's own traffic is masqueraded, since an LB IP
+      // it holds would otherwise be its source. An empty local chain leaves the packet
+      // un-DNATed, and the no-endpoint maps drop it.
+      std::vector<std::string> rules;
+      if (!g.pod_cidr.empty()) rules.push_back("ip saddr " + g.pod_cidr + " goto " + svc);
+      rules.push_back("fib saddr type local " + mark_rule_suffix() + " goto " + svc);
+      rules.push_back("goto " + loc);
+      f.chains.push_back({ext, std::move(rules)});
+    }
+    for (const auto& lb : sp.lb_ips) f.elements.push_back({kServiceIps, ip_key(lb), "goto " + ext});
+    if (sp.node_port) f.elements.push_back({kServiceNodeports, np_key, "goto " + ext});
   }
 
   if (eps.empty()) {
@@ -118,31 +139,65 @@ Fragment render(const Globals& g, const ServicePort& sp, uint32_t slot) {
     if (sp.node_port) f.elements.push_back({kNoEndpointNodeports, np_key, reject});
     return f;
   }
-  const std::string map = endpoints_map_name(proto);
-  for (size_t i = 0; i < eps.size(); ++i) {
-    f.elements.push_back({map, std::to_string(base + i), eps[i].ip + " . " + std::to_string(eps[i].port)});
-    // Hairpin: a pod reaching itself through its Service must be masqueraded, or it sees its
-    // own address as the source and drops the packet.
-    f.elements.push_back({kHairpin, eps[i].ip + " . " + eps[i].ip, "", true});
+  // Endpoints elsewhere but none here for a Local policy: dropped, as kube-proxy's
+  // internal/externalTrafficFilterVerdict (a load balancer's health check steers clients away).
+  if (local_used && local.empty()) {
+    if (sp.internal_local) f.elements.push_back({kNoEndpointServices, ip_key(sp.cluster_ip), "drop"});
+    if (sp.external_local && external) {
+      for (const auto& lb : sp.lb_ips) f.elements.push_back({kNoEndpointServices, ip_key(lb), "drop"});
+      if (sp.node_port) f.elements.push_back({kNoEndpointNodeports, np_key, "drop"});
+    }
   }
+  const std::string map = endpoints_map_name(proto);
+  auto add_endpoints = [&](const std::vector<Endpoint>& list, uint32_t first) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      f.elements.push_back({map, std::to_string(first + i), list[i].ip + " . " + std::to_string(list[i].port)});
+      // Hairpin: a pod reaching itself through its Service must be masqueraded, or it sees its
+      // own address as the source and drops the packet.
+      f.elements.push_back({kHairpin, list[i].ip + " . " + list[i].ip, "", true});
+    }
+  };
+  add_endpoints(eps, base);
+  add_endpoints(local, base + kLocalOffset);
   return f;
 }
 
 }  // namespace rules_detail
 
-std::vector<Endpoint> usable_endpoints(const ServicePort& sp) {
+namespace {
+
+// Ready endpoints that `keep`, else those serving and terminating, in rule order.
+template <typename Keep>
+std::vector<Endpoint> pick_endpoints(const ServicePort& sp, Keep keep) {
   std::vector<Endpoint> out;
   for (const auto& ep : sp.endpoints)
-    if (ep.ready) out.push_back(ep);
+    if (ep.ready && keep(ep)) out.push_back(ep);
   if (out.empty())
     for (const auto& ep : sp.endpoints)
-      if (ep.serving && ep.terminating) out.push_back(ep);
+      if (ep.serving && ep.terminating && keep(ep)) out.push_back(ep);
   // Sorted by address then port, so the same set of endpoints always gives the same rules.
   auto key = [](const Endpoint& e) { return std::pair(net::Ipv4::parse(e.ip).value_or(net::Ipv4{}).value, e.port); };
   std::sort(out.begin(), out.end(), [&](const Endpoint& a, const Endpoint& b) { return key(a) < key(b); });
   out.erase(std::unique(out.begin(), out.end(), [](const Endpoint& a, const Endpoint& b) { return a.ip == b.ip && a.port == b.port; }),
             out.end());
   return out;
+}
+
+}  // namespace
+
+std::vector<Endpoint> usable_endpoints(const ServicePort& sp) {
+  return pick_endpoints(sp, [](const Endpoint&) { return true; });
+}
+
+std::vector<Endpoint> local_endpoints(const ServicePort& sp, const std::string& node) {
+  if (node.empty()) return {};
+  return pick_endpoints(sp, [&](const Endpoint& ep) { return ep.node_name == node; });
+}
+
+bool externally_accessible(const ServicePort& sp) { return sp.node_port != 0 || !sp.lb_ips.empty(); }
+
+bool uses_local_endpoints(const ServicePort& sp) {
+  return !sp.cluster_ip.empty() && (sp.internal_local || (sp.external_local && externally_accessible(sp)));
 }
 
 std::vector<std::string> pick_rules(uint32_t base, size_t n) {
@@ -167,7 +222,7 @@ Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots) {
   std::unordered_set<std::string> identities;
   for (const auto& sp : view.ports) identities.insert(sp.identity());
   slots.keep_only(identities);
-  const Globals g{view.table, view.pod_cidr};
+  const Globals g{view.table, view.pod_cidr, view.node_name};
   // Elements by set; the endpoint maps in the order first used, each declared once.
   std::unordered_map<std::string, std::vector<std::string>> elements;
   std::unordered_set<std::string> hairpin_seen;
@@ -237,7 +292,11 @@ Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots) {
   // A ClusterIP reached from outside the pod network (a host process, another network) is
   // masqueraded so the reply returns through this node.
   out += "\tchain endpoint-dnat {\n";
-  if (!view.pod_cidr.empty()) out += "\t\tip saddr != " + view.pod_cidr + " " + mark_rule_suffix() + "\n";
+  // Only ClusterIPs (the service range): NodePorts and LoadBalancer IPs decide in their
+  // external chain, where a Local policy keeps the client's address.
+  if (!view.pod_cidr.empty())
+    out += "\t\tip saddr != " + view.pod_cidr + (view.service_cidr.empty() ? "" : " ip daddr " + view.service_cidr) + " " +
+           mark_rule_suffix() + "\n";
   for (const char* proto : {"tcp", "udp", "sctp"})
     out += cat("\t\tmeta l4proto ", proto, " dnat ip to ct mark map @endpoints-", proto, "\n");
   out += "\t}\n";

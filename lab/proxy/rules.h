@@ -19,6 +19,7 @@ struct Endpoint {
   bool ready = true;
   bool serving = true;
   bool terminating = false;
+  std::string node_name;  // the node the endpoint runs on ("" = unknown: never local)
   bool operator==(const Endpoint&) const = default;
 };
 
@@ -35,6 +36,10 @@ struct ServicePort {
   // New connections go to the ready ones; when none is ready, to those serving and terminating
   // (kube-proxy's fallback, so a rolling update of a 1-replica service does not drop traffic).
   std::vector<Endpoint> endpoints;
+  // Traffic policies (spec.internalTrafficPolicy / externalTrafficPolicy: Local): ClusterIP
+  // traffic, or NodePort and LoadBalancer traffic, goes only to this node's endpoints.
+  bool internal_local = false;
+  bool external_local = false;
 
   std::string identity() const { return ns + "/" + service + "/" + port_name; }
   bool operator==(const ServicePort&) const = default;
@@ -48,6 +53,7 @@ struct NodeView {
   std::string pod_cidr;               // cluster-wide, e.g. 10.244.0.0/16 ("" = never masquerade ClusterIP traffic)
   std::string service_cidr;           // e.g. 10.96.0.0/12; unused service addresses are rejected ("" = off)
   std::vector<ServicePort> ports;
+  std::string node_name;              // whose endpoints are local (traffic policy Local)
   bool operator==(const NodeView&) const = default;
 };
 
@@ -70,6 +76,11 @@ inline constexpr unsigned kMasqueradeMark = 0x4000;
 // update rules never change and a count change is again one `ct mark set numgen` rule.
 inline constexpr uint32_t kSlotStride = 4096;     // at most this many endpoints per port
 inline constexpr uint32_t kMaxSlots = (1u << 20) - 1;  // slot * stride stays within 32 bits
+// A port with a traffic policy Local has two endpoint lists (kube-proxy's cluster and local
+// endpoints, topology.go CategorizeEndpoints): the cluster ones from the slot's first element,
+// the node-local ones from this offset, each picked by a chain of its own. Such a port has at
+// most this many endpoints in each list.
+inline constexpr uint32_t kLocalOffset = kSlotStride / 2;
 
 // The slot of each service port, kept by the proxier between syncs: a port keeps its slot while it
 // exists; freed slots are reused (lowest first) so numbers stay small.
@@ -102,7 +113,7 @@ Result<std::string> full_ruleset(const NodeView& view);
 
 // One transaction that turns the rules for `before` into those for `after`, touching only the
 // service ports that changed. Empty when nothing changed. When a node-wide field (table name,
-// node IPs, CIDRs) changed it is the full ruleset instead. `before` is assumed valid (it was
+// node IPs, CIDRs, node name) changed it is the full ruleset instead. `before` is assumed valid (it was
 // applied); of `after`, the ports that differ are validated, and uniqueness is checked again
 // when a port was added or its addresses changed (not for endpoint-only changes).
 // `slots` are those of `before` and become those of `after` (changed only when the diff is
@@ -149,6 +160,10 @@ std::string service_chain_name(const ServicePort& sp);
 std::string external_chain_name(const ServicePort& sp);
 std::string affinity_map_name(const ServicePort& sp);
 std::string pick_chain_name(const ServicePort& sp);  // session affinity only
+// The chain (and, with session affinity, pick chain and map) of a port's node-local endpoints.
+std::string local_chain_name(const ServicePort& sp);
+std::string local_pick_chain_name(const ServicePort& sp);
+std::string local_affinity_map_name(const ServicePort& sp);
 
 // A UDP flow a node's conntrack may still hold after a sync, to be deleted as kube-proxy's
 // conntrack cleanup does (UDP has no connection to break: a client keeping its source port
@@ -168,5 +183,12 @@ std::vector<StaleUdpFlow> stale_udp_flows(const NodeView& before, const NodeView
 
 // The endpoints that receive new connections, in rule order (sorted, duplicates removed).
 std::vector<Endpoint> usable_endpoints(const ServicePort& sp);
+// Those of them on `node` for a traffic policy Local: the ready ones, or when none is ready the
+// serving and terminating ones (kube-proxy's CategorizeEndpoints), in rule order.
+std::vector<Endpoint> local_endpoints(const ServicePort& sp, const std::string& node);
+// The port reaches from outside the cluster (a NodePort or LoadBalancer IPs).
+bool externally_accessible(const ServicePort& sp);
+// Some of its traffic goes to node-local endpoints only (kube-proxy's UsesLocalEndpoints).
+bool uses_local_endpoints(const ServicePort& sp);
 
 }  // namespace lab::proxy

@@ -86,7 +86,8 @@ void diff_fragments(const std::string& table, const Fragment& before, const Frag
 }
 
 bool same_node_fields(const NodeView& a, const NodeView& b) {
-  return a.table == b.table && a.node_ips == b.node_ips && a.pod_cidr == b.pod_cidr && a.service_cidr == b.service_cidr;
+  return a.table == b.table && a.node_ips == b.node_ips && a.pod_cidr == b.pod_cidr && a.service_cidr == b.service_cidr &&
+         a.node_name == b.node_name;
 }
 
 // One port whose rules may differ between two views.
@@ -126,7 +127,8 @@ std::vector<Change> changed_ports(const NodeView& before, const NodeView& after)
 // Everything but the endpoints equal.
 bool same_but_endpoints(const ServicePort& a, const ServicePort& b) {
   return a.protocol == b.protocol && a.cluster_ip == b.cluster_ip && a.port == b.port && a.node_port == b.node_port &&
-         a.lb_ips == b.lb_ips && a.affinity_client_ip == b.affinity_client_ip && a.affinity_timeout == b.affinity_timeout;
+         a.lb_ips == b.lb_ips && a.affinity_client_ip == b.affinity_client_ip && a.affinity_timeout == b.affinity_timeout &&
+         a.internal_local == b.internal_local && a.external_local == b.external_local;
 }
 
 }  // namespace
@@ -162,7 +164,7 @@ Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after, 
 
   // Removed ports give their slots back first, so an added port may reuse one in this same
   // transaction: element deletions run before additions.
-  const Globals g{after.table, after.pod_cidr};
+  const Globals g{after.table, after.pod_cidr, after.node_name};
   const Fragment none;
   std::vector<Fragment> old_fragments(changes.size());
   for (size_t i = 0; i < changes.size(); ++i) {
@@ -191,6 +193,8 @@ std::optional<std::vector<EndpointUpdate>> endpoint_updates(const NodeView& befo
     const ServicePort& b = *c.after;
     if (a.cluster_ip.empty() && b.cluster_ip.empty()) continue;  // headless both: no rules at all
     if (!same_but_endpoints(a, b) || a.cluster_ip.empty()) return std::nullopt;
+    // Two endpoint lists and the drop elements of a Local policy: the text path handles them.
+    if (uses_local_endpoints(b)) return std::nullopt;
     auto slot = slots.find(b.identity());
     if (!slot) return std::nullopt;
     EndpointUpdate u;

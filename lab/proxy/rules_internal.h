@@ -60,6 +60,7 @@ struct Fragment {
 struct Globals {
   std::string table;
   std::string pod_cidr;
+  std::string node_name;
 };
 
 // The fixed sets and maps the per-port fragments put elements in.

@@ -77,6 +77,13 @@ std::string affinity_map_name(const ServicePort& sp) {
   return make_name("affinity", base + "#" + std::to_string(sp.affinity_timeout), base);
 }
 
+std::string local_chain_name(const ServicePort& sp) { return make_name("local", port_base(sp), port_base(sp)); }
+std::string local_pick_chain_name(const ServicePort& sp) { return make_name("pick-local", port_base(sp), port_base(sp)); }
+std::string local_affinity_map_name(const ServicePort& sp) {
+  std::string base = port_base(sp);
+  return make_name("affinity-local", base + "#" + std::to_string(sp.affinity_timeout), base);
+}
+
 std::string endpoints_map_name(const std::string& proto) { return "endpoints-" + proto; }
 
 uint32_t EndpointSlots::assign(const std::string& identity) {

@@ -91,6 +91,8 @@ Result<void> validate_port(const ServicePort& sp) {
     return fail(cat("service port ", sp.identity(), ": session affinity timeout ", sp.affinity_timeout, " outside 1..86400 s"));
   if (sp.endpoints.size() > kSlotStride && usable_endpoints(sp).size() > kSlotStride)
     return fail(cat("service port ", sp.identity(), ": more than ", kSlotStride, " endpoints"));
+  if (uses_local_endpoints(sp) && sp.endpoints.size() > kLocalOffset && usable_endpoints(sp).size() > kLocalOffset)
+    return fail(cat("service port ", sp.identity(), ": more than ", kLocalOffset, " endpoints with a traffic policy Local"));
   for (const auto& ep : sp.endpoints) {
     LAB_TRY(check_ip(sp, "endpoint IP", ep.ip));
     if (!valid_port(ep.port))

@@ -35,6 +35,17 @@ bool allocates_node_ports(const Json& svc) {
   return !(api::string_at(spec, "type") == "LoadBalancer" && allocate.is_boolean() && !allocate.get<bool>());
 }
 
+// needsHealthCheck: a LoadBalancer whose externalTrafficPolicy is Local.
+bool needs_health_check(const Json& svc) {
+  const Json& spec = svc["spec"];
+  return api::string_at(spec, "type") == "LoadBalancer" && api::string_at(spec, "externalTrafficPolicy") == "Local";
+}
+
+int health_check_port_of(const Json& svc) {
+  const Json& np = api::member(svc["spec"], "healthCheckNodePort");
+  return np.is_number_integer() ? np.get<int>() : 0;
+}
+
 int random_node_port(const ServiceRanges& r, const std::function<bool(int)>& taken) {
   static thread_local std::mt19937 rng{std::random_device{}()};
   std::uniform_int_distribution<int> pick(r.node_port_min, r.node_port_max);
@@ -157,6 +168,50 @@ Result<void> assign_node_ports(Json& svc, const Json& old, const std::function<b
   return {};
 }
 
+Result<void> assign_health_check_node_port(Json& svc, const Json& old, const std::function<bool(int)>& taken,
+                                           const ServiceRanges& r) {
+  Json& spec = svc["spec"];
+  if (!needs_health_check(svc)) {
+    spec.erase("healthCheckNodePort");  // released with the rest when the update is stored
+    return {};
+  }
+  const int requested = health_check_port_of(svc);
+  if (old.is_object() && needs_health_check(old)) {
+    // patchAllocatedValues keeps it; updateHealthCheckNodePort refuses another.
+    const int had = health_check_port_of(old);
+    if (requested != 0 && requested != had)
+      return std::unexpected(invalid(svc, "spec.healthCheckNodePort", std::to_string(requested),
+                                     "cannot change healthCheckNodePort on loadBalancer service with externalTraffic=Local "
+                                     "during update"));
+    if (had != 0) {
+      spec["healthCheckNodePort"] = had;
+      return {};
+    }
+  }
+  // The node port allocator's: neither another Service's number nor one of this Service's ports.
+  std::set<int> own;
+  for (const auto& p : spec.value("ports", Json::array()))
+    if (int np = p.value("nodePort", 0); np > 0) own.insert(np);
+  auto used = [&](int v) { return taken(v) || own.contains(v); };
+  const std::string range = std::to_string(r.node_port_min) + "-" + std::to_string(r.node_port_max);
+  if (requested != 0) {
+    auto refuse = [&](const std::string& why) {
+      return std::unexpected(Error{0, "Internal error occurred: failed to allocate requested HealthCheck NodePort " +
+                                          std::to_string(requested) + ": " + why, Reason::InternalError});
+    };
+    if (requested < r.node_port_min || requested > r.node_port_max)
+      return refuse("provided port is not in the valid range. The range of valid ports is " + range);
+    if (used(requested)) return refuse("provided port is already allocated");
+    return {};
+  }
+  const int np = random_node_port(r, used);
+  if (np == 0)
+    return std::unexpected(Error{0, "Internal error occurred: failed to allocate a HealthCheck NodePort 0: range is full",
+                                 Reason::InternalError});
+  spec["healthCheckNodePort"] = np;
+  return {};
+}
+
 net::Ipv4 kubernetes_service_ip(const net::Cidr& service_cidr) { return service_cidr.at(1); }
 
 bool is_kubernetes_service(const Json& svc) {
@@ -198,6 +253,7 @@ void ServiceAllocations::add(const Json& svc) {
   if (auto ip = net::Ipv4::parse(spec.value("clusterIP", "")); ip) ips.insert(ip->value);
   for (const auto& p : spec.value("ports", Json::array()))
     if (p.value("nodePort", 0) > 0) node_ports.insert(p.value("nodePort", 0));
+  if (int hc = health_check_port_of(svc); hc > 0) node_ports.insert(hc);
 }
 
 void ServiceAllocations::remove(const Json& svc) {
@@ -205,6 +261,7 @@ void ServiceAllocations::remove(const Json& svc) {
   if (auto ip = net::Ipv4::parse(spec.value("clusterIP", "")); ip) ips.erase(ip->value);
   for (const auto& p : spec.value("ports", Json::array()))
     if (p.value("nodePort", 0) > 0) node_ports.erase(p.value("nodePort", 0));
+  if (int hc = health_check_port_of(svc); hc > 0) node_ports.erase(hc);
 }
 
 Result<Json> allocate_service(const ServiceAllocations& taken, Json svc, const Json& old, const ServiceRanges& r) {
@@ -256,10 +313,15 @@ Result<Json> allocate_service(const ServiceAllocations& taken, Json svc, const J
 
   if (!needs_node_ports(svc)) {
     for (auto& p : spec["ports"]) p.erase("nodePort");
+    spec.erase("healthCheckNodePort");
     return svc;
   }
   if (old.is_object() && needs_node_ports(old)) patch_node_ports(spec["ports"], old["spec"].value("ports", Json::array()));
-  LAB_TRY(assign_node_ports(svc, old, [&](int v) { return used.port(v); }, r));
+  // A health check port the Service keeps is not one of its node ports.
+  const int kept_hc = old.is_object() && needs_health_check(old) && needs_health_check(svc) ? health_check_port_of(old) : 0;
+  LAB_TRY(assign_node_ports(svc, old, [&](int v) { return used.port(v) || (kept_hc != 0 && v == kept_hc); }, r));
+  // After the ports, as allocateCreate/allocateUpdate do: the health check port is another.
+  LAB_TRY(assign_health_check_node_port(svc, old, [&](int v) { return used.port(v); }, r));
   return svc;
 }
 

@@ -50,6 +50,14 @@ void patch_node_ports(nlohmann::json& ports, const nlohmann::json& old_ports);
 Result<void> assign_node_ports(nlohmann::json& svc, const nlohmann::json& old, const std::function<bool(int)>& taken,
                                const ServiceRanges& ranges);
 
+// healthCheckNodePort, as allocHealthCheckNodePort/updateHealthCheckNodePort give it: for a
+// LoadBalancer with externalTrafficPolicy Local, the one asked for (500 Internal error when out of
+// range or taken, as the API server wraps the allocator's error) or a free one; an update keeps
+// the old one and refuses another (422); any other Service has none (the old one is released).
+// Run after assign_node_ports: this Service's own nodePorts are taken too.
+Result<void> assign_health_check_node_port(nlohmann::json& svc, const nlohmann::json& old,
+                                           const std::function<bool(int)>& taken, const ServiceRanges& ranges);
+
 // svc: the Service being created or updated; old: its previous version (null on create); taken:
 // what every Service holds (old's own addresses among them). Returns svc with spec.clusterIP(s)
 // and nodePorts filled in. Errors are Reason::Invalid with kubectl's wording.

@@ -71,6 +71,22 @@ Listing list(net::NftContext& nft, const std::string& table) {
   if (size_t at = l.text.find(bare_hairpin); at != std::string::npos)
     l.text.replace(at, bare_hairpin.size(), "\tset hairpin {\n\t\ttype ipv4_addr . ipv4_addr\n\t\telements = <hairpin>}\n\t}");
   for (size_t at; (at = l.text.find("table ip " + table + " ")) != std::string::npos;) l.text.replace(at, 9 + table.size(), "table ip T");
+  // Chains in name order: the kernel lists them in the order they were made, and a chain made
+  // again by a diff (a port's local chain when its policy goes Cluster and back) comes last.
+  if (size_t first = l.text.find("\n\tchain "); first != std::string::npos) {
+    size_t last = l.text.rfind("\n}") + 1;  // each block with its newline
+    std::vector<std::string> chains;
+    for (size_t at = first; at < last;) {
+      size_t next = l.text.find("\n\tchain ", at + 1);
+      if (next == std::string::npos || next > last) next = last;
+      chains.push_back(l.text.substr(at, next - at));
+      at = next;
+    }
+    std::sort(chains.begin(), chains.end());
+    std::string sorted;
+    for (const auto& c : chains) sorted += c;
+    l.text = l.text.substr(0, first) + sorted + l.text.substr(last);
+  }
   return l;
 }
 
@@ -219,6 +235,42 @@ TEST_F(ProxyKernel, ZeroToSomeEndpointsTakeTheFastPath) {
   // Only a not-ready endpoint left: none usable.
   for (auto& sp : v.ports) sp.endpoints = {{"10.244.7.1", 80, false, false, false}};
   sync_and_compare(v, K::kEndpoints, "only not ready");
+}
+
+// Traffic policies Local: the local chains, the drop elements of a node without local
+// endpoints, and every way between them and Cluster (text diffs), equal to a full load.
+TEST_F(ProxyKernel, TrafficPolicyDiffsGiveTheTableAFullLoadGives) {
+  using K = Proxier::SyncInfo;
+  NodeView v = base_view("lab-proxy");
+  v.node_name = "node-a";
+  auto on = [](const std::string& ip, const std::string& node) { return Endpoint{ip, 8080, true, true, false, node}; };
+  ServicePort itp = port("itp", "TCP", "10.96.0.70", 80, {on("10.244.1.8", "node-a"), on("10.244.2.8", "node-b")});
+  itp.internal_local = true;
+  ServicePort etp = port("etp", "TCP", "10.96.0.71", 80, {on("10.244.1.9", "node-a"), on("10.244.2.9", "node-b")});
+  etp.external_local = true;
+  etp.node_port = 30071;
+  etp.lb_ips = {"172.18.255.210"};
+  etp.affinity_client_ip = true;
+  v.ports.push_back(itp);
+  v.ports.push_back(etp);
+  sync_and_compare(v, K::kFull, "full load");
+  const size_t i = v.ports.size() - 2, e = v.ports.size() - 1;
+  v.ports[i].endpoints.erase(v.ports[i].endpoints.begin());  // node-a's endpoint goes: dropped here
+  v.ports[e].endpoints.erase(v.ports[e].endpoints.begin());
+  sync_and_compare(v, K::kDiff, "no local endpoints");
+  v.ports[i].endpoints.push_back({"10.244.1.10", 8080, false, true, true, "node-a"});  // terminating, serving
+  v.ports[e].endpoints.push_back(on("10.244.1.11", "node-a"));
+  sync_and_compare(v, K::kDiff, "local endpoints again");
+  v.ports[i].internal_local = false;  // the policy changes
+  v.ports[e].external_local = false;
+  sync_and_compare(v, K::kDiff, "to Cluster");
+  v.ports[i].internal_local = true;
+  v.ports[e].external_local = true;
+  sync_and_compare(v, K::kDiff, "back to Local");
+  v.ports[e].endpoints.clear();  // none anywhere: rejected
+  sync_and_compare(v, K::kDiff, "no endpoints at all");
+  v.ports.erase(v.ports.begin() + static_cast<long>(i), v.ports.end());
+  sync_and_compare(v, K::kDiff, "removed");
 }
 
 TEST_F(ProxyKernel, RefusedFastPathFallsBackToText) {

@@ -137,7 +137,7 @@ TEST(ProxyRules, FullRulesetKeyLines) {
   EXPECT_TRUE(HasLine(*text, "ct mark set numgen random mod 1 offset 8192"));  // kube-dns, slot 2
   EXPECT_TRUE(HasLine(*text, "ct mark != 0 goto endpoint-dnat"));
   EXPECT_TRUE(HasLine(*text, "chain endpoint-dnat {"));
-  EXPECT_TRUE(HasLine(*text, "ip saddr != 10.244.0.0/16 meta mark set meta mark | 0x4000"));
+  EXPECT_TRUE(HasLine(*text, "ip saddr != 10.244.0.0/16 ip daddr 10.96.0.0/12 meta mark set meta mark | 0x4000"));
   EXPECT_TRUE(HasLine(*text, "meta l4proto tcp dnat ip to ct mark map @endpoints-tcp"));
   EXPECT_TRUE(HasLine(*text, "meta l4proto udp dnat ip to ct mark map @endpoints-udp"));
   EXPECT_TRUE(HasLine(*text, "typeof ct mark : ip daddr . tcp dport"));

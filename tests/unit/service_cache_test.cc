@@ -129,3 +129,45 @@ TEST_F(ServiceCacheTest, AnnouncementsFollowTheAnnotation) {
 
 }  // namespace
 }  // namespace lab::node
+
+namespace lab::node {
+namespace {
+
+TEST_F(ServiceCacheTest, TrafficPoliciesNodeNamesAndHealthCheckPorts) {
+  Json lb = service("web", "10.96.0.20", {{"http", 80}});
+  lb["spec"]["type"] = "LoadBalancer";
+  lb["spec"]["externalTrafficPolicy"] = "Local";
+  lb["spec"]["internalTrafficPolicy"] = "Local";
+  lb["spec"]["healthCheckNodePort"] = 31500;
+  lb["spec"]["ports"][0]["nodePort"] = 30080;
+  ASSERT_TRUE(st_.create(lb));
+  Json plain = service("api", "10.96.0.21", {{"http", 80}});
+  ASSERT_TRUE(st_.create(plain));
+  Json s = slice("web-abcde", "web", {"10.244.1.5", "10.244.2.7"});
+  s["endpoints"][0]["nodeName"] = "node-1";
+  ASSERT_TRUE(st_.create(s));
+  cache_.relist(st_);
+  const auto& v = cache_.view();
+  ASSERT_EQ(v.ports.size(), 2u);
+  const auto& web = v.ports[1];
+  EXPECT_EQ(web.identity(), "default/web/http");
+  EXPECT_TRUE(web.internal_local);
+  EXPECT_TRUE(web.external_local);
+  ASSERT_EQ(web.endpoints.size(), 2u);
+  EXPECT_EQ(web.endpoints[0].node_name, "node-1");
+  EXPECT_EQ(web.endpoints[1].node_name, "");  // no nodeName: nobody's local endpoint
+  EXPECT_FALSE(v.ports[0].internal_local);
+  EXPECT_FALSE(v.ports[0].external_local);
+  EXPECT_EQ(cache_.health_check_ports(), (std::map<std::string, int>{{"default/web", 31500}}));
+  // Back to Cluster: no health check port served.
+  lb = *st_.get("Service", "default", "web");
+  lb["spec"]["externalTrafficPolicy"] = "Cluster";
+  lb["spec"].erase("healthCheckNodePort");
+  ASSERT_TRUE(st_.update(lb));
+  catch_up();
+  EXPECT_TRUE(cache_.health_check_ports().empty());
+  EXPECT_FALSE(cache_.view().ports[1].external_local);
+}
+
+}  // namespace
+}  // namespace lab::node

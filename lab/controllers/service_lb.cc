@@ -3,8 +3,11 @@
 // use are found through an index of the Services' ingress IPs, not a scan of every Service.
 #include "lab/controllers/service_lb.h"
 
+#include <algorithm>
+
 #include "lab/api/event_object.h"
 #include "lab/api/json_access.h"
+#include "lab/api/objects.h"
 
 namespace lab::controllers {
 
@@ -30,8 +33,23 @@ bool is_lb(const Json& svc) {
   return api::string_at(spec, "type") == "LoadBalancer" && api::string_at(spec, "loadBalancerClass").empty();
 }
 
-// Services that need an address or must give one back.
-bool needs_sync(const Json& svc) { return is_lb(svc) == ingress_of(svc).empty(); }
+// What the service controller puts on a LoadBalancer it serves, so that deleting the Service waits
+// until its load balancer is gone (k8s.io/cloud-provider servicehelper.LoadBalancerCleanupFinalizer).
+constexpr const char* kCleanupFinalizer = "service.kubernetes.io/load-balancer-cleanup";
+
+bool has_cleanup_finalizer(const Json& svc) {
+  const Json& f = api::member(api::metadata_of(svc), "finalizers");
+  return f.is_array() && std::find(f.begin(), f.end(), Json(kCleanupFinalizer)) != f.end();
+}
+
+// Whether the Service's load balancer is to stay: a LoadBalancer of ours not being deleted.
+bool serves(const Json& svc) { return is_lb(svc) && !api::is_terminating(svc); }
+
+// Services that need an address or the finalizer, or must give them back.
+bool needs_sync(const Json& svc) {
+  if (serves(svc)) return ingress_of(svc).empty() || !has_cleanup_finalizer(svc);
+  return has_cleanup_finalizer(svc) || (!api::is_terminating(svc) && !ingress_of(svc).empty());
+}
 
 }  // namespace
 
@@ -51,26 +69,59 @@ Result<void> LoadBalancerController::sync(const std::string& key) {
   if (!cached) return {};
   Json svc = *cached;
   Json ingress = ingress_of(svc);
-  if (!is_lb(svc)) {
-    if (ingress.empty()) return {};
-    svc["status"]["loadBalancer"] = Json::object();
-    auto released = ctx_.registry.update_status(svc);
-    if (!released) return std::unexpected(released.error());
-    auto unannounced = ctx_.registry.retry_update("Service", svc["metadata"].value("namespace", "default"),
-                                      svc["metadata"].value("name", ""), [](Json& s) {
-                                        auto& meta = s["metadata"];
-                                        if (!meta.contains("annotations") || !meta["annotations"].contains(api::kAnnouncedBy))
-                                          return false;
-                                        meta["annotations"].erase(api::kAnnouncedBy);
-                                        return true;
-                                      });
-    if (!unannounced) return std::unexpected(unannounced.error());
+  const std::string ns = api::string_at(api::metadata_of(svc), "namespace"), name = api::string_at(api::metadata_of(svc), "name");
+  if (!serves(svc)) {
+    // A Service being deleted gives its address back with itself; one whose type changed
+    // gives it back now. The finalizer goes last, as the service controller removes it once the
+    // load balancer is gone (its removal deletes a Service being deleted).
+    if (!api::is_terminating(svc) && !ingress.empty()) LAB_TRY(release(svc));
+    if (!has_cleanup_finalizer(svc)) return {};
+    auto done = ctx_.registry.retry_update("Service", ns, name, [](Json& s) {
+      if (!has_cleanup_finalizer(s)) return false;
+      Json& f = s["metadata"]["finalizers"];
+      f.erase(std::find(f.begin(), f.end(), Json(kCleanupFinalizer)));
+      return true;
+    });
+    if (!done && done.error().reason != Reason::NotFound) return std::unexpected(done.error());
     return {};
   }
+  if (!has_cleanup_finalizer(svc)) {
+    // Before the address, as the service controller adds it before it ensures the load balancer.
+    auto added = ctx_.registry.retry_update("Service", ns, name, [](Json& s) {
+      if (api::is_terminating(s) || has_cleanup_finalizer(s)) return false;
+      Json& f = s["metadata"]["finalizers"];
+      if (!f.is_array()) f = Json::array();
+      f.push_back(kCleanupFinalizer);
+      return true;
+    });
+    if (!added) return std::unexpected(added.error());
+    svc = *added;
+    ingress = ingress_of(svc);
+  }
   if (!ingress.empty()) return {};
+  return allocate(svc);
+}
+
+Result<void> LoadBalancerController::release(Json svc) {
+  const std::string ns = api::string_at(api::metadata_of(svc), "namespace"), name = api::string_at(api::metadata_of(svc), "name");
+  svc["status"]["loadBalancer"] = Json::object();
+  auto released = ctx_.registry.update_status(svc);
+  if (!released) return std::unexpected(released.error());
+  auto unannounced = ctx_.registry.retry_update("Service", ns, name, [](Json& s) {
+    const Json& annotations = api::member(api::metadata_of(s), "annotations");
+    if (!annotations.is_object() || !annotations.contains(api::kAnnouncedBy)) return false;
+    s["metadata"]["annotations"].erase(api::kAnnouncedBy);
+    return true;
+  });
+  if (!unannounced) return std::unexpected(unannounced.error());
+  return {};
+}
+
+Result<void> LoadBalancerController::allocate(const Json& svc) {
   const auto& pool = ctx_.cluster.lb_pool;
   const auto& nodes = ctx_.cluster.nodes;
-  std::string name = svc["metadata"].value("namespace", "default") + "/" + svc["metadata"].value("name", "");
+  const std::string ns = api::string_at(api::metadata_of(svc), "namespace"), svc_name = api::string_at(api::metadata_of(svc), "name");
+  const std::string name = ns + "/" + svc_name;
   std::string ip;
   net::Ipv4 chosen{};
   for (uint64_t i = 0; i < pool.size() && ip.empty(); ++i) {
@@ -86,8 +137,7 @@ Result<void> LoadBalancerController::sync(const std::string& key) {
   std::string node = nodes.empty() ? "" : nodes[chosen.value % nodes.size()];
   // The announcement first (metadata), then the address (status): the proxy programs a node once
   // it sees both.
-  auto announced = ctx_.registry.retry_update("Service", svc["metadata"].value("namespace", "default"),
-                                              svc["metadata"].value("name", ""), [&](Json& s) {
+  auto announced = ctx_.registry.retry_update("Service", ns, svc_name, [&](Json& s) {
                                                 s["metadata"]["annotations"][api::kAnnouncedBy] = node;
                                                 return true;
                                               });

@@ -259,7 +259,8 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
     if (!opts) return error_status(opts.error());
     auto removed = registry_.remove(type.kind, type.namespaced ? r.ns : "", r.name, *opts);
     if (!removed) return error_status(removed.error());
-    if (type.kind == "Pod" && store_.get("Pod", r.ns, r.name)) return ok(200, removed);  // graceful: still there
+    // Still there: a pod's graceful deletion, or an object waiting for its finalizers.
+    if (store_.get(type.kind, type.namespaced ? r.ns : "", r.name)) return ok(200, removed);
     return {200, Json{{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Success"},
                       {"details", {{"name", r.name}, {"kind", type.plural}, {"uid", (*removed)["metadata"]["uid"]}}}}.dump()};
   }

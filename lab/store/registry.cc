@@ -2,6 +2,7 @@
 // PrepareForUpdate, validation, status subresource, graceful pod deletion, binding, events.
 #include "lab/store/registry.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "lab/api/json_access.h"
@@ -25,6 +26,20 @@ std::unexpected<Error> conflict(const std::string& kind, const std::string& name
 // Metadata only the server sets; what a client sends for these is ignored on create.
 constexpr const char* kServerOwned[] = {"uid", "resourceVersion", "creationTimestamp",
                                         "deletionTimestamp", "deletionGracePeriodSeconds"};
+
+// metadata.finalizers of a validated object (a list of strings, or none).
+std::vector<std::string> finalizers_of(const Json& obj) {
+  std::vector<std::string> out;
+  const Json& f = api::member(api::metadata_of(obj), "finalizers");
+  if (f.is_array())
+    for (const auto& v : f)
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+// Kinds whose deletion waits for metadata.finalizers here. Pods have the kubelet's graceful
+// deletion and Namespaces the namespace controller's spec.finalizers instead.
+bool finalizes(const std::string& kind) { return kind != "Pod" && kind != "Namespace"; }
 
 // The status a kind starts with when created through the main resource.
 Json initial_status(const std::string& kind) {
@@ -148,6 +163,29 @@ Result<Json> Registry::write_update(Json obj, const Json& old) {
   // The version read is the precondition: nothing written between our read and this write is
   // overwritten.
   obj["metadata"]["resourceVersion"] = api::metadata_of(old)["resourceVersion"];
+  if (finalizes(kind) && api::is_terminating(old)) {
+    // An object being deleted takes no new finalizer, and goes once its last one is removed (as
+    // the API server's deleteForEmptyFinalizers).
+    const auto had = finalizers_of(old), has = finalizers_of(obj);
+    std::vector<std::string> added;
+    for (const auto& f : has)
+      if (std::find(had.begin(), had.end(), f) == had.end()) added.push_back("\"" + f + "\"");
+    if (!added.empty()) {
+      std::string list;
+      for (const auto& f : added) list += (list.empty() ? "" : ", ") + f;
+      return fail_api(Reason::Invalid, "metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{" + list + "}");
+    }
+    if (has.empty()) {
+      std::unique_lock services(services_mu_, std::defer_lock);
+      if (kind == "Service") services.lock();
+      const Json& meta = obj["metadata"];
+      auto removed = store_.remove(kind, api::string_at(meta, "namespace"), api::string_at(meta, "name"),
+                                   api::string_at(meta, "uid"));
+      if (!removed) return removed;
+      if (kind == "Service") taken_.remove(*removed);
+      return obj;
+    }
+  }
   if (kind != "Service") return store_.update(std::move(obj));
   std::lock_guard services(services_mu_);
   auto allocated = allocate_service(taken_, std::move(obj), old, ranges_);
@@ -285,6 +323,25 @@ Result<Json> Registry::remove(const std::string& kind, const std::string& ns, co
         }
       }
     return store_.remove(kind, "", name, opts.uid);
+  }
+  // An object with finalizers is only marked as being deleted: their owners clean up and remove
+  // them, and the last one's removal deletes it (write_update).
+  if (finalizes(kind)) {
+    for (int attempt = 0;; ++attempt) {
+      auto obj = store_.get(kind, ns, name);
+      if (!obj) return obj;
+      const Json& meta = api::metadata_of(*obj);
+      if (!opts.uid.empty() && api::string_at(meta, "uid") != opts.uid)
+        return fail_api(Reason::Conflict, "Precondition failed: UID in precondition: " + opts.uid +
+                                              ", UID in object meta: " + api::string_at(meta, "uid"));
+      if (finalizers_of(*obj).empty()) break;
+      if (api::is_terminating(*obj)) return obj;  // marked already
+      Json marked = *obj;
+      marked["metadata"]["deletionTimestamp"] = now_rfc3339();
+      marked["metadata"]["deletionGracePeriodSeconds"] = 0;
+      auto r = store_.update(std::move(marked));
+      if (r || r.error().reason != Reason::Conflict || attempt >= 10) return r;
+    }
   }
   if (kind == "Service") {
     std::lock_guard services(services_mu_);

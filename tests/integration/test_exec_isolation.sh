@@ -85,14 +85,16 @@ if [ "${1:-}" = --in-chroot ]; then
   [ "$host_name" != iso ] || fail "the host's hostname is the pod's; the test cannot tell them apart"
 
   note "chroot: the hole's setting: joining a lab mount namespace alone lands at its top, the host's tree"
-  init=$(cat /run/lab/$LC/pods/default_iso/init.pid)
+  # The lab's files as the chroot has them: where /run is not a tmpfs, lab up mounts one on the
+  # chroot's /run/lab, which this side of the chroot sees at $R/run/lab only.
+  init=$(cat "$R/run/lab/$LC/pods/default_iso/init.pid")
   top=$(nsenter -t "$init" -m ls / | tr '\n' ' ')
   echo "pod init's namespace top: $top"
   echo "$top" | grep -qw only-in-the-chroot && fail "the namespace top is the chroot; not the bug's setting"
   echo "$top" | grep -qw proc || fail "the namespace top is not the host's root"
 
   # The container's root as its own process has it, through /proc/PID/root.
-  hp=$(cat /run/lab/$LC/pods/default_iso/side.hostpid)
+  hp=$(cat "$R/run/lab/$LC/pods/default_iso/side.hostpid")
   root_list=$(ls "/proc/$hp/root/" | tr '\n' ' ')
   echo "container's /: $root_list"
   echo "$root_list" | grep -Eqw 'only-in-the-chroot|lab|iso.yaml' && fail "the container's / is the chroot"

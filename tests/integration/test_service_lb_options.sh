@@ -1,7 +1,8 @@
 # Issue 13 item 3, with real traffic: a LoadBalancer with allocateLoadBalancerNodePorts: false
 # gets an EXTERNAL-IP that answers the host but no nodePort (nothing listens on the nodes for
 # it), and one that names another implementation's loadBalancerClass is left to it: no address
-# from the lab's pool (EXTERNAL-IP <pending>), while its nodePort still serves.
+# from the lab's pool (EXTERNAL-IP <pending>), while its nodePort still serves. The lab's load
+# balancer puts its cleanup finalizer on the Services it serves, and a delete waits for it.
 source "$(dirname "$0")/lib.sh"
 before=$(machine_state)
 L=t-lb-options
@@ -66,6 +67,43 @@ lab patch svc elsewhere -p '{"spec":{"type":"ClusterIP"}}' | grep -qx 'service/e
   || fail "elsewhere could not become a ClusterIP Service"
 [ -z "$(lab get svc elsewhere -o jsonpath='{.spec.loadBalancerClass}{.spec.ports[0].nodePort}')" ] \
   || fail "the ClusterIP Service kept its class or nodePort"
+
+note "the load-balancer-cleanup finalizer: on the LoadBalancers the lab serves; a delete waits for it"
+[ "$(lab get svc direct -o jsonpath='{.metadata.finalizers[0]}')" = service.kubernetes.io/load-balancer-cleanup ] \
+  || fail "direct has no load-balancer-cleanup finalizer: $(lab get svc direct -o jsonpath='{.metadata.finalizers}')"
+[ -z "$(lab get svc elsewhere -o jsonpath='{.metadata.finalizers}')" ] || fail "a ClusterIP Service kept a finalizer"
+ext=$(lb_ip direct)
+lab delete svc direct
+wait_for 5 bash -c "! '$LAB' get svc --lab $L direct >/dev/null 2>&1" || fail "direct stays: its finalizer was not taken off"
+cat >"$tmp/again.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: again}
+spec:
+  type: LoadBalancer
+  selector: {app: hostnames}
+  ports:
+  - {name: http, port: 80, targetPort: 9376}
+YAML
+lab apply -f "$tmp/again.yaml" >/dev/null
+wait_for 10 bash -c "[ \"\$('$LAB' get svc --lab $L again -o jsonpath='{.status.loadBalancer.ingress[0].ip}')\" = $ext ]" \
+  || fail "the deleted LoadBalancer's address $ext did not go back to the pool: again got '$(lb_ip again)'"
+out=$(retry curl -s --max-time 2 "http://$ext/")
+grep -q "hostnames-" <<<"$out" || fail "the address does not answer for its new Service: $out"
+
+note "any object's finalizers: a delete marks it; removing the last one deletes it"
+lab create configmap kept --from-literal=a=b >/dev/null
+lab patch configmap kept -p '{"metadata":{"finalizers":["example.com/keep"]}}' >/dev/null
+lab delete configmap kept --wait=false
+[ -n "$(lab get configmap kept -o jsonpath='{.metadata.deletionTimestamp}')" ] \
+  || fail "a ConfigMap with a finalizer went at once, or was not marked as being deleted"
+set +e
+out=$(lab patch configmap kept --type=json -p '[{"op":"add","path":"/metadata/finalizers/-","value":"example.com/more"}]' 2>&1); rc=$?
+set -e
+[ $rc != 0 ] && grep -q "no new finalizers can be added if the object is being deleted" <<<"$out" \
+  || fail "a finalizer was added to an object being deleted: $out"
+lab patch configmap kept --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null
+wait_for 5 bash -c "! '$LAB' get configmap --lab $L kept >/dev/null 2>&1" || fail "the ConfigMap stays without finalizers"
 
 "$LAB" down --lab $L >/dev/null
 expect_state "$before"

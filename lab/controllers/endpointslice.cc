@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "lab/api/json_access.h"
 #include "lab/api/labels.h"
 #include "lab/api/objects.h"
 
@@ -47,6 +48,19 @@ Json endpoint_ports(const Json& svc, const Json& pod) {
     out.push_back({{"name", p.value("name", "")}, {"port", *number}, {"protocol", p.value("protocol", "TCP")}});
   }
   return out;
+}
+
+Json endpoint_conditions(bool publish_not_ready, const Json& pod) {
+  // podToEndpoint: serving is the pod's Ready condition as the kubelet reports it (it keeps
+  // probing readiness while the pod terminates); ready is never true for a terminating pod
+  // unless the Service publishes not-ready addresses.
+  bool serving = false;
+  const Json& conditions = api::member(api::member(pod, "status"), "conditions");
+  if (conditions.is_array())
+    for (const auto& c : conditions)
+      if (api::string_at(c, "type") == "Ready") serving = api::string_at(c, "status") == "True";
+  const bool terminating = api::is_terminating(pod);
+  return {{"ready", publish_not_ready || (serving && !terminating)}, {"serving", serving}, {"terminating", terminating}};
 }
 
 Json endpoint_slice_labels(const Json& svc) {
@@ -134,15 +148,10 @@ Result<void> EndpointSliceController::sync(const std::string& key) {
     std::string phase = status.value("phase", "");
     if (ip.empty() || phase == "Succeeded" || phase == "Failed") continue;
     Json ports = endpoint_ports(svc, pod);
-    bool terminating = api::is_terminating(pod);
-    bool ready = api::is_pod_ready(pod) || (publish_not_ready && !terminating);
-    bool serving = false;
-    for (const auto& c : status.value("conditions", Json::array()))
-      if (c.value("type", "") == "Ready") serving = c.value("status", "") == "True";
     auto& group = groups[ports.dump()];
     group.first = ports;
     group.second.push_back({{"addresses", Json::array({ip})},
-                           {"conditions", {{"ready", ready && !terminating}, {"serving", serving}, {"terminating", terminating}}},
+                           {"conditions", endpoint_conditions(publish_not_ready, pod)},
                            {"nodeName", pod["spec"].value("nodeName", "")},
                            {"targetRef", {{"kind", "Pod"}, {"name", pod["metadata"]["name"]}, {"namespace", ns},
                                           {"uid", pod["metadata"]["uid"]}}}});

@@ -28,6 +28,9 @@ inline constexpr const char* kBySelector = "selector";
 // protocol), as EndpointSlice ports {name, port, protocol}; ports it does not resolve are absent.
 // Endpoints are grouped into slices by this list.
 nlohmann::json endpoint_ports(const nlohmann::json& svc, const nlohmann::json& pod);
+// An endpoint's conditions (podToEndpoint): serving = the pod's Ready condition, terminating =
+// it has a deletionTimestamp, ready = publishNotReadyAddresses || (serving && !terminating).
+nlohmann::json endpoint_conditions(bool publish_not_ready, const nlohmann::json& pod);
 // The labels of svc's slices (setEndpointSliceLabels): the Service's own but the reserved ones,
 // service.kubernetes.io/headless when it has no ClusterIP, service-name and managed-by.
 nlohmann::json endpoint_slice_labels(const nlohmann::json& svc);

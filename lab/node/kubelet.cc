@@ -2,7 +2,7 @@
 // time: start (address from the node's /24, veth into cbr0, the pod init with its containers),
 // status from the init's state files and the prober's verdicts, graceful stop, removal of the
 // object once the processes are gone. Periodic work is a re-sync of each pod it runs (every
-// second; at the grace deadline while stopping), never a pass over every pod.
+// second, also while stopping, and at the grace deadline), never a pass over every pod.
 #include "lab/node/kubelet.h"
 
 #include <signal.h>
@@ -62,10 +62,10 @@ std::string last_reason(const std::string& base) {
   return r;
 }
 
-// When the pod init wrote <container>.terminated (RFC 3339 of its mtime), "" if it has not.
-std::string terminated_at(const std::string& base) {
+// When the pod init wrote <container><suffix> (RFC 3339 of its mtime), "" if it has not.
+std::string terminated_at(const std::string& base, const char* suffix = ".terminated") {
   struct stat st {};
-  if (::stat((base + ".terminated").c_str(), &st) != 0) return "";
+  if (::stat((base + suffix).c_str(), &st) != 0) return "";
   return rfc3339(st.st_mtim.tv_sec);
 }
 
@@ -337,6 +337,12 @@ void Kubelet::sync_status(const Json& pod, PodRecord& rec) {
       if (auto end = terminated_at(base); !end.empty())
         terminated = terminated_state(detail::read_int_file(base + ".terminated", 0), cr.started_at, end,
                                       last_reason(base));
+    // Stopped by the pod's graceful stop (the pod init restarts nothing then): terminated with
+    // how its run ended, as the kubelet shows a container that exited within the grace period.
+    if (!running && terminated.is_null() && rec.stopping)
+      if (auto end = terminated_at(base, ".last-exit"); !end.empty() && end >= cr.started_at)
+        terminated = terminated_state(detail::read_int_file(base + ".last-exit", 0), cr.started_at, end,
+                                      last_reason(base));
     bool ready = running && prober_.ready(rec.uid, i).value_or(true);
     obs.containers.push_back({cr.name, specs[i].value("image", ""), running, ready, cr.restarts, cr.started_at,
                               cr.last_terminated, terminated});
@@ -377,7 +383,9 @@ void Kubelet::stop_pod(const Json& pod, const RecordPtr& recp) {
       rec.stopping = true;
     }
     rec.kill_at = Clock::now() + std::chrono::seconds(std::max(0, grace));
-    prober_.remove_pod(rec.uid);  // a dying pod is not probed (no Unhealthy events for it)
+    // As the kubelet's probe workers: liveness stops (a dying container is not restarted),
+    // readiness goes on until the containers stop, so Ready (and the endpoints' serving) follows.
+    prober_.stop_liveness(rec.uid);
     for (const auto& c : pod.at("spec").at("containers"))
       event(pod, "Normal", "Killing", "Stopping container " + c.value("name", ""));
     // Through the pidfd, so a reused pid never gets the signal.
@@ -386,8 +394,11 @@ void Kubelet::stop_pod(const Json& pod, const RecordPtr& recp) {
   }
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(rec.kill_at - Clock::now());
   if (!exited(rec.pidfd) && left.count() > 0) {
-    // The exit watcher syncs the pod as soon as its init exits; this is the deadline.
-    queue_->add_after(rec.key, left + std::chrono::milliseconds(1));
+    // Its status goes on through the grace period (Ready from the readiness probes; a verdict
+    // change syncs at once). The exit watcher syncs the pod as soon as its init exits; the
+    // re-sync is at the deadline, or sooner to keep the status current.
+    sync_status(pod, rec);
+    queue_->add_after(rec.key, std::min<std::chrono::milliseconds>(left + std::chrono::milliseconds(1), kResync));
     return;
   }
   kill_now(recp);

@@ -114,6 +114,21 @@ void Prober::remove_pod(const std::string& uid) {
   by_uid_.erase(first, last);
 }
 
+void Prober::stop_liveness(const std::string& uid) {
+  std::lock_guard lock(mu_);
+  auto [first, last] = by_uid_.equal_range(uid);
+  for (auto it = first; it != last;) {
+    auto p = probes_.find(it->second);
+    if (p->second.attempt.kind != ProbeKind::Liveness) {
+      ++it;
+      continue;
+    }
+    if (!p->second.running) schedule_.erase({p->second.state.next_due(), it->second});
+    probes_.erase(p);  // a running attempt finds its probe gone and drops the result
+    it = by_uid_.erase(it);
+  }
+}
+
 std::optional<bool> Prober::ready(const std::string& uid, size_t index) const {
   std::lock_guard lock(mu_);
   auto [first, last] = by_uid_.equal_range(uid);

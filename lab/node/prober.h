@@ -79,6 +79,10 @@ class Prober {
   // The container restarted: its probes start over (initialDelaySeconds from now, not ready).
   void restart_container(const std::string& uid, size_t index);
   void remove_pod(const std::string& uid);
+  // The pod is terminating: its liveness probes stop (a dying container is not restarted), its
+  // readiness probes go on until the containers stop, as the kubelet's probe workers do, so the
+  // Ready condition (and the endpoints' serving) follows the pod through its grace period.
+  void stop_liveness(const std::string& uid);
 
   // The readiness verdict of a container; nullopt when it has no readiness probe.
   std::optional<bool> ready(const std::string& uid, size_t index) const;

@@ -166,3 +166,27 @@ TEST(Prober, NothingToProbeIsNeitherSuccessNorFailure) {
   EXPECT_EQ(prober.ready("a", 0), false);
   prober.stop();
 }
+
+TEST(Prober, ATerminatingPodKeepsItsReadinessProbesButNotLiveness) {
+  Reports reports;
+  std::atomic<bool> pass{true};
+  Prober prober([&](const ProbeAttempt&) { return std::optional<ProbeOutcome>(ProbeOutcome{pass.load(), "no"}); },
+                [&](const ProbeReport& r) { reports.add(r); });
+  prober.start();
+  Json probe = {{"exec", {{"command", {"test", "-f", "/tmp/ready"}}}}, {"periodSeconds", 1}, {"failureThreshold", 1}};
+  prober.add_pod(pod("a", Json::array({container("web", probe, probe)})));
+  ASSERT_TRUE(reports.wait_for([](const ProbeReport& r) { return r.changed && r.healthy; }, 3000ms));
+  prober.stop_liveness("a");  // the pod was deleted: its grace period starts
+  reports.clear();
+  pass = false;
+  // Readiness still runs and turns false; liveness never runs again (no restart of a dying pod).
+  ASSERT_TRUE(reports.wait_for(
+      [](const ProbeReport& r) { return r.attempt.kind == ProbeKind::Readiness && r.changed && !r.healthy; }, 3500ms));
+  EXPECT_EQ(prober.ready("a", 0), false);
+  std::this_thread::sleep_for(1200ms);
+  EXPECT_FALSE(reports.wait_for([](const ProbeReport& r) { return r.attempt.kind == ProbeKind::Liveness; }, 0ms))
+      << "a terminating pod's liveness probe ran";
+  prober.remove_pod("a");
+  EXPECT_EQ(prober.ready("a", 0), std::nullopt);
+  prober.stop();
+}

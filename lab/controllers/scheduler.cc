@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "lab/api/json_access.h"
 #include "lab/api/objects.h"
 #include "lab/controllers/node_lifecycle.h"
 
@@ -15,6 +16,53 @@ namespace {
 
 bool unscheduled(const Json& pod) {
   return pod["spec"].value("nodeName", "").empty() && !api::is_terminating(pod);
+}
+
+// One hostPort a pod asks for: protocol, host IP ("0.0.0.0" when unset) and port.
+struct WantedPort {
+  std::string protocol, ip;
+  int port = 0;
+};
+
+std::vector<WantedPort> host_ports_of(const Json& pod) {
+  std::vector<WantedPort> out;
+  const Json& containers = api::member(api::member(pod, "spec"), "containers");
+  if (!containers.is_array()) return out;
+  for (const auto& c : containers) {
+    const Json& ports = api::member(c, "ports");
+    if (!ports.is_array()) continue;
+    for (const auto& p : ports) {
+      const Json& hp = api::member(p, "hostPort");
+      if (!hp.is_number_integer() || hp.get<int64_t>() <= 0) continue;
+      WantedPort w{api::string_at(p, "protocol"), api::string_at(p, "hostIP"), static_cast<int>(hp.get<int64_t>())};
+      if (w.protocol.empty()) w.protocol = "TCP";
+      if (w.ip.empty()) w.ip = "0.0.0.0";
+      out.push_back(std::move(w));
+    }
+  }
+  return out;
+}
+
+// The NodePorts filter (HostPortInfo.CheckConflict): one protocol and port, and addresses that
+// overlap (equal, or either is 0.0.0.0, every address).
+bool ports_conflict(const std::vector<WantedPort>& want, const std::vector<WantedPort>& used) {
+  for (const auto& a : want)
+    for (const auto& b : used)
+      if (a.protocol == b.protocol && a.port == b.port && (a.ip == b.ip || a.ip == "0.0.0.0" || b.ip == "0.0.0.0"))
+        return true;
+  return false;
+}
+
+// A pod on `node` holding a port the pod wants. Finished pods hold none (the scheduler's
+// informer leaves out Succeeded and Failed pods); terminating ones still do.
+bool host_ports_taken(const store::Informer& pods, const std::vector<WantedPort>& want, const std::string& node) {
+  if (want.empty()) return false;
+  for (const auto& other : pods.by_index(store::kByNode, node)) {
+    const std::string phase = api::string_at(api::member(*other, "status"), "phase");
+    if (phase == "Succeeded" || phase == "Failed") continue;
+    if (ports_conflict(want, host_ports_of(*other))) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -32,12 +80,17 @@ Result<std::string> choose_node(const store::Informer& pods, const Json& pod, co
   std::string owner = api::controller_uid(pod);
   std::string best;
   std::pair<int, int> best_score{INT_MAX, INT_MAX};
-  int full = 0;
+  int full = 0, ports_busy = 0;
+  const std::vector<WantedPort> want = host_ports_of(pod);
   for (const auto& node : nodes) {
     if (not_ready.contains(node)) continue;
     int all = static_cast<int>(pods.count_index(store::kByNode, node));
     if (pods_per_node > 0 && all >= pods_per_node) {  // its pod CIDR has no address left
       ++full;
+      continue;
+    }
+    if (host_ports_taken(pods, want, node)) {
+      ++ports_busy;
       continue;
     }
     int same = owner.empty() ? 0 : static_cast<int>(pods.count_index(store::kByControllerNode, owner + "/" + node));
@@ -48,12 +101,17 @@ Result<std::string> choose_node(const store::Informer& pods, const Json& pod, co
     }
   }
   if (best.empty()) {
-    // The scheduler's own wording for nodes at their pod limit or tainted not-ready.
-    std::string why;
-    if (full > 0) why += std::to_string(full) + " Too many pods";
+    // The scheduler's own wording for nodes at their pod limit, without the ports asked for,
+    // or tainted not-ready: "N reason" each, sorted as strings (FitError.Error()).
+    std::vector<std::string> reasons;
+    if (full > 0) reasons.push_back(std::to_string(full) + " Too many pods");
+    if (ports_busy > 0)
+      reasons.push_back(std::to_string(ports_busy) + " node(s) didn't have free ports for the requested pod ports");
     if (!not_ready.empty())
-      why += (why.empty() ? "" : ", ") + std::to_string(not_ready.size()) +
-             " node(s) had untolerated taint {node.kubernetes.io/not-ready: }";
+      reasons.push_back(std::to_string(not_ready.size()) + " node(s) had untolerated taint {node.kubernetes.io/not-ready: }");
+    std::sort(reasons.begin(), reasons.end());
+    std::string why;
+    for (const auto& r : reasons) why += (why.empty() ? "" : ", ") + r;
     return fail("0/" + std::to_string(nodes.size()) + " nodes are available: " + why + ".");
   }
   return best;

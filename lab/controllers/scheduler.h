@@ -13,7 +13,8 @@ namespace lab::controllers {
 // Chooses a node for pod among nodes (in order), counting the pods the cache holds; honours
 // spec.nodeName when set.
 // pods_per_node > 0: a node with that many pods takes no more (its pod CIDR is full); a node in
-// not_ready takes none (as the node.kubernetes.io/not-ready taint keeps pods away).
+// not_ready takes none (as the node.kubernetes.io/not-ready taint keeps pods away); nor does a
+// node where another pod holds a hostPort the pod asks for (the NodePorts filter).
 Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes,
                                 int pods_per_node = 0, const std::set<std::string>& not_ready = {});
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "lab/api/json_access.h"
 #include "lab/base/clock.h"
 #include "netns/addr.h"
 
@@ -40,6 +41,10 @@ bool ProxyAgent::sync_nodes() {
     }
     view.node_ips = {plan.ip.str()};
     view.node_name = plan.name;  // whose endpoints are local for the Local traffic policies
+    if (auto hp = host_ports_.find(plan.name); hp != host_ports_.end())
+      view.host_ports = hp->second;
+    else
+      view.host_ports.clear();
     // What the kernel had before this sync, compared before the proxier replaces it.
     std::vector<proxy::StaleUdpFlow> stale;
     if (const auto& applied = np.proxier->applied()) stale = proxy::stale_udp_flows(*applied, view);
@@ -131,6 +136,25 @@ ProxyAgent::ProxyAgent(cluster::LabRecord rec, store::InformerFactory& informers
   };
   informers.informer("Service").add_handler(queue);
   informers.informer("EndpointSlice").add_handler(queue);
+  // hostPorts (the portmap plugin's job in Kubernetes): only pods that have or had one matter,
+  // so the handler keeps their mappings itself and wakes the agent only when they change.
+  informers.informer("Pod").add_handler([this](const store::ObjPtr& old, const store::ObjPtr& cur) {
+    const store::ObjPtr& any = cur ? cur : old;
+    if (!any) return;
+    PodHostPorts want = cur ? pod_host_ports(*cur) : PodHostPorts{};
+    const auto& meta = api::metadata_of(*any);
+    const std::string key = api::string_at(meta, "namespace") + "/" + api::string_at(meta, "name");
+    std::lock_guard lock(mu_);
+    auto it = pod_host_ports_.find(key);
+    if (want.mappings.empty()) {
+      if (it == pod_host_ports_.end()) return;
+      pod_host_ports_.erase(it);
+    } else {
+      if (it != pod_host_ports_.end() && it->second == want) return;
+      pod_host_ports_[key] = std::move(want);
+    }
+    host_ports_dirty_ = true;
+  });
 }
 
 void ProxyAgent::run_loop(const std::atomic<bool>& stop) {
@@ -141,12 +165,21 @@ void ProxyAgent::run_loop(const std::atomic<bool>& stop) {
     // once v is read, so after applying them the rules match the store as of v.
     const uint64_t v = informers_.synced_version();
     std::vector<store::Event> events;
+    bool host_ports_changed = false;
     {
       std::lock_guard lock(mu_);
       events.swap(pending_);
+      if (host_ports_dirty_) {
+        // By node, in pod key order: the first pod claiming a port wins, the same on every sync.
+        host_ports_changed = true;
+        host_ports_dirty_ = false;
+        host_ports_.clear();
+        for (const auto& [key, hp] : pod_host_ports_)
+          host_ports_[hp.node].insert(host_ports_[hp.node].end(), hp.mappings.begin(), hp.mappings.end());
+      }
     }
     if (!events.empty()) cache_.apply(events);
-    if (!events.empty() || retry) retry = !sync_nodes();
+    if (!events.empty() || retry || host_ports_changed) retry = !sync_nodes();
     synced_ = v;
     // The factory publishes a new version after every batch, whether or not it concerned us:
     // waking on that keeps synced_ current for `lab up`, and catches our handlers' changes.

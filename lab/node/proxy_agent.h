@@ -12,6 +12,7 @@
 
 #include "lab/cluster/lab_record.h"
 #include "lab/node/health_check.h"
+#include "lab/node/host_ports.h"
 #include "lab/node/service_cache.h"
 #include "lab/proxy/proxier.h"
 #include "lab/store/informer.h"
@@ -29,7 +30,7 @@ bool proxied(const nlohmann::json& obj);
 
 class ProxyAgent {
  public:
-  // Registers on the shared Service and EndpointSlice informers (before they start), as
+  // Registers on the shared Service, EndpointSlice and Pod (hostPorts) informers (before they start), as
   // kube-proxy's informers do: their handlers queue the changes for this agent's thread.
   ProxyAgent(cluster::LabRecord rec, store::InformerFactory& informers);
   // After each change of a Service or EndpointSlice, every node's table and announcements match
@@ -58,6 +59,10 @@ class ProxyAgent {
   ServiceCache cache_;
   std::mutex mu_;
   std::vector<store::Event> pending_;  // from the handlers, for the agent's thread
+  // Pods with hostPorts ("ns/name"), kept by the Pod handler; dirty until the agent copies them.
+  std::map<std::string, PodHostPorts> pod_host_ports_;
+  bool host_ports_dirty_ = false;
+  std::map<std::string, std::vector<proxy::HostPortMapping>> host_ports_;  // node -> mappings (agent's thread)
   std::map<std::string, NodeProxy> nodes_;
   HealthCheckServer health_;  // runs while run_loop does
   std::atomic<uint64_t> synced_{0};

@@ -23,6 +23,7 @@ void assign(NodeView& dst, const NodeView& src) {
   dst.pod_cidr = src.pod_cidr;
   dst.service_cidr = src.service_cidr;
   dst.node_name = src.node_name;
+  dst.host_ports = src.host_ports;
   for (size_t i = 0; i < src.ports.size(); ++i)
     if (!(dst.ports[i] == src.ports[i])) dst.ports[i] = src.ports[i];
 }

@@ -219,6 +219,8 @@ Result<std::string> full_ruleset(const NodeView& view) {
 
 Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots) {
   LAB_TRY(validate(view));
+  auto host_ports = host_port_rules(view.host_ports);
+  if (!host_ports) return std::unexpected(host_ports.error());
   std::unordered_set<std::string> identities;
   for (const auto& sp : view.ports) identities.insert(sp.identity());
   slots.keep_only(identities);
@@ -267,7 +269,8 @@ Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots) {
   // DNAT in prerouting (pods, other nodes) and output (the node's own processes).
   // A service chain with its endpoints in a map only picks one, in the connection's mark, and
   // returns here (it was reached by a goto from `services`); the DNAT itself is shared.
-  const std::string nat_dispatch = "\t\tjump services\n\t\tct mark != 0 goto endpoint-dnat\n\t}\n";
+  // hostPorts first, as portmap's chain runs before kube-proxy's in prerouting and output.
+  const std::string nat_dispatch = "\t\tjump hostports\n\t\tjump services\n\t\tct mark != 0 goto endpoint-dnat\n\t}\n";
   out += "\tchain nat-prerouting {\n\t\ttype nat hook prerouting priority -100; policy accept;\n" + nat_dispatch;
   out += "\tchain nat-output {\n\t\ttype nat hook output priority -100; policy accept;\n" + nat_dispatch;
   out += "\tchain nat-postrouting {\n\t\ttype nat hook postrouting priority 100; policy accept;\n\t\tjump masquerading\n\t}\n";
@@ -307,6 +310,9 @@ Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots) {
   out += "\tchain service-endpoints-check {\n\t\tip daddr . meta l4proto . th dport vmap @no-endpoint-services\n\t}\n";
   out += "\tchain nodeport-endpoints-check {\n\t\t" + nodeport_match(view) +
          " meta l4proto . th dport vmap @no-endpoint-nodeports\n\t}\n";
+  out += "\tchain hostports {\n";
+  for (const auto& r : *host_ports) out += "\t\t" + r + "\n";
+  out += "\t}\n";
   out += "\tchain reject-chain {\n\t\tmeta l4proto tcp reject with tcp reset\n\t\treject\n\t}\n";
   // The xor clears the bit so a packet that passes postrouting twice is not masqueraded twice.
   out += cat("\tchain masquerading {\n\t\tmeta mark & ", kMarkHex, " == ", kMarkHex, " meta mark set meta mark ^ ", kMarkHex,

@@ -45,6 +45,17 @@ struct ServicePort {
   bool operator==(const ServicePort&) const = default;
 };
 
+// A container port's hostPort on this node (the CNI portmap plugin's mapping): traffic to a
+// local address of the node (or only to host_ip) at host_port/protocol goes to pod_ip:container_port.
+struct HostPortMapping {
+  std::string protocol = "TCP";  // TCP | UDP | SCTP
+  std::string host_ip;           // "" (or 0.0.0.0) = every local address but 127.0.0.0/8
+  int host_port = 0;
+  std::string pod_ip;
+  int container_port = 0;
+  bool operator==(const HostPortMapping&) const = default;
+};
+
 // Everything one node's proxy needs. The node-wide fields change rarely; a change of any of them
 // makes the next sync a full reload.
 struct NodeView {
@@ -54,6 +65,9 @@ struct NodeView {
   std::string service_cidr;           // e.g. 10.96.0.0/12; unused service addresses are rejected ("" = off)
   std::vector<ServicePort> ports;
   std::string node_name;              // whose endpoints are local (traffic policy Local)
+  // The hostPorts of this node's pods, in chain `hostports` (portmap's CNI-HOSTPORT-DNAT),
+  // jumped to before the service dispatch. A change rewrites that chain only.
+  std::vector<HostPortMapping> host_ports;
   bool operator==(const NodeView&) const = default;
 };
 
@@ -104,6 +118,10 @@ class EndpointSlots {
 // Refuses what would make nft fail or rules ambiguous: malformed addresses, ports or protocols,
 // two ports with one identity, two ports claiming one address.protocol.port or NodePort.
 Result<void> validate(const NodeView& view);
+
+// The rules of chain `hostports` for `mappings`, in order (the first of two mappings claiming one
+// address.protocol.port wins, as in portmap). Fails on a malformed protocol, address or port.
+Result<std::vector<std::string>> host_port_rules(const std::vector<HostPortMapping>& mappings);
 
 // The whole table, preceded by `add table; delete table` so one transaction replaces whatever a
 // previous (possibly crashed) proxy left behind. Ports keep the slots they have in `slots`; the

@@ -148,7 +148,8 @@ Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after, 
     return full;
   }
   std::vector<Change> changes = changed_ports(before, after);
-  if (changes.empty()) return std::string();
+  const bool host_ports_changed = before.host_ports != after.host_ports;
+  if (changes.empty() && !host_ports_changed) return std::string();
 
   // Only what changed needs checking: `before` was valid when it was applied. Uniqueness is
   // global, so it is checked over all ports, but only when a port was added or its addresses
@@ -174,6 +175,13 @@ Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after, 
     if (!c.after) slots.release(c.before->identity());
   }
   Batch b;
+  if (host_ports_changed) {
+    // The chain is small (a few rules per pod with a hostPort): rewritten whole.
+    auto rules = host_port_rules(after.host_ports);
+    if (!rules) return std::unexpected(rules.error());
+    b.add(Batch::kRules, cat("flush chain ip ", after.table, " hostports"));
+    for (const auto& r : *rules) b.add(Batch::kRules, cat("add rule ip ", after.table, " hostports ", r));
+  }
   std::unordered_set<std::string> added_keep;
   for (size_t i = 0; i < changes.size(); ++i) {
     const auto& c = changes[i];
@@ -185,7 +193,7 @@ Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after, 
 
 std::optional<std::vector<EndpointUpdate>> endpoint_updates(const NodeView& before, const NodeView& after,
                                                             const EndpointSlots& slots) {
-  if (!same_node_fields(before, after)) return std::nullopt;
+  if (!same_node_fields(before, after) || before.host_ports != after.host_ports) return std::nullopt;
   std::vector<EndpointUpdate> out;
   for (const auto& c : changed_ports(before, after)) {
     if (!c.before || !c.after) return std::nullopt;

@@ -273,6 +273,24 @@ TEST_F(ProxyKernel, TrafficPolicyDiffsGiveTheTableAFullLoadGives) {
   sync_and_compare(v, K::kDiff, "removed");
 }
 
+TEST_F(ProxyKernel, HostPortDiffsGiveTheTableAFullLoadGives) {
+  using K = Proxier::SyncInfo;
+  NodeView v = base_view("lab-proxy");
+  sync_and_compare(v, K::kFull, "full load");
+  v.host_ports.push_back({"TCP", "", 8080, "10.244.1.5", 80});
+  sync_and_compare(v, K::kDiff, "a mapping added");
+  v.host_ports.push_back({"UDP", "172.18.0.2", 5353, "10.244.1.6", 53});
+  v.host_ports.push_back({"SCTP", "", 9000, "10.244.1.6", 9000});
+  v.ports[0].endpoints.pop_back();  // with a service change in the same sync
+  sync_and_compare(v, K::kDiff, "two more and an endpoint change");
+  v.host_ports.erase(v.host_ports.begin());
+  sync_and_compare(v, K::kDiff, "one removed");
+  v.ports[0].endpoints.push_back({"10.244.2.8", 8080});  // endpoint-only again: the fast path
+  sync_and_compare(v, K::kEndpoints, "endpoints only");
+  v.host_ports.clear();
+  sync_and_compare(v, K::kDiff, "all removed");
+}
+
 TEST_F(ProxyKernel, RefusedFastPathFallsBackToText) {
   NodeView v = base_view("lab-proxy");
   ASSERT_TRUE(proxier_->sync(v));

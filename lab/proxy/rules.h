@@ -19,7 +19,7 @@ struct Endpoint {
   bool ready = true;
   bool serving = true;
   bool terminating = false;
-  std::string node_name;  // the node the endpoint runs on ("" = unknown: never local)
+  std::string node_name = "";  // the node the endpoint runs on ("" = unknown: never local)
   bool operator==(const Endpoint&) const = default;
 };
 

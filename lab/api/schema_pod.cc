@@ -210,7 +210,7 @@ const ObjectSchema kContainerPort{{
     {.name = "name", .type = String, .check = port_name},
     {.name = "protocol", .type = String, .values = {"TCP", "UDP", "SCTP"}},
     {.name = "hostPort", .type = Int, .check = port_number},
-    {.name = "hostIP", .type = String},
+    {.name = "hostIP", .type = String, .check = ipv4_address},
 }, finish_port};
 
 const ObjectSchema kResources{{

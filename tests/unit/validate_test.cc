@@ -269,6 +269,18 @@ TEST(Validate, StringReplicas) {
             "Deployment.apps \"my-nginx\" is invalid: spec.replicas: Invalid value: \"2\": must be an integer");
 }
 
+TEST(Validate, AContainerPortsHostIPMustBeAnAddress) {
+  const Json rs = stored(replicaset(deployment()));
+  Json pod = stored(pod_of(rs));
+  pod["spec"]["containers"][0]["ports"] = Json::parse(R"([{"containerPort":80,"hostPort":8080,"hostIP":"172.18.0.2"}])");
+  EXPECT_EQ(errors_of(pod), "");
+  pod["spec"]["containers"][0]["ports"][0]["hostIP"] = "node-1";
+  auto v = validate_object(pod);
+  ASSERT_EQ(v.errors.size(), 1u) << messages(v);
+  EXPECT_EQ(v.errors[0].field, "spec.containers[0].ports[0].hostIP");
+  EXPECT_NE(v.errors[0].detail.find("Invalid value: \"node-1\""), std::string::npos) << v.errors[0].detail;
+}
+
 TEST(Validate, MetadataNotAnObject) {
   Json d = deployment();
   d["metadata"] = 5;

@@ -8,19 +8,14 @@
 
 #include "lab/node/host_ports.h"
 #include "lab/proxy/rules.h"
+#include "tests/unit/nft_text.h"
 
 namespace lab::proxy {
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) {
-    size_t b = l.find_first_not_of('\t');
-    out.push_back(b == std::string::npos ? "" : l.substr(b));
-  }
-  return out;
-}
+using lab::testing::HasLine;
+using lab::testing::has_line;
+using lab::testing::lines_of;
 
 NodeView node_view() {
   NodeView v;

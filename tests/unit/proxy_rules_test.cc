@@ -2,6 +2,7 @@
 // diffs a sync sends (only what changed). Pure text, no root; the kernel side is in
 // tests/kernel (the fast path against the text) and the bench.
 #include "lab/proxy/rules.h"
+#include "tests/unit/nft_text.h"
 
 #include <gtest/gtest.h>
 
@@ -11,25 +12,9 @@
 namespace lab::proxy {
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) {
-    size_t b = l.find_first_not_of('\t');
-    out.push_back(b == std::string::npos ? "" : l.substr(b));
-  }
-  return out;
-}
-
-bool has_line(const std::string& text, const std::string& line) {
-  auto ls = lines_of(text);
-  return std::find(ls.begin(), ls.end(), line) != ls.end();
-}
-
-::testing::AssertionResult HasLine(const std::string& text, const std::string& line) {
-  if (has_line(text, line)) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "missing line:\n  " << line << "\nin:\n" << text;
-}
+using lab::testing::HasLine;
+using lab::testing::has_line;
+using lab::testing::lines_of;
 
 ServicePort web() {
   ServicePort sp;

@@ -8,25 +8,14 @@
 #include <sstream>
 
 #include "lab/proxy/rules.h"
+#include "tests/unit/nft_text.h"
 
 namespace lab::proxy {
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) {
-    size_t b = l.find_first_not_of('\t');
-    out.push_back(b == std::string::npos ? "" : l.substr(b));
-  }
-  return out;
-}
-
-::testing::AssertionResult HasLine(const std::string& text, const std::string& line) {
-  auto ls = lines_of(text);
-  if (std::find(ls.begin(), ls.end(), line) != ls.end()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "missing line:\n  " << line << "\nin:\n" << text;
-}
+using lab::testing::HasLine;
+using lab::testing::has_line;
+using lab::testing::lines_of;
 
 // The rules of chain `name` in a full ruleset.
 std::vector<std::string> chain_rules(const std::string& text, const std::string& name) {

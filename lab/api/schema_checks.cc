@@ -224,6 +224,18 @@ std::string ipv4_address(const json& v) {
   return parsed ? "" : without_value(parsed.error().message, v);
 }
 
+std::string external_ip(const json& v) {
+  // ValidateNonSpecialIP, as the apiserver checks spec.externalIPs.
+  auto parsed = net::Ipv4::parse(v.get_ref<const std::string&>());
+  if (!parsed) return without_value(parsed.error().message, v);
+  const uint32_t a = parsed->value;
+  if (a == 0) return "may not be unspecified (0.0.0.0)";
+  if ((a >> 24) == 127) return "may not be in the loopback range (127.0.0.0/8, ::1/128)";
+  if ((a >> 16) == 0xA9FE) return "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
+  if ((a >> 8) == 0xE00000) return "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
+  return "";
+}
+
 std::string cluster_ip(const json& v) {
   const auto& s = v.get_ref<const std::string&>();
   if (s.empty() || s == "None") return "";

@@ -176,7 +176,9 @@ const ObjectSchema kServiceSpec{{
     {.name = "loadBalancerIP", .type = String, .check = ipv4_address},  // deprecated in Kubernetes 1.24, still honoured
     {.name = "allocateLoadBalancerNodePorts", .type = Bool},
     {.name = "externalName", .type = String, .check = external_name},
-    {.name = "externalIPs", .type = Unsupported, .note = "use type NodePort or LoadBalancer"},
+    // Addresses the nodes also accept the Service's traffic for (kube-proxy's external path); routing
+    // them to a node is up to whoever owns them, as in Kubernetes: the lab announces none.
+    {.name = "externalIPs", .type = StringList, .check = external_ip},
     {.name = "loadBalancerSourceRanges", .type = Unsupported},
     // A class names another load balancer implementation: the lab's own leaves the Service alone.
     {.name = "loadBalancerClass", .type = String, .check = label_key},

@@ -2,6 +2,8 @@
 // on demand, and spliced into one NodeView.
 #include "lab/node/service_cache.h"
 
+#include <algorithm>
+
 #include "lab/api/event_object.h"
 
 namespace lab::node {
@@ -106,6 +108,12 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
   std::vector<std::string> lb_ips;
   for (const auto& ing : svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array()))
     if (!ing.value("ip", "").empty()) lb_ips.push_back(ing.value("ip", ""));
+  // spec.externalIPs take the same external path as the load balancer's (kube-proxy's
+  // external-X chain); an address in both is programmed once.
+  for (const auto& ip : spec.value("externalIPs", Json::array()))
+    if (ip.is_string() && !ip.get<std::string>().empty() &&
+        std::find(lb_ips.begin(), lb_ips.end(), ip.get<std::string>()) == lb_ips.end())
+      lb_ips.push_back(ip.get<std::string>());
   const bool affinity = spec.value("sessionAffinity", "None") == "ClientIP";
   const bool internal_local = spec.value("internalTrafficPolicy", "Cluster") == "Local";
   const bool external_local = spec.value("externalTrafficPolicy", "Cluster") == "Local";

@@ -91,6 +91,29 @@ wait_for 10 bash -c "[ \"\$('$LAB' get svc --lab $L again -o jsonpath='{.status.
 out=$(retry curl -s --max-time 2 "http://$ext/")
 grep -q "hostnames-" <<<"$out" || fail "the address does not answer for its new Service: $out"
 
+note "spec.externalIPs: the nodes accept the Service's traffic for them (routing there is their owner's)"
+cat >"$tmp/outside.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: outside}
+spec:
+  externalIPs: [172.18.254.10]
+  selector: {app: hostnames}
+  ports:
+  - {name: http, port: 80, targetPort: 9376}
+YAML
+lab apply -f "$tmp/outside.yaml" >/dev/null
+row=$(lab get svc outside | sed -n 2p)
+echo "$row"
+grep -Eq "^outside +ClusterIP +[0-9.]+ +172.18.254.10 +80/TCP " <<<"$row" || fail "outside's row differs: $row"
+out=$(retry "$LAB" ssh --lab $L node-1 -- curl -s --max-time 2 http://172.18.254.10/)
+grep -q "hostnames-" <<<"$out" || fail "node-1 does not serve the external IP: $out"
+set +e
+out=$(lab patch svc outside -p '{"spec":{"externalIPs":["127.0.0.1"]}}' 2>&1); rc=$?
+set -e
+[ $rc != 0 ] && grep -q 'spec.externalIPs\[0\]: Invalid value: "127.0.0.1": may not be in the loopback range' <<<"$out" \
+  || fail "a loopback external IP was accepted: $out"
+
 note "any object's finalizers: a delete marks it; removing the last one deletes it"
 lab create configmap kept --from-literal=a=b >/dev/null
 lab patch configmap kept -p '{"metadata":{"finalizers":["example.com/keep"]}}' >/dev/null

@@ -578,9 +578,13 @@ TEST(Service, Types) {
             "\"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\"");
   // As the API server: ignored (not refused) on the other types.
   EXPECT_EQ(error_of(service("  externalName: db.example.com\n")), "(no error)");
-  EXPECT_EQ(error_of(service("  externalIPs: [192.0.2.10]\n")),
-            "s.yaml:8:3: Service \"my-nginx\": spec.externalIPs: Forbidden: not supported yet (use type NodePort "
-            "or LoadBalancer)");
+  EXPECT_EQ(error_of(service("  externalIPs: [192.0.2.10]\n")), "(no error)");
+  EXPECT_EQ(error_of(service("  externalIPs: [192.0.2.10, 127.0.0.1]\n")),
+            "s.yaml:8:29: Service \"my-nginx\": spec.externalIPs[1]: Invalid value: \"127.0.0.1\": may not be in "
+            "the loopback range (127.0.0.0/8, ::1/128)");
+  EXPECT_EQ(error_of(service("  externalIPs: [db.example.com]\n")),
+            "s.yaml:8:17: Service \"my-nginx\": spec.externalIPs[0]: Invalid value: \"db.example.com\": invalid "
+            "IPv4 address: \"db\" is not a number; expected e.g. 10.0.0.1");
   EXPECT_EQ(error_of(service("  typ: NodePort\n")),
             "s.yaml:8:3: Service \"my-nginx\": spec.typ: unknown field (expected one of: "
             "allocateLoadBalancerNodePorts, clusterIP, clusterIPs, externalIPs, externalName, "

@@ -127,6 +127,19 @@ TEST_F(ServiceCacheTest, AnnouncementsFollowTheAnnotation) {
   EXPECT_EQ(cache_.view().ports[0].lb_ips, std::vector<std::string>{"172.18.255.200"});
 }
 
+TEST_F(ServiceCacheTest, ExternalIPsTakeTheLoadBalancersPathButAreNotAnnounced) {
+  Json svc = service("lb", "10.96.0.22", {{"http", 80}});
+  svc["metadata"]["annotations"] = {{api::kAnnouncedBy, "node-2"}};
+  svc["status"] = {{"loadBalancer", {{"ingress", Json::array({{{"ip", "172.18.255.200"}}})}}}};
+  svc["spec"]["externalIPs"] = {"172.18.254.10", "172.18.255.200"};
+  ASSERT_TRUE(st_.create(svc));
+  cache_.relist(st_);
+  EXPECT_EQ(cache_.view().ports[0].lb_ips, (std::vector<std::string>{"172.18.255.200", "172.18.254.10"}))
+      << "an address in both is programmed once";
+  EXPECT_EQ(cache_.announcements()["node-2"], std::set<std::string>{"172.18.255.200"})
+      << "routing an external IP to a node is its owner's business, not the lab's";
+}
+
 }  // namespace
 }  // namespace lab::node
 

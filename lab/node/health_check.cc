@@ -9,10 +9,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
+#include <cstring>
 #include <ctime>
 
-#include "lab/base/clock.h"
+#include "lab/base/log.h"
 #include "netns/cidr.h"
 #include "netns/netns.h"
 
@@ -40,7 +40,7 @@ std::string http_date() {
   return buf;
 }
 
-void log(const std::string& msg) { std::fprintf(stderr, "%s proxy: healthcheck: %s\n", now_rfc3339().c_str(), msg.c_str()); }
+void log(const std::string& msg) { log_line("proxy: healthcheck: " + msg); }
 
 // A non-blocking listening socket on ip:port inside the named netns. The calling thread enters
 // the netns only for socket(); the socket stays in that netns wherever it is used from.
@@ -57,8 +57,10 @@ Result<UniqueFd> listen_in(const std::string& netns_name, const std::string& ip,
     fd = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd) return fail_errno("socket in " + netns_name);
   }
+  // Lets a listener closed a moment ago (a port moved back) open again at once.
   int one = 1;
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
+    return fail_errno("SO_REUSEADDR on " + where);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -160,7 +162,8 @@ void HealthCheckServer::answer(Conn& c, const std::map<std::string, HealthCheckN
   const size_t slash = c.key.find('/');
   const std::string reply = health_check_response(c.key.substr(0, slash), c.key.substr(slash + 1), count);
   // A few hundred bytes fit any socket buffer; a client that does not read loses the answer.
-  (void)::send(c.fd.get(), reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (::send(c.fd.get(), reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+    log("node " + c.node + " \"" + c.key + "\": the client left before the answer: " + std::strerror(errno));
   ::shutdown(c.fd.get(), SHUT_WR);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "lab/api/json_access.h"
+#include "lab/api/objects.h"
 #include "netns/cidr.h"
 
 namespace lab::node {
@@ -22,7 +23,7 @@ PodHostPorts pod_host_ports(const nlohmann::json& pod) {
       if (member(p, "hostPort").is_number_integer() && member(p, "hostPort").get<int64_t>() != 0) any = true;
   if (!any) return out;
   if (member(spec, "hostNetwork") == true) return out;
-  if (!member(api::metadata_of(pod), "deletionTimestamp").is_null()) return out;
+  if (api::is_terminating(pod)) return out;
   const auto& status = member(pod, "status");
   const std::string phase = string_at(status, "phase");
   if (phase == "Succeeded" || phase == "Failed") return out;

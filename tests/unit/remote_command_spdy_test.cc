@@ -17,6 +17,7 @@
 
 #include "lab/server/http_server.h"
 #include "runtime/attach.h"
+#include "tests/unit/fake_process_side.h"
 
 namespace lab::server {
 namespace {
@@ -245,23 +246,7 @@ std::vector<spdy::Frame> read_until_closed(int fd, spdy::Decoder& dec, std::stri
 TEST(RemoteCommandSpdy, ASessionRelaysBothWaysThenSendsTheStatusAndFinishesEveryStream) {
   Fixture fx;
   std::vector<runtime::Frame> got;
-  std::thread side([&] {
-    runtime::FrameDecoder dec;
-    char buf[4096];
-    bool closed = false;
-    while (!closed) {
-      ssize_t n = ::recv(fx.process.get(), buf, sizeof buf, 0);
-      if (n <= 0) break;
-      dec.feed(std::string_view(buf, static_cast<size_t>(n)));
-      while (auto f = dec.next()) {
-        got.push_back(*f);
-        closed = closed || f->channel == Channel::CloseStdin;
-      }
-    }
-    for (const auto& f : {runtime::encode_frame(Channel::Stdout, "out:hello"), runtime::encode_frame(Channel::Stderr, "err"),
-                          runtime::encode_frame(Channel::Status, runtime::encode_status({3, ""}))})
-      ASSERT_EQ(::send(fx.process.get(), f.data(), f.size(), MSG_NOSIGNAL), static_cast<ssize_t>(f.size()));
-  });
+  std::thread side([&] { got = lab::testing::fake_process_side(fx.process.get()); });
 
   UniqueFd fd = fx.connect();
   std::string head;
@@ -335,11 +320,11 @@ void bad_session(const std::string& bytes, const std::string& logged) {
   std::string head;
   std::string rest = upgrade(fd.get(), &head);
   ASSERT_TRUE(head.starts_with("HTTP/1.1 101")) << head;
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   send_bytes(fd.get(), bytes);
   spdy::Decoder dec;
   auto frames = read_until_closed(fd.get(), dec, rest);
-  const std::string log = testing::internal::GetCapturedStderr();
+  const std::string log = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(log.find("exec/attach: SPDY: " + logged), std::string::npos) << log;
   EXPECT_NE(log.find("; ending the session"), std::string::npos) << log;
   ASSERT_FALSE(frames.empty());

@@ -16,6 +16,7 @@
 
 #include "lab/server/http_server.h"
 #include "runtime/attach.h"
+#include "tests/unit/fake_process_side.h"
 
 namespace lab::server {
 namespace {
@@ -134,23 +135,7 @@ TEST(RemoteCommand, ASessionRelaysBothWaysThenSendsTheStatusAndClosesNormally) {
 
   // The fake process side: takes the resize, stdin and its end, then answers.
   std::vector<runtime::Frame> got;
-  std::thread side([&] {
-    runtime::FrameDecoder dec;
-    char buf[4096];
-    bool closed = false;
-    while (!closed) {
-      ssize_t n = ::recv(process.get(), buf, sizeof buf, 0);
-      if (n <= 0) break;
-      dec.feed(std::string_view(buf, static_cast<size_t>(n)));
-      while (auto f = dec.next()) {
-        got.push_back(*f);
-        closed = closed || f->channel == Channel::CloseStdin;
-      }
-    }
-    for (const auto& f : {runtime::encode_frame(Channel::Stdout, "out:hello"), runtime::encode_frame(Channel::Stderr, "err"),
-                          runtime::encode_frame(Channel::Status, runtime::encode_status({3, ""}))})
-      ASSERT_EQ(::send(process.get(), f.data(), f.size(), MSG_NOSIGNAL), static_cast<ssize_t>(f.size()));
-  });
+  std::thread side([&] { got = lab::testing::fake_process_side(process.get()); });
 
   net::io_context ioc;
   net::local::stream_protocol::socket sock(ioc);

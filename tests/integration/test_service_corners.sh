@@ -112,6 +112,47 @@ refuse lab create -f "$tmp/np-dup.yaml"
 echo "$out" | grep -qF "The Service \"np-dup\" is invalid: spec.ports[0].nodePort: Invalid value: $np_tcp: provided port is already allocated" \
   || fail "a second Service got nodePort $np_tcp, or the message differs"
 
+note "4. after ClientIP-affinity NodePort and LoadBalancer Services were used and deleted, an endpoint-less NodePort refuses from pods at once"
+# The issue saw 2 of 6 such tries time out from a pod. Each try here must be refused (curl exit 7,
+# busybox nc "Connection refused") well inside its 3 s budget, from a pod on each node to each
+# node's address, on the new Service's nodePort and on a port no Service has.
+svc_yaml() {  # NAME TYPE AFFINITY-TIMEOUT SELECTOR-APP
+  printf 'apiVersion: v1\nkind: Service\nmetadata: {name: %s}\nspec:\n  type: %s\n  sessionAffinity: ClientIP\n  sessionAffinityConfig: {clientIP: {timeoutSeconds: %s}}\n  selector: {app: %s}\n  ports:\n  - {port: 80, targetPort: svc1}\n' \
+    "$1" "$2" "$3" "$4" > "$tmp/$1.yaml"
+}
+for spec in "aff-np NodePort 10" "aff-lb LoadBalancer 10800"; do
+  set -- $spec
+  svc_yaml "$1" "$2" "$3" corners
+  lab apply -f "$tmp/$1.yaml" >/dev/null
+  np=$(lab get svc "$1" -o jsonpath='{.spec.ports[0].nodePort}')
+  for nip in $nodes; do
+    retry answers "http://$nip:$np/" pod1 || fail "$1 ($2, affinity) does not answer on $nip:$np"
+    for _ in 1 2 3; do answers "http://$nip:$np/" pod1 || fail "$1: another backend than pod1 on $nip:$np"; done
+  done
+  lab delete svc "$1" >/dev/null
+done
+unused=30001
+for i in 1 2 3; do
+  printf 'apiVersion: v1\nkind: Service\nmetadata: {name: empty-%s}\nspec:\n  type: NodePort\n  selector: {app: nothing}\n  ports:\n  - {port: 80}\n' "$i" > "$tmp/empty-$i.yaml"
+  lab apply -f "$tmp/empty-$i.yaml" >/dev/null
+  np=$(lab get svc "empty-$i" -o jsonpath='{.spec.ports[0].nodePort}')
+  [ "$np" != "$unused" ] || unused=30002
+  # Once every node programs the port (its element in the no-endpoint map), each try is refused.
+  programmed() { for n in node-1 node-2; do grep -q "tcp . $np : goto reject-chain" <<<"$(ruleset $n)" || return 1; done; }
+  wait_for 10 programmed || fail "empty-$i: nodePort $np not programmed on both nodes"
+  for nip in $nodes; do
+    for port in "$np" "$unused"; do
+      t0=$(date +%s%N)
+      set +e; out=$(lab exec client -- curl -sS --max-time 3 "http://$nip:$port/" 2>&1); rc=$?; set -e
+      ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+      [ $rc = 7 ] || fail "from client (node-1) to $nip:$port: curl exit $rc after $ms ms, not refused: $out"
+      set +e; out=$(lab exec pod2 -- nc -w 3 "$nip" "$port" </dev/null 2>&1); set -e
+      grep -q "Connection refused" <<<"$out" || fail "from pod2 (node-2) to $nip:$port: not refused: $out"
+    done
+  done
+  lab delete svc "empty-$i" >/dev/null
+done
+
 note "12. a port's number changes without a nodePort: it keeps its nodePort (matched by name)"
 keep() { printf 'apiVersion: v1\nkind: Service\nmetadata: {name: keep}\nspec:\n  type: NodePort\n  selector: {app: corners}\n  ports:\n  - {name: http, port: %s, targetPort: svc1}\n' "$1" > "$tmp/keep.yaml"; }
 keep 80

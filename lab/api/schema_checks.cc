@@ -4,6 +4,7 @@
 
 #include "lab/api/scenario.h"
 #include "lab/api/schema_rules.h"
+#include "lab/api/source_ranges.h"
 #include "netns/cidr.h"
 #include "runtime/image.h"
 
@@ -234,6 +235,11 @@ std::string external_ip(const json& v) {
   if ((a >> 16) == 0xA9FE) return "may not be in the link-local range (169.254.0.0/16, fe80::/10)";
   if ((a >> 8) == 0xE00000) return "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)";
   return "";
+}
+
+std::string source_range(const json& v) {
+  auto parsed = parse_source_range(v.get_ref<const std::string&>());
+  return parsed ? "" : parsed.error().message;
 }
 
 std::string cluster_ip(const json& v) {

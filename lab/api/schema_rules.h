@@ -34,6 +34,7 @@ std::string ip_range(const json& v);
 std::string ipv4_address(const json& v);
 std::string cluster_ip(const json& v);      // an address, "None" or "" (allocate one)
 std::string external_ip(const json& v);     // an address that is not unspecified, loopback or link-local
+std::string source_range(const json& v);    // an IPv4 CIDR, spaces around and host bits allowed
 std::string service_type(const json& v);
 std::string external_name(const json& v);   // a DNS-1123 subdomain, optionally with a trailing dot
 std::string ip_family(const json& v);       // IPv6: lab is IPv4-only

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "lab/api/schema_rules.h"
+#include "lab/api/source_ranges.h"
 
 namespace lab::api::schema {
 
@@ -99,6 +100,9 @@ std::optional<Problem> finish_service_spec(json& s) {
   const std::string type = s["type"].get<std::string>();
   const bool external = type == "NodePort" || type == "LoadBalancer";  // reachable from outside the cluster
   const bool lb = type == "LoadBalancer";
+  // Only a load balancer's clients are filtered; an empty list is no list (ValidateService).
+  if (s.contains("loadBalancerSourceRanges") && !s["loadBalancerSourceRanges"].empty() && !lb)
+    return Problem{"loadBalancerSourceRanges", "may only be used when `type` is 'LoadBalancer'", ErrorType::Forbidden};
 
   if (type == "ExternalName") return finish_external_name(s);
   if (!s.contains("ports")) return Problem{"ports", "", ErrorType::Required};
@@ -179,7 +183,9 @@ const ObjectSchema kServiceSpec{{
     // Addresses the nodes also accept the Service's traffic for (kube-proxy's external path); routing
     // them to a node is up to whoever owns them, as in Kubernetes: the lab announces none.
     {.name = "externalIPs", .type = StringList, .check = external_ip},
-    {.name = "loadBalancerSourceRanges", .type = Unsupported},
+    // Clients allowed through the load balancer's addresses (kube-proxy's firewall); the nodePort
+    // and the cluster IP stay open to all, as in Kubernetes.
+    {.name = "loadBalancerSourceRanges", .type = StringList, .check = source_range},
     // A class names another load balancer implementation: the lab's own leaves the Service alone.
     {.name = "loadBalancerClass", .type = String, .check = label_key},
     {.name = "healthCheckNodePort", .type = Int, .check = health_check_node_port},
@@ -265,9 +271,30 @@ const ObjectSchema kEndpointSubset{{
     {.name = "ports", .type = ObjectList, .object = &kEndpointsPort},
 }};
 
+// ValidateService's check of the annotation that came before spec.loadBalancerSourceRanges:
+// it counts while the field is empty, and then only on a LoadBalancer.
+std::optional<Problem> finish_service(json& doc) {
+  const json& spec = doc["spec"];
+  if (spec.contains("loadBalancerSourceRanges") && !spec["loadBalancerSourceRanges"].empty()) return std::nullopt;
+  const json& meta = doc["metadata"];
+  if (!meta.contains("annotations") || !meta["annotations"].contains(kSourceRangesAnnotation)) return std::nullopt;
+  const std::string at = std::string("metadata.annotations[") + kSourceRangesAnnotation + "]";
+  if (!spec.contains("type") || spec["type"] != "LoadBalancer")
+    return Problem{at, "may only be used when `type` is 'LoadBalancer'", ErrorType::Forbidden};
+  if (!parse_source_range_annotation(meta["annotations"][kSourceRangesAnnotation].get<std::string>()))
+    return Problem{at, "must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 "};
+  return std::nullopt;
+}
+
+ObjectSchema service_document() {
+  ObjectSchema d = document(kServiceMeta, kServiceSpec, kServiceStatus);
+  d.finish = finish_service;
+  return d;
+}
+
 }  // namespace
 
-const ObjectSchema kServiceDocument = document(kServiceMeta, kServiceSpec, kServiceStatus);
+const ObjectSchema kServiceDocument = service_document();
 
 const ObjectSchema kEndpointsDocument{{
     {.name = "apiVersion", .type = Type::String, .required = true},

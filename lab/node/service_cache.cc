@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "lab/api/event_object.h"
+#include "lab/api/source_ranges.h"
 
 namespace lab::node {
 
@@ -107,7 +108,13 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
   if (cip == "None") cip.clear();
   std::vector<std::string> lb_ips;
   for (const auto& ing : svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array()))
-    if (!ing.value("ip", "").empty()) lb_ips.push_back(ing.value("ip", ""));
+    if (!ing.value("ip", "").empty() && std::find(lb_ips.begin(), lb_ips.end(), ing.value("ip", "")) == lb_ips.end())
+      lb_ips.push_back(ing.value("ip", ""));
+  // spec.loadBalancerSourceRanges (or the annotation) guard the load balancer's own addresses,
+  // those so far: not spec.externalIPs, as kube-proxy filters only LoadBalancer VIPs.
+  std::vector<std::string> ranges, firewall_ips;
+  if (spec.value("type", "") == "LoadBalancer") ranges = api::source_ranges(svc);
+  if (!ranges.empty()) firewall_ips = lb_ips;
   // spec.externalIPs take the same external path as the load balancer's (kube-proxy's
   // external-X chain); an address in both is programmed once.
   for (const auto& ip : spec.value("externalIPs", Json::array()))
@@ -136,6 +143,8 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
     sp.affinity_timeout = timeout;
     sp.internal_local = internal_local;
     sp.external_local = external_local;
+    sp.source_ranges = ranges;
+    sp.firewall_ips = firewall_ips;
     for (const auto& [slice_name, slice] : slices) {
       int port = 0;
       for (const auto& sport : slice.value("ports", Json::array()))

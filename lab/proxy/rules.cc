@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "lab/proxy/rules_internal.h"
 #include "netns/cidr.h"
@@ -25,11 +27,13 @@ struct FixedSet {
   const char* name;
   const char* type;
 };
-constexpr std::array<FixedSet, 8> kFixedSets = {{
+constexpr std::array<FixedSet, 9> kFixedSets = {{
     {kServiceIps, "type ipv4_addr . inet_proto . inet_service : verdict"},
     {kServiceNodeports, "type inet_proto . inet_service : verdict"},
     {kNoEndpointServices, "type ipv4_addr . inet_proto . inet_service : verdict"},
     {kNoEndpointNodeports, "type inet_proto . inet_service : verdict"},
+    // Load balancer addresses whose Service has source ranges -> that port's firewall chain.
+    {kFirewallIps, "type ipv4_addr . inet_proto . inet_service : verdict"},
     // Every endpoint as "ip . ip": a DNATed packet whose source is its new destination is a pod
     // reaching itself through its Service, and is masqueraded. Elements are only ever added by
     // diffs (a stale one matches nothing but a pod reaching itself); a full load prunes them.
@@ -128,6 +132,17 @@ Fragment render(const Globals& g, const ServicePort& sp, uint32_t slot) {
     for (const auto& lb : sp.lb_ips) f.elements.push_back({kServiceIps, ip_key(lb), "goto " + ext});
     if (sp.node_port) f.elements.push_back({kServiceNodeports, np_key, "goto " + ext});
   }
+  if (uses_firewall(sp)) {
+    // kube-proxy's firewall: firewall-check, in the filter hooks before DNAT, looks the load
+    // balancer's address up in firewall-ips and lands here, where sources outside the ranges
+    // are dropped. The ranges are a named interval set of the port (no anonymous set, B6), so
+    // changing them changes elements and the chain's one rule stays.
+    const std::string fw = firewall_chain_name(sp), allowed = firewall_set_name(sp);
+    f.sets.push_back({allowed, "type ipv4_addr; flags interval;"});
+    for (auto& cidr : firewall_allowed(sp, g.node_ips)) f.elements.push_back({allowed, std::move(cidr), ""});
+    f.chains.push_back({fw, {"ip saddr != @" + allowed + " drop"}});
+    for (const auto& lb : sp.firewall_ips) f.elements.push_back({kFirewallIps, ip_key(lb), "goto " + fw});
+  }
 
   if (eps.empty()) {
     // Reject at once (RST / port unreachable) from the filter hooks, which run before DNAT:
@@ -196,6 +211,36 @@ std::vector<Endpoint> local_endpoints(const ServicePort& sp, const std::string& 
 
 bool externally_accessible(const ServicePort& sp) { return sp.node_port != 0 || !sp.lb_ips.empty(); }
 
+bool uses_firewall(const ServicePort& sp) {
+  return !sp.cluster_ip.empty() && !sp.source_ranges.empty() && !sp.firewall_ips.empty();
+}
+
+std::vector<std::string> firewall_allowed(const ServicePort& sp, const std::vector<std::string>& node_ips) {
+  std::vector<net::Cidr> cidrs;
+  for (const auto& r : sp.source_ranges)
+    if (auto c = net::Cidr::parse(r)) cidrs.push_back(*c);
+  bool from_node = false;
+  for (const auto& ip : node_ips)
+    if (auto a = net::Ipv4::parse(ip))
+      from_node = from_node || std::any_of(cidrs.begin(), cidrs.end(), [&](const net::Cidr& c) { return c.contains(*a); });
+  if (from_node)
+    for (const auto& ip : sp.firewall_ips)
+      if (auto a = net::Ipv4::parse(ip)) cidrs.push_back(net::Cidr{*a, 32});
+  // Two CIDRs are nested or disjoint: in address order, widest first, each one either lies
+  // within the last one kept or starts a new element.
+  std::sort(cidrs.begin(), cidrs.end(), [](const net::Cidr& a, const net::Cidr& b) {
+    return std::pair(a.base.value, a.prefix) < std::pair(b.base.value, b.prefix);
+  });
+  std::vector<std::string> out;
+  std::optional<net::Cidr> last;
+  for (const auto& c : cidrs) {
+    if (last && last->contains(c.base)) continue;
+    last = c;
+    out.push_back(c.str());
+  }
+  return out;
+}
+
 bool uses_local_endpoints(const ServicePort& sp) {
   return !sp.cluster_ip.empty() && (sp.internal_local || (sp.external_local && externally_accessible(sp)));
 }
@@ -224,18 +269,19 @@ Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots) {
   std::unordered_set<std::string> identities;
   for (const auto& sp : view.ports) identities.insert(sp.identity());
   slots.keep_only(identities);
-  const Globals g{view.table, view.pod_cidr, view.node_name};
+  const Globals g{view.table, view.pod_cidr, view.node_name, view.node_ips};
   // Elements by set; the endpoint maps in the order first used, each declared once.
   std::unordered_map<std::string, std::vector<std::string>> elements;
   std::unordered_set<std::string> hairpin_seen;
-  std::string sets, chains;
+  std::vector<Set> port_sets;
+  std::string chains;
   for (const auto& sp : view.ports) {
     Fragment f = render(g, sp, slots.assign(sp.identity()));
     for (auto& e : f.elements) {
       if (e.keep && !hairpin_seen.insert(e.key).second) continue;
       elements[e.set].push_back(e.value.empty() ? e.key : e.key + " : " + e.value);
     }
-    for (const auto& s : f.sets) sets += cat("\t", s.is_map() ? "map " : "set ", s.name, " {\n\t\t", s.spec, "\n\t}\n");
+    port_sets.insert(port_sets.end(), f.sets.begin(), f.sets.end());
     for (const auto& c : f.chains) {
       chains += "\tchain " + c.name + " {\n";
       for (const auto& r : c.rules) chains += "\t\t" + r + "\n";
@@ -263,7 +309,7 @@ Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots) {
     out += " }\n\t}\n";
   }
   for (const auto& fs : kFixedSets) declare(out, std::string_view(fs.type).find(':') != std::string_view::npos ? "map" : "set", fs.name, fs.type);
-  out += sets;
+  for (const auto& s : port_sets) declare(out, s.is_map() ? "map" : "set", s.name, s.spec);
 
   // Base chains. nft 1.0.6 rejects `priority dstnat` in an output hook (B11): numbers throughout.
   // DNAT in prerouting (pods, other nodes) and output (the node's own processes).
@@ -283,7 +329,10 @@ Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots) {
   if (!view.service_cidr.empty()) out += "\t\tct state new jump cluster-ips-check\n";
   out += "\t}\n";
   out += "\tchain filter-output {\n\t\ttype filter hook output priority -110; policy accept;\n"
-         "\t\tct state new jump service-endpoints-check\n\t}\n";
+         "\t\tct state new jump service-endpoints-check\n\t\tct state new jump firewall-check\n\t}\n";
+  // loadBalancerSourceRanges, for clients elsewhere (prerouting) and the node itself (output).
+  out += "\tchain filter-prerouting {\n\t\ttype filter hook prerouting priority -110; policy accept;\n"
+         "\t\tct state new jump firewall-check\n\t}\n";
   if (!view.service_cidr.empty()) {
     // After DNAT (-90) a packet still addressed to the service range matched no service: reject
     // it rather than let it wander (kube-proxy's cluster-ips-check, folded into one rule).
@@ -307,6 +356,7 @@ Result<std::string> full_ruleset(const NodeView& view, EndpointSlots& slots) {
   // Dispatch: one hash lookup, whatever the number of services.
   out += "\tchain services {\n\t\tip daddr . meta l4proto . th dport vmap @service-ips\n\t\t" + nodeport_match(view) +
          " meta l4proto . th dport vmap @service-nodeports\n\t}\n";
+  out += "\tchain firewall-check {\n\t\tip daddr . meta l4proto . th dport vmap @firewall-ips\n\t}\n";
   out += "\tchain service-endpoints-check {\n\t\tip daddr . meta l4proto . th dport vmap @no-endpoint-services\n\t}\n";
   out += "\tchain nodeport-endpoints-check {\n\t\t" + nodeport_match(view) +
          " meta l4proto . th dport vmap @no-endpoint-nodeports\n\t}\n";

@@ -40,6 +40,13 @@ struct ServicePort {
   // traffic, or NodePort and LoadBalancer traffic, goes only to this node's endpoints.
   bool internal_local = false;
   bool external_local = false;
+  // spec.loadBalancerSourceRanges (kube-proxy's firewall): new connections to firewall_ips at
+  // this port from outside these CIDRs (network addresses, as net::Cidr writes them) are dropped
+  // before DNAT. firewall_ips are those of lb_ips that are the load balancer's own (its ingress),
+  // not spec.externalIPs; NodePorts and the cluster IP are never filtered, as in Kubernetes.
+  // Nothing is filtered unless both are non-empty.
+  std::vector<std::string> source_ranges = {};
+  std::vector<std::string> firewall_ips = {};
 
   std::string identity() const { return ns + "/" + service + "/" + port_name; }
   bool operator==(const ServicePort&) const = default;
@@ -182,6 +189,16 @@ std::string pick_chain_name(const ServicePort& sp);  // session affinity only
 std::string local_chain_name(const ServicePort& sp);
 std::string local_pick_chain_name(const ServicePort& sp);
 std::string local_affinity_map_name(const ServicePort& sp);
+// The chain that drops sources outside a port's source ranges, and the set of those allowed.
+std::string firewall_chain_name(const ServicePort& sp);
+std::string firewall_set_name(const ServicePort& sp);
+// The port's firewall is programmed (it has source ranges and addresses they guard).
+bool uses_firewall(const ServicePort& sp);
+// The CIDRs the firewall's set holds for `sp` on a node with `node_ips`: its source ranges, and
+// its firewall IPs when a node IP is within them (kube-proxy's allowFromNode: the node's own
+// requests to an address it holds come from that address); those within another dropped, so
+// that no two elements of the interval set overlap, sorted.
+std::vector<std::string> firewall_allowed(const ServicePort& sp, const std::vector<std::string>& node_ips);
 
 // A UDP flow a node's conntrack may still hold after a sync, to be deleted as kube-proxy's
 // conntrack cleanup does (UDP has no connection to break: a client keeping its source port

@@ -128,7 +128,8 @@ std::vector<Change> changed_ports(const NodeView& before, const NodeView& after)
 bool same_but_endpoints(const ServicePort& a, const ServicePort& b) {
   return a.protocol == b.protocol && a.cluster_ip == b.cluster_ip && a.port == b.port && a.node_port == b.node_port &&
          a.lb_ips == b.lb_ips && a.affinity_client_ip == b.affinity_client_ip && a.affinity_timeout == b.affinity_timeout &&
-         a.internal_local == b.internal_local && a.external_local == b.external_local;
+         a.internal_local == b.internal_local && a.external_local == b.external_local &&
+         a.source_ranges == b.source_ranges && a.firewall_ips == b.firewall_ips;
 }
 
 }  // namespace
@@ -165,7 +166,7 @@ Result<std::string> diff_ruleset(const NodeView& before, const NodeView& after, 
 
   // Removed ports give their slots back first, so an added port may reuse one in this same
   // transaction: element deletions run before additions.
-  const Globals g{after.table, after.pod_cidr, after.node_name};
+  const Globals g{after.table, after.pod_cidr, after.node_name, after.node_ips};
   const Fragment none;
   std::vector<Fragment> old_fragments(changes.size());
   for (size_t i = 0; i < changes.size(); ++i) {

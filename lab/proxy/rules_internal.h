@@ -61,6 +61,7 @@ struct Globals {
   std::string table;
   std::string pod_cidr;
   std::string node_name;
+  std::vector<std::string> node_ips = {};  // whether the firewall lets the node's own requests through
 };
 
 // The fixed sets and maps the per-port fragments put elements in.
@@ -69,6 +70,7 @@ inline constexpr const char* kServiceNodeports = "service-nodeports";
 inline constexpr const char* kNoEndpointServices = "no-endpoint-services";
 inline constexpr const char* kNoEndpointNodeports = "no-endpoint-nodeports";
 inline constexpr const char* kHairpin = "hairpin";
+inline constexpr const char* kFirewallIps = "firewall-ips";
 inline constexpr const char* kRejectChain = "reject-chain";
 
 // The rule of a service chain that picks an endpoint's number.

@@ -84,6 +84,9 @@ std::string local_affinity_map_name(const ServicePort& sp) {
   return make_name("affinity-local", base + "#" + std::to_string(sp.affinity_timeout), base);
 }
 
+std::string firewall_chain_name(const ServicePort& sp) { return make_name("firewall", port_base(sp), port_base(sp)); }
+std::string firewall_set_name(const ServicePort& sp) { return make_name("allowed", port_base(sp), port_base(sp)); }
+
 std::string endpoints_map_name(const std::string& proto) { return "endpoints-" + proto; }
 
 uint32_t EndpointSlots::assign(const std::string& identity) {

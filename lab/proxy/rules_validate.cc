@@ -93,6 +93,17 @@ Result<void> validate_port(const ServicePort& sp) {
     return fail(cat("service port ", sp.identity(), ": more than ", kSlotStride, " endpoints"));
   if (uses_local_endpoints(sp) && sp.endpoints.size() > kLocalOffset && usable_endpoints(sp).size() > kLocalOffset)
     return fail(cat("service port ", sp.identity(), ": more than ", kLocalOffset, " endpoints with a traffic policy Local"));
+  for (const auto& r : sp.source_ranges)
+    if (!net::Cidr::parse(r)) return fail(cat("service port ", sp.identity(), ": invalid source range \"", r, "\""));
+  // Each a load balancer IP of the port, once: its firewall-ips elements are then claimed by
+  // no other port (check_unique sees to lb_ips).
+  for (size_t i = 0; i < sp.firewall_ips.size(); ++i) {
+    const std::string& ip = sp.firewall_ips[i];
+    if (std::find(sp.lb_ips.begin(), sp.lb_ips.end(), ip) == sp.lb_ips.end())
+      return fail(cat("service port ", sp.identity(), ": firewall IP \"", ip, "\" is not one of its load balancer IPs"));
+    if (std::find(sp.firewall_ips.begin(), sp.firewall_ips.begin() + static_cast<long>(i), ip) != sp.firewall_ips.begin() + static_cast<long>(i))
+      return fail(cat("service port ", sp.identity(), ": firewall IP ", ip, " listed twice"));
+  }
   for (const auto& ep : sp.endpoints) {
     LAB_TRY(check_ip(sp, "endpoint IP", ep.ip));
     if (!valid_port(ep.port))

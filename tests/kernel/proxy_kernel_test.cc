@@ -41,6 +41,21 @@ std::vector<std::string> split_elements(const std::string& block) {
   return out;
 }
 
+// Sorts the blocks of text[first, last), each starting with one of `starts`.
+void sort_blocks(std::string& text, size_t first, size_t last, const std::vector<std::string>& starts) {
+  std::vector<std::string> blocks;
+  for (size_t at = first; at < last;) {
+    size_t next = last;
+    for (const auto& s : starts) next = std::min(next, text.find(s, at + 1));
+    blocks.push_back(text.substr(at, next - at));
+    at = next;
+  }
+  std::sort(blocks.begin(), blocks.end());
+  std::string sorted;
+  for (const auto& b : blocks) sorted += b;
+  text = text.substr(0, first) + sorted + text.substr(last);
+}
+
 Listing list(net::NftContext& nft, const std::string& table) {
   auto out = nft.run("list table ip " + table);
   EXPECT_TRUE(out) << (out ? "" : out.error().what());
@@ -71,22 +86,14 @@ Listing list(net::NftContext& nft, const std::string& table) {
   if (size_t at = l.text.find(bare_hairpin); at != std::string::npos)
     l.text.replace(at, bare_hairpin.size(), "\tset hairpin {\n\t\ttype ipv4_addr . ipv4_addr\n\t\telements = <hairpin>}\n\t}");
   for (size_t at; (at = l.text.find("table ip " + table + " ")) != std::string::npos;) l.text.replace(at, 9 + table.size(), "table ip T");
-  // Chains in name order: the kernel lists them in the order they were made, and a chain made
-  // again by a diff (a port's local chain when its policy goes Cluster and back) comes last.
-  if (size_t first = l.text.find("\n\tchain "); first != std::string::npos) {
-    size_t last = l.text.rfind("\n}") + 1;  // each block with its newline
-    std::vector<std::string> chains;
-    for (size_t at = first; at < last;) {
-      size_t next = l.text.find("\n\tchain ", at + 1);
-      if (next == std::string::npos || next > last) next = last;
-      chains.push_back(l.text.substr(at, next - at));
-      at = next;
-    }
-    std::sort(chains.begin(), chains.end());
-    std::string sorted;
-    for (const auto& c : chains) sorted += c;
-    l.text = l.text.substr(0, first) + sorted + l.text.substr(last);
-  }
+  // Sets and maps, then chains, in name order: the kernel lists them in the order they were
+  // made, and one made by a diff (a port's firewall set, its local chain when its policy goes
+  // Cluster and back) comes last.
+  const size_t chains_at = l.text.find("\n\tchain ");
+  if (size_t first = std::min(l.text.find("\n\tset "), l.text.find("\n\tmap ")); first < chains_at)
+    sort_blocks(l.text, first, chains_at, {"\n\tset ", "\n\tmap "});
+  if (size_t first = l.text.find("\n\tchain "); first != std::string::npos)
+    sort_blocks(l.text, first, l.text.rfind("\n}") + 1, {"\n\tchain "});  // each block with its newline
   return l;
 }
 
@@ -289,6 +296,45 @@ TEST_F(ProxyKernel, HostPortDiffsGiveTheTableAFullLoadGives) {
   sync_and_compare(v, K::kEndpoints, "endpoints only");
   v.host_ports.clear();
   sync_and_compare(v, K::kDiff, "all removed");
+}
+
+// loadBalancerSourceRanges: the firewall set, chain and firewall-ips elements as ranges come,
+// change (one growing over another in the same transaction, adjacent ones, the node within
+// them), meet an endpoint change and a second address, go, and go with their Service.
+TEST_F(ProxyKernel, SourceRangeDiffsGiveTheTableAFullLoadGives) {
+  using K = Proxier::SyncInfo;
+  NodeView v = base_view("lab-proxy");
+  ServicePort udp = port("udp-lb", "UDP", "10.96.0.80", 5353, {{"10.244.5.1", 53}});
+  udp.lb_ips = {"172.18.255.220", "172.18.254.20"};  // the second one an external IP: not guarded
+  udp.source_ranges = {"10.244.0.0/16"};
+  udp.firewall_ips = {"172.18.255.220"};
+  v.ports.push_back(udp);
+  sync_and_compare(v, K::kFull, "full load with ranges");
+  v.ports[0].source_ranges = {"10.244.1.0/24"};
+  v.ports[0].firewall_ips = {"172.18.255.200"};
+  sync_and_compare(v, K::kDiff, "ranges added");
+  v.ports[0].source_ranges = {"10.244.0.0/16", "192.0.2.7/32"};
+  sync_and_compare(v, K::kDiff, "a range grows over the old one");
+  v.ports[0].source_ranges = {"10.244.1.0/25", "10.244.1.128/25", "172.18.0.0/24"};
+  sync_and_compare(v, K::kDiff, "adjacent ranges, the node within them (its LB address allowed)");
+  v.ports[0].endpoints.push_back({"10.244.3.3", 8080});
+  sync_and_compare(v, K::kEndpoints, "an endpoint change keeps the fast path");
+  v.ports[0].lb_ips.push_back("172.18.255.201");
+  v.ports[0].firewall_ips.push_back("172.18.255.201");
+  v.ports[0].endpoints.pop_back();
+  sync_and_compare(v, K::kDiff, "a second address, with an endpoint change");
+  v.node_ips = {"172.18.1.2"};
+  sync_and_compare(v, K::kFull, "the node moves out of the ranges");
+  v.ports[0].source_ranges.clear();
+  v.ports[0].firewall_ips.clear();
+  sync_and_compare(v, K::kDiff, "ranges removed");
+  v.ports[0].source_ranges = {"0.0.0.0/0"};
+  v.ports[0].firewall_ips = {"172.18.255.200", "172.18.255.201"};
+  sync_and_compare(v, K::kDiff, "everyone");
+  v.ports.erase(v.ports.begin());
+  sync_and_compare(v, K::kDiff, "the Service removed");
+  v.ports.pop_back();
+  sync_and_compare(v, K::kDiff, "the UDP Service removed");
 }
 
 TEST_F(ProxyKernel, RefusedFastPathFallsBackToText) {

@@ -75,6 +75,9 @@ class Controller {
   virtual std::vector<std::string> all_keys() const = 0;
   // One reconcile of one key, reading the caches.
   virtual Result<void> sync(const std::string& key) = 0;
+  // Worker threads (the queue never hands one key to two at once). One unless the controller's
+  // keys come in bursts whose reconciles each wait for the caches to show their write.
+  virtual size_t workers() const { return 1; }
 
   // The worker loop, until the queue shuts down.
   void run();

@@ -37,6 +37,17 @@ std::optional<int> find_port(const Json& svc_port, const Json& pod) {
   return search(spec.value("initContainers", Json::array()), true);
 }
 
+std::string slice_key(const Json& slice) {
+  const Json& meta = api::metadata_of(slice);
+  return api::string_at(meta, "namespace") + "/" + api::string_at(meta, "name");
+}
+
+// What the controller decides of a slice (its endpoints, ports, labels, address type).
+Json written_content(const Json& slice) {
+  return Json::array({api::member(slice, "endpoints"), api::member(slice, "ports"),
+                      api::member(api::metadata_of(slice), "labels"), api::member(slice, "addressType")});
+}
+
 }  // namespace
 
 Json endpoint_ports(const Json& svc, const Json& pod) {
@@ -99,14 +110,37 @@ EndpointSliceController::EndpointSliceController(Context& ctx) : Controller("end
   ctx.services.add_index(kBySelector, index_by_selector);
   ctx.services.add_handler([this](const ObjPtr& old, const ObjPtr& cur) { enqueue(cur ? cur : old); });
   ctx.slices.add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
-    const Json& slice = cur ? *cur : *old;
-    if (auto key = owner_key(slice, "Service"); !key.empty()) queue_.add(key);
+    // Another writer's change is put right; a delete (cur null) may leave the Service without
+    // a slice. Our own writes need nothing.
+    if (cur && written_by_us(*cur)) return;
+    if (!cur) forget_written(slice_key(*old));
+    if (auto key = owner_key(cur ? *cur : *old, "Service"); !key.empty()) queue_.add(key);
   });
   ctx.pods.add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
     // Both versions: a label change leaves some Services and joins others.
     if (old) pod_changed(*old);
     if (cur) pod_changed(*cur);
   });
+}
+
+void EndpointSliceController::note_written(const std::string& key, const Json& slice) {
+  std::lock_guard lock(written_mu_);
+  written_[key] = written_content(slice);
+}
+
+void EndpointSliceController::forget_written(const std::string& key) {
+  std::lock_guard lock(written_mu_);
+  written_.erase(key);
+}
+
+bool EndpointSliceController::written_by_us(const Json& slice) {
+  std::lock_guard lock(written_mu_);
+  auto it = written_.find(slice_key(slice));
+  // Not as noted: an older version still on its way, or another writer's (which comes after
+  // ours, so our note has been consumed by then).
+  if (it == written_.end() || it->second != written_content(slice)) return false;
+  written_.erase(it);
+  return true;
 }
 
 void EndpointSliceController::pod_changed(const Json& pod) {
@@ -176,9 +210,21 @@ Result<void> EndpointSliceController::sync(const std::string& key) {
     want["addressType"] = "IPv4";
     want["endpoints"] = endpoints;
     want["ports"] = ports;
-    auto r = used < existing.size() ? (want != slice ? ctx_.registry.update(want) : Result<Json>(slice))
-                                    : ctx_.registry.create(want);
-    if (!r) return std::unexpected(r.error());
+    if (used >= existing.size()) {
+      // A new slice's name is the server's (generateName): noted after, so its creation may
+      // come back as work once (rare: a Service's first slice).
+      auto r = ctx_.registry.create(want);
+      if (!r) return std::unexpected(r.error());
+      note_written(slice_key(*r), *r);
+    } else if (want != slice) {
+      const std::string written = slice_key(want);
+      note_written(written, want);
+      auto r = ctx_.registry.update(want);
+      if (!r) {
+        forget_written(written);
+        return std::unexpected(r.error());
+      }
+    }
     used++;
   }
   for (; used < existing.size(); ++used) {

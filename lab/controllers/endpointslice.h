@@ -4,6 +4,9 @@
 // wakes only the Services whose selectors match it (found through a selector index).
 #pragma once
 
+#include <map>
+#include <mutex>
+
 #include "lab/controllers/controller.h"
 
 namespace lab::controllers {
@@ -13,9 +16,23 @@ class EndpointSliceController : public Controller {
   explicit EndpointSliceController(Context& ctx);
   std::vector<std::string> all_keys() const override;
   Result<void> sync(const std::string& key) override;
+  // As kube-controller-manager's --concurrent-service-endpoint-syncs (5): a pod selected by 100
+  // Services wakes 100 keys, and one worker wrote their slices one informer round trip apart.
+  size_t workers() const override { return 5; }
 
  private:
   void pod_changed(const Json& pod);
+  // The controller's own slice writes, as Kubernetes' endpointSliceTracker keeps them: a slice
+  // coming back through the informer as this controller wrote it does not queue its Service
+  // again (a pod's change reconciled 100 Services, then 100 more times for their own slices),
+  // while another writer's change, or a delete, still does. Noted before the write, so the
+  // informer thread cannot see the write first; by content, since the version is not known yet.
+  void note_written(const std::string& slice_key, const Json& slice);
+  void forget_written(const std::string& slice_key);
+  bool written_by_us(const Json& slice);  // a match consumes the note
+
+  std::mutex written_mu_;
+  std::map<std::string, Json> written_;  // "ns/name" of a slice -> what was written (written_content)
 };
 
 // A Service's selector as index values "ns/key=value" (one per pair), so the Services that may

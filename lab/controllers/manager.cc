@@ -142,7 +142,8 @@ ControllerManager::~ControllerManager() { stop(); }
 void ControllerManager::start() {
   for (auto& c : controllers_)
     for (const auto& key : c->all_keys()) c->queue().add(key);
-  for (auto& c : controllers_) threads_.emplace_back([c = c.get()] { c->run(); });
+  for (auto& c : controllers_)
+    for (size_t i = 0; i < std::max<size_t>(1, c->workers()); ++i) threads_.emplace_back([c = c.get()] { c->run(); });
 }
 
 void ControllerManager::stop() {

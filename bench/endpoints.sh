@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# Endpoint propagation latency (issue 13): how long after a pod's change in the API the traffic
+# of new connections follows, as a distribution over many changes, with 100 Services selecting
+# the same pods (so each change rewrites 100 EndpointSlices and their rules on every node).
+# A client pod opens new connections to one Service's ClusterIP in a tight loop; each pod
+# answers with its own name (busybox httpd). The Service is the one the EndpointSlice controller
+# reaches last. Times are the arrival of watch events on the API's Unix socket (a pod's Ready
+# condition, its deletionTimestamp) and the start of the client's connections, all on one
+# monotonic clock (CLOCK_MONOTONIC, in the processes that see them).
+#  - ready: a pod's readiness probe (exec `test -e /tmp/ready`, period 1 s) starts passing
+#    (`lab exec ... touch`); from the watch event with Ready=True to the first new connection it
+#    answers. Each is paired with the opposite change (the file removed): from Ready=False to
+#    the last new connection it answered.
+#  - delete: `lab delete pod` of a serving pod that keeps serving through its grace period (its
+#    shell traps TERM and sleeps); from the watch event with its deletionTimestamp (and from the
+#    command's start) to the last new connection it answered; failed connections are counted.
+# Needs root and a build (build/lab).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LAB=${LAB:-build/lab}
+PODS=${PODS:-4}
+SERVICES=${SERVICES:-100}
+CHANGES=${CHANGES:-100}
+name=bench-endpoints
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; "$LAB" down --lab "$name" >/dev/null 2>&1 || true' EXIT
+
+cat >"$tmp/lab.yaml" <<YAML
+apiVersion: lab.dev/v1alpha1
+kind: Lab
+metadata: {name: $name}
+spec: {nodes: 2}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: $PODS
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: web
+        image: busybox
+        env: [{name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
+        # httpd serves on while the shell, told to stop, sleeps 3 s (as a preStop sleep would).
+        command: ["sh", "-c", "touch /tmp/ready; mkdir -p /tmp/www && echo \$(POD_NAME) > /tmp/www/index.html; httpd -f -p 80 -h /tmp/www & trap 'sleep 3; exit 0' TERM; wait"]
+        ports: [{containerPort: 80}]
+        readinessProbe: {exec: {command: [test, -e, /tmp/ready]}, periodSeconds: 1, failureThreshold: 1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec:
+  nodeName: node-1
+  containers: [{name: client, image: busybox, command: ["sleep", "1000000"]}]
+YAML
+for i in $(seq 1 "$SERVICES"); do
+  printf -- '---\napiVersion: v1\nkind: Service\nmetadata: {name: web-%d}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n' "$i"
+done >"$tmp/services.yaml"
+started=$(date +%s)
+"$LAB" up "$tmp/lab.yaml" --name "$name" >/dev/null
+"$LAB" apply --lab "$name" -f "$tmp/services.yaml" >/dev/null
+# The Service the EndpointSlice controller reaches last after a pod's change (its queue takes a
+# pod's Services in name order).
+target=$(seq -f 'web-%.0f' 1 "$SERVICES" | LC_ALL=C sort | tail -1)
+cip=$("$LAB" get svc --lab "$name" "$target" -o jsonpath='{.spec.clusterIP}')
+client_pid=$(cat /run/lab/$name/pods/default_client/init.pid)
+
+cat >"$tmp/endpoints.py" <<'PY'
+# Three kinds of process, so that no measuring thread waits for another's turn at Python's lock:
+# `client` (new connections, a line "time pod" each, "-" when one failed), `watch PATH` (a line
+# "time json" per watch event, stamped on arrival) and the driver, which reads their lines.
+# time.monotonic() is CLOCK_MONOTONIC, one clock for all of them.
+import bisect, http.client, json, socket, subprocess, sys, threading, time
+now = time.monotonic
+sys.setswitchinterval(0.0005)
+
+def client(cip):
+    out = sys.stdout
+    while True:
+        t = now()
+        body = None
+        try:
+            s = socket.create_connection((cip, 80), timeout=1)
+            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk: break
+                data += chunk
+            s.close()
+            if data.startswith(b"HTTP/1"): body = data.split(b"\r\n\r\n", 1)[-1].strip().decode() or None
+        except OSError:
+            pass
+        out.write("%.6f %s\n" % (t, body or "-"))
+        out.flush()
+
+class UnixConnection(http.client.HTTPConnection):
+    def __init__(self, sock):
+        super().__init__("lab")
+        self.path = sock
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(self.path)
+
+def watch(sock, path):
+    # A list, then a watch from its resourceVersion (the daemon's watch sends no initial
+    # events), over the daemon's Unix socket: HTTP/1.1, chunked, one JSON event per line.
+    out = sys.stdout
+    c = UnixConnection(sock)
+    c.request("GET", path, headers={"Accept": "application/json"})
+    listed = json.loads(c.getresponse().read())
+    c.close()
+    for item in listed.get("items", []):
+        out.write("%.6f %s\n" % (now(), json.dumps(brief({"type": "ADDED", "object": item}))))
+    out.flush()
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock)
+    s.sendall(("GET %s%swatch=true&resourceVersion=%s HTTP/1.1\r\nHost: lab\r\nAccept: application/json\r\n\r\n"
+               % (path, "&" if "?" in path else "?", listed["metadata"]["resourceVersion"])).encode())
+    f = s.makefile("rb")
+    def line():
+        b = f.readline()
+        if not b.endswith(b"\r\n"): raise SystemExit(0)
+        return b[:-2]
+    head = line()
+    if b" 200 " not in head: raise SystemExit("watch %s: %s" % (path, head))
+    while line(): pass
+    pending = b""
+    while True:
+        size = int(line().split(b";")[0], 16)
+        if size == 0: return
+        data = f.read(size)
+        if len(data) < size: return
+        line()
+        t = now()  # the arrival of the chunk that completes an event
+        pending += data
+        while b"\n" in pending:
+            text, pending = pending.split(b"\n", 1)
+            if text.strip():
+                out.write("%.6f %s\n" % (t, json.dumps(brief(json.loads(text)))))
+        out.flush()
+
+def brief(ev):
+    # What the driver needs of a pod's event, so that the pipe to it stays small (a full pipe
+    # would hold this process back, and its stamps with it).
+    obj = ev["object"]
+    meta = obj.get("metadata", {})
+    return {"type": ev["type"], "name": meta.get("name", ""), "deleting": "deletionTimestamp" in meta,
+            "ready": any(c.get("type") == "Ready" and c.get("status") == "True"
+                         for c in obj.get("status", {}).get("conditions", []))}
+
+if sys.argv[1] == "client": client(sys.argv[2]); sys.exit(0)
+if sys.argv[1] == "watch": watch(sys.argv[2], sys.argv[3]); sys.exit(0)
+
+lab, labname, sock, cip, target, want, changes = sys.argv[1:8]
+want, changes = int(want), int(changes)
+lock = threading.Lock()
+conns = []          # (start time, pod name or None for a failed connection), in start order
+pods = {}           # name -> {"ready": bool, "deleting": bool}
+pod_events = []     # (arrival time, name, "ready"/"notready"/"deleting")
+
+def on_pod(t, ev):
+    name = ev["name"]
+    if not name.startswith("web-"): return
+    with lock:
+        if ev["type"] == "DELETED":
+            pods.pop(name, None)
+            return
+        old = pods.get(name, {"ready": False, "deleting": False})
+        if ev["ready"] != old["ready"]: pod_events.append((t, name, "ready" if ev["ready"] else "notready"))
+        if ev["deleting"] and not old["deleting"]: pod_events.append((t, name, "deleting"))
+        pods[name] = {"ready": ev["ready"], "deleting": ev["deleting"]}
+
+procs = []
+def follow(args, on_line):
+    p = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True)
+    procs.append(p)
+    def read():
+        for l in p.stdout:
+            t, rest = l.rstrip("\n").split(" ", 1)
+            on_line(float(t), rest)
+    threading.Thread(target=read, daemon=True).start()
+follow(["client", cip], lambda t, n: conns.append((t, None if n == "-" else n)))
+follow(["watch", sock, "/api/v1/namespaces/default/pods"], lambda t, e: on_pod(t, json.loads(e)))
+
+def after(since):
+    # The connections started at or after since.
+    return conns[bisect.bisect_left(conns, since, key=lambda c: c[0]):]
+def serving(since):
+    return {n for t, n in after(since) if n}
+def wait_for(cond, timeout):
+    deadline = now() + timeout
+    while not cond():
+        if now() > deadline: return False
+        time.sleep(0.01)
+    return True
+def ready_pods():
+    with lock: return sorted(n for n, p in pods.items() if p["ready"] and not p["deleting"])
+def settled():
+    # want ready pods, each answering new connections lately, and nothing else answering.
+    r = ready_pods()
+    return len(r) == want and serving(now() - 0.5) == set(r)
+def event_after(since, name, kind, timeout):
+    def found():
+        with lock: return next((t for t, n, k in pod_events if t >= since and n == name and k == kind), None)
+    wait_for(lambda: found() is not None, timeout)
+    return found()
+def first_conn(since, name, timeout):
+    def found(): return next((t for t, n in after(since) if n == name), None)
+    wait_for(lambda: found() is not None, timeout)
+    return found()
+def last_conn(since, name, quiet, timeout):
+    # The last new connection name answered after since: once it has answered none for `quiet`
+    # seconds while others still answer (at hundreds of connections a second, conclusive).
+    deadline, last, seen = now() + timeout, None, since
+    while now() < deadline:
+        recent = after(seen)
+        if recent: seen = recent[-1][0]
+        last = max((t for t, n in recent if n == name), default=last)
+        if now() - max(since, last or since) >= quiet: break
+        time.sleep(0.02)
+    return last
+def failures(since):
+    return sum(1 for t, n in after(since) if n is None)
+def lab_cmd(*args):
+    subprocess.run([lab, args[0], "--lab", labname, *args[1:]], check=True, stdout=subprocess.DEVNULL)
+
+try:
+    if not wait_for(settled, 180): raise SystemExit("the pods never all served through %s" % target)
+    c0, t_start = len(conns), now()
+    ready_lat, notready_lat, lost = [], [], 0
+    for i in range(changes):
+        if not wait_for(settled, 60): lost += 1
+        victim = ready_pods()[i % want]
+        t = now()
+        lab_cmd("exec", victim, "--", "rm", "/tmp/ready")
+        t0 = event_after(t, victim, "notready", 10)
+        if t0 is None: lost += 1; continue
+        last = last_conn(t0, victim, 0.5, 10)
+        notready_lat.append(max(0.0, last - t0) if last else 0.0)
+        t = now()
+        lab_cmd("exec", victim, "--", "touch", "/tmp/ready")
+        t0 = event_after(t, victim, "ready", 10)
+        if t0 is None: lost += 1; continue
+        t1 = first_conn(t0, victim, 10)
+        if t1 is None: lost += 1; continue
+        ready_lat.append(t1 - t0)
+    ready_secs, ready_conns, ready_failed = now() - t_start, len(conns) - c0, failures(t_start)
+
+    wait_for(settled, 60)
+    c0, t_start = len(conns), now()
+    del_lat, del_cmd_lat = [], []
+    for i in range(changes):
+        if not wait_for(settled, 60): lost += 1
+        victim = ready_pods()[0]
+        t = now()
+        lab_cmd("delete", "pod", victim, "--wait=false")
+        t0 = event_after(t, victim, "deleting", 10)
+        if t0 is None: lost += 1; continue
+        last = last_conn(t, victim, 0.5, 10)
+        # 0: no new connection reached it after the event (or the command's start).
+        del_lat.append(max(0.0, last - t0) if last else 0.0)
+        del_cmd_lat.append(max(0.0, last - t) if last else 0.0)
+    del_secs, del_conns, del_failed = now() - t_start, len(conns) - c0, failures(t_start)
+finally:
+    for p in procs: p.kill()
+
+def dist(xs):
+    if not xs: return "none"
+    xs = sorted(xs)
+    q = lambda p: xs[min(len(xs) - 1, int(round(p * (len(xs) - 1))))]
+    return "p50 %4.0f ms  p90 %4.0f ms  p99 %4.0f ms  max %4.0f ms  (%d changes)" % (
+        1000 * q(0.5), 1000 * q(0.9), 1000 * q(0.99), 1000 * xs[-1], len(xs))
+print("  Ready=True -> first new connection to the pod:   " + dist(ready_lat))
+print("  Ready=False -> last new connection to the pod:   " + dist(notready_lat))
+print("  deletionTimestamp -> last new connection to it:  " + dist(del_lat))
+print("    from `lab delete pod`'s start:                 " + dist(del_cmd_lat))
+print("  connections: readiness part %d in %.0f s (%.0f/s), %d failed; delete part %d in %.0f s, %d failed%s" % (
+    ready_conns, ready_secs, ready_conns / ready_secs, ready_failed, del_conns, del_secs, del_failed,
+    "; %d changes not seen in time" % lost if lost else ""))
+PY
+echo "endpoints: $PODS pods (busybox httpd, readiness exec probe period 1 s) behind $SERVICES Services on 2 nodes;" \
+     "new connections from pod client to $target ($cip); $CHANGES changes each way"
+nsenter -t "$client_pid" -n python3 "$tmp/endpoints.py" "$(realpath "$LAB")" "$name" "/run/lab/$name/api.sock" \
+  "$cip" "$target" "$PODS" "$CHANGES"
+echo "  total $(( $(date +%s) - started )) s"

@@ -1,5 +1,6 @@
 // Reading nft ruleset text in the proxy's unit tests: its lines without the indentation, and
-// whether a line is there (as a gtest assertion that prints the text when it is not).
+// whether a line is there (as a gtest assertion that prints the text when it is not); and the
+// node those tests program.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,6 +9,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "lab/proxy/rules.h"
 
 namespace lab::testing {
 
@@ -29,6 +32,23 @@ inline bool has_line(const std::string& text, const std::string& line) {
 inline ::testing::AssertionResult HasLine(const std::string& text, const std::string& line) {
   if (has_line(text, line)) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "missing line:\n  " << line << "\nin:\n" << text;
+}
+
+// A node at 172.18.0.2 in the default lab ranges (pods 10.244.0.0/16, services 10.96.0.0/12).
+inline lab::proxy::NodeView view(std::vector<lab::proxy::ServicePort> ports) {
+  lab::proxy::NodeView v;
+  v.node_ips = {"172.18.0.2"};
+  v.pod_cidr = "10.244.0.0/16";
+  v.service_cidr = "10.96.0.0/12";
+  v.ports = std::move(ports);
+  return v;
+}
+
+// The full ruleset of v, failing the test (and giving "") when it cannot be made.
+inline std::string full(const lab::proxy::NodeView& v) {
+  auto t = lab::proxy::full_ruleset(v);
+  EXPECT_TRUE(t) << (t ? "" : t.error().what());
+  return t.value_or("");
 }
 
 }  // namespace lab::testing

@@ -39,14 +39,7 @@ ServicePort dns() {
   return sp;
 }
 
-NodeView view(std::vector<ServicePort> ports) {
-  NodeView v;
-  v.node_ips = {"172.18.0.2"};
-  v.pod_cidr = "10.244.0.0/16";
-  v.service_cidr = "10.96.0.0/12";
-  v.ports = std::move(ports);
-  return v;
-}
+using lab::testing::view;
 
 std::string diff(const NodeView& a, const NodeView& b) {
   auto d = diff_ruleset(a, b);

@@ -39,20 +39,9 @@ ServicePort guarded(std::vector<std::string> ranges) {
   return sp;
 }
 
-NodeView view(std::vector<ServicePort> ports) {
-  NodeView v;
-  v.node_ips = {"172.18.0.2"};
-  v.pod_cidr = "10.244.0.0/16";
-  v.service_cidr = "10.96.0.0/12";
-  v.ports = std::move(ports);
-  return v;
-}
+using lab::testing::view;
 
-std::string full(const NodeView& v) {
-  auto t = full_ruleset(v);
-  EXPECT_TRUE(t) << (t ? "" : t.error().what());
-  return t.value_or("");
-}
+using lab::testing::full;
 
 std::string diff(const NodeView& a, const NodeView& b) {
   auto d = diff_ruleset(a, b);

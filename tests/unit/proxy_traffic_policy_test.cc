@@ -49,11 +49,7 @@ NodeView view(const std::string& node, std::vector<ServicePort> ports) {
   return v;
 }
 
-std::string full(const NodeView& v) {
-  auto t = full_ruleset(v);
-  EXPECT_TRUE(t) << (t ? "" : t.error().what());
-  return t.value_or("");
-}
+using lab::testing::full;
 
 TEST(ProxyTrafficPolicy, LocalEndpointsAsCategorizeEndpoints) {
   ServicePort sp = web();

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "lab/proxy/rules.h"
+#include "tests/unit/nft_text.h"
 
 namespace lab::proxy {
 namespace {
@@ -18,14 +19,7 @@ ServicePort dns(std::vector<Endpoint> eps) {
   return sp;
 }
 
-NodeView view(std::vector<ServicePort> ports) {
-  NodeView v;
-  v.node_ips = {"172.18.0.2"};
-  v.pod_cidr = "10.244.0.0/16";
-  v.service_cidr = "10.96.0.0/12";
-  v.ports = std::move(ports);
-  return v;
-}
+using lab::testing::view;
 
 const Endpoint a{"10.244.1.2", 53}, b{"10.244.2.2", 53};
 

@@ -2,6 +2,7 @@
 // server's defaults and ValidateService's rules) and EndpointSlices (as the controller writes them).
 #include <map>
 
+#include "lab/api/json_access.h"
 #include "lab/api/schema_rules.h"
 #include "lab/api/source_ranges.h"
 
@@ -274,14 +275,14 @@ const ObjectSchema kEndpointSubset{{
 // ValidateService's check of the annotation that came before spec.loadBalancerSourceRanges:
 // it counts while the field is empty, and then only on a LoadBalancer.
 std::optional<Problem> finish_service(json& doc) {
-  const json& spec = doc["spec"];
-  if (spec.contains("loadBalancerSourceRanges") && !spec["loadBalancerSourceRanges"].empty()) return std::nullopt;
-  const json& meta = doc["metadata"];
-  if (!meta.contains("annotations") || !meta["annotations"].contains(kSourceRangesAnnotation)) return std::nullopt;
+  const json& spec = member(doc, "spec");
+  if (!member(spec, "loadBalancerSourceRanges").empty()) return std::nullopt;
+  const json& value = member(member(metadata_of(doc), "annotations"), kSourceRangesAnnotation);
+  if (value.is_null()) return std::nullopt;
   const std::string at = std::string("metadata.annotations[") + kSourceRangesAnnotation + "]";
-  if (!spec.contains("type") || spec["type"] != "LoadBalancer")
+  if (string_at(spec, "type") != "LoadBalancer")
     return Problem{at, "may only be used when `type` is 'LoadBalancer'", ErrorType::Forbidden};
-  if (!parse_source_range_annotation(meta["annotations"][kSourceRangesAnnotation].get<std::string>()))
+  if (!value.is_string() || !parse_source_range_annotation(value.get_ref<const std::string&>()))
     return Problem{at, "must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 "};
   return std::nullopt;
 }

@@ -108,8 +108,8 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
   if (cip == "None") cip.clear();
   std::vector<std::string> lb_ips;
   for (const auto& ing : svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array()))
-    if (!ing.value("ip", "").empty() && std::find(lb_ips.begin(), lb_ips.end(), ing.value("ip", "")) == lb_ips.end())
-      lb_ips.push_back(ing.value("ip", ""));
+    if (std::string ip = ing.value("ip", ""); !ip.empty() && std::find(lb_ips.begin(), lb_ips.end(), ip) == lb_ips.end())
+      lb_ips.push_back(std::move(ip));
   // spec.loadBalancerSourceRanges (or the annotation) guard the load balancer's own addresses,
   // those so far: not spec.externalIPs, as kube-proxy filters only LoadBalancer VIPs.
   std::vector<std::string> ranges, firewall_ips;

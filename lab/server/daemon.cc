@@ -5,11 +5,11 @@
 #include "lab/server/daemon.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>

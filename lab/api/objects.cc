@@ -31,6 +31,14 @@ bool is_terminating(const Json& obj) {
   return meta.is_object() && meta.contains("deletionTimestamp");
 }
 
+bool node_not_ready(const Json& node) {
+  const Json& conditions = member(member(node, "status"), "conditions");
+  if (!conditions.is_array()) return false;
+  for (const auto& c : conditions)
+    if (string_at(c, "type") == "Ready") return string_at(c, "status") != "True";
+  return false;
+}
+
 // Controllers ask this of every pod they count: it reads in place, copying nothing.
 bool is_pod_ready(const Json& pod) {
   if (is_terminating(pod)) return false;

@@ -1,5 +1,5 @@
-// Small questions asked of API objects everywhere: who owns it, is the pod ready, is it being
-// deleted, and Kubernetes' int-or-percent values (maxSurge: 25%).
+// Small questions asked of API objects everywhere: who owns it, is the pod or node ready, is it
+// being deleted, and Kubernetes' int-or-percent values (maxSurge: 25%).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -14,6 +14,9 @@ std::string controller_uid(const Json& obj);  // uid of the controlling owner, "
 bool owned_by(const Json& obj, const Json& owner);
 bool is_terminating(const Json& obj);  // metadata.deletionTimestamp set
 bool is_pod_ready(const Json& pod);    // condition Ready=True and not terminating
+// A node is NotReady when its Ready condition says False or Unknown; a node with no Ready
+// condition yet (not registered) is not.
+bool node_not_ready(const Json& node);
 // "25%" of total (rounded up or down) or a plain integer.
 int resolve_int_or_percent(const Json& value, int total, bool round_up, int fallback);
 

@@ -8,7 +8,6 @@
 
 #include "lab/api/json_access.h"
 #include "lab/api/objects.h"
-#include "lab/controllers/node_lifecycle.h"
 
 namespace lab::controllers {
 
@@ -132,7 +131,7 @@ Result<void> Scheduler::sync(const std::string& key) {
   if (!pod || !unscheduled(*pod)) return {};
   std::set<std::string> not_ready;
   for (const auto& name : ctx_.cluster.nodes)
-    if (auto n = ctx_.nodes.get(name); n && node_not_ready(*n)) not_ready.insert(name);
+    if (auto n = ctx_.nodes.get(name); n && api::node_not_ready(*n)) not_ready.insert(name);
   auto node = choose_node(ctx_.pods, *pod, ctx_.cluster.nodes, ctx_.cluster.pods_per_node, not_ready);
   if (!node) {
     ctx_.event(*pod, "Warning", "FailedScheduling", node.error().message, "default-scheduler");

@@ -110,6 +110,7 @@ Kubelet::Kubelet(cluster::LabRecord rec, std::string self_exe, store::Registry& 
       services_(informers.informer("Service")),
       secrets_(informers.informer("Secret")),
       config_maps_(informers.informer("ConfigMap")),
+      node_objects_(informers.informer("Node")),
       queue_(std::make_shared<WorkQueue>()),
       prober_(Prober::run_real, [this](const ProbeReport& r) { on_probe(r); }),
       exits_([q = queue_](const std::string& key) { q->add(key); }),
@@ -121,6 +122,14 @@ Kubelet::Kubelet(cluster::LabRecord rec, std::string self_exe, store::Registry& 
   pods_.add_handler([q = queue_, nodes = nodes_](const store::ObjPtr& old, const store::ObjPtr& cur) {
     bool mine = (cur && nodes.contains(pod_node(*cur))) || (old && nodes.contains(pod_node(*old)));
     if (mine && needs_sync(old, cur)) q->add(store::Informer::key_of(cur ? *cur : *old));
+  });
+  // A node going NotReady or Ready again changes its pods' Ready condition: sync them now.
+  node_objects_.add_handler([q = queue_, nodes = nodes_, &pods = pods_](const store::ObjPtr& old,
+                                                                        const store::ObjPtr& cur) {
+    if (!cur || !nodes.contains(store::Informer::key_of(*cur))) return;
+    if (old && api::node_not_ready(*old) == api::node_not_ready(*cur)) return;
+    for (const auto& pod : pods.by_index(store::kByNode, store::Informer::key_of(*cur)))
+      q->add(store::Informer::key_of(*pod));
   });
   for (const char* kind : {"Secret", "ConfigMap"})
     (std::string(kind) == "Secret" ? secrets_ : config_maps_)
@@ -317,6 +326,7 @@ void Kubelet::sync_status(const Json& pod, PodRecord& rec) {
   std::string now = now_rfc3339();
   PodObservation obs{rec.uid, find_node(rec.node) ? find_node(rec.node)->ip.str() : "", rec.ip.str(),
                      rec.start_time, {}};
+  if (auto node = node_objects_.get(rec.node)) obs.node_ready = !api::node_not_ready(*node);
   const Json& specs = pod.at("spec").at("containers");
   for (size_t i = 0; i < specs.size() && i < rec.containers.size(); ++i) {
     ContainerRecord& cr = rec.containers[i];

@@ -158,6 +158,7 @@ class Kubelet {
   store::Informer& services_;  // the Service variables of a starting pod's containers
   store::Informer& secrets_;      // volumes, env and envFrom
   store::Informer& config_maps_;  // volumes, env and envFrom
+  store::Informer& node_objects_; // a NotReady node's pods are not Ready
   api::NodeAllocatable allocatable_ = api::host_allocatable();
   std::set<std::string> nodes_;
   // Shared with the informer handler, which may outlive this object by a few events.

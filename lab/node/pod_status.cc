@@ -20,11 +20,11 @@ std::optional<int> int_member(const Json& obj, const char* key) {
 constexpr const char* kConditionTypes[] = {"PodReadyToStartContainers", "Initialized", "Ready",
                                            "ContainersReady", "PodScheduled"};
 
-Json conditions_for(bool all_ready, const Json& old_conditions, const std::string& now) {
+Json conditions_for(bool all_ready, bool node_ready, const Json& old_conditions, const std::string& now) {
   Json out = Json::array();
   for (const char* type : kConditionTypes) {
     std::string t = type;
-    bool value = (t == "Ready" || t == "ContainersReady") ? all_ready : true;
+    bool value = t == "Ready" ? all_ready && node_ready : t == "ContainersReady" ? all_ready : true;
     std::string status = value ? "True" : "False";
     // A condition whose status did not change keeps the time it last changed.
     std::string when = now;
@@ -74,7 +74,7 @@ Json running_pod_status(const Json& pod_spec, const Json& old_status, const PodO
     all_zero = all_zero && code.is_number_integer() && code.get<long long>() == 0;
   }
   return {{"phase", ended ? (all_zero ? "Succeeded" : "Failed") : "Running"},
-          {"conditions", conditions_for(all_ready, member(old_status, "conditions"), now)},
+          {"conditions", conditions_for(all_ready, obs.node_ready, member(old_status, "conditions"), now)},
           {"hostIP", obs.host_ip},
           {"hostIPs", Json::array({{{"ip", obs.host_ip}}})},
           {"podIP", obs.pod_ip},

@@ -30,6 +30,9 @@ struct PodObservation {
   std::string host_ip, pod_ip;
   std::string start_time;  // when this kubelet started the pod (used when the status has none)
   std::vector<ContainerObservation> containers;
+  // False while the pod's node is NotReady: the pod is not Ready then, whatever its containers
+  // say (the node lifecycle controller's MarkPodsNotReady; the kubelet keeps to it).
+  bool node_ready = true;
 };
 
 // The status of a pod the kubelet runs. old_status is the stored one: a condition keeps its

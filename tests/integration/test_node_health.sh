@@ -25,6 +25,8 @@ for _ in $(seq 1 100); do [ "$(on_node node-1)" = 2 ] && [ "$(on_node node-2)" =
 serves() { [ "$(ip netns exec lab-$L-node-2 curl -s -m 2 -o /dev/null -w '%{http_code}' "http://$cluster_ip/")" = 200 ]; }
 serves || fail "the Service does not answer before the test"
 
+node1_pods=$("$LAB" get pods --lab $L -o wide --no-headers | awk '$7 == "node-1" {print $6}')
+
 # ---- a node's netns deleted ----
 ip netns del lab-$L-node-1
 t0=$(date +%s.%N)
@@ -41,6 +43,31 @@ echo "$msg" | grep -q "netns lab-$L-node-1 is gone" || fail "the Ready condition
 described=$("$LAB" describe node node-1 --lab $L)
 grep -q "NodeNotReady.*Node node-1 status is now: NodeNotReady" <<<"$described" || fail "no NodeNotReady event on node-1"
 [ "$("$LAB" get node node-2 --lab $L --no-headers | awk '{print $2}')" = Ready ] || fail "node-2 went NotReady too"
+
+# Its pods stop being Ready at once (the node lifecycle controller's MarkPodsNotReady, a
+# NodeNotReady event on each): the Service's slice lists them not ready, and node-2's proxy
+# drops them, so the Service answers from node-2's pods while node-1's wait to be evicted.
+node1_endpoints_ready() {
+  "$LAB" get endpointslices --lab $L -l kubernetes.io/service-name=my-nginx -o json | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["items"]:
+    for e in s.get("endpoints") or []:
+        if e.get("nodeName") == "node-1" and e.get("conditions", {}).get("ready"): sys.exit(0)
+sys.exit(3)'
+}
+node1_endpoints_out() { node1_endpoints_ready; [ $? = 3 ]; }  # (not an error: 3 says none is ready)
+wait_for 5 node1_endpoints_out || fail "node-1's endpoints are still ready 5 s after node-1 went NotReady"
+not_proxied() {  # not an element of node-2's TCP endpoints map (the ruleset into a variable:
+  # grep -q leaving early would fail a pipeline)
+  local rules; rules=$(ip netns exec lab-$L-node-2 nft list ruleset) &&
+    ! sed -n '/map endpoints-tcp {/,/^[[:space:]]*}$/p' <<<"$rules" | grep -qwF "$1"
+}
+for ip in $node1_pods; do
+  wait_for 5 not_proxied "$ip" || fail "node-2's proxy still sends to node-1's pod $ip"
+done
+note "node-1's pods out of the Service $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s after the netns went"
+pod_events() { local e; e=$("$LAB" get events --lab $L) && grep -q "NodeNotReady.*Node is not ready" <<<"$e"; }
+wait_for 5 pod_events || fail "no NodeNotReady event on node-1's pods"
 
 # The pods move once the eviction timeout (5 s) has passed; the Service answers all along.
 moved=0

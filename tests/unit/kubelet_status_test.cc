@@ -71,6 +71,22 @@ TEST(PodStatus, ConditionsKeepTheirTransitionTimeWhileUnchanged) {
   EXPECT_EQ(condition(ready, "Initialized")["lastTransitionTime"], "T1");
 }
 
+TEST(PodStatus, APodOfANotReadyNodeIsNotReady) {
+  // MarkPodsNotReady's verdict, kept by the kubelet while the node is NotReady: Ready is False
+  // though the containers are ready (ContainersReady stays True, the containers show ready).
+  PodObservation obs = observation(true, true);
+  obs.node_ready = false;
+  Json marked = running_pod_status(spec_with(), Json::object(), obs, "T1");
+  EXPECT_EQ(condition(marked, "Ready")["status"], "False");
+  EXPECT_EQ(condition(marked, "ContainersReady")["status"], "True");
+  EXPECT_EQ(marked["containerStatuses"][0]["ready"], true);
+  // The node back: Ready again, from then on.
+  Json back = running_pod_status(spec_with(), marked, observation(true, true), "T2");
+  EXPECT_EQ(condition(back, "Ready")["status"], "True");
+  EXPECT_EQ(condition(back, "Ready")["lastTransitionTime"], "T2");
+  EXPECT_EQ(condition(back, "ContainersReady")["lastTransitionTime"], "T1");
+}
+
 TEST(PodStatus, StartTimeIsKeptOnceSet) {
   Json old = {{"startTime", "2025-12-31T23:59:59Z"}};
   Json st = running_pod_status(spec_with(), old, observation(true, true), "T");

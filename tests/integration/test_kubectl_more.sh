@@ -14,7 +14,8 @@ before=$(machine_state)
 tmp=$(mktemp -d)
 trap 'cleanup_labs; rm -rf "$tmp"' EXIT
 T=$FIXTURES/tutorial
-k() { kubectl "$@"; }
+# (A request that gets no answer fails in a minute, naming itself, rather than hanging the test.)
+k() { kubectl --request-timeout=60s "$@"; }
 
 # The daemon refuses a minor it does not serve, clearly, and leaves nothing behind.
 note "LAB_KUBE_MINOR out of range: lab up fails naming the setting"

@@ -3,7 +3,10 @@
 // would. One helper for the idea, used by every layer above lab/api.
 #pragma once
 
+#include <climits>
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace lab::api {
@@ -20,6 +23,30 @@ inline const nlohmann::json& member(const nlohmann::json& obj, const char* key) 
 inline std::string string_at(const nlohmann::json& obj, const char* key) {
   const nlohmann::json& v = member(obj, key);
   return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+// obj[key] as a string, fallback when absent or not a string.
+inline std::string string_at(const nlohmann::json& obj, const char* key, const std::string& fallback) {
+  const nlohmann::json& v = member(obj, key);
+  return v.is_string() ? v.get<std::string>() : fallback;
+}
+
+// obj[key] as an int, nullopt when absent, not an integer, or out of int's range.
+inline std::optional<int> int_at(const nlohmann::json& obj, const char* key) {
+  const nlohmann::json& v = member(obj, key);
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<uint64_t>();
+    return u <= static_cast<uint64_t>(INT_MAX) ? std::optional<int>(static_cast<int>(u)) : std::nullopt;
+  }
+  if (!v.is_number_integer()) return std::nullopt;
+  const auto i = v.get<int64_t>();
+  return i >= INT_MIN && i <= INT_MAX ? std::optional<int>(static_cast<int>(i)) : std::nullopt;
+}
+
+// obj[key] as a bool, fallback when absent or not a bool.
+inline bool bool_at(const nlohmann::json& obj, const char* key, bool fallback) {
+  const nlohmann::json& v = member(obj, key);
+  return v.is_boolean() ? v.get<bool>() : fallback;
 }
 
 // obj.metadata when it is an object, else an empty object.

@@ -9,20 +9,22 @@
 namespace lab::api {
 
 Json owner_reference(const Json& owner) {
-  return {{"apiVersion", owner["apiVersion"]}, {"kind", owner["kind"]},
-          {"name", owner["metadata"]["name"]}, {"uid", owner["metadata"]["uid"]},
+  const Json& meta = metadata_of(owner);
+  return {{"apiVersion", string_at(owner, "apiVersion")}, {"kind", string_at(owner, "kind")},
+          {"name", string_at(meta, "name")}, {"uid", string_at(meta, "uid")},
           {"controller", true}, {"blockOwnerDeletion", true}};
 }
 
 std::string controller_uid(const Json& obj) {
-  if (!obj.contains("metadata")) return "";
-  for (const auto& ref : obj["metadata"].value("ownerReferences", Json::array()))
-    if (ref.value("controller", false)) return ref.value("uid", "");
+  const Json& refs = member(metadata_of(obj), "ownerReferences");
+  if (!refs.is_array()) return "";
+  for (const auto& ref : refs)
+    if (bool_at(ref, "controller", false)) return string_at(ref, "uid");
   return "";
 }
 
 bool owned_by(const Json& obj, const Json& owner) {
-  std::string uid = owner["metadata"].value("uid", "");
+  std::string uid = string_at(metadata_of(owner), "uid");
   return !uid.empty() && controller_uid(obj) == uid;
 }
 

@@ -15,11 +15,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-bool flag(const Json& conditions, const char* key, bool absent) {
-  const Json& v = api::member(conditions, key);
-  return v.is_boolean() ? v.get<bool>() : absent;
-}
-
 // An address of a subset: {ip, nodeName, targetRef}, sorted by ip as the controller sorts.
 Json address(const std::string& ip, const Json& endpoint) {
   Json a = {{"ip", ip}};
@@ -68,9 +63,9 @@ Json endpoints_from_slices(const Json& svc, const std::vector<Json>& slices) {
     if (!endpoints.is_array()) continue;
     for (const auto& ep : endpoints) {
       const Json& conditions = api::member(ep, "conditions");
-      const bool terminating = flag(conditions, "terminating", false);
+      const bool terminating = api::bool_at(conditions, "terminating", false);
       if (terminating && !publish) continue;
-      const bool is_ready = publish || flag(conditions, "ready", true);
+      const bool is_ready = publish || api::bool_at(conditions, "ready", true);
       const Json& addresses = api::member(ep, "addresses");
       if (!addresses.is_array() || addresses.empty() || !addresses[0].is_string()) continue;
       const std::string ip = addresses[0].get<std::string>();

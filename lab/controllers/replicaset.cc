@@ -6,6 +6,7 @@
 
 #include "lab/base/clock.h"
 #include "lab/base/ids.h"
+#include "lab/api/json_access.h"
 #include "lab/api/objects.h"
 
 namespace lab::controllers {
@@ -39,25 +40,27 @@ Result<void> ReplicaSetController::sync(const std::string& key) {
   auto cached = ctx_.replicasets.get(key);
   if (!cached) return {};
   const Json& rs = *cached;
-  std::string ns = rs["metadata"].value("namespace", "default");
-  std::string name = rs["metadata"]["name"];
-  int want = rs["spec"].value("replicas", 1);
+  const Json& meta = api::metadata_of(rs);
+  const Json& spec = api::member(rs, "spec");
+  const std::string ns = api::string_at(meta, "namespace", "default"), name = api::string_at(meta, "name");
+  const int want = api::int_at(spec, "replicas").value_or(1);
   std::vector<ObjPtr> active;
   int ready = 0;
-  for (const auto& pod : ctx_.pods.by_index(store::kByController, rs["metadata"].value("uid", ""))) {
+  for (const auto& pod : ctx_.pods.by_index(store::kByController, api::string_at(meta, "uid"))) {
     if (api::is_terminating(*pod)) continue;
     active.push_back(pod);
     if (api::is_pod_ready(*pod)) ready++;
   }
   int have = static_cast<int>(active.size());
   if (have < want) {
-    Json pod_meta = rs["spec"]["template"].value("metadata", Json::object());
+    const Json& tmpl = api::member(spec, "template");
+    Json pod_meta = api::metadata_of(tmpl);
     pod_meta["namespace"] = ns;
     pod_meta["ownerReferences"] = Json::array({api::owner_reference(rs)});
     pod_meta["generateName"] = name + "-";
     pod_meta.erase("name");
     const Json pod = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", pod_meta},
-                      {"spec", rs["spec"]["template"]["spec"]}};
+                      {"spec", api::member(tmpl, "spec")}};
     for (int batch = 1; have < want; batch = std::min(batch * 2, kMaxBatch)) {
       int n = std::min(batch, want - have);
       for (int i = 0; i < n; ++i) {
@@ -68,12 +71,12 @@ Result<void> ReplicaSetController::sync(const std::string& key) {
           return std::unexpected(created.error());
         }
         ctx_.event(rs, "Normal", "SuccessfulCreate",
-                   "Created pod: " + created->at("metadata").value("name", ""), "replicaset-controller");
+                   "Created pod: " + api::string_at(api::metadata_of(*created), "name"), "replicaset-controller");
         have++;
       }
       // A newer spec (scaled down meanwhile) wins at once: stop creating for an old one.
       auto now = ctx_.registry.get("ReplicaSet", ns, name);
-      if (!now || (*now)["spec"].value("replicas", 1) != want) {
+      if (!now || api::int_at(api::member(*now, "spec"), "replicas").value_or(1) != want) {
         queue_.add(key);
         return {};
       }
@@ -83,24 +86,28 @@ Result<void> ReplicaSetController::sync(const std::string& key) {
     // The controller's deletion order (controller.ActivePods): unscheduled, not ready, newest.
     std::sort(active.begin(), active.end(), [](const ObjPtr& a, const ObjPtr& b) {
       auto rank = [](const Json& p) {
-        return std::make_tuple(p["spec"].value("nodeName", "").empty() ? 0 : 1, api::is_pod_ready(p) ? 1 : 0);
+        return std::make_tuple(api::string_at(api::member(p, "spec"), "nodeName").empty() ? 0 : 1,
+                               api::is_pod_ready(p) ? 1 : 0);
       };
       if (rank(*a) != rank(*b)) return rank(*a) < rank(*b);
-      return (*a)["metadata"].value("creationTimestamp", "") > (*b)["metadata"].value("creationTimestamp", "");
+      return api::string_at(api::metadata_of(*a), "creationTimestamp") >
+             api::string_at(api::metadata_of(*b), "creationTimestamp");
     });
     for (int i = 0; i < have - want; ++i) {
-      const Json& pod = *active[static_cast<size_t>(i)];
-      auto r = ctx_.registry.remove("Pod", ns, pod["metadata"].value("name", ""),
-                                    {.grace_seconds = std::nullopt, .uid = pod["metadata"].value("uid", "")});
+      const Json& pod_meta = api::metadata_of(*active[static_cast<size_t>(i)]);
+      const std::string pod_name = api::string_at(pod_meta, "name");
+      auto r = ctx_.registry.remove("Pod", ns, pod_name,
+                                    {.grace_seconds = std::nullopt, .uid = api::string_at(pod_meta, "uid")});
       if (!r && r.error().reason != Reason::NotFound) return std::unexpected(r.error());
-      ctx_.event(rs, "Normal", "SuccessfulDelete", "Deleted pod: " + pod["metadata"].value("name", ""),
+      ctx_.event(rs, "Normal", "SuccessfulDelete", "Deleted pod: " + pod_name,
                  "replicaset-controller");
     }
   }
   int count = std::min(have, want);
   Json status = {{"replicas", count}, {"fullyLabeledReplicas", count}, {"readyReplicas", ready},
-                 {"availableReplicas", ready}, {"observedGeneration", rs["metadata"].value("generation", 1)}};
-  if (rs.value("status", Json::object()) != status) {
+                 {"availableReplicas", ready},
+                 {"observedGeneration", api::member(meta, "generation").is_number_integer() ? api::member(meta, "generation") : Json(1)}};
+  if (api::member(rs, "status") != status) {
     Json updated = rs;
     updated["status"] = status;
     auto written = ctx_.registry.update_status(std::move(updated));

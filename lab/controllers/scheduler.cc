@@ -14,7 +14,7 @@ namespace lab::controllers {
 namespace {
 
 bool unscheduled(const Json& pod) {
-  return pod["spec"].value("nodeName", "").empty() && !api::is_terminating(pod);
+  return api::string_at(api::member(pod, "spec"), "nodeName").empty() && !api::is_terminating(pod);
 }
 
 // One hostPort a pod asks for: protocol, host IP ("0.0.0.0" when unset) and port.
@@ -68,10 +68,10 @@ bool host_ports_taken(const store::Informer& pods, const std::vector<WantedPort>
 
 Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes,
                                 int pods_per_node, const std::set<std::string>& not_ready) {
-  std::string fixed = pod["spec"].value("nodeName", "");
+  std::string fixed = api::string_at(api::member(pod, "spec"), "nodeName");
   if (!fixed.empty()) {
     if (std::find(nodes.begin(), nodes.end(), fixed) == nodes.end())
-      return fail("pod \"" + pod["metadata"].value("name", "") + "\": spec.nodeName: node \"" +
+      return fail("pod \"" + api::string_at(api::metadata_of(pod), "name") + "\": spec.nodeName: node \"" +
                   fixed + "\" does not exist");
     return fixed;
   }
@@ -140,12 +140,11 @@ Result<void> Scheduler::sync(const std::string& key) {
     queue_.add_after(key, std::chrono::seconds(5));
     return {};
   }
-  const Json& meta = (*pod)["metadata"];
-  auto bound = ctx_.registry.bind(meta.value("namespace", "default"), meta.value("name", ""), meta.value("uid", ""), *node);
+  const Json& meta = api::metadata_of(*pod);
+  const std::string ns = api::string_at(meta, "namespace", "default"), name = api::string_at(meta, "name");
+  auto bound = ctx_.registry.bind(ns, name, api::string_at(meta, "uid"), *node);
   if (!bound) return bound.error().reason == Reason::NotFound ? Result<void>{} : std::unexpected(bound.error());
-  ctx_.event(*bound, "Normal", "Scheduled",
-             "Successfully assigned " + meta.value("namespace", "default") + "/" + meta.value("name", "") +
-                 " to " + *node,
+  ctx_.event(*bound, "Normal", "Scheduled", "Successfully assigned " + ns + "/" + name + " to " + *node,
              "default-scheduler");
   return {};
 }

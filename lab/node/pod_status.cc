@@ -10,12 +10,6 @@ namespace {
 using api::member;
 using api::string_at;
 
-std::optional<int> int_member(const Json& obj, const char* key) {
-  const Json& v = member(obj, key);
-  if (!v.is_number_integer()) return std::nullopt;
-  return v.get<int>();
-}
-
 // The conditions a running pod has, in the order kubectl describe prints them.
 constexpr const char* kConditionTypes[] = {"PodReadyToStartContainers", "Initialized", "Ready",
                                            "ContainersReady", "PodScheduled"};
@@ -191,8 +185,8 @@ std::string pod_phase(const Json& pod) {
 }
 
 int pod_grace_seconds(const Json& pod) {
-  if (auto g = int_member(member(pod, "metadata"), "deletionGracePeriodSeconds")) return *g;
-  if (auto g = int_member(member(pod, "spec"), "terminationGracePeriodSeconds")) return *g;
+  if (auto g = api::int_at(member(pod, "metadata"), "deletionGracePeriodSeconds")) return *g;
+  if (auto g = api::int_at(member(pod, "spec"), "terminationGracePeriodSeconds")) return *g;
   return 30;
 }
 

@@ -5,24 +5,47 @@
 #include <algorithm>
 
 #include "lab/api/event_object.h"
+#include "lab/api/json_access.h"
 #include "lab/api/source_ranges.h"
 
 namespace lab::node {
 
 using Json = store::Json;
+using api::bool_at;
+using api::member;
+using api::string_at;
 
+// The objects come from the store, which the API server checked; still, they are read with the
+// api helpers, so that an object of an unexpected shape is read as absent fields, never a throw.
 namespace {
 
 std::string key_of(const Json& obj) {
-  const Json& meta = obj["metadata"];
-  return meta.value("namespace", "default") + "/" + meta.value("name", "");
+  const Json& meta = api::metadata_of(obj);
+  return string_at(meta, "namespace", "default") + "/" + string_at(meta, "name");
 }
 
 // The Service an EndpointSlice belongs to, by its kubernetes.io/service-name label.
 std::string owner_of(const Json& slice) {
-  const Json& meta = slice["metadata"];
-  std::string svc = meta.value("labels", Json::object()).value("kubernetes.io/service-name", "");
-  return svc.empty() ? "" : meta.value("namespace", "default") + "/" + svc;
+  const Json& meta = api::metadata_of(slice);
+  std::string svc = string_at(member(meta, "labels"), "kubernetes.io/service-name");
+  return svc.empty() ? "" : string_at(meta, "namespace", "default") + "/" + svc;
+}
+
+// status.loadBalancer.ingress[].ip, in order, the empty ones left out.
+std::vector<std::string> ingress_ips(const Json& svc) {
+  std::vector<std::string> ips;
+  const Json& ingress = member(member(member(svc, "status"), "loadBalancer"), "ingress");
+  if (ingress.is_array())
+    for (const auto& ing : ingress)
+      if (std::string ip = string_at(ing, "ip"); !ip.empty()) ips.push_back(std::move(ip));
+  return ips;
+}
+
+// An array member, or an empty array.
+const Json& array_at(const Json& obj, const char* key) {
+  static const Json empty = Json::array();
+  const Json& v = member(obj, key);
+  return v.is_array() ? v : empty;
 }
 
 }  // namespace
@@ -47,7 +70,7 @@ void ServiceCache::relist(const store::Store& st) {
 bool ServiceCache::apply(const std::vector<store::Event>& events) {
   bool touched = false;
   for (const auto& e : events) {
-    const std::string kind = e.object.value("kind", "");
+    const std::string kind = string_at(e.object, "kind");
     if (kind == "Service") {
       service_changed(e.type, e.object);
       touched = true;
@@ -68,19 +91,14 @@ void ServiceCache::service_changed(const std::string& type, const Json& svc) {
     return;
   }
   services_[key] = svc;
-  const Json& meta = svc["metadata"];
-  std::string node;
-  if (meta.contains("annotations")) node = meta["annotations"].value(api::kAnnouncedBy, "");
+  std::string node = string_at(member(api::metadata_of(svc), "annotations"), api::kAnnouncedBy);
   if (node.empty()) return;
-  std::vector<std::string> ips;
-  for (const auto& ing : svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array()))
-    ips.push_back(ing.value("ip", ""));
-  announced_[key] = {node, std::move(ips)};
+  announced_[key] = {node, ingress_ips(svc)};
 }
 
 void ServiceCache::slice_changed(const std::string& type, const Json& slice) {
   const std::string skey = key_of(slice);
-  const std::string name = slice["metadata"].value("name", "");
+  const std::string name = string_at(api::metadata_of(slice), "name");
   // Forget it under its previous owner (labels can change), then file it under the current one.
   if (auto it = slice_owner_.find(skey); it != slice_owner_.end()) {
     slices_[it->second].erase(name);
@@ -100,44 +118,44 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
   auto it = services_.find(key);
   if (it == services_.end()) return out;
   const Json& svc = it->second;
-  const Json& meta = svc["metadata"];
-  const std::string ns = meta.value("namespace", "default"), name = meta.value("name", "");
-  const Json& spec = svc["spec"];
-  if (spec.value("type", "") == "ExternalName") return out;  // a DNS alias: nothing to proxy
-  std::string cip = spec.value("clusterIP", "");
+  const Json& meta = api::metadata_of(svc);
+  const std::string ns = string_at(meta, "namespace", "default"), name = string_at(meta, "name");
+  const Json& spec = member(svc, "spec");
+  const std::string type = string_at(spec, "type");
+  if (type == "ExternalName") return out;  // a DNS alias: nothing to proxy
+  std::string cip = string_at(spec, "clusterIP");
   if (cip == "None") cip.clear();
   std::vector<std::string> lb_ips;
-  for (const auto& ing : svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array()))
-    if (std::string ip = ing.value("ip", ""); !ip.empty() && std::find(lb_ips.begin(), lb_ips.end(), ip) == lb_ips.end())
-      lb_ips.push_back(std::move(ip));
+  for (auto& ip : ingress_ips(svc))
+    if (std::find(lb_ips.begin(), lb_ips.end(), ip) == lb_ips.end()) lb_ips.push_back(std::move(ip));
   // spec.loadBalancerSourceRanges (or the annotation) guard the load balancer's own addresses,
   // those so far: not spec.externalIPs, as kube-proxy filters only LoadBalancer VIPs.
   std::vector<std::string> ranges, firewall_ips;
-  if (spec.value("type", "") == "LoadBalancer") ranges = api::source_ranges(svc);
+  if (type == "LoadBalancer") ranges = api::source_ranges(svc);
   if (!ranges.empty()) firewall_ips = lb_ips;
   // spec.externalIPs take the same external path as the load balancer's (kube-proxy's
   // external-X chain); an address in both is programmed once.
-  for (const auto& ip : spec.value("externalIPs", Json::array()))
+  for (const auto& ip : array_at(spec, "externalIPs"))
     if (ip.is_string() && !ip.get<std::string>().empty() &&
         std::find(lb_ips.begin(), lb_ips.end(), ip.get<std::string>()) == lb_ips.end())
       lb_ips.push_back(ip.get<std::string>());
-  const bool affinity = spec.value("sessionAffinity", "None") == "ClientIP";
-  const bool internal_local = spec.value("internalTrafficPolicy", "Cluster") == "Local";
-  const bool external_local = spec.value("externalTrafficPolicy", "Cluster") == "Local";
+  const bool affinity = string_at(spec, "sessionAffinity") == "ClientIP";
+  const bool internal_local = string_at(spec, "internalTrafficPolicy") == "Local";
+  const bool external_local = string_at(spec, "externalTrafficPolicy") == "Local";
   const int timeout =
-      spec.value("sessionAffinityConfig", Json::object()).value("clientIP", Json::object()).value("timeoutSeconds", 10800);
+      api::int_at(member(member(spec, "sessionAffinityConfig"), "clientIP"), "timeoutSeconds").value_or(10800);
   static const std::map<std::string, Json> kNoSlices;
   auto sl = slices_.find(key);
   const auto& slices = sl == slices_.end() ? kNoSlices : sl->second;
-  for (const auto& p : spec.value("ports", Json::array())) {
+  for (const auto& p : array_at(spec, "ports")) {
     proxy::ServicePort sp;
     sp.ns = ns;
     sp.service = name;
-    sp.port_name = p.value("name", "");
-    sp.protocol = p.value("protocol", "TCP");
+    sp.port_name = string_at(p, "name");
+    sp.protocol = string_at(p, "protocol", "TCP");
     sp.cluster_ip = cip;
-    sp.port = p.value("port", 0);
-    sp.node_port = p.value("nodePort", 0);
+    sp.port = api::int_at(p, "port").value_or(0);
+    sp.node_port = api::int_at(p, "nodePort").value_or(0);
     sp.lb_ips = lb_ips;
     sp.affinity_client_ip = affinity;
     sp.affinity_timeout = timeout;
@@ -147,16 +165,17 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
     sp.firewall_ips = firewall_ips;
     for (const auto& [slice_name, slice] : slices) {
       int port = 0;
-      for (const auto& sport : slice.value("ports", Json::array()))
-        if (sport.value("name", "") == sp.port_name) port = sport.value("port", 0);
+      for (const auto& sport : array_at(slice, "ports"))
+        if (string_at(sport, "name") == sp.port_name) port = api::int_at(sport, "port").value_or(0);
       if (port == 0) continue;
-      for (const auto& ep : slice.value("endpoints", Json::array())) {
-        const Json& c = ep.value("conditions", Json::object());
-        const std::string node = ep.value("nodeName", "");
-        for (const auto& addr : ep.value("addresses", Json::array()))
+      for (const auto& ep : array_at(slice, "endpoints")) {
+        const Json& c = member(ep, "conditions");
+        const std::string node = string_at(ep, "nodeName");
+        for (const auto& addr : array_at(ep, "addresses"))
           // An absent condition means true for ready and serving, as the EndpointSlice API says.
-          sp.endpoints.push_back({addr.get<std::string>(), port, c.value("ready", true), c.value("serving", true),
-                                  c.value("terminating", false), node});
+          if (addr.is_string())
+            sp.endpoints.push_back({addr.get<std::string>(), port, bool_at(c, "ready", true),
+                                    bool_at(c, "serving", true), bool_at(c, "terminating", false), node});
       }
     }
     out.push_back(std::move(sp));
@@ -192,11 +211,11 @@ proxy::NodeView& ServiceCache::view() {
 std::map<std::string, int> ServiceCache::health_check_ports() const {
   std::map<std::string, int> out;
   for (const auto& [key, svc] : services_) {
-    const Json& spec = svc["spec"];
+    const Json& spec = member(svc, "spec");
     // needsHealthCheck: a LoadBalancer whose externalTrafficPolicy is Local.
-    if (spec.value("type", "") != "LoadBalancer" || spec.value("externalTrafficPolicy", "") != "Local") continue;
-    const Json& port = spec.value("healthCheckNodePort", Json());
-    if (port.is_number_integer() && port.get<int64_t>() > 0 && port.get<int64_t>() <= 65535) out[key] = port.get<int>();
+    if (string_at(spec, "type") != "LoadBalancer" || string_at(spec, "externalTrafficPolicy") != "Local") continue;
+    const auto port = api::int_at(spec, "healthCheckNodePort");
+    if (port && *port > 0 && *port <= 65535) out[key] = *port;
   }
   return out;
 }

@@ -140,12 +140,6 @@ TEST_F(ServiceCacheTest, ExternalIPsTakeTheLoadBalancersPathButAreNotAnnounced) 
       << "routing an external IP to a node is its owner's business, not the lab's";
 }
 
-}  // namespace
-}  // namespace lab::node
-
-namespace lab::node {
-namespace {
-
 TEST_F(ServiceCacheTest, TrafficPoliciesNodeNamesAndHealthCheckPorts) {
   Json lb = service("web", "10.96.0.20", {{"http", 80}});
   lb["spec"]["type"] = "LoadBalancer";
@@ -180,6 +174,39 @@ TEST_F(ServiceCacheTest, TrafficPoliciesNodeNamesAndHealthCheckPorts) {
   catch_up();
   EXPECT_TRUE(cache_.health_check_ports().empty());
   EXPECT_FALSE(cache_.view().ports[1].external_local);
+}
+
+TEST_F(ServiceCacheTest, ObjectsOfAnUnexpectedShapeAreReadAsAbsentFieldsNeverAThrow) {
+  // The store holds what the API server checked, but the proxy does not lean on that: wrong
+  // types read as absent (a port 0 or a non-string address is passed over, not thrown on).
+  Json odd = service("odd", "10.96.0.30", {{"http", 80}});
+  odd["spec"]["sessionAffinity"] = 5;
+  odd["spec"]["sessionAffinityConfig"] = "x";
+  odd["spec"]["externalIPs"] = "10.0.0.1";
+  odd["spec"]["ports"].push_back({{"name", "bad"}, {"port", "81"}, {"nodePort", 1e12}});
+  odd["status"] = {{"loadBalancer", {{"ingress", {{{"ip", 7}}, {{"ip", "172.18.255.201"}}}}}}};
+  odd["metadata"]["annotations"] = "none";
+  ASSERT_TRUE(st_.create(odd));
+  Json s = slice("odd-abcde", "odd", {"10.244.1.5"});
+  s["endpoints"].push_back({{"addresses", {5, "10.244.2.9"}}, {"conditions", "yes"}});
+  s["ports"].push_back({{"name", "bad"}, {"port", true}});
+  ASSERT_TRUE(st_.create(s));
+  cache_.relist(st_);
+  const auto& v = cache_.view();
+  ASSERT_EQ(v.ports.size(), 2u);
+  const auto& bad = v.ports[1];  // (a Service's ports in its order)
+  EXPECT_EQ(bad.identity(), "default/odd/bad");
+  EXPECT_EQ(bad.port, 0);
+  EXPECT_EQ(bad.node_port, 0);
+  EXPECT_TRUE(bad.endpoints.empty());
+  const auto& http = v.ports[0];
+  EXPECT_FALSE(http.affinity_client_ip);
+  EXPECT_EQ(http.affinity_timeout, 10800);
+  EXPECT_EQ(http.lb_ips, std::vector<std::string>{"172.18.255.201"});
+  ASSERT_EQ(http.endpoints.size(), 2u);
+  EXPECT_EQ(http.endpoints[1].ip, "10.244.2.9");
+  EXPECT_TRUE(http.endpoints[1].ready);  // conditions of the wrong type: as if absent
+  EXPECT_TRUE(cache_.announcements().empty());
 }
 
 }  // namespace

@@ -156,66 +156,67 @@ void Store::shutdown() {
   changed_.notify_all();
 }
 
-Store::~Store() {
-  if (db_) sqlite3_close(db_);
-}
-
 static bool exec_sql(sqlite3* db, const char* sql) {
   return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
 }
 
 Result<void> Store::open_file(const std::string& path) {
   std::lock_guard lock(mu_);
-  sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    if (db) sqlite3_close(db);
-    return fail("open store " + path + ": " + msg);
-  }
+  sqlite3* raw = nullptr;
+  const int opened = sqlite3_open(path.c_str(), &raw);
+  std::unique_ptr<sqlite3, CloseDb> db(raw);  // sqlite3_open may hand back a handle even on failure
+  if (opened != SQLITE_OK) return fail("open store " + path + ": " + (db ? sqlite3_errmsg(db.get()) : "out of memory"));
   // WAL + NORMAL: a crash of the daemon loses nothing that was committed; only a power loss
   // could lose the last transactions, and a power loss ends every lab anyway.
-  if (!exec_sql(db, "PRAGMA journal_mode=WAL") || !exec_sql(db, "PRAGMA synchronous=NORMAL") ||
-      !exec_sql(db, "CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, version INTEGER, "
-                    "body TEXT NOT NULL)")) {
-    std::string msg = sqlite3_errmsg(db);
-    sqlite3_close(db);
-    return fail("prepare store " + path + ": " + msg);
-  }
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT key, version, body FROM objects", -1, &st, nullptr);
-  while (st && sqlite3_step(st) == SQLITE_ROW) {
-    const auto* key_text = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    const auto* body_text = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
+  if (!exec_sql(db.get(), "PRAGMA journal_mode=WAL") || !exec_sql(db.get(), "PRAGMA synchronous=NORMAL") ||
+      !exec_sql(db.get(), "CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, version INTEGER, "
+                          "body TEXT NOT NULL)"))
+    return fail("prepare store " + path + ": " + sqlite3_errmsg(db.get()));
+  auto prepare = [&](const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db.get(), sql, -1, &st, nullptr) != SQLITE_OK) sqlite3_finalize(st), st = nullptr;
+    return Statement(st);
+  };
+  Statement upsert = prepare("INSERT OR REPLACE INTO objects (key, version, body) VALUES (?, ?, ?)");
+  Statement erase = prepare("DELETE FROM objects WHERE key = ?");
+  Statement select = prepare("SELECT key, version, body FROM objects");
+  if (!upsert || !erase || !select) return fail("prepare store " + path + ": " + sqlite3_errmsg(db.get()));
+  while (sqlite3_step(select.get()) == SQLITE_ROW) {
+    const auto* key_text = reinterpret_cast<const char*>(sqlite3_column_text(select.get(), 0));
+    const auto* body_text = reinterpret_cast<const char*>(sqlite3_column_text(select.get(), 2));
     if (!key_text || !body_text) continue;
     std::string k = key_text;
-    uint64_t v = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
+    uint64_t v = static_cast<uint64_t>(sqlite3_column_int64(select.get(), 1));
     Json body = Json::parse(body_text, nullptr, false);
     if (!body.is_object() || !body.contains("metadata") || !body["metadata"].is_object()) continue;
     objects_[k] = std::move(body);
     version_ = std::max(version_, v);
   }
-  sqlite3_finalize(st);
-  db_ = db;
+  select.reset();
+  // Statements before the database: a reopen finalizes the old ones while their database lives.
+  upsert_.reset();
+  erase_.reset();
+  db_ = std::move(db);
+  upsert_ = std::move(upsert);
+  erase_ = std::move(erase);
   return {};
 }
 
 Result<void> Store::persist(const std::string& k, uint64_t version, const Json* obj) {
   if (!db_) return {};
-  sqlite3_stmt* st = nullptr;
-  const char* sql = obj ? "INSERT OR REPLACE INTO objects (key, version, body) VALUES (?, ?, ?)"
-                        : "DELETE FROM objects WHERE key = ?";
-  if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK)
-    return fail_api(Reason::InternalError, std::string("store: ") + sqlite3_errmsg(db_));
+  sqlite3_stmt* st = obj ? upsert_.get() : erase_.get();
   std::string body = obj ? obj->dump(-1, ' ', false, Json::error_handler_t::replace) : "";
-  sqlite3_bind_text(st, 1, k.c_str(), -1, SQLITE_TRANSIENT);
+  // SQLITE_STATIC: the key and body outlive the step; the bindings are cleared after it.
+  sqlite3_bind_text(st, 1, k.c_str(), static_cast<int>(k.size()), SQLITE_STATIC);
   if (obj) {
     sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(version));
-    sqlite3_bind_text(st, 3, body.c_str(), static_cast<int>(body.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, body.c_str(), static_cast<int>(body.size()), SQLITE_STATIC);
   }
-  int rc = sqlite3_step(st);
-  sqlite3_finalize(st);
+  const int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
   if (rc != SQLITE_DONE)
-    return fail_api(Reason::InternalError, std::string("store: write ") + k + ": " + sqlite3_errmsg(db_));
+    return fail_api(Reason::InternalError, std::string("store: write ") + k + ": " + sqlite3_errmsg(db_.get()));
   return {};
 }
 

@@ -34,7 +34,7 @@ std::string conflict_message(const std::string& kind, const std::string& name);
 class Store {
  public:
   Store() = default;
-  ~Store();
+  ~Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -81,7 +81,17 @@ class Store {
   std::deque<Event> log_;
   uint64_t version_ = 1;
   bool shutting_down_ = false;
-  sqlite3* db_ = nullptr;
+  // The database and its two write statements, prepared once (preparing them on every write was
+  // near half of a write's SQLite time). The statements go before the database closes.
+  struct CloseDb {
+    void operator()(sqlite3* db) const { sqlite3_close(db); }
+  };
+  struct Finalize {
+    void operator()(sqlite3_stmt* st) const { sqlite3_finalize(st); }
+  };
+  using Statement = std::unique_ptr<sqlite3_stmt, Finalize>;
+  std::unique_ptr<sqlite3, CloseDb> db_;
+  Statement upsert_, erase_;
 };
 
 }  // namespace lab::store

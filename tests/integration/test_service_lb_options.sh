@@ -92,12 +92,14 @@ out=$(retry curl -s --max-time 2 "http://$ext/")
 grep -q "hostnames-" <<<"$out" || fail "the address does not answer for its new Service: $out"
 
 note "spec.externalIPs: the nodes accept the Service's traffic for them (routing there is their owner's)"
-cat >"$tmp/outside.yaml" <<'YAML'
+# An address of this lab's node network (172.18.0.0/16 unless another lab holds it: then the next)
+xip=${nip%.*.*}.254.10
+cat >"$tmp/outside.yaml" <<YAML
 apiVersion: v1
 kind: Service
 metadata: {name: outside}
 spec:
-  externalIPs: [172.18.254.10]
+  externalIPs: [$xip]
   selector: {app: hostnames}
   ports:
   - {name: http, port: 80, targetPort: 9376}
@@ -105,8 +107,8 @@ YAML
 lab apply -f "$tmp/outside.yaml" >/dev/null
 row=$(lab get svc outside | sed -n 2p)
 echo "$row"
-grep -Eq "^outside +ClusterIP +[0-9.]+ +172.18.254.10 +80/TCP " <<<"$row" || fail "outside's row differs: $row"
-out=$(retry "$LAB" ssh --lab $L node-1 -- curl -s --max-time 2 http://172.18.254.10/)
+grep -Eq "^outside +ClusterIP +[0-9.]+ +${xip//./\\.} +80/TCP " <<<"$row" || fail "outside's row differs: $row"
+out=$(retry "$LAB" ssh --lab $L node-1 -- curl -s --max-time 2 "http://$xip/")
 grep -q "hostnames-" <<<"$out" || fail "node-1 does not serve the external IP: $out"
 set +e
 out=$(lab patch svc outside -p '{"spec":{"externalIPs":["127.0.0.1"]}}' 2>&1); rc=$?

@@ -49,6 +49,13 @@ inline bool bool_at(const nlohmann::json& obj, const char* key, bool fallback) {
   return v.is_boolean() ? v.get<bool>() : fallback;
 }
 
+// obj[key] when it is an array, else an empty array.
+inline const nlohmann::json& array_at(const nlohmann::json& obj, const char* key) {
+  static const nlohmann::json empty = nlohmann::json::array();
+  const nlohmann::json& v = member(obj, key);
+  return v.is_array() ? v : empty;
+}
+
 // obj.metadata when it is an object, else an empty object.
 inline const nlohmann::json& metadata_of(const nlohmann::json& obj) {
   static const nlohmann::json empty = nlohmann::json::object();

@@ -33,27 +33,39 @@ bool is_terminating(const Json& obj) {
   return meta.is_object() && meta.contains("deletionTimestamp");
 }
 
-bool node_not_ready(const Json& node) {
-  const Json& conditions = member(member(node, "status"), "conditions");
-  if (!conditions.is_array()) return false;
-  for (const auto& c : conditions)
-    if (string_at(c, "type") == "Ready") return string_at(c, "status") != "True";
-  return false;
+namespace {
+
+// obj[key] == text, read in place (no copy: controllers ask this of every pod they count).
+bool string_is(const Json& obj, const char* key, std::string_view text) {
+  const Json& v = member(obj, key);
+  return v.is_string() && v.get_ref<const std::string&>() == text;
 }
 
-// Controllers ask this of every pod they count: it reads in place, copying nothing.
-bool is_pod_ready(const Json& pod) {
-  if (is_terminating(pod)) return false;
-  const Json& conditions = member(member(pod, "status"), "conditions");
-  if (!conditions.is_array()) return false;
-  for (const auto& c : conditions) {
-    const Json& type = member(c, "type");
-    if (type.is_string() && type.get_ref<const std::string&>() == "Ready") {
-      const Json& status = member(c, "status");
-      return status.is_string() && status.get_ref<const std::string&>() == "True";
-    }
-  }
-  return false;
+}  // namespace
+
+const Json* find_condition(const Json& obj, const std::string& type) {
+  for (const auto& c : array_at(member(obj, "status"), "conditions"))
+    if (string_is(c, "type", type)) return &c;
+  return nullptr;
+}
+
+bool condition_true(const Json& obj, const std::string& type) {
+  const Json* c = find_condition(obj, type);
+  return c && string_is(*c, "status", "True");
+}
+
+bool node_not_ready(const Json& node) {
+  const Json* c = find_condition(node, "Ready");
+  return c && !string_is(*c, "status", "True");
+}
+
+bool is_pod_ready(const Json& pod) { return !is_terminating(pod) && condition_true(pod, "Ready"); }
+
+std::vector<std::string> ingress_ips(const Json& svc) {
+  std::vector<std::string> ips;
+  for (const auto& ing : array_at(member(member(svc, "status"), "loadBalancer"), "ingress"))
+    if (std::string ip = string_at(ing, "ip"); !ip.empty()) ips.push_back(std::move(ip));
+  return ips;
 }
 
 int resolve_int_or_percent(const Json& value, int total, bool round_up, int fallback) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace lab::api {
 
@@ -14,6 +15,11 @@ std::string controller_uid(const Json& obj);  // uid of the controlling owner, "
 bool owned_by(const Json& obj, const Json& owner);
 bool is_terminating(const Json& obj);  // metadata.deletionTimestamp set
 bool is_pod_ready(const Json& pod);    // condition Ready=True and not terminating
+// status.conditions[] of the type, nullptr when there is none; and whether it says True.
+const Json* find_condition(const Json& obj, const std::string& type);
+bool condition_true(const Json& obj, const std::string& type);
+// A Service's status.loadBalancer.ingress[].ip, in order, the empty ones left out.
+std::vector<std::string> ingress_ips(const Json& svc);
 // A node is NotReady when its Ready condition says False or Unknown; a node with no Ready
 // condition yet (not registered) is not.
 bool node_not_ready(const Json& node);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "lab/api/objects.h"
 #include "lab/api/table.h"
 #include "lab/api/table_util.h"
 #include "lab/base/clock.h"
@@ -21,12 +22,6 @@ std::string restarts_cell(long long restarts, Clock::time_point last, Clock::tim
   if (restarts == 0 || last == Clock::time_point::min()) return std::to_string(restarts);
   auto d = std::chrono::duration_cast<std::chrono::seconds>(now - last);
   return std::to_string(restarts) + " (" + human_duration(d) + " ago)";
-}
-
-bool condition_true(const Json& obj, const std::string& type) {
-  for (const auto& c : arr(obj, {"status", "conditions"}))
-    if (str(c, {"type"}) == type) return str(c, {"status"}) == "True";
-  return false;
 }
 
 // kubectl's "Init:..." / waiting reason / "ExitCode:N" precedence, from printPod.

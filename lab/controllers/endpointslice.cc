@@ -65,11 +65,7 @@ Json endpoint_conditions(bool publish_not_ready, const Json& pod) {
   // podToEndpoint: serving is the pod's Ready condition as the kubelet reports it (it keeps
   // probing readiness while the pod terminates); ready is never true for a terminating pod
   // unless the Service publishes not-ready addresses.
-  bool serving = false;
-  const Json& conditions = api::member(api::member(pod, "status"), "conditions");
-  if (conditions.is_array())
-    for (const auto& c : conditions)
-      if (api::string_at(c, "type") == "Ready") serving = api::string_at(c, "status") == "True";
+  const bool serving = api::condition_true(pod, "Ready");
   const bool terminating = api::is_terminating(pod);
   return {{"ready", publish_not_ready || (serving && !terminating)}, {"serving", serving}, {"terminating", terminating}};
 }

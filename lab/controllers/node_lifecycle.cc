@@ -6,19 +6,6 @@
 
 namespace lab::controllers {
 
-namespace {
-
-// The pod's Ready condition, when it says True: the one MarkPodsNotReady turns False.
-const Json* ready_true(const Json& pod) {
-  const Json& conditions = api::member(api::member(pod, "status"), "conditions");
-  if (!conditions.is_array()) return nullptr;
-  for (const auto& c : conditions)
-    if (api::string_at(c, "type") == "Ready") return api::string_at(c, "status") == "True" ? &c : nullptr;
-  return nullptr;
-}
-
-}  // namespace
-
 NodeLifecycleController::NodeLifecycleController(Context& ctx) : Controller("node-lifecycle-controller", ctx) {
   ctx.nodes.add_handler([this](const ObjPtr& old, const ObjPtr& cur) { enqueue(cur ? cur : old); });
 }
@@ -67,7 +54,7 @@ Result<void> NodeLifecycleController::sync(const std::string& key) {
 // the node comes back.
 Result<void> NodeLifecycleController::mark_pods_not_ready(const std::string& node) {
   for (const auto& pod : ctx_.pods.by_index(store::kByNode, node)) {
-    if (!ready_true(*pod)) continue;
+    if (!api::condition_true(*pod, "Ready")) continue;
     const Json& meta = api::metadata_of(*pod);
     const std::string ns = api::string_at(meta, "namespace"), name = api::string_at(meta, "name"),
                       uid = api::string_at(meta, "uid");
@@ -76,7 +63,7 @@ Result<void> NodeLifecycleController::mark_pods_not_ready(const std::string& nod
         "Pod", ns, name,
         [&](Json& obj) {
           if (api::string_at(api::metadata_of(obj), "uid") != uid) return false;
-          if (!ready_true(obj)) return false;
+          if (!api::condition_true(obj, "Ready")) return false;
           for (auto& c : obj["status"]["conditions"])
             if (api::string_at(c, "type") == "Ready") c["status"] = "False", c["lastTransitionTime"] = now;
           return true;

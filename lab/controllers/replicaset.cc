@@ -104,9 +104,10 @@ Result<void> ReplicaSetController::sync(const std::string& key) {
     }
   }
   int count = std::min(have, want);
+  const Json& generation = api::member(meta, "generation");
   Json status = {{"replicas", count}, {"fullyLabeledReplicas", count}, {"readyReplicas", ready},
                  {"availableReplicas", ready},
-                 {"observedGeneration", api::member(meta, "generation").is_number_integer() ? api::member(meta, "generation") : Json(1)}};
+                 {"observedGeneration", generation.is_number_integer() ? generation : Json(1)}};
   if (api::member(rs, "status") != status) {
     Json updated = rs;
     updated["status"] = status;

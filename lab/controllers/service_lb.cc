@@ -15,16 +15,12 @@ namespace {
 
 constexpr const char* kByIngress = "lb-ingress";
 
-Json ingress_of(const Json& svc) {
-  return svc.value("status", Json::object()).value("loadBalancer", Json::object()).value("ingress", Json::array());
+// The Service's ingress entries (an entry with a hostname and no IP counts: the address is taken).
+const Json& ingress_of(const Json& svc) {
+  return api::array_at(api::member(api::member(svc, "status"), "loadBalancer"), "ingress");
 }
 
-std::vector<std::string> index_by_ingress(const Json& svc) {
-  std::vector<std::string> out;
-  for (const auto& ing : ingress_of(svc))
-    if (ing.is_object() && ing.contains("ip") && ing["ip"].is_string()) out.push_back(ing["ip"].get<std::string>());
-  return out;
-}
+std::vector<std::string> index_by_ingress(const Json& svc) { return api::ingress_ips(svc); }
 
 // A LoadBalancer of another class (spec.loadBalancerClass) is another implementation's to serve:
 // this one, like MetalLB without a class of its own, serves only Services without one.

@@ -6,6 +6,7 @@
 
 #include "lab/api/event_object.h"
 #include "lab/api/json_access.h"
+#include "lab/api/objects.h"
 #include "lab/api/source_ranges.h"
 
 namespace lab::node {
@@ -29,23 +30,6 @@ std::string owner_of(const Json& slice) {
   const Json& meta = api::metadata_of(slice);
   std::string svc = string_at(member(meta, "labels"), "kubernetes.io/service-name");
   return svc.empty() ? "" : string_at(meta, "namespace", "default") + "/" + svc;
-}
-
-// status.loadBalancer.ingress[].ip, in order, the empty ones left out.
-std::vector<std::string> ingress_ips(const Json& svc) {
-  std::vector<std::string> ips;
-  const Json& ingress = member(member(member(svc, "status"), "loadBalancer"), "ingress");
-  if (ingress.is_array())
-    for (const auto& ing : ingress)
-      if (std::string ip = string_at(ing, "ip"); !ip.empty()) ips.push_back(std::move(ip));
-  return ips;
-}
-
-// An array member, or an empty array.
-const Json& array_at(const Json& obj, const char* key) {
-  static const Json empty = Json::array();
-  const Json& v = member(obj, key);
-  return v.is_array() ? v : empty;
 }
 
 }  // namespace
@@ -93,7 +77,7 @@ void ServiceCache::service_changed(const std::string& type, const Json& svc) {
   services_[key] = svc;
   std::string node = string_at(member(api::metadata_of(svc), "annotations"), api::kAnnouncedBy);
   if (node.empty()) return;
-  announced_[key] = {node, ingress_ips(svc)};
+  announced_[key] = {node, api::ingress_ips(svc)};
 }
 
 void ServiceCache::slice_changed(const std::string& type, const Json& slice) {
@@ -126,7 +110,7 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
   std::string cip = string_at(spec, "clusterIP");
   if (cip == "None") cip.clear();
   std::vector<std::string> lb_ips;
-  for (auto& ip : ingress_ips(svc))
+  for (auto& ip : api::ingress_ips(svc))
     if (std::find(lb_ips.begin(), lb_ips.end(), ip) == lb_ips.end()) lb_ips.push_back(std::move(ip));
   // spec.loadBalancerSourceRanges (or the annotation) guard the load balancer's own addresses,
   // those so far: not spec.externalIPs, as kube-proxy filters only LoadBalancer VIPs.
@@ -135,7 +119,7 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
   if (!ranges.empty()) firewall_ips = lb_ips;
   // spec.externalIPs take the same external path as the load balancer's (kube-proxy's
   // external-X chain); an address in both is programmed once.
-  for (const auto& ip : array_at(spec, "externalIPs"))
+  for (const auto& ip : api::array_at(spec, "externalIPs"))
     if (ip.is_string() && !ip.get<std::string>().empty() &&
         std::find(lb_ips.begin(), lb_ips.end(), ip.get<std::string>()) == lb_ips.end())
       lb_ips.push_back(ip.get<std::string>());
@@ -147,7 +131,7 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
   static const std::map<std::string, Json> kNoSlices;
   auto sl = slices_.find(key);
   const auto& slices = sl == slices_.end() ? kNoSlices : sl->second;
-  for (const auto& p : array_at(spec, "ports")) {
+  for (const auto& p : api::array_at(spec, "ports")) {
     proxy::ServicePort sp;
     sp.ns = ns;
     sp.service = name;
@@ -165,13 +149,13 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
     sp.firewall_ips = firewall_ips;
     for (const auto& [slice_name, slice] : slices) {
       int port = 0;
-      for (const auto& sport : array_at(slice, "ports"))
+      for (const auto& sport : api::array_at(slice, "ports"))
         if (string_at(sport, "name") == sp.port_name) port = api::int_at(sport, "port").value_or(0);
       if (port == 0) continue;
-      for (const auto& ep : array_at(slice, "endpoints")) {
+      for (const auto& ep : api::array_at(slice, "endpoints")) {
         const Json& c = member(ep, "conditions");
         const std::string node = string_at(ep, "nodeName");
-        for (const auto& addr : array_at(ep, "addresses"))
+        for (const auto& addr : api::array_at(ep, "addresses"))
           // An absent condition means true for ready and serving, as the EndpointSlice API says.
           if (addr.is_string())
             sp.endpoints.push_back({addr.get<std::string>(), port, bool_at(c, "ready", true),

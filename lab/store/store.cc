@@ -207,12 +207,10 @@ Result<void> Store::persist(const std::string& k, uint64_t version, const Json* 
   sqlite3_stmt* st = obj ? upsert_.get() : erase_.get();
   std::string body = obj ? obj->dump(-1, ' ', false, Json::error_handler_t::replace) : "";
   // SQLITE_STATIC: the key and body outlive the step; the bindings are cleared after it.
-  sqlite3_bind_text(st, 1, k.c_str(), static_cast<int>(k.size()), SQLITE_STATIC);
-  if (obj) {
-    sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(version));
-    sqlite3_bind_text(st, 3, body.c_str(), static_cast<int>(body.size()), SQLITE_STATIC);
-  }
-  const int rc = sqlite3_step(st);
+  int rc = sqlite3_bind_text(st, 1, k.c_str(), static_cast<int>(k.size()), SQLITE_STATIC);
+  if (obj && rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(version));
+  if (obj && rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, body.c_str(), static_cast<int>(body.size()), SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
   if (rc != SQLITE_DONE)

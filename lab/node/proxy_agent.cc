@@ -132,7 +132,7 @@ ProxyAgent::ProxyAgent(cluster::LabRecord rec, store::InformerFactory& informers
     const bool was = old && proxied(*old), is = cur && proxied(*cur);
     if (!was && !is) return;
     std::lock_guard lock(mu_);
-    pending_.push_back({was ? (is ? "MODIFIED" : "DELETED") : "ADDED", is ? *cur : *old, 0});
+    pending_.push_back({was ? (is ? "MODIFIED" : "DELETED") : "ADDED", is ? cur : old, 0});
   };
   informers.informer("Service").add_handler(queue);
   informers.informer("EndpointSlice").add_handler(queue);

@@ -54,12 +54,12 @@ void ServiceCache::relist(const store::Store& st) {
 bool ServiceCache::apply(const std::vector<store::Event>& events) {
   bool touched = false;
   for (const auto& e : events) {
-    const std::string kind = string_at(e.object, "kind");
+    const std::string kind = string_at(*e.object, "kind");
     if (kind == "Service") {
-      service_changed(e.type, e.object);
+      service_changed(e.type, *e.object);
       touched = true;
     } else if (kind == "EndpointSlice") {
-      slice_changed(e.type, e.object);
+      slice_changed(e.type, *e.object);
       touched = true;
     }
   }

@@ -313,10 +313,12 @@ void ApiServer::watch(Connection& conn, const std::string& kind, const std::stri
     }
     since = *rv;
   }
+  // An Accept that asks for nothing servable gets the objects as they are.
+  const auto negotiated = get_encoding(req);
+  const GetEncoding encoding = negotiated ? *negotiated : GetEncoding{};
   if (!conn.start_stream(200, "application/json")) return;
   while (!stop && !conn.peer_closed()) {
-    bool expired = false;
-    auto events = store_.events_since(since, 500, &expired);
+    auto [events, through, expired] = store_.events_of_kind(kind, since, 500);
     if (expired) {
       // The changes since that version are no longer kept: say so, as the API server's 410, so
       // the client relists instead of silently missing them.
@@ -326,14 +328,12 @@ void ApiServer::watch(Connection& conn, const std::string& kind, const std::stri
         log_line("api: a watcher left before its 410");
       break;
     }
+    since = through;
     for (const auto& e : events) {
-      since = std::max(since, e.version);
-      if (e.object.value("kind", "") != kind) continue;
-      if (!ns.empty() && e.object["metadata"].value("namespace", "") != ns) continue;
-      if (!selector->matches(e.object)) continue;
-      if (!conn.write_chunk(Json{{"type", e.type}, {"object", watch_event_object(req, kind, e.object)}}
-                                   .dump(-1, ' ', false, Json::error_handler_t::replace) + "\n"))
-        return;
+      const Json& obj = *e.object;
+      if (!ns.empty() && api::string_at(api::metadata_of(obj), "namespace") != ns) continue;
+      if (!selector->matches(obj)) continue;
+      if (!conn.write_chunk(watch_event_line(encoding, kind, e.type, obj))) return;
     }
   }
   end_stream_or_log(conn);

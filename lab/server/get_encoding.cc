@@ -40,10 +40,13 @@ Json encode_object(const GetEncoding& enc, const std::string& kind, Json obj) {
   return obj;
 }
 
-Json watch_event_object(const HttpRequest& req, const std::string& kind, Json obj) {
-  auto enc = get_encoding(req);
-  if (!enc || !enc->table) return obj;
-  return api::make_object_table(kind, obj, *enc->table, api::Clock::now());
+std::string watch_event_line(const GetEncoding& enc, const std::string& kind, const std::string& type,
+                             const Json& obj) {
+  auto dump = [](const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); };
+  std::string line = "{\"type\":" + dump(Json(type)) + ",\"object\":";
+  line += enc.table ? dump(api::make_object_table(kind, obj, *enc.table, api::Clock::now())) : dump(obj);
+  line += "}\n";
+  return line;
 }
 
 }  // namespace lab::server

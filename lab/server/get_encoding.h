@@ -27,8 +27,9 @@ nlohmann::json encode_list(const GetEncoding& enc, const std::string& kind, cons
                            nlohmann::json items, const std::string& resource_version);
 // The body of an object GET: the object, or its one-row Table.
 nlohmann::json encode_object(const GetEncoding& enc, const std::string& kind, nlohmann::json obj);
-// The object of a watch event on a request: the object, or a one-row Table when the watch's Accept
-// asks for Tables (an Accept that asks for nothing servable keeps the object).
-nlohmann::json watch_event_object(const HttpRequest& req, const std::string& kind, nlohmann::json obj);
+// A watch event's line, {"type":...,"object":...} and a newline: the object (written from the
+// store's shared copy, not copied), or its one-row Table when enc asks for Tables.
+std::string watch_event_line(const GetEncoding& enc, const std::string& kind, const std::string& type,
+                             const nlohmann::json& obj);
 
 }  // namespace lab::server

@@ -140,7 +140,8 @@ void Informer::notify(const ObjPtr& old, const ObjPtr& cur) const {
   for (const auto& h : handlers_) h(old, cur);
 }
 
-void Informer::apply(const std::string& type, const Json& obj) {
+void Informer::apply(const std::string& type, const ObjPtr& ptr) {
+  const Json& obj = *ptr;
   const std::string key = key_of(obj);
   ObjPtr old, cur;
   {
@@ -154,7 +155,7 @@ void Informer::apply(const std::string& type, const Json& obj) {
     } else {
       // Seen already (a relist raced the event), or older than what we hold.
       if (old && version_of(*old) >= version_of(obj)) return;
-      cur = std::make_shared<const Json>(obj);
+      cur = ptr;
       if (old) index_locked(key, *old, false);
       index_locked(key, *cur, true);
       items_[key] = cur;
@@ -229,14 +230,14 @@ void InformerFactory::run() {
     }
     for (const auto& e : events) {
       if (e.version <= seen) continue;
-      auto it = informers_.find(api::string_at(e.object, "kind"));
+      auto it = informers_.find(api::string_at(*e.object, "kind"));
       // An index or handler that cannot read an object skips that change; it must not end the
       // thread every controller depends on.
       if (it != informers_.end()) try {
           it->second->apply(e.type, e.object);
         } catch (const std::exception& ex) {
           std::fprintf(stderr, "%s informers: skipped a change of %s: %s\n", now_rfc3339().c_str(),
-                       Informer::key_of(e.object).c_str(), ex.what());
+                       Informer::key_of(*e.object).c_str(), ex.what());
         }
       seen = e.version;
     }

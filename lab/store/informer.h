@@ -20,9 +20,6 @@
 
 namespace lab::store {
 
-// Cached objects are shared and never changed in place: a new version is a new object.
-using ObjPtr = std::shared_ptr<const Json>;
-
 class Informer {
  public:
   // The index values of an object ("uid-of-owner", "node-1", "default/app=web").
@@ -53,7 +50,7 @@ class Informer {
   friend class InformerFactory;
   // Applies one change; true when the cache changed (an event older than the cached object,
   // seen again after a relist, is skipped).
-  void apply(const std::string& type, const Json& obj);
+  void apply(const std::string& type, const ObjPtr& obj);
   // Replaces the whole cache (a relist), telling handlers what differs.
   void replace(const std::vector<Json>& objs);
   void index_locked(const std::string& key, const Json& obj, bool add);

@@ -2,6 +2,7 @@
 // write-through. Mutex-guarded so API handlers and controllers may run on different threads.
 #include "lab/store/store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -55,9 +56,10 @@ Result<Json> Store::create(Json obj) {
   meta["resourceVersion"] = std::to_string(version_ + 1);
   LAB_TRY(persist(k, version_ + 1, &obj));
   ++version_;
-  objects_[k] = obj;
-  record("ADDED", obj);
-  return obj;
+  auto stored = std::make_shared<const Json>(std::move(obj));
+  objects_[k] = stored;
+  record("ADDED", stored);
+  return *stored;
 }
 
 Result<Json> Store::update(Json obj) {
@@ -72,16 +74,18 @@ Result<Json> Store::update(Json obj) {
   const Json& meta = obj["metadata"];
   if (auto rv = meta.find("resourceVersion");
       rv != meta.end() && !(rv->is_string() && rv->get<std::string>().empty()) &&
-      *rv != it->second["metadata"]["resourceVersion"])
+      *rv != api::member(api::metadata_of(*it->second), "resourceVersion"))
     return fail_api(Reason::Conflict, conflict_message(kind, name));
-  obj["metadata"]["uid"] = it->second["metadata"]["uid"];
-  obj["metadata"]["creationTimestamp"] = it->second["metadata"]["creationTimestamp"];
+  const Json& stored_meta = api::metadata_of(*it->second);
+  obj["metadata"]["uid"] = api::member(stored_meta, "uid");
+  obj["metadata"]["creationTimestamp"] = api::member(stored_meta, "creationTimestamp");
   obj["metadata"]["resourceVersion"] = std::to_string(version_ + 1);
   LAB_TRY(persist(k, version_ + 1, &obj));
   ++version_;
-  it->second = obj;
-  record("MODIFIED", obj);
-  return obj;
+  auto stored = std::make_shared<const Json>(std::move(obj));
+  it->second = stored;
+  record("MODIFIED", stored);
+  return *stored;
 }
 
 Result<Json> Store::get(const std::string& kind, const std::string& ns,
@@ -89,7 +93,7 @@ Result<Json> Store::get(const std::string& kind, const std::string& ns,
   std::lock_guard lock(mu_);
   auto it = objects_.find(key(kind, ns, name));
   if (it == objects_.end()) return fail_api(Reason::NotFound, not_found(kind, name));
-  return it->second;
+  return *it->second;
 }
 
 std::vector<Json> Store::list(const std::string& kind, const std::string& ns,
@@ -99,9 +103,9 @@ std::vector<Json> Store::list(const std::string& kind, const std::string& ns,
   std::string prefix = kind + "/";
   for (auto it = objects_.lower_bound(prefix); it != objects_.end(); ++it) {
     if (it->first.compare(0, prefix.size(), prefix) != 0) break;
-    const Json& obj = it->second;
+    const Json& obj = *it->second;
     if (!ns.empty() && ns_of(obj) != ns) continue;
-    if (!selector.matches(obj["metadata"].value("labels", Json::object()))) continue;
+    if (!selector.matches(api::member(api::metadata_of(obj), "labels"))) continue;
     out.push_back(obj);
   }
   return out;
@@ -113,15 +117,16 @@ Result<Json> Store::remove(const std::string& kind, const std::string& ns,
   std::string k = key(kind, ns, name);
   auto it = objects_.find(k);
   if (it == objects_.end()) return fail_api(Reason::NotFound, not_found(kind, name));
-  if (!uid.empty() && it->second["metadata"].value("uid", "") != uid)
+  if (!uid.empty() && api::string_at(api::metadata_of(*it->second), "uid") != uid)
     return fail_api(Reason::Conflict, conflict_message(kind, name));
   LAB_TRY(persist(k, version_ + 1, nullptr));
   ++version_;
-  Json obj = std::move(it->second);
+  Json obj = *it->second;
   objects_.erase(it);
   obj["metadata"]["resourceVersion"] = std::to_string(version_);
-  record("DELETED", obj);
-  return obj;
+  auto gone = std::make_shared<const Json>(std::move(obj));
+  record("DELETED", gone);
+  return *gone;
 }
 
 uint64_t Store::version() const {
@@ -132,21 +137,44 @@ uint64_t Store::version() const {
 // The log keeps enough history for a watcher that reconnects after a short pause.
 static constexpr size_t kEventLogSize = 4096;
 
-void Store::record(const std::string& type, const Json& obj) {
-  log_.push_back({type, obj, version_});
+void Store::record(const std::string& type, ObjPtr obj) {
+  const std::string kind = api::string_at(*obj, "kind");
+  log_.push_back({type, std::move(obj), version_});
   if (log_.size() > kEventLogSize) log_.pop_front();
+  kind_version_[kind] = version_;
   changed_.notify_all();
+  if (auto it = kind_changed_.find(kind); it != kind_changed_.end()) it->second.notify_all();
+}
+
+// True when changes after since are no longer all in the log (the watcher must relist).
+static bool aged_out(const std::deque<Event>& log, uint64_t since, uint64_t version) {
+  return !log.empty() && log.front().version > since + 1 && since < version;
+}
+
+std::deque<Event>::const_iterator Store::first_after(uint64_t since) const {
+  return std::partition_point(log_.begin(), log_.end(), [&](const Event& e) { return e.version <= since; });
 }
 
 std::vector<Event> Store::events_since(uint64_t since, int timeout_ms, bool* expired) const {
   std::unique_lock lock(mu_);
-  if (expired) *expired = !log_.empty() && log_.front().version > since + 1 && since < version_;
+  if (expired) *expired = aged_out(log_, since, version_);
   changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
     return shutting_down_ || (version_ > since && !log_.empty() && log_.back().version > since);
   });
-  std::vector<Event> out;
-  for (const auto& e : log_)
-    if (e.version > since) out.push_back(e);
+  return std::vector<Event>(first_after(since), log_.end());
+}
+
+Store::KindEvents Store::events_of_kind(const std::string& kind, uint64_t since, int timeout_ms) const {
+  std::unique_lock lock(mu_);
+  KindEvents out;
+  out.expired = aged_out(log_, since, version_);
+  kind_changed_[kind].wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    auto v = kind_version_.find(kind);
+    return shutting_down_ || (v != kind_version_.end() && v->second > since);
+  });
+  for (auto it = first_after(since); it != log_.end(); ++it)
+    if (api::string_at(*it->object, "kind") == kind) out.events.push_back(*it);
+  out.through = std::max(since, version_);
   return out;
 }
 
@@ -154,6 +182,7 @@ void Store::shutdown() {
   std::lock_guard lock(mu_);
   shutting_down_ = true;
   changed_.notify_all();
+  for (auto& [kind, cv] : kind_changed_) cv.notify_all();
 }
 
 static bool exec_sql(sqlite3* db, const char* sql) {
@@ -189,7 +218,7 @@ Result<void> Store::open_file(const std::string& path) {
     uint64_t v = static_cast<uint64_t>(sqlite3_column_int64(select.get(), 1));
     Json body = Json::parse(body_text, nullptr, false);
     if (!body.is_object() || !body.contains("metadata") || !body["metadata"].is_object()) continue;
-    objects_[k] = std::move(body);
+    objects_[k] = std::make_shared<const Json>(std::move(body));
     version_ = std::max(version_, v);
   }
   select.reset();

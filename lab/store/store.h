@@ -22,9 +22,14 @@ namespace lab::store {
 
 using Json = nlohmann::json;
 
+// Stored objects are shared and never changed in place: a new version is a new object. The
+// store's map, its event log and every informer's cache hold the same one, so a watcher reading
+// the log copies pointers, not objects.
+using ObjPtr = std::shared_ptr<const Json>;
+
 struct Event {
   std::string type;  // ADDED, MODIFIED, DELETED
-  Json object;
+  ObjPtr object;     // never null
   uint64_t version = 0;
 };
 
@@ -65,19 +70,34 @@ class Store {
   // Events with version > since, waiting up to timeout_ms for the first one. `expired` is set
   // when since is older than the kept log (the watcher must relist, like a 410 Gone).
   std::vector<Event> events_since(uint64_t since, int timeout_ms, bool* expired = nullptr) const;
+  // The same for one kind's watchers (the API's watch): only a change of that kind wakes them,
+  // and `through` is the store version the answer covers, where the watcher goes on from, so
+  // that a quiet kind is never aged out of the log by the others' changes.
+  struct KindEvents {
+    std::vector<Event> events;
+    uint64_t through = 0;
+    bool expired = false;
+  };
+  KindEvents events_of_kind(const std::string& kind, uint64_t since, int timeout_ms) const;
   // Wakes every waiter in events_since and makes later calls return at once (daemon shutdown).
   void shutdown();
 
  private:
   static std::string key(const std::string& kind, const std::string& ns, const std::string& name);
-  void record(const std::string& type, const Json& obj);  // under mu_
+  void record(const std::string& type, ObjPtr obj);  // under mu_
   // Under mu_, before memory changes: a write that SQLite refuses fails the request and leaves
   // the store as it was. nullptr = delete.
   Result<void> persist(const std::string& key, uint64_t version, const Json* obj);
 
   mutable std::mutex mu_;
-  mutable std::condition_variable changed_;
-  std::map<std::string, Json> objects_;
+  mutable std::condition_variable changed_;  // any change (events_since)
+  // Per kind: the version of its last change, and its watchers' wake-up (events_of_kind). A write
+  // wakes the informers and that kind's watchers, not every watch the API serves.
+  std::map<std::string, uint64_t> kind_version_;
+  mutable std::map<std::string, std::condition_variable> kind_changed_;
+  // The first kept event after since (the log is in version order).
+  std::deque<Event>::const_iterator first_after(uint64_t since) const;
+  std::map<std::string, ObjPtr> objects_;
   std::deque<Event> log_;
   uint64_t version_ = 1;
   bool shutting_down_ = false;

@@ -10,8 +10,12 @@
 //      EndpointSlice controller has rewritten the slice (controller part), then until the kernel
 //      announces the nf_tables commit, and until ProxyAgent::synced_version() has passed the
 //      slice's write (proxy part, both ways). The goal: under 10 ms.
+//   c. One pod's readiness fanned out (no root): 100 Services selecting the same 4 pods (the shape
+//      of bench/endpoints.sh); a readiness flip timed until the first and the last of the
+//      Services' slices show it (read off the store's watch) and until the controllers settle.
 //
-// Usage: controller_bench [--part a|b] [--runs N] [--sizes 100,1000,10000] [--services 10000]
+// Usage: controller_bench [--part a|b|c|abc] [--runs N] [--sizes 100,1000,10000]
+//                         [--services N: part b 10000, part c 100]
 //                         [--fresh-log: part a without filling the store's event log first]
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -31,10 +35,12 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench/plane.h"
 #include "bench/stats.h"
 #include "lab/base/unique_fd.h"
 #include "lab/cluster/lab_record.h"
@@ -51,105 +57,23 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr const char* kNs = "bench";
 constexpr const char* kE2eNetns = "lab-bench-e2e-node-1";
 constexpr const char* kE2eNetnsPath = "/run/netns/lab-bench-e2e-node-1";  // for the signal handler
 bool g_fresh_log = false;  // --fresh-log: part a without filling the event log first
 
 using bench::ms_since;
+using bench::kNs;
+using bench::Plane;
+using bench::fail;
+using bench::populate;
+using bench::running_status;
+using bench::settle;
+using bench::wait_for;
 
 using bench::Stats;
 using bench::stats;
 
-std::string pod_ip(int i) {  // 10.244.1.2, ... (250 a /24), all inside the pod CIDR
-  return "10.244." + std::to_string(1 + i / 250) + "." + std::to_string(2 + i % 250);
-}
-
-Json service(const std::string& name, const std::string& app) {
-  return {{"apiVersion", "v1"},
-          {"kind", "Service"},
-          {"metadata", {{"name", name}, {"namespace", kNs}}},
-          {"spec",
-           {{"type", "ClusterIP"},
-            {"selector", {{"app", app}}},
-            {"ports", Json::array({{{"name", "http"}, {"port", 80}, {"targetPort", 8080}, {"protocol", "TCP"}}})}}}};
-}
-
-Json pod(const std::string& name, const std::string& app) {
-  return {{"apiVersion", "v1"},
-          {"kind", "Pod"},
-          {"metadata", {{"name", name}, {"namespace", kNs}, {"labels", {{"app", app}}}}},
-          {"spec",
-           {{"nodeName", "node-1"},
-            {"containers", Json::array({{{"name", "web"}, {"image", "nginx"},
-                                         {"ports", Json::array({{{"containerPort", 8080}}})}}})}}}};
-}
-
-Json running_status(const std::string& ip, bool ready) {
-  return {{"phase", "Running"},
-          {"hostIP", "172.18.0.2"},
-          {"podIP", ip},
-          {"podIPs", Json::array({{{"ip", ip}}})},
-          {"conditions", Json::array({{{"type", "Ready"}, {"status", ready ? "True" : "False"}}})}};
-}
-
-bool fail(const std::string& what, const Error& e) {
-  std::fprintf(stderr, "controller_bench: %s: %s\n", what.c_str(), e.what().c_str());
-  return false;
-}
-
-// Creates a Service app-i selecting pod-i (and pods "extra" more pods pod-i-b, ... for the
-// first `with_two` Services), each pod bound to node-1, Running and ready.
-bool populate(store::Registry& reg, int services, int with_two) {
-  int ip = 0;
-  auto make_pod = [&](const std::string& name, const std::string& app) {
-    auto p = reg.create(pod(name, app));
-    if (!p) return fail("create pod " + name, p.error());
-    Json obj = *p;
-    obj["status"] = running_status(pod_ip(ip++), true);
-    auto s = reg.update_status(obj);
-    if (!s) return fail("status of pod " + name, s.error());
-    return true;
-  };
-  for (int i = 0; i < services; ++i) {
-    std::string app = "app-" + std::to_string(i);
-    if (auto s = reg.create(service("svc-" + std::to_string(i), app)); !s) return fail("create service", s.error());
-    if (!make_pod("pod-" + std::to_string(i), app)) return false;
-    if (i < with_two && !make_pod("pod-" + std::to_string(i) + "-b", app)) return false;
-  }
-  return true;
-}
-
-// Polls cond every 50 us (a yield-spin would take a core from the threads being measured).
-bool wait_for(const std::function<bool()>& cond, double timeout_ms) {
-  auto t0 = Clock::now();
-  while (!cond()) {
-    if (ms_since(t0) > timeout_ms) return false;
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
-  }
-  return true;
-}
-
 // ---- part a ----------------------------------------------------------------------------------
-
-struct Plane {
-  explicit Plane(const net::Cidr& service_cidr)
-      : registry(st, store::ServiceRanges{service_cidr}), informers(st),
-        manager(registry, informers, controllers::ClusterInfo{{"node-1", "node-2"}, {}}) {}
-  ~Plane() {
-    manager.stop();
-    informers.stop();
-    st.shutdown();
-  }
-  store::Store st;
-  store::Registry registry;
-  store::InformerFactory informers;
-  controllers::ControllerManager manager;
-};
-
-bool settle(Plane& p, double timeout_ms) {
-  return wait_for([&] { return p.manager.settled(p.st.version()); }, timeout_ms);
-}
 
 // One kind of no-op write, `runs` times; prints median/min/max of write-to-settled.
 bool time_noop(Plane& p, int n, int runs, const char* label, const std::function<Result<Json>(int)>& write) {
@@ -499,6 +423,83 @@ bool part_b(int services, int with_two, int runs) {
   return true;
 }
 
+// ---- part c ----------------------------------------------------------------------------------
+
+// Many Services selecting the same pods (bench/endpoints.sh's shape, without nodes): a pod's
+// readiness flipped through registry.update_status, and the EndpointSlice writes that follow,
+// read off the store's own watch (no polling): when the first and the last of the Services'
+// slices show the change, and when the controllers (the Endpoints mirror too) have settled.
+bool part_c(int services, int pods, int runs) {
+  std::printf("c. one pod's readiness, fanned out: %d Services selecting the same %d pods (controllers only)\n",
+              services, pods);
+  Plane p(*net::Cidr::parse("10.96.0.0/12"));
+  for (int i = 0; i < pods; ++i) {
+    std::string name = "web-" + std::to_string(i);
+    auto c = p.registry.create(bench::pod(name, "web"));
+    if (!c) return fail("create pod", c.error());
+    Json obj = *c;
+    obj["status"] = running_status(bench::pod_ip(i), true);
+    if (auto s = p.registry.update_status(obj); !s) return fail("pod status", s.error());
+  }
+  for (int i = 0; i < services; ++i)
+    if (auto s = p.registry.create(bench::service("svc-" + std::to_string(i), "web")); !s)
+      return fail("create service", s.error());
+  p.informers.start();
+  p.manager.start();
+  if (!settle(p, 120'000)) {
+    std::fprintf(stderr, "controller_bench: part c did not settle\n");
+    return false;
+  }
+  std::vector<double> first, last, settled;
+  for (int r = 0; r < runs; ++r) {
+    const std::string name = "web-" + std::to_string(r % pods);
+    auto cur = p.registry.get("Pod", kNs, name);
+    if (!cur) return fail("get pod", cur.error());
+    Json obj = *cur;
+    const std::string ip = obj["status"]["podIP"];
+    const bool ready = obj["status"]["conditions"][0]["status"] != "True";
+    obj["status"] = running_status(ip, ready);
+    uint64_t since = p.st.version();
+    auto t0 = Clock::now();
+    if (auto w = p.registry.update_status(obj); !w) return fail("update_status", w.error());
+    std::set<std::string> seen;
+    double t_first = -1, t_last = -1;
+    while (int(seen.size()) < services) {
+      auto got = p.st.events_of_kind("EndpointSlice", since, 10'000);
+      if (got.events.empty() && got.through <= since) {
+        std::fprintf(stderr, "controller_bench: %zu of %d slices rewritten after 10 s\n", seen.size(), services);
+        return false;
+      }
+      since = got.through;
+      for (const auto& e : got.events)
+        for (const auto& ep : (*e.object)["endpoints"])
+          if (ep["addresses"][0] == ip && ep["conditions"]["ready"] == ready &&
+              seen.insert((*e.object)["metadata"]["name"]).second) {
+            t_last = ms_since(t0);
+            if (t_first < 0) t_first = t_last;
+          }
+    }
+    uint64_t v = p.st.version();
+    if (!wait_for([&] { return p.manager.settled(v) && p.manager.settled(p.st.version()); }, 10'000)) {
+      std::fprintf(stderr, "controller_bench: not settled 10 s after a flip\n");
+      return false;
+    }
+    first.push_back(t_first);
+    last.push_back(t_last);
+    settled.push_back(ms_since(t0));
+  }
+  auto line = [](const char* what, std::vector<double> xs) {
+    std::sort(xs.begin(), xs.end());
+    std::printf("    %-44s p50 %7.2f ms   p99 %7.2f   max %7.2f\n", what, xs[xs.size() / 2],
+                xs[std::min(xs.size() - 1, xs.size() * 99 / 100)], xs.back());
+  };
+  std::printf("  %d flips\n", runs);
+  line("update_status to the first slice rewritten", first);
+  line("update_status to the last slice rewritten", last);
+  line("update_status to settled (Endpoints too)", settled);
+  return true;
+}
+
 std::vector<int> parse_list(const char* s) {
   std::vector<int> out;
   for (const char* p = s; *p;) {
@@ -513,7 +514,7 @@ std::vector<int> parse_list(const char* s) {
 
 int main(int argc, char** argv) {
   std::string part = "ab";
-  int runs = 0, services = 10000;
+  int runs = 0, services = 0;
   std::vector<int> sizes = {100, 1000, 10000};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -523,19 +524,21 @@ int main(int argc, char** argv) {
     else if (a == "--services" && i + 1 < argc) services = std::atoi(argv[++i]);
     else if (a == "--fresh-log") g_fresh_log = true;
     else {
-      std::fprintf(stderr, "usage: %s [--part a|b|ab] [--runs N] [--sizes 100,1000,10000] [--services 10000] [--fresh-log]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--part a|b|c|abc] [--runs N] [--sizes 100,1000,10000] [--services 10000] [--fresh-log]\n", argv[0]);
       return 2;
     }
   }
   std::printf("controller_bench on %u cores\n", std::thread::hardware_concurrency());
   if (part.find('a') != std::string::npos && !part_a(sizes, runs ? runs : 200)) return 1;
+  if (part.find('c') != std::string::npos && !part_c(services ? services : 100, 4, runs ? runs : 100))
+    return 1;
   if (part.find('b') != std::string::npos) {
     if (::geteuid() != 0) {
       std::printf("b. skipped: needs root (a named netns and nftables)\n");
       return 0;
     }
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, on_signal);
-    if (!part_b(services, std::min(100, services / 10), runs ? runs : 40)) return 1;
+    if (!part_b(services ? services : 10000, std::min(100, (services ? services : 10000) / 10), runs ? runs : 40)) return 1;
   }
   return 0;
 }

@@ -145,10 +145,13 @@ def watch(sock, path):
         out.flush()
 
 def brief(ev):
-    # What the driver needs of a pod's event, so that the pipe to it stays small (a full pipe
-    # would hold this process back, and its stamps with it).
+    # What the driver needs of a pod's or a slice's event, so that the pipe to it stays small (a
+    # full pipe would hold this process back, and its stamps with it).
     obj = ev["object"]
     meta = obj.get("metadata", {})
+    if obj.get("kind") == "EndpointSlice":
+        return {"type": ev["type"], "endpoints": {e.get("targetRef", {}).get("name", ""): e.get("conditions", {}).get("ready", False)
+                                                  for e in obj.get("endpoints") or []}}
     return {"type": ev["type"], "name": meta.get("name", ""), "deleting": "deletionTimestamp" in meta,
             "ready": any(c.get("type") == "Ready" and c.get("status") == "True"
                          for c in obj.get("status", {}).get("conditions", []))}
@@ -162,6 +165,7 @@ lock = threading.Lock()
 conns = []          # (start time, pod name or None for a failed connection), in start order
 pods = {}           # name -> {"ready": bool, "deleting": bool}
 pod_events = []     # (arrival time, name, "ready"/"notready"/"deleting")
+slice_events = []   # (arrival time, {pod name: ready}) of the target Service's slice
 
 def on_pod(t, ev):
     name = ev["name"]
@@ -186,6 +190,8 @@ def follow(args, on_line):
     threading.Thread(target=read, daemon=True).start()
 follow(["client", cip], lambda t, n: conns.append((t, None if n == "-" else n)))
 follow(["watch", sock, "/api/v1/namespaces/default/pods"], lambda t, e: on_pod(t, json.loads(e)))
+follow(["watch", sock, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io/service-name=" + target],
+       lambda t, e: slice_events.append((t, json.loads(e)["endpoints"])))
 
 def after(since):
     # The connections started at or after since.
@@ -224,6 +230,14 @@ def last_conn(since, name, quiet, timeout):
         if now() - max(since, last or since) >= quiet: break
         time.sleep(0.02)
     return last
+def slice_shows(since, name, ready, timeout):
+    # The first event at or after since in which the target's slice shows name as ready (or
+    # not ready, or absent), waiting for it up to timeout.
+    def found():
+        with lock: evs = list(slice_events)
+        return next((t for t, eps in evs if t >= since and eps.get(name, False) == ready), None)
+    wait_for(lambda: found() is not None, timeout)
+    return found()
 def failures(since):
     return sum(1 for t, n in after(since) if n is None)
 def lab_cmd(*args):
@@ -233,6 +247,7 @@ try:
     if not wait_for(settled, 180): raise SystemExit("the pods never all served through %s" % target)
     c0, t_start = len(conns), now()
     ready_lat, notready_lat, lost = [], [], 0
+    ready_slice, notready_slice, del_slice = [], [], []
     for i in range(changes):
         if not wait_for(settled, 60): lost += 1
         victim = ready_pods()[i % want]
@@ -242,6 +257,8 @@ try:
         if t0 is None: lost += 1; continue
         last = last_conn(t0, victim, 0.5, 10)
         notready_lat.append(max(0.0, last - t0) if last else 0.0)
+        ts = slice_shows(t0, victim, False, 0)
+        if ts is not None: notready_slice.append(ts - t0)
         t = now()
         lab_cmd("exec", victim, "--", "touch", "/tmp/ready")
         t0 = event_after(t, victim, "ready", 10)
@@ -249,6 +266,8 @@ try:
         t1 = first_conn(t0, victim, 10)
         if t1 is None: lost += 1; continue
         ready_lat.append(t1 - t0)
+        ts = slice_shows(t0, victim, True, 0)
+        if ts is not None: ready_slice.append(ts - t0)
     ready_secs, ready_conns, ready_failed = now() - t_start, len(conns) - c0, failures(t_start)
 
     wait_for(settled, 60)
@@ -265,6 +284,8 @@ try:
         # 0: no new connection reached it after the event (or the command's start).
         del_lat.append(max(0.0, last - t0) if last else 0.0)
         del_cmd_lat.append(max(0.0, last - t) if last else 0.0)
+        ts = slice_shows(t0, victim, False, 0)
+        if ts is not None: del_slice.append(ts - t0)
     del_secs, del_conns, del_failed = now() - t_start, len(conns) - c0, failures(t_start)
 finally:
     for p in procs: p.kill()
@@ -276,8 +297,11 @@ def dist(xs):
     return "p50 %4.0f ms  p90 %4.0f ms  p99 %4.0f ms  max %4.0f ms  (%d changes)" % (
         1000 * q(0.5), 1000 * q(0.9), 1000 * q(0.99), 1000 * xs[-1], len(xs))
 print("  Ready=True -> first new connection to the pod:   " + dist(ready_lat))
+print("    %-47s" % ("then " + target + "'s slice (watch):") + dist(ready_slice))
 print("  Ready=False -> last new connection to the pod:   " + dist(notready_lat))
+print("    %-47s" % ("then " + target + "'s slice (watch):") + dist(notready_slice))
 print("  deletionTimestamp -> last new connection to it:  " + dist(del_lat))
+print("    %-47s" % ("then " + target + "'s slice (watch):") + dist(del_slice))
 print("    from `lab delete pod`'s start:                 " + dist(del_cmd_lat))
 print("  connections: readiness part %d in %.0f s (%.0f/s), %d failed; delete part %d in %.0f s, %d failed%s" % (
     ready_conns, ready_secs, ready_conns / ready_secs, ready_failed, del_conns, del_secs, del_failed,

@@ -20,6 +20,14 @@ std::string service_key_of_slice(const Json& slice) {
   return svc.empty() ? "" : api::string_at(meta, "namespace") + "/" + svc;
 }
 
+// The slices labelled as key's ("ns/name"), from the index rather than a list of the namespace:
+// a pod's change reaches every Service that selects it, and each would read every slice.
+std::vector<ObjPtr> slices_of_service(const store::Informer& slices, const std::string& key) {
+  const size_t slash = key.find('/');
+  return slices.by_index(store::kByLabel,
+                         key.substr(0, slash) + "/kubernetes.io/service-name=" + key.substr(slash + 1));
+}
+
 std::string managed_by(const Json& slice) {
   return api::string_at(api::member(api::metadata_of(slice), "labels"), "endpointslice.kubernetes.io/managed-by");
 }
@@ -59,20 +67,24 @@ Result<void> EndpointsController::sync(const std::string& key) {
     return {};
   }
   if (!has_selector(*svc)) return {};  // a user's, mirrored the other way
-  std::vector<Json> slices;
-  for (const auto& s : ctx_.slices.list(ns))
-    if (service_key_of_slice(*s) == key && managed_by(*s) == "endpointslice-controller.k8s.io") slices.push_back(*s);
+  const std::vector<ObjPtr> owned = slices_of_service(ctx_.slices, key);  // keeps the pointers below alive
+  std::vector<const Json*> slices;
+  for (const auto& s : owned)
+    if (managed_by(*s) == "endpointslice-controller.k8s.io") slices.push_back(s.get());
   Json want = endpoints_from_slices(*svc, slices);
   if (!current) {
     auto r = ctx_.registry.create(std::move(want));
     if (!r && r.error().reason != Reason::AlreadyExists) return std::unexpected(r.error());
     return {};
   }
+  const Json& want_labels = api::member(api::metadata_of(want), "labels");
+  const Json& want_subsets = api::member(want, "subsets");
+  if (api::member(api::metadata_of(*current), "labels") == want_labels && api::member(*current, "subsets") == want_subsets)
+    return {};
   Json next = *current;
-  next["metadata"]["labels"] = want["metadata"]["labels"];
-  if (want.contains("subsets")) next["subsets"] = want["subsets"];
+  next["metadata"]["labels"] = want_labels;
+  if (!want_subsets.is_null()) next["subsets"] = want_subsets;
   else next.erase("subsets");
-  if (next == *current) return {};
   auto r = ctx_.registry.update(std::move(next));  // carries the cached resourceVersion: 409 is retried
   if (!r) return std::unexpected(r.error());
   return {};
@@ -97,8 +109,8 @@ Result<void> EndpointSliceMirroringController::sync(const std::string& key) {
   auto eps = ctx_.endpoints.get(key);
   auto svc = ctx_.services.get(key);
   std::vector<Json> existing;
-  for (const auto& s : ctx_.slices.list(ns))
-    if (service_key_of_slice(*s) == key && managed_by(*s) == kMirroringManager) existing.push_back(*s);
+  for (const auto& s : slices_of_service(ctx_.slices, key))
+    if (managed_by(*s) == kMirroringManager) existing.push_back(*s);
   std::vector<Json> want;
   if (eps && mirrors(*eps, svc ? &*svc : nullptr)) want = slices_from_endpoints(*eps);
   for (auto& slice : want) {

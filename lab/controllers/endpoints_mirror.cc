@@ -43,11 +43,18 @@ Json service_labels(const Json& svc) {
 }  // namespace
 
 Json endpoints_from_slices(const Json& svc, const std::vector<Json>& slices) {
+  std::vector<const Json*> pointers;
+  for (const auto& s : slices) pointers.push_back(&s);
+  return endpoints_from_slices(svc, pointers);
+}
+
+Json endpoints_from_slices(const Json& svc, const std::vector<const Json*>& slices) {
   const Json& meta = api::member(svc, "metadata");
   const bool publish = api::member(api::member(svc, "spec"), "publishNotReadyAddresses") == true;
   // Port list (sorted, as JSON text) -> addresses by ip (ready wins over not ready).
   std::map<std::string, std::pair<Json, std::map<std::string, Json>>> ready, not_ready;
-  for (const auto& slice : slices) {
+  for (const Json* each : slices) {
+    const Json& slice = *each;
     if (api::string_at(slice, "addressType") != "IPv4") continue;
     Json ports = api::member(slice, "ports").is_array() ? api::member(slice, "ports") : Json::array();
     std::vector<Json> sorted(ports.begin(), ports.end());

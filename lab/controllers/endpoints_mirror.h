@@ -17,6 +17,7 @@ namespace lab::controllers {
 // {ip, nodeName, targetRef}); terminating endpoints only when the Service publishes not-ready
 // addresses. Subsets sorted and repacked as endpoints.RepackSubsets does, so equal inputs give
 // equal objects. Labels: the Service's, plus service.kubernetes.io/headless for a headless one.
+nlohmann::json endpoints_from_slices(const nlohmann::json& svc, const std::vector<const nlohmann::json*>& slices);
 nlohmann::json endpoints_from_slices(const nlohmann::json& svc, const std::vector<nlohmann::json>& slices);
 
 // The slices that mirror a user's Endpoints (one per subset, at most 1,000 addresses each, as

@@ -18,23 +18,28 @@ namespace {
 // podutil.FindPort: a number as is; a name through the pod's containers (and sidecars, init
 // containers that restart Always) whose port has that name and the Service port's protocol.
 std::optional<int> find_port(const Json& svc_port, const Json& pod) {
-  const Json target = svc_port.value("targetPort", svc_port.value("port", Json(0)));
+  const Json& target_port = api::member(svc_port, "targetPort");
+  const Json& target = target_port.is_null() ? api::member(svc_port, "port") : target_port;
   if (target.is_number_integer()) return target.get<int>();
   if (!target.is_string()) return std::nullopt;
-  const std::string name = target.get<std::string>(), protocol = svc_port.value("protocol", "TCP");
+  const std::string& name = target.get_ref<const std::string&>();
+  const std::string protocol = api::string_at(svc_port, "protocol", "TCP");
   auto search = [&](const Json& containers, bool sidecars_only) -> std::optional<int> {
     if (!containers.is_array()) return std::nullopt;
     for (const auto& c : containers) {
-      if (!c.is_object() || (sidecars_only && c.value("restartPolicy", "") != "Always")) continue;
-      for (const auto& p : c.value("ports", Json::array()))
-        if (p.is_object() && p.value("name", "") == name && p.value("protocol", "TCP") == protocol)
-          return p.value("containerPort", 0);
+      if (!c.is_object() || (sidecars_only && api::string_at(c, "restartPolicy") != "Always")) continue;
+      for (const auto& p : api::array_at(c, "ports")) {
+        const Json& number = api::member(p, "containerPort");
+        if (api::string_at(p, "name") == name && api::string_at(p, "protocol", "TCP") == protocol &&
+            number.is_number_integer())
+          return number.get<int>();
+      }
     }
     return std::nullopt;
   };
-  const Json& spec = pod.contains("spec") ? pod["spec"] : Json::object();
-  if (auto n = search(spec.value("containers", Json::array()), false)) return n;
-  return search(spec.value("initContainers", Json::array()), true);
+  const Json& spec = api::member(pod, "spec");
+  if (auto n = search(api::member(spec, "containers"), false)) return n;
+  return search(api::member(spec, "initContainers"), true);
 }
 
 std::string slice_key(const Json& slice) {
@@ -48,15 +53,22 @@ Json written_content(const Json& slice) {
                       api::member(api::metadata_of(slice), "labels"), api::member(slice, "addressType")});
 }
 
+// written (a written_content) is what slice holds, compared in place.
+bool same_content(const Json& written, const Json& slice) {
+  return written[0] == api::member(slice, "endpoints") && written[1] == api::member(slice, "ports") &&
+         written[2] == api::member(api::metadata_of(slice), "labels") && written[3] == api::member(slice, "addressType");
+}
+
 }  // namespace
 
 Json endpoint_ports(const Json& svc, const Json& pod) {
   // getEndpointPorts: a port the pod does not resolve is left out of its endpoints' slice.
   Json out = Json::array();
-  for (const auto& p : svc["spec"].value("ports", Json::array())) {
+  for (const auto& p : api::array_at(api::member(svc, "spec"), "ports")) {
+    if (!p.is_object()) continue;
     auto number = find_port(p, pod);
     if (!number) continue;
-    out.push_back({{"name", p.value("name", "")}, {"port", *number}, {"protocol", p.value("protocol", "TCP")}});
+    out.push_back({{"name", api::string_at(p, "name")}, {"port", *number}, {"protocol", api::string_at(p, "protocol", "TCP")}});
   }
   return out;
 }
@@ -78,26 +90,23 @@ Json endpoint_slice_labels(const Json& svc) {
     return k == "kubernetes.io/service-name" || k == "endpointslice.kubernetes.io/managed-by" ||
            k == "service.kubernetes.io/headless";
   };
-  const Json& meta = svc["metadata"];
-  if (auto l = meta.find("labels"); l != meta.end() && l->is_object())
-    for (const auto& [k, v] : l->items())
+  const Json& meta = api::metadata_of(svc);
+  if (const Json& l = api::member(meta, "labels"); l.is_object())
+    for (const auto& [k, v] : l.items())
       if (!reserved(k) && v.is_string()) labels[k] = v;
-  const std::string cip = svc["spec"].value("clusterIP", "");
+  const std::string cip = api::string_at(api::member(svc, "spec"), "clusterIP");
   if (cip.empty() || cip == "None") labels["service.kubernetes.io/headless"] = "";
-  labels["kubernetes.io/service-name"] = meta.value("name", "");
+  labels["kubernetes.io/service-name"] = api::string_at(meta, "name");
   labels["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io";
   return labels;
 }
 
 std::vector<std::string> index_by_selector(const Json& svc) {
   std::vector<std::string> out;
-  const Json& meta = svc["metadata"];
-  auto spec = svc.find("spec");
-  if (spec == svc.end() || !spec->is_object()) return out;
-  auto sel = spec->find("selector");
-  if (sel == spec->end() || !sel->is_object()) return out;
-  std::string ns = meta.value("namespace", "");
-  for (const auto& [k, v] : sel->items())
+  const Json& sel = api::member(api::member(svc, "spec"), "selector");
+  if (!sel.is_object()) return out;
+  const std::string ns = api::string_at(api::metadata_of(svc), "namespace");
+  for (const auto& [k, v] : sel.items())
     if (v.is_string()) out.push_back(ns + "/" + k + "=" + v.get<std::string>());
   return out;
 }
@@ -134,16 +143,16 @@ bool EndpointSliceController::written_by_us(const Json& slice) {
   auto it = written_.find(slice_key(slice));
   // Not as noted: an older version still on its way, or another writer's (which comes after
   // ours, so our note has been consumed by then).
-  if (it == written_.end() || it->second != written_content(slice)) return false;
+  if (it == written_.end() || !same_content(it->second, slice)) return false;
   written_.erase(it);
   return true;
 }
 
 void EndpointSliceController::pod_changed(const Json& pod) {
-  auto labels = pod["metadata"].value("labels", Json::object());
+  const Json& labels = api::member(api::metadata_of(pod), "labels");
   for (const auto& pair : store::index_by_labels(pod))
     for (const auto& svc : ctx_.services.by_index(kBySelector, pair))
-      if (api::Selector::from_match_labels((*svc)["spec"]["selector"]).matches(labels))
+      if (api::Selector::from_match_labels(api::member(api::member(*svc, "spec"), "selector")).matches(labels))
         queue_.add_batched(store::Informer::key_of(*svc), kPodBatch);
 }
 
@@ -155,36 +164,36 @@ Result<void> EndpointSliceController::sync(const std::string& key) {
   auto cached = ctx_.services.get(key);
   if (!cached) return {};  // deleted: the garbage collector removes its slices
   const Json& svc = *cached;
-  std::string ns = svc["metadata"].value("namespace", "default");
-  std::string name = svc["metadata"]["name"];
-  const Json& spec = svc["spec"];
-  std::vector<Json> existing;
-  for (const auto& s : ctx_.slices.by_index(store::kByController, svc["metadata"].value("uid", "")))
-    existing.push_back(*s);
-  if (!spec.contains("selector") || spec["selector"].empty()) return {};  // managed by hand
-  if (spec.value("type", "") == "ExternalName") return {};  // an alias has no endpoints
+  const Json& meta = api::metadata_of(svc);
+  const std::string ns = api::string_at(meta, "namespace", "default"), name = api::string_at(meta, "name");
+  const Json& spec = api::member(svc, "spec");
+  const Json& selector_labels = api::member(spec, "selector");
+  if (!selector_labels.is_object() || selector_labels.empty()) return {};  // managed by hand
+  if (api::string_at(spec, "type") == "ExternalName") return {};  // an alias has no endpoints
+  const std::vector<ObjPtr> existing = ctx_.slices.by_index(store::kByController, api::string_at(meta, "uid"));
 
   // Group endpoints by the ports they resolve (the reconciler's endpointMeta): one slice per set.
   std::map<std::string, std::pair<Json, Json>> groups;  // ports as text -> (ports, endpoints)
-  auto selector = api::Selector::from_match_labels(spec["selector"]);
-  bool publish_not_ready = spec.value("publishNotReadyAddresses", false);
+  auto selector = api::Selector::from_match_labels(selector_labels);
+  const bool publish_not_ready = api::member(spec, "publishNotReadyAddresses") == true;
   // Candidates share the selector's first pair; the whole selector decides.
   const std::string first = index_by_selector(svc).front();
   for (const auto& cached_pod : ctx_.pods.by_index(store::kByLabel, first)) {
     const Json& pod = *cached_pod;
-    if (!selector.matches(pod["metadata"].value("labels", Json::object()))) continue;
-    const Json& status = pod.value("status", Json::object());
-    std::string ip = status.value("podIP", "");
-    std::string phase = status.value("phase", "");
+    const Json& pod_meta = api::metadata_of(pod);
+    if (!selector.matches(api::member(pod_meta, "labels"))) continue;
+    const Json& status = api::member(pod, "status");
+    std::string ip = api::string_at(status, "podIP");
+    std::string phase = api::string_at(status, "phase");
     if (ip.empty() || phase == "Succeeded" || phase == "Failed") continue;
     Json ports = endpoint_ports(svc, pod);
     auto& group = groups[ports.dump()];
-    group.first = ports;
+    group.first = std::move(ports);
     group.second.push_back({{"addresses", Json::array({ip})},
-                           {"conditions", endpoint_conditions(publish_not_ready, pod)},
-                           {"nodeName", pod["spec"].value("nodeName", "")},
-                           {"targetRef", {{"kind", "Pod"}, {"name", pod["metadata"]["name"]}, {"namespace", ns},
-                                          {"uid", pod["metadata"]["uid"]}}}});
+                            {"conditions", endpoint_conditions(publish_not_ready, pod)},
+                            {"nodeName", api::string_at(api::member(pod, "spec"), "nodeName")},
+                            {"targetRef", {{"kind", "Pod"}, {"name", api::member(pod_meta, "name")}, {"namespace", ns},
+                                           {"uid", api::member(pod_meta, "uid")}}}});
   }
   if (groups.empty()) groups["[]"] = {Json::array(), Json::array()};  // a Service always has a slice, even empty
 
@@ -193,29 +202,33 @@ Result<void> EndpointSliceController::sync(const std::string& key) {
   for (auto& [key, group] : groups) {
     auto& [ports, endpoints] = group;
     std::sort(endpoints.begin(), endpoints.end(), [](const Json& a, const Json& b) { return a["addresses"][0] < b["addresses"][0]; });
-    Json slice = used < existing.size()
-                     ? existing[used]
-                     : Json{{"apiVersion", "discovery.k8s.io/v1"},
-                            {"kind", "EndpointSlice"},
-                            {"metadata",
-                             {{"namespace", ns},
-                              {"generateName", name + "-"},
-                              {"ownerReferences", Json::array({api::owner_reference(svc)})}}}};
-    Json want = slice;
-    want["metadata"]["labels"] = labels;
-    want["addressType"] = "IPv4";
-    want["endpoints"] = endpoints;
-    want["ports"] = ports;
     if (used >= existing.size()) {
+      Json want = {{"apiVersion", "discovery.k8s.io/v1"},
+                   {"kind", "EndpointSlice"},
+                   {"metadata",
+                    {{"namespace", ns},
+                     {"generateName", name + "-"},
+                     {"ownerReferences", Json::array({api::owner_reference(svc)})},
+                     {"labels", labels}}},
+                   {"addressType", "IPv4"},
+                   {"endpoints", std::move(endpoints)},
+                   {"ports", std::move(ports)}};
       // A new slice's name is the server's (generateName): noted after, so its creation may
       // come back as work once (rare: a Service's first slice).
-      auto r = ctx_.registry.create(want);
+      auto r = ctx_.registry.create(std::move(want));
       if (!r) return std::unexpected(r.error());
       note_written(slice_key(*r), *r);
-    } else if (want != slice) {
+    } else if (const Json& slice = *existing[used];
+               api::member(api::metadata_of(slice), "labels") != labels || api::member(slice, "addressType") != "IPv4" ||
+               api::member(slice, "endpoints") != endpoints || api::member(slice, "ports") != ports) {
+      Json want = slice;  // as read: its resourceVersion is the write's precondition
+      want["metadata"]["labels"] = labels;
+      want["addressType"] = "IPv4";
+      want["endpoints"] = std::move(endpoints);
+      want["ports"] = std::move(ports);
       const std::string written = slice_key(want);
       note_written(written, want);
-      auto r = ctx_.registry.update(want);
+      auto r = ctx_.registry.update(std::move(want));
       if (!r) {
         forget_written(written);
         return std::unexpected(r.error());
@@ -224,8 +237,9 @@ Result<void> EndpointSliceController::sync(const std::string& key) {
     used++;
   }
   for (; used < existing.size(); ++used) {
-    auto r = ctx_.registry.remove("EndpointSlice", ns, existing[used]["metadata"]["name"],
-                                  {.grace_seconds = std::nullopt, .uid = existing[used]["metadata"].value("uid", "")});
+    const Json& stale = api::metadata_of(*existing[used]);
+    auto r = ctx_.registry.remove("EndpointSlice", ns, api::string_at(stale, "name"),
+                                  {.grace_seconds = std::nullopt, .uid = api::string_at(stale, "uid")});
     if (!r && r.error().reason != Reason::NotFound) return std::unexpected(r.error());
   }
   return {};

@@ -43,6 +43,7 @@ Context::Context(store::Registry& reg, store::InformerFactory& f, ClusterInfo in
   pods.add_index(store::kByNode, store::index_by_node);
   pods.add_index(store::kByControllerNode, store::index_by_controller_node);
   pods.add_index(store::kByLabel, store::index_by_labels);
+  slices.add_index(store::kByLabel, store::index_by_labels);  // a Service's: kubernetes.io/service-name
 }
 
 namespace {

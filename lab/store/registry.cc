@@ -236,12 +236,13 @@ Result<Json> Registry::guaranteed_update(const std::string& kind, const std::str
   // whatever is current, so a conflict with a concurrent write is retried on a fresh read; one
   // that named a version fails with 409 when that version is gone.
   for (int attempt = 0;; ++attempt) {
-    auto old = store_.get(kind, ns, name);
-    if (!old) return old;
-    if (!client_rv.empty() && client_rv != api::string_at(api::metadata_of(*old), "resourceVersion")) return conflict(kind, name);
-    auto obj = prepare(*old);
+    auto found = store_.find(kind, ns, name);
+    if (!found) return std::unexpected(found.error());
+    const Json& old = **found;
+    if (!client_rv.empty() && client_rv != api::string_at(api::metadata_of(old), "resourceVersion")) return conflict(kind, name);
+    auto obj = prepare(old);
     if (!obj) return obj;
-    auto r = write_update(std::move(*obj), *old);
+    auto r = write_update(std::move(*obj), old);
     if (r || !client_rv.empty() || r.error().reason != Reason::Conflict || attempt >= 16) return r;
   }
 }
@@ -251,8 +252,12 @@ Result<Json> Registry::update(Json obj) {
     return fail_api(Reason::BadRequest, "the object has no metadata");
   const std::string kind = api::string_at(obj, "kind"), ns = api::string_at(obj["metadata"], "namespace"),
                     name = api::string_at(obj["metadata"], "name");
-  return guaranteed_update(kind, ns, name, api::string_at(obj["metadata"], "resourceVersion"),
-                           [&](const Json& old) -> Result<Json> { return prepare_spec_update(obj, old); });
+  const std::string rv = api::string_at(obj["metadata"], "resourceVersion");
+  // A write that names its version is prepared once (a conflict is the client's to retry), so
+  // the request's object is moved in rather than copied.
+  return guaranteed_update(kind, ns, name, rv, [&](const Json& old) -> Result<Json> {
+    return prepare_spec_update(rv.empty() ? Json(obj) : std::move(obj), old);
+  });
 }
 
 Result<Json> Registry::update_status(Json obj) {

@@ -47,7 +47,7 @@ Result<Json> Store::create(Json obj) {
   if (type->namespaced && api::string_at(meta, "namespace").empty()) meta["namespace"] = "default";
   if (!type->namespaced) meta.erase("namespace");
   std::string name = api::string_at(meta, "name");
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   std::string k = key(kind, ns_of(obj), name);
   if (objects_.contains(k))
     return fail_api(Reason::AlreadyExists, type->group_resource() + " \"" + name + "\" already exists");
@@ -58,7 +58,9 @@ Result<Json> Store::create(Json obj) {
   ++version_;
   auto stored = std::make_shared<const Json>(std::move(obj));
   objects_[k] = stored;
-  record("ADDED", stored);
+  Wake wake = record("ADDED", stored);
+  lock.unlock();
+  wake.fire();
   return *stored;
 }
 
@@ -67,7 +69,7 @@ Result<Json> Store::update(Json obj) {
   if (!obj.contains("metadata") || !obj["metadata"].is_object())
     return fail_api(Reason::BadRequest, "metadata: Required value");
   std::string name = api::string_at(obj["metadata"], "name");
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   std::string k = key(kind, ns_of(obj), name);
   auto it = objects_.find(k);
   if (it == objects_.end()) return fail_api(Reason::NotFound, not_found(kind, name));
@@ -84,16 +86,24 @@ Result<Json> Store::update(Json obj) {
   ++version_;
   auto stored = std::make_shared<const Json>(std::move(obj));
   it->second = stored;
-  record("MODIFIED", stored);
+  Wake wake = record("MODIFIED", stored);
+  lock.unlock();
+  wake.fire();
   return *stored;
 }
 
 Result<Json> Store::get(const std::string& kind, const std::string& ns,
                         const std::string& name) const {
+  auto found = find(kind, ns, name);
+  if (!found) return std::unexpected(found.error());
+  return **found;
+}
+
+Result<ObjPtr> Store::find(const std::string& kind, const std::string& ns, const std::string& name) const {
   std::lock_guard lock(mu_);
   auto it = objects_.find(key(kind, ns, name));
   if (it == objects_.end()) return fail_api(Reason::NotFound, not_found(kind, name));
-  return *it->second;
+  return it->second;
 }
 
 std::vector<Json> Store::list(const std::string& kind, const std::string& ns,
@@ -113,7 +123,7 @@ std::vector<Json> Store::list(const std::string& kind, const std::string& ns,
 
 Result<Json> Store::remove(const std::string& kind, const std::string& ns,
                            const std::string& name, const std::string& uid) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   std::string k = key(kind, ns, name);
   auto it = objects_.find(k);
   if (it == objects_.end()) return fail_api(Reason::NotFound, not_found(kind, name));
@@ -125,7 +135,9 @@ Result<Json> Store::remove(const std::string& kind, const std::string& ns,
   objects_.erase(it);
   obj["metadata"]["resourceVersion"] = std::to_string(version_);
   auto gone = std::make_shared<const Json>(std::move(obj));
-  record("DELETED", gone);
+  Wake wake = record("DELETED", gone);
+  lock.unlock();
+  wake.fire();
   return *gone;
 }
 
@@ -137,13 +149,25 @@ uint64_t Store::version() const {
 // The log keeps enough history for a watcher that reconnects after a short pause.
 static constexpr size_t kEventLogSize = 4096;
 
-void Store::record(const std::string& type, ObjPtr obj) {
+Store::Wake Store::record(const std::string& type, ObjPtr obj) {
+  Wake wake;
   const std::string kind = api::string_at(*obj, "kind");
   log_.push_back({type, std::move(obj), version_});
-  if (log_.size() > kEventLogSize) log_.pop_front();
+  if (log_.size() > kEventLogSize) {
+    wake.evicted = std::move(log_.front());
+    log_.pop_front();
+  }
   kind_version_[kind] = version_;
-  changed_.notify_all();
-  if (auto it = kind_changed_.find(kind); it != kind_changed_.end()) it->second.notify_all();
+  wake.all = &changed_;
+  // The map's nodes stay put (never erased), so the pointer outlives the lock.
+  if (auto it = kind_changed_.find(kind); it != kind_changed_.end()) wake.kind = &it->second;
+  return wake;
+}
+
+void Store::Wake::fire() {
+  if (all) all->notify_all();
+  if (kind) kind->notify_all();
+  evicted.reset();
 }
 
 // True when changes after since are no longer all in the log (the watcher must relist).

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,9 @@ class Store {
   // (optimistic concurrency); without one the write is unconditional.
   Result<Json> update(Json obj);
   Result<Json> get(const std::string& kind, const std::string& ns, const std::string& name) const;
+  // The stored object itself, shared (never changed: a write stores a new one), for a reader that
+  // needs no copy of its own.
+  Result<ObjPtr> find(const std::string& kind, const std::string& ns, const std::string& name) const;
   // ns empty = all namespaces. Sorted by namespace then name, as the API server returns them.
   std::vector<Json> list(const std::string& kind, const std::string& ns,
                          const api::Selector& selector = {}) const;
@@ -84,7 +88,16 @@ class Store {
 
  private:
   static std::string key(const std::string& kind, const std::string& ns, const std::string& name);
-  void record(const std::string& type, ObjPtr obj);  // under mu_
+  // What a write leaves for after mu_ is released (fire()): its watchers woken (woken under the
+  // lock, they would only block on it again) and the event that fell off the log freed (perhaps
+  // its object's last owner).
+  struct Wake {
+    std::condition_variable* all = nullptr;
+    std::condition_variable* kind = nullptr;
+    std::optional<Event> evicted;
+    void fire();
+  };
+  [[nodiscard]] Wake record(const std::string& type, ObjPtr obj);  // under mu_
   // Under mu_, before memory changes: a write that SQLite refuses fails the request and leaves
   // the store as it was. nullptr = delete.
   Result<void> persist(const std::string& key, uint64_t version, const Json* obj);

@@ -25,7 +25,7 @@ Json slice(Json endpoints, Json ports = Json::parse(R"([{"name":"https","port":4
 }
 
 TEST(EndpointsMirror, ReadyAndNotReadyPodsBecomeOneSubset) {
-  Json ep = endpoints_from_slices(kService, {slice({endpoint("10.244.2.5", true), endpoint("10.244.1.9", true),
+  Json ep = endpoints_from_slices(kService, std::vector<Json>{slice({endpoint("10.244.2.5", true), endpoint("10.244.1.9", true),
                                                     endpoint("10.244.1.10", false)})});
   EXPECT_EQ(ep["kind"], "Endpoints");
   EXPECT_EQ(ep["metadata"]["name"], "my-nginx");
@@ -55,14 +55,14 @@ TEST(EndpointsMirror, TerminatingPodsLeaveUnlessNotReadyAddressesArePublished) {
 }
 
 TEST(EndpointsMirror, PodsResolvingDifferentPortsAreDifferentSubsetsAndNoneIsNoSubsets) {
-  Json ep = endpoints_from_slices(kService, {slice({endpoint("10.244.1.9", true)}),
+  Json ep = endpoints_from_slices(kService, std::vector<Json>{slice({endpoint("10.244.1.9", true)}),
                                              slice({endpoint("10.244.2.9", true)}, Json::parse(R"([{"name":"http","port":8080,"protocol":"TCP"}])"))});
   EXPECT_EQ(ep["subsets"].size(), 2u);
-  ep = endpoints_from_slices(kService, {});
+  ep = endpoints_from_slices(kService, std::vector<Json>{});
   EXPECT_FALSE(ep.contains("subsets"));
   Json headless = kService;
   headless["spec"]["clusterIP"] = "None";
-  EXPECT_TRUE(endpoints_from_slices(headless, {})["metadata"]["labels"].contains("service.kubernetes.io/headless"));
+  EXPECT_TRUE(endpoints_from_slices(headless, std::vector<Json>{})["metadata"]["labels"].contains("service.kubernetes.io/headless"));
 }
 
 TEST(EndpointsMirror, UserEndpointsOfASelectorlessServiceBecomeSlices) {
@@ -99,7 +99,7 @@ TEST(EndpointsMirror, HostileEndpointsDoNotThrow) {
     Json eps = Json::parse(text);
     EXPECT_NO_THROW(slices_from_endpoints(eps)) << text;
   }
-  EXPECT_NO_THROW(endpoints_from_slices(Json::object(), {Json::parse(R"({"addressType":"IPv4","endpoints":[5,{"addresses":[3]}],"ports":7})")}));
+  EXPECT_NO_THROW(endpoints_from_slices(Json::object(), std::vector<Json>{Json::parse(R"({"addressType":"IPv4","endpoints":[5,{"addresses":[3]}],"ports":7})")}));
 }
 
 }  // namespace

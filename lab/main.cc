@@ -107,19 +107,9 @@ int main(int argc, char** argv) {
     if (verb == "patch") return lab::cli::cmd_patch(args);
     if (verb == "edit") return lab::cli::cmd_edit(args);
     if (verb == "top") return lab::cli::cmd_top(args);
-    if (verb == "__exec") {
-      // Exec probes: `lab __exec PID -- CMD...`, run apart from the daemon's threads.
-      auto dash = std::find(args.begin(), args.end(), "--");
-      if (args.empty() || dash == args.end()) return 2;
-      std::vector<std::string> cmd(dash + 1, args.end());
-      auto pid = lab::parse_int(args[0], 1);
-      if (!pid) {
-        lab::cli::report_error("__exec PID: " + pid.error().what());
-        return 2;
-      }
-      auto rc = lab::runtime::exec_in_container(*pid, cmd);
-      return rc ? *rc : 126;
-    }
+    // Exec probes: `lab __exec PID -- CMD...`, run apart from the daemon's threads (the daemon
+    // runs lab-pod-init's copy of this entry when it is installed).
+    if (verb == "__exec") return lab::runtime::exec_main(args);
     // One `kubectl exec` session, spawned by the daemon (runtime/exec_session.h).
     if (verb == "__exec-session") return lab::runtime::exec_session_main(args);
     if (verb == "version") {

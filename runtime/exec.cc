@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -329,6 +330,15 @@ Result<int> exec_in_container(pid_t container_pid, const std::vector<std::string
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGQUIT, &old_quit, nullptr);
   return code;
+}
+
+int exec_main(const std::vector<std::string>& args) {
+  auto dash = std::find(args.begin(), args.end(), "--");
+  if (args.empty() || dash == args.end()) return 2;
+  auto pid = parse_int(args[0], 1);
+  if (!pid) return 2;
+  auto rc = exec_in_container(*pid, std::vector<std::string>(dash + 1, args.end()));
+  return rc ? *rc : 126;
 }
 
 }  // namespace lab::runtime

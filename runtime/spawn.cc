@@ -26,6 +26,14 @@
 #include "runtime/seccomp.h"
 
 namespace lab::runtime {
+const std::string& runtime_binary(const std::string& self_exe) {
+  static const std::string path = [&] {
+    std::string sibling = sibling_binary(self_exe, "lab-pod-init");
+    return sibling.empty() ? self_exe : sibling;
+  }();
+  return path;
+}
+
 namespace {
 
 constexpr int kNetnsFd = 3;   // fd numbers in `lab __pod-init`, named on its command line
@@ -114,16 +122,6 @@ Verdict read_verdict(int fd) {
     }
   }
   return v;
-}
-
-// The static pod-init binary installed beside `lab`; `lab` itself (which has the same entry,
-// only slower to start) if it is missing.
-const std::string& pod_init_binary(const std::string& self_exe) {
-  static const std::string path = [&] {
-    std::string sibling = sibling_binary(self_exe, "lab-pod-init");
-    return sibling.empty() ? self_exe : sibling;
-  }();
-  return path;
 }
 
 // The roots of the pod's images, each built by the first pod of the lab that uses it (the
@@ -218,7 +216,7 @@ Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::str
   posix_spawnattr_setflags(&sa.attr,
                            POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t p0 = 0;
-  const std::string& exe = pod_init_binary(self_exe);
+  const std::string& exe = runtime_binary(self_exe);
   int rc = ::posix_spawn(&p0, exe.c_str(), &sa.actions, &sa.attr, argv.data(), envp.data());
   netns_hi.reset();
   status_hi.reset();
@@ -303,7 +301,7 @@ Result<pid_t> spawn_lab(const std::string& self_exe, const std::vector<std::stri
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   pid_t pid = 0;
-  int err = ::posix_spawn(&pid, self_exe.c_str(), &fa, &attr, argv.data(), environ);
+  int err = ::posix_spawn(&pid, runtime_binary(self_exe).c_str(), &fa, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (err != 0) return fail("spawn lab " + (args.empty() ? std::string() : args[0]), err);

@@ -70,9 +70,20 @@ Result<StartedExec> start_exec(pid_t container_pid, const std::vector<std::strin
                                const ExecOptions& opts);
 Result<int> finish_exec(StartedExec& started);
 
-// `lab ARGS...` (self_exe) from the daemon, whose threads may not fork: posix_spawn, with stdin,
-// stdout and stderr on /dev/null, `pass` (when >= 0) as fd 3, no other descriptor of the
-// caller's, and no signal blocked. The exec probes' `__exec` and exec sessions' `__exec-session`.
+// `__exec CONTAINER_PID -- CMD...`: exec_in_container as a process of its own (an exec probe's);
+// its exit code, 126 when the command could not run, 2 for bad arguments.
+int exec_main(const std::vector<std::string>& args);
+
+// The static runtime binary beside self_exe (lab-pod-init: the pod init, `__exec` and
+// `__exec-session`), or self_exe itself, which has the same entries, when it is missing. Every
+// pod start, exec probe and exec session runs it: the full `lab` takes ~18 ms of CPU to start
+// and exit (most of it in the dynamic linker), this one ~2 ms.
+const std::string& runtime_binary(const std::string& self_exe);
+
+// `lab ARGS...` (runtime_binary(self_exe)) from the daemon, whose threads may not fork:
+// posix_spawn, with stdin, stdout and stderr on /dev/null, `pass` (when >= 0) as fd 3, no other
+// descriptor of the caller's, and no signal blocked. The exec probes' `__exec` and exec
+// sessions' `__exec-session`.
 Result<pid_t> spawn_lab(const std::string& self_exe, const std::vector<std::string>& args, int pass = -1);
 
 // Finds pod inits of a lab by their command line marker; used by `lab down` when the daemon

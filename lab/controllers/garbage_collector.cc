@@ -4,7 +4,9 @@
 
 #include <ctime>
 
+#include "lab/api/json_access.h"
 #include "lab/base/clock.h"
+#include "lab/base/log.h"
 
 namespace lab::controllers {
 
@@ -61,14 +63,13 @@ void GarbageCollector::sweep_events() {
   next_event_sweep_ = now + std::chrono::minutes(1);
   const std::string cutoff = rfc3339(std::time(nullptr) - 3600);  // the event TTL
   for (const auto& ev : ctx_.events.list()) {
-    const std::string uid = (*ev)["involvedObject"].value("uid", "");
+    const std::string uid = api::string_at(api::member(*ev, "involvedObject"), "uid");
     bool live = owner_exists(uid) || ctx_.pods.count_index(store::kByUid, uid) > 0;
-    if (live || (*ev).value("lastTimestamp", "") >= cutoff) continue;
-    const Json& meta = (*ev)["metadata"];
-    auto r = ctx_.registry.remove("Event", meta.value("namespace", "default"), meta.value("name", ""));
+    if (live || api::string_at(*ev, "lastTimestamp") >= cutoff) continue;
+    const Json& meta = api::metadata_of(*ev);
+    auto r = ctx_.registry.remove("Event", api::string_at(meta, "namespace", "default"), api::string_at(meta, "name"));
     if (!r && r.error().reason != Reason::NotFound)
-      std::fprintf(stderr, "%s garbage-collector: event %s: %s\n", now_rfc3339().c_str(),
-                   meta.value("name", "").c_str(), r.error().what().c_str());
+      log_line("garbage-collector: event " + api::string_at(meta, "name") + ": " + r.error().what());
   }
 }
 

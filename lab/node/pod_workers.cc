@@ -5,10 +5,9 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
-#include <cstdio>
 #include <exception>
 
-#include "lab/base/clock.h"
+#include "lab/base/log.h"
 
 namespace lab::node {
 
@@ -43,8 +42,7 @@ void PodWorkers::run() {
     } catch (const std::exception& e) {
       // A stored object the sync cannot read (a mistyped field): skip it rather than lose the
       // thread; a new version of the object queues the key again.
-      std::fprintf(stderr, "%s kubelet %s: skipped, cannot process the pod: %s\n", now_rfc3339().c_str(),
-                   key->c_str(), e.what());
+      log_line("kubelet " + *key + ": skipped, cannot process the pod: " + e.what());
     }
     {
       std::lock_guard lock(mu_);

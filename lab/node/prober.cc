@@ -3,10 +3,9 @@
 // time is set when its attempt ends, as the kubelet's worker sleeps a period between attempts.
 #include "lab/node/prober.h"
 
-#include <cstdio>
 #include <exception>
 
-#include "lab/base/clock.h"
+#include "lab/base/log.h"
 #include "runtime/spawn.h"
 
 namespace lab::node {
@@ -189,7 +188,7 @@ void Prober::loop() {
     try {
       listen_(report);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "%s prober %s: %s\n", now_rfc3339().c_str(), report.attempt.pod->key.c_str(), e.what());
+      log_line("prober " + report.attempt.pod->key + ": " + e.what());
     }
     lock.lock();
   }

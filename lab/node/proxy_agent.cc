@@ -2,12 +2,11 @@
 // the MetalLB-style layer-2 announcement of LoadBalancer addresses.
 #include "lab/node/proxy_agent.h"
 
-#include <cstdio>
 #include <set>
 #include <thread>
 
 #include "lab/api/json_access.h"
-#include "lab/base/clock.h"
+#include "lab/base/log.h"
 #include "netns/addr.h"
 
 namespace lab::node {
@@ -50,7 +49,7 @@ bool ProxyAgent::sync_nodes() {
     if (const auto& applied = np.proxier->applied()) stale = proxy::stale_udp_flows(*applied, view);
     if (auto r = np.proxier->sync(view); !r) {
       all_good = false;
-      std::fprintf(stderr, "%s proxy %s: %s\n", now_rfc3339().c_str(), plan.name.c_str(), r.error().what().c_str());
+      log_line("proxy " + plan.name + ": " + r.error().what());
     } else if (!stale.empty()) {
       // After the rules: a flow deleted earlier could be re-created towards the old endpoint.
       flush_stale_flows(plan, np, stale);
@@ -106,7 +105,7 @@ void ProxyAgent::sync_health_checks(const proxy::NodeView& view) {
 void ProxyAgent::flush_stale_flows(const net::NodePlan& plan, NodeProxy& np,
                                    const std::vector<proxy::StaleUdpFlow>& stale) {
   auto log = [&](const std::string& msg) {
-    std::fprintf(stderr, "%s proxy %s: conntrack: %s\n", now_rfc3339().c_str(), plan.name.c_str(), msg.c_str());
+    log_line("proxy " + plan.name + ": conntrack: " + msg);
   };
   if (!np.conntrack) {
     auto ns = net::Netns::open_named(plan.netns_name);

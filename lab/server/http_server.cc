@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cstdio>
 
 #include <future>
 
@@ -110,7 +109,7 @@ void HttpServer::State::serve(SessionBase& s, const Result<HttpRequest>& req) {
     handler(s, req);
   } catch (const std::exception& e) {
     // A handler that throws has nothing more to say; the connection closes.
-    std::fprintf(stderr, "http: handler failed: %s\n", e.what());
+    log_line(std::string("http: handler failed: ") + e.what());
   }
 }
 
@@ -219,7 +218,7 @@ HttpServer::HttpServer(ServerLimits limits, Handler handler, Gate gate) : state_
         st->ioc.run();
         break;
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "http: %s\n", e.what());  // one connection's failure; the loop goes on
+        log_line(std::string("http: ") + e.what());  // one connection's failure; the loop goes on
       }
     }
     std::lock_guard lock(st->mu);

@@ -69,7 +69,7 @@ Result<std::unique_ptr<ReadOnlyApi>> ReadOnlyApi::start(store::Registry& reg, co
   std::unique_ptr<ReadOnlyApi> api(new ReadOnlyApi(reg, lab, std::move(*listener), std::move(wake)));
   api->thread_ = std::thread([a = api.get()] {
     if (auto r = a->http_.run(a->listener_.get(), a->wake_.get()); !r)
-      std::fprintf(stderr, "read-only api: %s\n", r.error().what().c_str());
+      log_line("read-only api: " + r.error().what());
   });
   return api;
 }

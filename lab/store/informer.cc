@@ -1,10 +1,9 @@
 // Informer caches and the one thread that feeds them all from the store's event log.
 #include "lab/store/informer.h"
 
-#include <cstdio>
 
 #include "lab/api/json_access.h"
-#include "lab/base/clock.h"
+#include "lab/base/log.h"
 #include "lab/base/parse.h"
 
 namespace lab::store {
@@ -195,7 +194,7 @@ void InformerFactory::relist() {
   for (auto& [kind, inf] : informers_) try {
       inf->replace(store_.list(kind, ""));
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "%s informers: relist of %s: %s\n", now_rfc3339().c_str(), kind.c_str(), e.what());
+      log_line("informers: relist of " + kind + ": " + e.what());
     }
   {
     std::lock_guard lock(sync_mu_);
@@ -222,8 +221,7 @@ void InformerFactory::run() {
     auto events = store_.events_since(seen, 200, &expired);
     if (expired) {
       // The log moved past what we saw (a watcher's 410 Gone): start over from a list.
-      std::fprintf(stderr, "%s informers: event log expired at %llu, relisting\n", now_rfc3339().c_str(),
-                   static_cast<unsigned long long>(seen));
+      log_line("informers: event log expired at " + std::to_string(seen) + ", relisting");
       relist();
       seen = synced_.load();
       continue;
@@ -236,8 +234,7 @@ void InformerFactory::run() {
       if (it != informers_.end()) try {
           it->second->apply(e.type, e.object);
         } catch (const std::exception& ex) {
-          std::fprintf(stderr, "%s informers: skipped a change of %s: %s\n", now_rfc3339().c_str(),
-                       Informer::key_of(*e.object).c_str(), ex.what());
+          log_line("informers: skipped a change of " + Informer::key_of(*e.object) + ": " + ex.what());
         }
       seen = e.version;
     }

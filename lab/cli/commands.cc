@@ -123,6 +123,11 @@ std::string default_scenario() {
   return "scenarios/tutorial.yaml";
 }
 
+// The cleanup of a failed `lab up`, as a line to add to its error ("" when it went well).
+std::string left_behind(const Result<void>& cleanup) {
+  return cleanup ? "" : "\nand its cleanup failed: " + cleanup.error().what();
+}
+
 }  // namespace
 
 int report_error(const std::string& message) {
@@ -193,15 +198,15 @@ int cmd_up(const Args& args, const std::string& self_exe) {
     reg = register_lab(lab, file, *scenario);
   }
   if (!reg) {
-    cluster::tidy_run_dir();  // a refused lab leaves not even /run/lab behind
-    return report_error(reg.error().what());
+    // A refused lab leaves not even /run/lab behind.
+    return report_error(reg.error().what() + left_behind(cluster::tidy_run_dir()));
   }
   auto up = start_daemon(lab, self_exe);
   if (!up) {
     // The daemon undoes its own work; this catches a daemon that died before it could.
-    if (auto rec = cluster::read_record(lab)) (void)cluster::teardown_lab(*rec);
-    cluster::tidy_run_dir();
-    return report_error("lab up " + file + ": " + up.error().what());
+    std::string left;
+    if (auto rec = cluster::read_record(lab)) left = left_behind(cluster::teardown_lab(*rec));
+    return report_error("lab up " + file + ": " + up.error().what() + left + left_behind(cluster::tidy_run_dir()));
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   print_summary(lab, secs);
@@ -253,7 +258,7 @@ int cmd_down(const Args& args) {
     }
     std::printf("lab/%s deleted\n", lab.c_str());
   }
-  cluster::tidy_run_dir();
+  if (auto tidy = cluster::tidy_run_dir(); !tidy) rc = report_error("lab down: " + tidy.error().what());
   return rc;
 }
 

@@ -51,10 +51,13 @@ Result<void> prepare_run_dir(const RunDirLock&) {
   return {};
 }
 
-void remove_run_dir(const RunDirLock&) {
+Result<void> remove_run_dir(const RunDirLock&) {
   // Only a mount point on a /run that is not a tmpfs itself can be ours (prepare_run_dir's rule).
-  if (!on_tmpfs(kRunParent) && on_tmpfs(kRunDir) && is_mount_point(kRunDir, kRunParent)) ::umount2(kRunDir, MNT_DETACH);
-  ::rmdir(kRunDir);
+  if (!on_tmpfs(kRunParent) && on_tmpfs(kRunDir) && is_mount_point(kRunDir, kRunParent) &&
+      ::umount2(kRunDir, MNT_DETACH) != 0)
+    return fail_errno(std::string("unmount ") + kRunDir);
+  if (::rmdir(kRunDir) != 0 && errno != ENOENT) return fail_errno(std::string("remove ") + kRunDir);
+  return {};
 }
 
 }  // namespace lab::cluster

@@ -26,7 +26,7 @@ class RunDirLock {
 Result<void> prepare_run_dir(const RunDirLock&);
 
 // With the RunDirLock held, once /run/lab is empty: unmounts the tmpfs prepare_run_dir made (a
-// /run/lab that is no mount point is left alone), then removes the directory.
-void remove_run_dir(const RunDirLock&);
+// /run/lab that is no mount point is left alone), then removes the directory (gone already: done).
+Result<void> remove_run_dir(const RunDirLock&);
 
 }  // namespace lab::cluster

@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -50,23 +51,27 @@ Result<void> teardown_lab(const LabRecord& rec, const std::function<void(const c
   return first;
 }
 
-void tidy_run_dir() {
+Result<void> tidy_run_dir() {
   auto lock = RegistryLock::acquire();
-  if (!lock || !list_labs().empty()) return;
+  if (!lock || !list_labs().empty()) return {};
   auto run_dir = RunDirLock::acquire();
-  if (!run_dir) return;
+  if (!run_dir) return std::unexpected(run_dir.error());
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(kRunDir, ec)) {
     // Only the lock file and leftovers of half-made labs can be here.
-    std::filesystem::remove_all(entry.path(), ec);
+    std::error_code rm;
+    std::filesystem::remove_all(entry.path(), rm);
+    if (rm) return fail("remove " + entry.path().string() + ": " + rm.message());
   }
-  remove_run_dir(*run_dir);
+  LAB_TRY(remove_run_dir(*run_dir));
   // `ip netns add` leaves /run/netns as a bind mount of itself; with no namespace left in it,
   // take it away too, so the machine is as it was (iproute2 recreates it when needed).
   if (std::filesystem::is_empty(net::kNetnsDir, ec) && !ec) {
-    ::umount2(net::kNetnsDir, MNT_DETACH);
-    ::rmdir(net::kNetnsDir);
+    if (::umount2(net::kNetnsDir, MNT_DETACH) != 0 && errno != EINVAL)  // EINVAL: not a mount point
+      return fail_errno(std::string("unmount ") + net::kNetnsDir);
+    if (::rmdir(net::kNetnsDir) != 0 && errno != ENOENT) return fail_errno(std::string("remove ") + net::kNetnsDir);
   }
+  return {};
 }
 
 }  // namespace lab::cluster

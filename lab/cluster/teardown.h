@@ -17,7 +17,8 @@ namespace lab::cluster {
 // is in the directory the last step removes, so that step's line comes after it).
 Result<void> teardown_lab(const LabRecord& rec, const std::function<void(const char* step)>& done = {});
 
-// Removes /run/lab when no lab is left in it.
-void tidy_run_dir();
+// Removes /run/lab (and an empty /run/netns) when no lab is left. Nothing to do, or another lab
+// command holding the registry (it tidies after itself): done. A failure names what is left.
+Result<void> tidy_run_dir();
 
 }  // namespace lab::cluster

@@ -234,7 +234,7 @@ int daemon_main(const DaemonOptions& opts) {
     log_line("lab up failed: " + e.what());
     write_line(ready, "error " + e.what());
     if (auto down = cluster::teardown_lab(*rec); !down) log_line("teardown after a failed lab up: " + down.error().what());
-    cluster::tidy_run_dir();
+    if (auto tidy = cluster::tidy_run_dir(); !tidy) log_line("teardown after a failed lab up: " + tidy.error().what());
     return 1;
   };
   // Test-only: LAB_KUBE_MINOR makes /version and the nodes report another minor (lab/api/version.h),
@@ -425,8 +425,9 @@ int daemon_main(const DaemonOptions& opts) {
     log_line(std::string("teardown: ") + step + " removed in " + ms_since(t0));
   });
   if (!down) log_line("teardown: " + down.error().what());
-  cluster::tidy_run_dir();
-  return down ? 0 : 1;
+  auto tidy = cluster::tidy_run_dir();
+  if (!tidy) log_line("teardown: " + tidy.error().what());
+  return down && tidy ? 0 : 1;
 }
 
 }  // namespace lab::server

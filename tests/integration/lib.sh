@@ -76,6 +76,10 @@ data:
 EOF
 }
 
+# `CMD | shows GREP-ARGS`: all of CMD's output first (shown on stderr), then grep on it. A
+# `CMD | grep -q` under pipefail fails when grep, done at its first match, closes the pipe while
+# CMD still writes (CMD dies of SIGPIPE); `| tee /dev/stderr | grep -q` fails the same way.
+shows() { local out; out=$(cat); printf '%s\n' "$out" >&2; grep "$@" <<<"$out"; }
 # Retries a command for up to ~3 s (a server may need a moment after `lab up` returns).
 retry() {
   for _ in $(seq 1 60); do

@@ -52,11 +52,11 @@ echo "$up_out" | grep -q "kubectl cluster-info --context lab-$L" || fail "lab up
 [ "$(stat -c %a "$KUBECONFIG")" = 600 ] || fail "the kubeconfig is not mode 0600"
 
 note "kubectl version: the server's minor picks kubectl 1.32"
-k version | tee /dev/stderr | grep -Eq '^Server Version: v1\.32\.' || fail "no Server Version v1.32"
+k version | shows -Eq '^Server Version: v1\.32\.' || fail "no Server Version v1.32"
 
 note "kubectl apply -f run-my-nginx.yaml: created, then unchanged"
-k apply -f "$T/run-my-nginx.yaml" | tee /dev/stderr | grep -qx 'deployment.apps/my-nginx created' || fail "apply did not create"
-k apply -f "$T/run-my-nginx.yaml" | tee /dev/stderr | grep -qx 'deployment.apps/my-nginx unchanged' || fail "second apply changed something"
+k apply -f "$T/run-my-nginx.yaml" | shows -qx 'deployment.apps/my-nginx created' || fail "apply did not create"
+k apply -f "$T/run-my-nginx.yaml" | shows -qx 'deployment.apps/my-nginx unchanged' || fail "second apply changed something"
 
 running() { [ "$(k get pods -l run=my-nginx --no-headers 2>/dev/null | awk '$2 == "1/1" && $3 == "Running"' | wc -l)" = "$1" ]; }
 wait_for 60 running 2 || { k get pods -o wide >&2; fail "2 my-nginx pods are not 1/1 Running"; }
@@ -68,18 +68,18 @@ echo "$out" | sed -n 1p | grep -Eq '^NAME +READY +STATUS +RESTARTS +AGE +IP +NOD
   || fail "the wide header is not kubectl's"
 echo "$out" | sed 1d | awk '{ if ($1 !~ /^my-nginx-/ || $6 !~ /^10\.244\./ || $7 !~ /^node-/) exit 1 }' \
   || fail "rows do not show name, pod IP and node"
-k get pods -l run=my-nginx -o custom-columns=POD_IP:.status.podIPs | tee /dev/stderr \
-  | grep -Eq '^\[map\[ip:10\.244\.[0-9]+\.[0-9]+\]\]$' || fail "custom-columns output differs"
+k get pods -l run=my-nginx -o custom-columns=POD_IP:.status.podIPs \
+  | shows -Eq '^\[map\[ip:10\.244\.[0-9]+\.[0-9]+\]\]$' || fail "custom-columns output differs"
 
 note "kubectl apply of an edited file: configured by a strategic-merge patch"
 sed 's/replicas: 2/replicas: 3/' "$T/run-my-nginx.yaml" >"$tmp/run-my-nginx.yaml"
-k apply -f "$tmp/run-my-nginx.yaml" | tee /dev/stderr | grep -qx 'deployment.apps/my-nginx configured' || fail "apply did not configure"
+k apply -f "$tmp/run-my-nginx.yaml" | shows -qx 'deployment.apps/my-nginx configured' || fail "apply did not configure"
 wait_for 60 running 3 || fail "3 replicas are not Running after apply"
 [ "$(k get deployment my-nginx -o jsonpath='{.spec.template.spec.containers[0].ports[0].containerPort}')" = 80 ] \
   || fail "the patch lost the container's port"
 
 note "kubectl expose deployment/my-nginx; get svc; describe svc; endpointslices"
-k expose deployment/my-nginx | tee /dev/stderr | grep -qx 'service/my-nginx exposed' || fail "expose failed"
+k expose deployment/my-nginx | shows -qx 'service/my-nginx exposed' || fail "expose failed"
 out=$(k get svc my-nginx)
 echo "$out"
 echo "$out" | sed -n 1p | grep -Eq '^NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +AGE$' || fail "svc header differs"
@@ -90,42 +90,42 @@ describe_has_endpoints() {
   for ip in $ips; do echo "$d" | grep -E '^Endpoints:' | grep -q "$ip:80" || return 1; done
 }
 wait_for 20 describe_has_endpoints || { k describe svc my-nginx >&2; fail "describe svc does not list the pods as endpoints"; }
-k get endpointslices -l kubernetes.io/service-name=my-nginx | tee /dev/stderr | sed 1d | grep -Eq '^my-nginx-[a-z0-9]+ +IPv4 +80 +10\.244\.' \
+k get endpointslices -l kubernetes.io/service-name=my-nginx | sed 1d | shows -Eq '^my-nginx-[a-z0-9]+ +IPv4 +80 +10\.244\.' \
   || fail "endpointslices row differs"
 
 note "the Service kubectl made serves: curl its ClusterIP from a node"
 cip=$(k get svc my-nginx -o jsonpath='{.spec.clusterIP}')
-retry "$LAB" ssh --lab $L node-1 -- curl -s --max-time 2 "http://$cip/" | grep -q "Welcome to nginx!" \
+retry "$LAB" ssh --lab $L node-1 -- curl -s --max-time 2 "http://$cip/" | shows -q "Welcome to nginx!" \
   || fail "the ClusterIP does not serve"
 
 note "kubectl scale deployment my-nginx --replicas=0 (the scale subresource), then back to 2"
-k scale deployment my-nginx --replicas=0 | tee /dev/stderr | grep -qx 'deployment.apps/my-nginx scaled' || fail "scale failed"
+k scale deployment my-nginx --replicas=0 | shows -qx 'deployment.apps/my-nginx scaled' || fail "scale failed"
 no_pods() { [ -z "$(k get pods -l run=my-nginx -o name 2>/dev/null)" ]; }
 wait_for 60 no_pods || fail "pods remain after scale to 0"
-k scale deployment my-nginx --current-replicas=0 --replicas=2 | grep -qx 'deployment.apps/my-nginx scaled' \
+k scale deployment my-nginx --current-replicas=0 --replicas=2 | shows -qx 'deployment.apps/my-nginx scaled' \
   || fail "scale --current-replicas failed"
 wait_for 60 running 2 || fail "2 replicas are not back"
 
 note "kubectl create secret tls / create configmap: protobuf bodies"
 k create secret tls nginxsecret --key "$FIXTURES/protobuf/k.pem" --cert "$FIXTURES/protobuf/c.pem" \
-  | tee /dev/stderr | grep -qx 'secret/nginxsecret created' || fail "create secret tls failed"
-k get secrets | tee /dev/stderr | grep -Eq '^nginxsecret +kubernetes.io/tls +2 ' || fail "get secrets row differs"
-k create configmap nginxconfigmap --from-file="$T/default.conf" | tee /dev/stderr \
-  | grep -qx 'configmap/nginxconfigmap created' || fail "create configmap failed"
-k describe configmap nginxconfigmap | grep -q 'listen 443 ssl;' || fail "describe configmap does not show default.conf"
+  | shows -qx 'secret/nginxsecret created' || fail "create secret tls failed"
+k get secrets | shows -Eq '^nginxsecret +kubernetes.io/tls +2 ' || fail "get secrets row differs"
+k create configmap nginxconfigmap --from-file="$T/default.conf" \
+  | shows -qx 'configmap/nginxconfigmap created' || fail "create configmap failed"
+k describe configmap nginxconfigmap | shows -q 'listen 443 ssl;' || fail "describe configmap does not show default.conf"
 
 note "kubectl edit svc my-nginx to LoadBalancer: an EXTERNAL-IP the host reaches"
-EDITOR="sed -i s/ClusterIP/LoadBalancer/" k edit svc my-nginx | tee /dev/stderr | grep -qx 'service/my-nginx edited' \
+EDITOR="sed -i s/ClusterIP/LoadBalancer/" k edit svc my-nginx | shows -qx 'service/my-nginx edited' \
   || fail "edit failed"
 lb_ip() { k get svc my-nginx -o jsonpath='{.status.loadBalancer.ingress[0].ip}'; }
 wait_for 20 sh -c "kubectl get svc my-nginx | grep -Eq 'LoadBalancer +10\.[0-9.]+ +172\.[0-9]+\.255\.'" \
   || { k get svc my-nginx >&2; fail "no EXTERNAL-IP in get svc"; }
-retry curl -s --max-time 2 "http://$(lb_ip)/" | grep -q "Welcome to nginx!" || fail "the LoadBalancer IP does not serve the host"
+retry curl -s --max-time 2 "http://$(lb_ip)/" | shows -q "Welcome to nginx!" || fail "the LoadBalancer IP does not serve the host"
 
 note "kube-dns in kube-system; cluster-info; get pods -A"
-k get services kube-dns --namespace=kube-system | tee /dev/stderr | grep -Eq '^kube-dns +ClusterIP +10\.96\.0\.10 +<none> +53/UDP,53/TCP' \
+k get services kube-dns --namespace=kube-system | shows -Eq '^kube-dns +ClusterIP +10\.96\.0\.10 +<none> +53/UDP,53/TCP' \
   || fail "kube-dns row differs"
-k cluster-info | tee /dev/stderr | grep -q "Kubernetes control plane is running at https://127.0.0.1:" || fail "cluster-info differs"
+k cluster-info | shows -q "Kubernetes control plane is running at https://127.0.0.1:" || fail "cluster-info differs"
 out=$(k get pods -A)
 echo "$out"
 echo "$out" | sed -n 1p | grep -Eq '^NAMESPACE +NAME +READY +STATUS' || fail "get pods -A has no NAMESPACE column"

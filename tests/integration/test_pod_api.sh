@@ -84,7 +84,7 @@ code=$(in_client curl -sk -o /dev/null -w '%{http_code}' https://10.96.0.1/versi
 code=$(in_client curl -sk -o /dev/null -w '%{http_code}' https://kubernetes.default.svc/version)
 [ "$code" = 401 ] || fail "anonymous /version through kubernetes.default.svc answered $code, not 401"
 in_client sh -c "curl -s --cacert $SA/ca.crt -H \"Authorization: Bearer \$(cat $SA/token)\" https://kubernetes.default.svc/version" \
-  | tee /dev/stderr | grep -q '"gitVersion": *"v1\.' || fail "the pod's token and CA do not reach /version"
+  | shows -q '"gitVersion": *"v1\.' || fail "the pod's token and CA do not reach /version"
 
 note "no other port of the host answers a pod"
 python3 -c '

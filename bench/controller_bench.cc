@@ -42,6 +42,7 @@
 
 #include "bench/plane.h"
 #include "bench/stats.h"
+#include "lab/api/json_access.h"
 #include "lab/base/unique_fd.h"
 #include "lab/cluster/lab_record.h"
 #include "lab/controllers/manager.h"
@@ -472,9 +473,10 @@ bool part_c(int services, int pods, int runs) {
       }
       since = got.through;
       for (const auto& e : got.events)
-        for (const auto& ep : (*e.object)["endpoints"])
-          if (ep["addresses"][0] == ip && ep["conditions"]["ready"] == ready &&
-              seen.insert((*e.object)["metadata"]["name"]).second) {
+        for (const auto& ep : api::array_at(*e.object, "endpoints"))
+          if (api::array_at(ep, "addresses") == Json::array({ip}) &&
+              api::member(api::member(ep, "conditions"), "ready") == ready &&
+              seen.insert(api::string_at(api::metadata_of(*e.object), "name")).second) {
             t_last = ms_since(t0);
             if (t_first < 0) t_first = t_last;
           }
@@ -489,6 +491,7 @@ bool part_c(int services, int pods, int runs) {
     settled.push_back(ms_since(t0));
   }
   auto line = [](const char* what, std::vector<double> xs) {
+    if (xs.empty()) return;
     std::sort(xs.begin(), xs.end());
     std::printf("    %-44s p50 %7.2f ms   p99 %7.2f   max %7.2f\n", what, xs[xs.size() / 2],
                 xs[std::min(xs.size() - 1, xs.size() * 99 / 100)], xs.back());

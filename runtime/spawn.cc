@@ -26,6 +26,7 @@
 #include "runtime/seccomp.h"
 
 namespace lab::runtime {
+
 const std::string& runtime_binary(const std::string& self_exe) {
   static const std::string path = [&] {
     std::string sibling = sibling_binary(self_exe, "lab-pod-init");

@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-
 #include <future>
 
 #include <boost/asio/posix/stream_descriptor.hpp>

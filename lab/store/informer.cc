@@ -1,7 +1,6 @@
 // Informer caches and the one thread that feeds them all from the store's event log.
 #include "lab/store/informer.h"
 
-
 #include "lab/api/json_access.h"
 #include "lab/base/log.h"
 #include "lab/base/parse.h"

@@ -60,6 +60,9 @@ struct TableOptions {
 // PartialObjectMetadata (or the object, or nothing), metadata.resourceVersion = resource_version.
 nlohmann::json make_table(const std::string& kind, const nlohmann::json& items, const std::string& resource_version,
                           const TableOptions& opts, Clock::time_point now);
+// The same of objects held elsewhere (the store's shared copies), read in place.
+nlohmann::json make_table(const std::string& kind, const std::vector<const nlohmann::json*>& items,
+                          const std::string& resource_version, const TableOptions& opts, Clock::time_point now);
 // The one-row Table of one object, its own resourceVersion in the Table's metadata (the apiserver
 // fills a single object's Table from the object's metadata).
 nlohmann::json make_object_table(const std::string& kind, const nlohmann::json& obj, const TableOptions& opts,

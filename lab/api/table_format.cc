@@ -233,23 +233,30 @@ Result<IncludeObject> parse_include_object(std::string_view value) {
                                           "\": supported values: \"Metadata\", \"None\", \"Object\"");
 }
 
-Json make_table(const std::string& kind, const Json& items, const std::string& resource_version,
+Json make_table(const std::string& kind, const std::vector<const Json*>& items, const std::string& resource_version,
                 const TableOptions& opts, Clock::time_point now) {
   Json columns = Json::array();
   for (const auto& c : table_columns(kind))
     if (opts.wide || c.priority == 0) columns.push_back(column_json(c));
   Json rows = Json::array();
-  if (items.is_array())
-    for (const auto& obj : items) {
-      Json row = {{"cells", table_cells(kind, obj, opts.wide, now)}, {"object", row_object(kind, obj, opts)}};
-      if (Json conditions = row_conditions(kind, obj); !conditions.is_null()) row["conditions"] = std::move(conditions);
-      rows.push_back(std::move(row));
-    }
+  for (const Json* obj : items) {
+    Json row = {{"cells", table_cells(kind, *obj, opts.wide, now)}, {"object", row_object(kind, *obj, opts)}};
+    if (Json conditions = row_conditions(kind, *obj); !conditions.is_null()) row["conditions"] = std::move(conditions);
+    rows.push_back(std::move(row));
+  }
   return {{"kind", "Table"},
           {"apiVersion", "meta.k8s.io/" + opts.version},
           {"metadata", {{"resourceVersion", resource_version}}},
           {"columnDefinitions", std::move(columns)},
           {"rows", std::move(rows)}};
+}
+
+Json make_table(const std::string& kind, const Json& items, const std::string& resource_version,
+                const TableOptions& opts, Clock::time_point now) {
+  std::vector<const Json*> objects;
+  if (items.is_array())
+    for (const auto& obj : items) objects.push_back(&obj);
+  return make_table(kind, objects, resource_version, opts, now);
 }
 
 Json make_object_table(const std::string& kind, const Json& obj, const TableOptions& opts, Clock::time_point now) {

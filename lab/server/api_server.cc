@@ -199,21 +199,13 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
   const auto& type = *r.type;
   const bool status = r.subresource == "status";
 
+  if (req.method == "GET" && r.name.empty()) return list(type, r.ns, req);
   if (req.method == "GET") {
     // JSON, or the Table kubectl's human-readable get asks for (lab/server/get_encoding.h).
     auto enc = get_encoding(req);
     if (!enc) return enc.error();
-    if (!r.name.empty()) {
-      auto obj = store_.get(type.kind, r.ns, r.name);
-      return ok(200, obj ? Result<Json>(encode_object(*enc, type.kind, std::move(*obj))) : obj);
-    }
-    auto sel = selectors(req, type.kind);
-    if (!sel) return error_status(sel.error());
-    Json items = Json::array();
-    for (auto& obj : store_.list(type.kind, r.ns, sel->labels))
-      if (sel->fields.matches(obj)) items.push_back(std::move(obj));
-    return {200, encode_list(*enc, type.kind, type.api_version(), std::move(items), store_.resource_version())
-                     .dump(-1, ' ', false, Json::error_handler_t::replace)};
+    auto obj = store_.get(type.kind, r.ns, r.name);
+    return ok(200, obj ? Result<Json>(encode_object(*enc, type.kind, std::move(*obj))) : obj);
   }
   if (req.method == "POST" && r.name.empty()) {
     auto obj = decode_object_body(req);
@@ -395,6 +387,37 @@ void ApiServer::logs(Connection& conn, const std::string& ns, const std::string&
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   end_stream_or_log(conn);
+}
+
+// A list GET: the objects the selectors match, one page of them with `limit` (list_pages.h), as JSON
+// or the Table kubectl's human-readable get asks for (lab/server/get_encoding.h).
+HttpResponse ApiServer::list(const api::ResourceType& type, const std::string& ns, const HttpRequest& req) {
+  auto enc = get_encoding(req);
+  if (!enc) return enc.error();
+  auto sel = selectors(req, type.kind);
+  if (!sel) return error_status(sel.error());
+  auto q = parse_list_query(req.query);
+  if (!q) return error_status(q.error());
+  const std::string label_query = query(req, "labelSelector"), field_query = query(req, "fieldSelector");
+  auto read = [&] {
+    store::Store::View view = store_.view(type.kind, ns, sel->labels);
+    if (!field_query.empty()) std::erase_if(view.objects, [&](const store::ObjPtr& o) { return !sel->fields.matches(*o); });
+    return view;
+  };
+  const std::string identity = type.kind + "\n" + ns + "\n" + label_query + "\n" + field_query;
+  ExpiredContinue expired;
+  auto page = pages_.page(*q, identity, !label_query.empty() || !field_query.empty(), read,
+                          ListPages::Clock::now(), &expired);
+  if (!page) {
+    if (page.error().reason != Reason::Gone) return error_status(page.error());
+    Json st = status_object(410, "Expired", expired.message);
+    st["metadata"] = {{"continue", expired.continue_token}};
+    return {410, st.dump(-1, ' ', false, Json::error_handler_t::replace)};
+  }
+  Json meta = {{"resourceVersion", std::to_string(page->version)}};
+  if (!page->continue_token.empty()) meta["continue"] = page->continue_token;
+  if (page->remaining) meta["remainingItemCount"] = *page->remaining;
+  return {200, encode_list(*enc, type.kind, type.api_version(), page->items, meta)};
 }
 
 HttpResponse error_status(const Error& e) {

@@ -12,6 +12,7 @@
 #include "lab/api/resources.h"
 #include "lab/server/connection.h"
 #include "lab/server/http.h"
+#include "lab/server/list_pages.h"
 #include "lab/store/registry.h"
 
 namespace lab::server {
@@ -48,9 +49,11 @@ class ApiServer {
   void logs(Connection& conn, const std::string& ns, const std::string& pod, const HttpRequest& req,
             const std::atomic<bool>& stop);
   HttpResponse handle_unchecked(const HttpRequest& req);
+  HttpResponse list(const api::ResourceType& type, const std::string& ns, const HttpRequest& req);
   store::Registry& registry_;
   store::Store& store_;
   std::string lab_;
+  ListPages pages_;  // the views of paged lists, until their last page (or a minute) is read
 };
 
 }  // namespace lab::server

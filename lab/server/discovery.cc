@@ -43,18 +43,13 @@ std::vector<std::string> split(const std::string& s, char sep) {
 }
 
 // The served group-versions, in the order /apis lists them: the table's groups as they first
-// appear, then the groups only a subresource answers in (autoscaling, for Scale: kubectl's scale
-// client resolves deployments/scale through discovery; the group itself serves nothing here).
+// appear. Not a group only a subresource answers in (autoscaling, for deployments/scale): it would
+// list no resources, and kubectl caches no group-version without any, so it would read discovery
+// afresh on every run. Its scale client finds the Scale kind in apps/v1's list, which names it.
 std::vector<std::pair<std::string, std::string>> group_versions() {
   std::vector<std::pair<std::string, std::string>> out;
-  auto add = [&](const std::string& g, const std::string& v) {
-    for (const auto& o : out)
-      if (o.first == g && o.second == v) return;
-    out.emplace_back(g, v);
-  };
-  for (const auto& t : api::resource_types()) add(t.group, t.version);
   for (const auto& t : api::resource_types())
-    for (const auto& s : t.subresources) add(s.group, s.version);
+    if (std::ranges::find(out, std::pair{t.group, t.version}) == out.end()) out.emplace_back(t.group, t.version);
   return out;
 }
 

@@ -26,13 +26,25 @@ std::expected<GetEncoding, HttpResponse> get_encoding(const HttpRequest& req) {
   return enc;
 }
 
-Json encode_list(const GetEncoding& enc, const std::string& kind, const std::string& api_version, Json items,
-                 const std::string& resource_version) {
-  if (enc.table) return api::make_table(kind, items, resource_version, *enc.table, api::Clock::now());
-  return {{"apiVersion", api_version},
-          {"kind", kind + "List"},
-          {"metadata", {{"resourceVersion", resource_version}}},
-          {"items", std::move(items)}};
+std::string encode_list(const GetEncoding& enc, const std::string& kind, const std::string& api_version,
+                        const std::vector<store::ObjPtr>& items, const Json& meta) {
+  auto dump = [](const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); };
+  if (enc.table) {
+    std::vector<const Json*> objects;
+    objects.reserve(items.size());
+    for (const auto& obj : items) objects.push_back(obj.get());
+    Json table = api::make_table(kind, objects, "", *enc.table, api::Clock::now());
+    table["metadata"] = meta;
+    return dump(table);
+  }
+  // The keys in the order a Json object would dump them.
+  std::string body = "{\"apiVersion\":" + dump(Json(api_version)) + ",\"items\":[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) body += ',';
+    body += dump(*items[i]);
+  }
+  body += "],\"kind\":" + dump(Json(kind + "List")) + ",\"metadata\":" + dump(meta) + "}";
+  return body;
 }
 
 Json encode_object(const GetEncoding& enc, const std::string& kind, Json obj) {

@@ -109,14 +109,21 @@ Result<ObjPtr> Store::find(const std::string& kind, const std::string& ns, const
 std::vector<Json> Store::list(const std::string& kind, const std::string& ns,
                               const api::Selector& selector) const {
   std::vector<Json> out;
+  for (const auto& obj : view(kind, ns, selector).objects) out.push_back(*obj);  // copied outside mu_
+  return out;
+}
+
+Store::View Store::view(const std::string& kind, const std::string& ns, const api::Selector& selector) const {
+  View out;
   std::lock_guard lock(mu_);
+  out.version = version_;
   std::string prefix = kind + "/";
   for (auto it = objects_.lower_bound(prefix); it != objects_.end(); ++it) {
     if (it->first.compare(0, prefix.size(), prefix) != 0) break;
     const Json& obj = *it->second;
     if (!ns.empty() && ns_of(obj) != ns) continue;
     if (!selector.matches(api::member(api::metadata_of(obj), "labels"))) continue;
-    out.push_back(obj);
+    out.objects.push_back(it->second);
   }
   return out;
 }

@@ -63,6 +63,14 @@ class Store {
   // ns empty = all namespaces. Sorted by namespace then name, as the API server returns them.
   std::vector<Json> list(const std::string& kind, const std::string& ns,
                          const api::Selector& selector = {}) const;
+  // The same objects shared, not copied, with the store version they were read at: one consistent
+  // view, as the API's list answers it (a list's resourceVersion read apart from its items could
+  // be newer than them, and a watch from it would miss the change in between).
+  struct View {
+    std::vector<ObjPtr> objects;
+    uint64_t version = 0;
+  };
+  View view(const std::string& kind, const std::string& ns, const api::Selector& selector = {}) const;
   // Returns the removed object. A non-empty uid must match the stored one (Reason::Conflict
   // otherwise), so a delete never removes a newer object of the same name.
   Result<Json> remove(const std::string& kind, const std::string& ns, const std::string& name,

@@ -118,6 +118,16 @@ class Fuzzer {
     if (pick(20) == 0) r.path = "/api/v1/namespaces//pods/%zz/../" + std::string(pick(2) ? 300 : 1, 'a');
     if (pick(6) == 0) r.query["gracePeriodSeconds"] = pick(2) ? "-5" : "9999999999999";
     if (pick(6) == 0) r.query["labelSelector"] = pick(2) ? "!!!" : "a in (b";
+    if (r.method == "GET" && pick(4) == 0) {
+      // A list, paged with what a client might send: bad limits, bad or foreign continue tokens
+      // ({"rv":-5,...} and an inconsistent {"rv":-1,"start":"default/zz\u0000"}).
+      r.path = t.collection;
+      static const char* limits[] = {"1", "-3", "x", "99999999999999999999", ""};
+      static const char* tokens[] = {"", "%%%", "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6LTUsInN0YXJ0IjoiYSJ9",
+                                     "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6LTEsInN0YXJ0IjoiZGVmYXVsdC96elx1MDAwMCJ9"};
+      r.query["limit"] = limits[pick(std::size(limits))];
+      r.query["continue"] = tokens[pick(std::size(tokens))];
+    }
     r.body = r.method == "PATCH" ? body(mutate(Json{{"spec", t.object->value("spec", Json::object())},
                                                      {"metadata", {{"labels", {{"x", "y"}}}}}}))
                                   : body(mutate(*t.object));

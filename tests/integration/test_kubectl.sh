@@ -71,6 +71,15 @@ echo "$out" | sed 1d | awk '{ if ($1 !~ /^my-nginx-/ || $6 !~ /^10\.244\./ || $7
 k get pods -l run=my-nginx -o custom-columns=POD_IP:.status.podIPs \
   | shows -Eq '^\[map\[ip:10\.244\.[0-9]+\.[0-9]+\]\]$' || fail "custom-columns output differs"
 
+note "kubectl get pods --chunk-size=1: the list in pages (limit/continue), every pod once, one header"
+out=$(k get pods -l run=my-nginx --chunk-size=1 -v=6 2>"$tmp/chunks.log")
+echo "$out"
+[ "$(echo "$out" | grep -c '^NAME ')" = 1 ] || fail "paged get printed the header more than once"
+[ "$(echo "$out" | sed 1d | awk '{print $1}' | sort -u | grep -c '^my-nginx-')" = 2 ] || fail "paged get did not show both pods once"
+[ "$(echo "$out" | sed 1d | wc -l)" = 2 ] || fail "paged get printed a pod twice"
+grep -q 'pods?continue=.*&labelSelector=run%3Dmy-nginx&limit=1 200 OK' "$tmp/chunks.log" \
+  || { cat "$tmp/chunks.log" >&2; fail "kubectl did not read a second page"; }
+
 note "kubectl apply of an edited file: configured by a strategic-merge patch"
 sed 's/replicas: 2/replicas: 3/' "$T/run-my-nginx.yaml" >"$tmp/run-my-nginx.yaml"
 k apply -f "$tmp/run-my-nginx.yaml" | shows -qx 'deployment.apps/my-nginx configured' || fail "apply did not configure"

@@ -94,6 +94,21 @@ printf '%s\n' "${l_times[@]}" | stats "lab get pods ($PODS rows)"
 km=$(printf '%s\n' "${k_times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 lm=$(printf '%s\n' "${l_times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 awk -v k="$km" -v l="$lm" 'BEGIN { printf "kubectl / lab: %.2fx (goal: within 1.5x)\n", k / l }'
+# Each client's floor: the same command for a list that is empty (a field selector no pod
+# matches: the same requests, no rows). kubectl's is its own start (the dispatcher and kubectl.1.NN,
+# two Go programs); what is above it is the server's answer and the rows' decoding and printing.
+kf_times=() lf_times=()
+for _ in $(seq 1 "$RUNS"); do
+  t0=$(now); kubectl get pods --field-selector metadata.name=none >/dev/null 2>&1; t1=$(now)
+  "$LAB" get pods --field-selector metadata.name=none --lab $NAME >/dev/null 2>&1; t2=$(now)
+  kf_times+=("$(awk "BEGIN{print $t1 - $t0}")"); lf_times+=("$(awk "BEGIN{print $t2 - $t1}")")
+done
+printf '%s\n' "${kf_times[@]}" | stats "kubectl get pods (no rows)"
+printf '%s\n' "${lf_times[@]}" | stats "lab get pods (no rows)"
+kf=$(printf '%s\n' "${kf_times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+lf=$(printf '%s\n' "${lf_times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+awk -v k="$km" -v l="$lm" -v kf="$kf" -v lf="$lf" 'BEGIN {
+  printf "above each client'"'"'s floor: kubectl %.3f s, lab %.3f s (%.2fx)\n", k - kf, l - lf, (l - lf > 0 ? (k - kf) / (l - lf) : 0) }'
 
 # ---- 2. WATCHERS watches while the pods change ----
 old=$(kubectl get pods -o name | sort)

@@ -11,10 +11,11 @@
 namespace lab::cluster {
 
 // Kills every pod init of the lab (which takes their containers and pod netns with them), then
-// the fabric, node netns and host link, then /run/lab/<lab>. Keeps going past errors and returns
-// the first. Does not touch the daemon. `done` is told each step as it ends ("pod processes",
-// "cgroups", "network", "files"), so that a caller can time them: the daemon logs them (its log
-// is in the directory the last step removes, so that step's line comes after it).
+// removes the pods' cgroups and, meanwhile, the fabric, node netns and host link, then
+// /run/lab/<lab>. Keeps going past errors and returns the first. Does not touch the daemon.
+// `done` is told each step as it ends ("pod processes", "network", "files", "cgroups"), so that a
+// caller can time them: the daemon logs them (its log is in the directory "files" removes, so
+// the lines after it are not kept).
 Result<void> teardown_lab(const LabRecord& rec, const std::function<void(const char* step)>& done = {});
 
 // Removes /run/lab (and an empty /run/netns) when no lab is left. Nothing to do, or another lab

@@ -310,7 +310,7 @@ void ApiServer::watch(Connection& conn, const std::string& kind, const std::stri
   const GetEncoding encoding = negotiated ? *negotiated : GetEncoding{};
   if (!conn.start_stream(200, "application/json")) return;
   while (!stop && !conn.peer_closed()) {
-    auto [events, through, expired] = store_.events_of_kind(kind, since, 500);
+    auto [events, through, expired] = store_.events_of_kind(kind, since, 500, &stop);
     if (expired) {
       // The changes since that version are no longer kept: say so, as the API server's 410, so
       // the client relists instead of silently missing them.

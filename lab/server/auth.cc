@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -65,13 +67,31 @@ std::optional<std::string> b64url_decode(std::string_view text) {
   return std::move(*out);
 }
 
-std::unique_ptr<EVP_PKEY, Free> read_key(const std::string& pem, bool is_private) {
+std::unique_ptr<EVP_PKEY, Free> parse_key(const std::string& pem, bool is_private) {
   std::unique_ptr<BIO, Free> b(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!b) return nullptr;
   EVP_PKEY* k = is_private ? PEM_read_bio_PrivateKey(b.get(), nullptr, nullptr, nullptr)
                            : PEM_read_bio_PUBKEY(b.get(), nullptr, nullptr, nullptr);
   ERR_clear_error();
   return std::unique_ptr<EVP_PKEY, Free>(k);
+}
+
+// Each key text parsed once: parsing the PEM was most of a token's cost (the kubelet asks one per
+// pod starting, and every request of a pod verifies one). A lab has one key pair; the bound is
+// for processes that see many (tests). OpenSSL 3 shares an EVP_PKEY between threads that only
+// sign or verify with it.
+std::shared_ptr<EVP_PKEY> read_key(const std::string& pem, bool is_private) {
+  static std::mutex mu;
+  static std::map<std::pair<std::string, bool>, std::shared_ptr<EVP_PKEY>> keys;
+  std::lock_guard lock(mu);
+  auto it = keys.find({pem, is_private});
+  if (it != keys.end()) return it->second;
+  auto parsed = parse_key(pem, is_private);
+  if (!parsed) return nullptr;
+  std::shared_ptr<EVP_PKEY> key(parsed.release(), EVP_PKEY_free);
+  if (keys.size() >= 16) keys.clear();
+  keys.emplace(std::pair{pem, is_private}, key);
+  return key;
 }
 
 // ES256 (RFC 7518 §3.4): the signature is r||s, 32 bytes each, not OpenSSL's DER.

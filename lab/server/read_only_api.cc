@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstring>
 #include <sstream>
 #include <vector>
 
@@ -44,7 +45,8 @@ std::optional<HttpResponse> forbid_unless_coredns_may(const HttpRequest& req) {
 }
 
 ReadOnlyApi::ReadOnlyApi(store::Registry& reg, const std::string& lab, UniqueFd listener, UniqueFd wake)
-    : api_(reg, lab),
+    : store_(reg.store()),
+      api_(reg, lab),
       listener_(std::move(listener)),
       wake_(std::move(wake)),
       // Two DNS pods hold three watches each; a replacement briefly adds its own.
@@ -76,8 +78,9 @@ Result<std::unique_ptr<ReadOnlyApi>> ReadOnlyApi::start(store::Registry& reg, co
 
 void ReadOnlyApi::stop() {
   if (stopping_.exchange(true)) return;
+  store_.wake_watchers();  // its watches end now, not at their next 500 ms timeout
   uint64_t one = 1;
-  if (::write(wake_.get(), &one, sizeof one) < 0) std::perror("read-only api: wake");
+  if (::write(wake_.get(), &one, sizeof one) < 0) log_line(std::string("read-only api: wake: ") + std::strerror(errno));
   if (thread_.joinable()) thread_.join();
   if (size_t left = http_.stop(); left > 0)
     log_line("read-only api: " + std::to_string(left) + " streams had not ended at the stop");

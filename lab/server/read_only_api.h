@@ -41,6 +41,7 @@ class ReadOnlyApi {
 
  private:
   ReadOnlyApi(store::Registry& reg, const std::string& lab, UniqueFd listener, UniqueFd wake);
+  store::Store& store_;
   ApiServer api_;
   UniqueFd listener_, wake_;  // wake_: an eventfd that ends HttpServer::run
   std::atomic<bool> stopping_{false};

@@ -195,18 +195,25 @@ std::vector<Event> Store::events_since(uint64_t since, int timeout_ms, bool* exp
   return std::vector<Event>(first_after(since), log_.end());
 }
 
-Store::KindEvents Store::events_of_kind(const std::string& kind, uint64_t since, int timeout_ms) const {
+Store::KindEvents Store::events_of_kind(const std::string& kind, uint64_t since, int timeout_ms,
+                                        const std::atomic<bool>* cancel) const {
   std::unique_lock lock(mu_);
   KindEvents out;
   out.expired = aged_out(log_, since, version_);
   kind_changed_[kind].wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
     auto v = kind_version_.find(kind);
-    return shutting_down_ || (v != kind_version_.end() && v->second > since);
+    return shutting_down_ || (cancel && cancel->load()) || (v != kind_version_.end() && v->second > since);
   });
   for (auto it = first_after(since); it != log_.end(); ++it)
     if (api::string_at(*it->object, "kind") == kind) out.events.push_back(*it);
   out.through = std::max(since, version_);
   return out;
+}
+
+void Store::wake_watchers() const {
+  // Under mu_: a waiter has either seen its flag already or is waiting and gets this.
+  std::lock_guard lock(mu_);
+  for (auto& [kind, cv] : kind_changed_) cv.notify_all();
 }
 
 void Store::shutdown() {

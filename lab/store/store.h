@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -90,7 +91,12 @@ class Store {
     uint64_t through = 0;
     bool expired = false;
   };
-  KindEvents events_of_kind(const std::string& kind, uint64_t since, int timeout_ms) const;
+  // `cancel`, when given, ends the wait as soon as it is true and wake_watchers() was called after
+  // it was set (a server stopping its watches: they need not sit out their timeout).
+  KindEvents events_of_kind(const std::string& kind, uint64_t since, int timeout_ms,
+                            const std::atomic<bool>* cancel = nullptr) const;
+  // Wakes every events_of_kind wait to look at its cancel flag again.
+  void wake_watchers() const;
   // Wakes every waiter in events_since and makes later calls return at once (daemon shutdown).
   void shutdown();
 

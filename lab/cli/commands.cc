@@ -89,8 +89,10 @@ Result<void> register_lab(const std::string& lab, const std::string& file, const
   LAB_TRY(cluster::write_record(*rec));
   Json objects = scenario.objects;
   if (auto w = write_file(cluster::lab_dir(lab) + "/objects.json", objects.dump(), 0600); !w) {
-    (void)cluster::teardown_lab(*rec);
-    return w;
+    // What the cleanup could not undo goes with the error (the caller reports it once).
+    auto down = cluster::teardown_lab(*rec);
+    if (down) return w;
+    return fail(w.error().what() + "\nand its cleanup failed: " + down.error().what());
   }
   return {};
 }

@@ -260,7 +260,7 @@ Json make_table(const std::string& kind, const Json& items, const std::string& r
 }
 
 Json make_object_table(const std::string& kind, const Json& obj, const TableOptions& opts, Clock::time_point now) {
-  return make_table(kind, Json::array({obj}), str(obj, {"metadata", "resourceVersion"}), opts, now);
+  return make_table(kind, std::vector<const Json*>{&obj}, str(obj, {"metadata", "resourceVersion"}), opts, now);
 }
 
 std::optional<ResponseFormat> negotiate_format(std::string_view accept) {

@@ -99,4 +99,25 @@ Result<std::string> base64_decode(std::string_view src) {
   return out;
 }
 
+std::string base64url_encode(std::string_view bytes) {
+  std::string s = base64_encode(bytes);
+  while (!s.empty() && s.back() == '=') s.pop_back();
+  for (auto& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return s;
+}
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  std::string s;
+  s.reserve(text.size() + 3);
+  for (char c : text) {
+    if (c == '+' || c == '/' || c == '=' || c == '\r' || c == '\n') return std::nullopt;
+    s.push_back(c == '-' ? '+' : c == '_' ? '/' : c);
+  }
+  if (s.size() % 4 == 1) return std::nullopt;
+  while (s.size() % 4 != 0) s.push_back('=');
+  auto out = base64_decode(s);
+  if (!out || base64url_encode(*out) != text) return std::nullopt;
+  return std::move(*out);
+}
+
 }  // namespace lab

@@ -66,6 +66,11 @@ void print_summary(const std::string& lab, double seconds) {
     std::printf("\n%s", pods_table(*pods, true, true, now).c_str());
 }
 
+// The cleanup of a failed `lab up`, as a line to add to its error ("" when it went well).
+std::string left_behind(const Result<void>& cleanup) {
+  return cleanup ? "" : "\nand its cleanup failed: " + cleanup.error().what();
+}
+
 // Claims the lab's name and address ranges (the caller holds the registry lock): plans against
 // the host's routes and the other labs, then writes the record and the objects for the daemon.
 Result<void> register_lab(const std::string& lab, const std::string& file, const api::Scenario& scenario) {
@@ -92,7 +97,7 @@ Result<void> register_lab(const std::string& lab, const std::string& file, const
     // What the cleanup could not undo goes with the error (the caller reports it once).
     auto down = cluster::teardown_lab(*rec);
     if (down) return w;
-    return fail(w.error().what() + "\nand its cleanup failed: " + down.error().what());
+    return fail(w.error().what() + left_behind(down));
   }
   return {};
 }
@@ -123,11 +128,6 @@ std::string default_scenario() {
   if (std::filesystem::exists(LAB_DEFAULT_SCENARIO)) return LAB_DEFAULT_SCENARIO;
 #endif
   return "scenarios/tutorial.yaml";
-}
-
-// The cleanup of a failed `lab up`, as a line to add to its error ("" when it went well).
-std::string left_behind(const Result<void>& cleanup) {
-  return cleanup ? "" : "\nand its cleanup failed: " + cleanup.error().what();
 }
 
 }  // namespace

@@ -42,31 +42,6 @@ std::vector<std::string> path_parts(const std::string& path) {
   return parts;
 }
 
-// base64url without padding (RFC 7515 §2), through the standard codec.
-std::string b64url_encode(std::string_view bytes) {
-  std::string s = base64_encode(bytes);
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  for (auto& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return s;
-}
-
-std::optional<std::string> b64url_decode(std::string_view text) {
-  std::string s;
-  s.reserve(text.size() + 3);
-  for (char c : text) {
-    if (c == '+' || c == '/' || c == '=' || c == '\r' || c == '\n') return std::nullopt;
-    s.push_back(c == '-' ? '+' : c == '_' ? '/' : c);
-  }
-  if (s.size() % 4 == 1) return std::nullopt;
-  while (s.size() % 4 != 0) s.push_back('=');
-  auto out = base64_decode(s);
-  if (!out) return std::nullopt;
-  // Only the canonical spelling: a last character whose unused bits are not zero decodes to the
-  // same bytes, and two spellings of one signature would let an altered token pass as the same.
-  if (b64url_encode(*out) != text) return std::nullopt;
-  return std::move(*out);
-}
-
 std::unique_ptr<EVP_PKEY, Free> parse_key(const std::string& pem, bool is_private) {
   std::unique_ptr<BIO, Free> b(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!b) return nullptr;
@@ -147,9 +122,9 @@ std::optional<Identity> verify_token(const std::string& token, const Credentials
   const size_t dot1 = token.find('.');
   const size_t dot2 = dot1 == std::string::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string::npos || token.find('.', dot2 + 1) != std::string::npos) return std::nullopt;
-  auto header_text = b64url_decode(std::string_view(token).substr(0, dot1));
-  auto payload_text = b64url_decode(std::string_view(token).substr(dot1 + 1, dot2 - dot1 - 1));
-  auto signature = b64url_decode(std::string_view(token).substr(dot2 + 1));
+  auto header_text = base64url_decode(std::string_view(token).substr(0, dot1));
+  auto payload_text = base64url_decode(std::string_view(token).substr(dot1 + 1, dot2 - dot1 - 1));
+  auto signature = base64url_decode(std::string_view(token).substr(dot2 + 1));
   if (!header_text || !payload_text || !signature) return std::nullopt;
   Json header = Json::parse(*header_text, nullptr, false);
   Json claims = Json::parse(*payload_text, nullptr, false);
@@ -357,11 +332,11 @@ Result<std::string> issue_service_account_token(const std::string& private_key_p
                  {"kubernetes.io", k8s},
                  {"nbf", iat},
                  {"sub", kServiceAccountPrefix + c.ns + ":" + c.name}};
-  const std::string input = b64url_encode(Json{{"alg", "ES256"}, {"typ", "JWT"}}.dump()) + "." +
-                            b64url_encode(claims.dump());
+  const std::string input = base64url_encode(Json{{"alg", "ES256"}, {"typ", "JWT"}}.dump()) + "." +
+                            base64url_encode(claims.dump());
   auto sig = es256_sign(key.get(), input);
   if (!sig) return fail("sign a service-account token");
-  return input + "." + b64url_encode(*sig);
+  return input + "." + base64url_encode(*sig);
 }
 
 }  // namespace lab::server

@@ -15,21 +15,6 @@ namespace {
 
 constexpr const char* kTokenVersion = "meta.k8s.io/v1";
 
-// The apiserver's tokens are base64.RawURLEncoding: the URL alphabet, no padding.
-std::string raw_url(std::string std_base64) {
-  while (!std_base64.empty() && std_base64.back() == '=') std_base64.pop_back();
-  std::ranges::replace(std_base64, '+', '-');
-  std::ranges::replace(std_base64, '/', '_');
-  return std_base64;
-}
-
-std::string from_raw_url(std::string token) {
-  std::ranges::replace(token, '-', '+');
-  std::ranges::replace(token, '_', '/');
-  while (token.size() % 4 != 0) token += '=';
-  return token;
-}
-
 std::unexpected<Error> invalid_key(const std::string& why) {
   return fail_api(Reason::BadRequest, "continue key is not valid: " + why);
 }
@@ -57,12 +42,12 @@ std::string list_key(const Json& obj) {
 
 std::string encode_continue(int64_t version, const std::string& start) {
   Json token = {{"v", kTokenVersion}, {"rv", version}, {"start", start}};
-  return raw_url(base64_encode(token.dump()));
+  return base64url_encode(token.dump());  // the apiserver's base64.RawURLEncoding
 }
 
 Result<ContinueToken> decode_continue(const std::string& token) {
-  auto bytes = base64_decode(from_raw_url(token));
-  if (!bytes) return invalid_key(bytes.error().message);
+  auto bytes = base64url_decode(token);
+  if (!bytes) return invalid_key("illegal base64url data");
   Json c = Json::parse(*bytes, nullptr, false);
   if (c.is_discarded() || !c.is_object()) return invalid_key("not a JSON object");
   if (api::string_at(c, "v") != kTokenVersion) return invalid_key("server does not recognize this encoded version");

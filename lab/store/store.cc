@@ -108,8 +108,10 @@ Result<ObjPtr> Store::find(const std::string& kind, const std::string& ns, const
 
 std::vector<Json> Store::list(const std::string& kind, const std::string& ns,
                               const api::Selector& selector) const {
+  const View v = view(kind, ns, selector);
   std::vector<Json> out;
-  for (const auto& obj : view(kind, ns, selector).objects) out.push_back(*obj);  // copied outside mu_
+  out.reserve(v.objects.size());
+  for (const auto& obj : v.objects) out.push_back(*obj);  // copied outside mu_
   return out;
 }
 

@@ -61,5 +61,15 @@ TEST(Base64, ErrorOffsetsAreGos) {
   EXPECT_EQ(base64_decode("x").error().reason, Reason::Invalid);
 }
 
+TEST(Base64Url, RawUrlEncodingOnlyInItsCanonicalSpelling) {
+  EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");  // '+' '/' of the standard alphabet, no padding
+  EXPECT_EQ(base64url_decode("-_8"), std::optional<std::string>("\xfb\xff"));
+  EXPECT_EQ(base64url_decode("Zm8"), std::optional<std::string>("fo"));
+  EXPECT_FALSE(base64url_decode("Zm8="));  // padding
+  EXPECT_FALSE(base64url_decode("+/8"));   // the standard alphabet
+  EXPECT_FALSE(base64url_decode("Zm9"));   // unused bits not zero: another spelling of "fo"
+  EXPECT_FALSE(base64url_decode("Z"));
+}
+
 }  // namespace
 }  // namespace lab

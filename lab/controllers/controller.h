@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -78,6 +80,11 @@ class Controller {
   // Worker threads (the queue never hands one key to two at once). One unless the controller's
   // keys come in bursts whose reconciles each wait for the caches to show their write.
   virtual size_t workers() const { return 1; }
+  // True when what a reconcile of a key writes is read back only by later reconciles of the same
+  // key (a Service's own slices): each then waits for the caches to show its key's earlier
+  // writes, not every write in the store. With several workers writing, waiting for the whole
+  // store cost each reconcile the others' writes too (2 ms of every 3 for 100 Services).
+  virtual bool own_writes_per_key() const { return false; }
 
   // The worker loop, until the queue shuts down.
   void run();
@@ -94,6 +101,11 @@ class Controller {
   std::string name_;
   Context& ctx_;
   WorkQueue queue_;
+
+ private:
+  // own_writes_per_key: the store version of each key's last write not yet seen by the caches.
+  std::mutex written_mu_;
+  std::map<std::string, uint64_t> written_versions_;
 };
 
 // The keys of every cached object, or of those that pass keep (a controller's first pass).

@@ -12,6 +12,7 @@ class EndpointsController : public Controller {
   explicit EndpointsController(Context& ctx);
   std::vector<std::string> all_keys() const override;
   Result<void> sync(const std::string& key) override;
+  bool own_writes_per_key() const override { return true; }  // a Service's own Endpoints
 };
 
 class EndpointSliceMirroringController : public Controller {
@@ -19,6 +20,7 @@ class EndpointSliceMirroringController : public Controller {
   explicit EndpointSliceMirroringController(Context& ctx);
   std::vector<std::string> all_keys() const override;
   Result<void> sync(const std::string& key) override;
+  bool own_writes_per_key() const override { return true; }  // the mirrors of one Endpoints
 };
 
 }  // namespace lab::controllers

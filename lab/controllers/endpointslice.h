@@ -19,6 +19,7 @@ class EndpointSliceController : public Controller {
   // As kube-controller-manager's --concurrent-service-endpoint-syncs (5): a pod selected by 100
   // Services wakes 100 keys, and one worker wrote their slices one informer round trip apart.
   size_t workers() const override { return 5; }
+  bool own_writes_per_key() const override { return true; }  // a Service's own slices
 
  private:
   void pod_changed(const Json& pod);

@@ -93,8 +93,23 @@ std::vector<std::string> keys_of(const store::Informer& informer, bool (*keep)(c
 }
 
 void Controller::process(const std::string& key) {
-  // Read our own writes: the caches catch up with the store before the reconcile reads them.
-  ctx_.informers.wait_synced(ctx_.registry.store().version(), 1000);
+  // Read our own writes: the caches catch up with the store (or with this key's writes) before
+  // the reconcile reads them.
+  const bool per_key = own_writes_per_key();
+  if (!per_key) {
+    ctx_.informers.wait_synced(ctx_.registry.store().version(), 1000);
+  } else {
+    uint64_t need = 0;
+    {
+      std::lock_guard lock(written_mu_);
+      if (auto it = written_versions_.find(key); it != written_versions_.end()) {
+        need = it->second;
+        written_versions_.erase(it);  // the queue never hands one key to two workers at once
+      }
+    }
+    if (need > ctx_.informers.synced_version()) ctx_.informers.wait_synced(need, 1000);
+  }
+  const uint64_t written_before = store::Store::last_write_on_this_thread();
   try {
     if (auto r = sync(key); !r) {
       // A conflict only means the cache was behind a newer write: retry without noise.
@@ -108,6 +123,11 @@ void Controller::process(const std::string& key) {
     // queues the key again.
     log_line(name_ + " " + key + ": skipped, cannot process the object: " + e.what());
     queue_.forget(key);
+  }
+  // Noted before done(key): from then on another worker may take the key.
+  if (const uint64_t written = store::Store::last_write_on_this_thread(); per_key && written != written_before) {
+    std::lock_guard lock(written_mu_);
+    written_versions_[key] = written;
   }
   queue_.done(key);
 }

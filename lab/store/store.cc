@@ -158,8 +158,15 @@ uint64_t Store::version() const {
 // The log keeps enough history for a watcher that reconnects after a short pause.
 static constexpr size_t kEventLogSize = 4096;
 
+namespace {
+thread_local uint64_t t_last_write = 0;
+}  // namespace
+
+uint64_t Store::last_write_on_this_thread() { return t_last_write; }
+
 Store::Wake Store::record(const std::string& type, ObjPtr obj) {
   Wake wake;
+  t_last_write = version_;
   const std::string kind = api::string_at(*obj, "kind");
   log_.push_back({type, std::move(obj), version_});
   if (log_.size() > kEventLogSize) {

@@ -78,6 +78,9 @@ class Store {
                       const std::string& uid = "");
 
   uint64_t version() const;
+  // The version of the last write the calling thread made (0: none yet), so that a writer can
+  // wait for the informers to show its own writes rather than everyone's.
+  static uint64_t last_write_on_this_thread();
   std::string resource_version() const { return std::to_string(version()); }
 
   // Events with version > since, waiting up to timeout_ms for the first one. `expired` is set

@@ -2,6 +2,8 @@
 // readers (the API's watches).
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "lab/store/store.h"
 
 using namespace lab;
@@ -66,4 +68,26 @@ TEST(StoreEvents, AQuietKindIsNotAgedOutByOtherKindsChanges) {
   bool expired = false;
   st.events_since(1, 0, &expired);
   EXPECT_TRUE(expired);
+}
+
+TEST(StoreEvents, EachThreadKnowsTheVersionOfItsOwnLastWrite) {
+  // What a controller waits for before reading its key's writes back from the informers.
+  store::Store st;
+  ASSERT_TRUE(st.create(object("ConfigMap", "mine")));
+  const uint64_t mine = st.version();
+  EXPECT_EQ(store::Store::last_write_on_this_thread(), mine);
+
+  uint64_t other_before = 1, other_after = 0;
+  std::thread other([&] {
+    other_before = store::Store::last_write_on_this_thread();
+    ASSERT_TRUE(st.create(object("ConfigMap", "theirs")));
+    other_after = store::Store::last_write_on_this_thread();
+  });
+  other.join();
+  EXPECT_EQ(other_before, 0u);  // that thread had written nothing
+  EXPECT_EQ(other_after, mine + 1);
+  EXPECT_EQ(store::Store::last_write_on_this_thread(), mine);  // another thread's write is not ours
+
+  ASSERT_TRUE(st.remove("ConfigMap", "default", "mine"));
+  EXPECT_EQ(store::Store::last_write_on_this_thread(), st.version());
 }

@@ -96,19 +96,18 @@ void Controller::process(const std::string& key) {
   // Read our own writes: the caches catch up with the store (or with this key's writes) before
   // the reconcile reads them.
   const bool per_key = own_writes_per_key();
+  uint64_t need = 0;
   if (!per_key) {
-    ctx_.informers.wait_synced(ctx_.registry.store().version(), 1000);
+    need = ctx_.registry.store().version();
   } else {
-    uint64_t need = 0;
-    {
-      std::lock_guard lock(written_mu_);
-      if (auto it = written_versions_.find(key); it != written_versions_.end()) {
-        need = it->second;
-        written_versions_.erase(it);  // the queue never hands one key to two workers at once
-      }
+    std::lock_guard lock(written_mu_);
+    // Taken: the queue never hands one key to two workers at once.
+    if (auto it = written_versions_.find(key); it != written_versions_.end()) {
+      need = it->second;
+      written_versions_.erase(it);
     }
-    if (need > ctx_.informers.synced_version()) ctx_.informers.wait_synced(need, 1000);
   }
+  ctx_.informers.wait_synced(need, 1000);
   const uint64_t written_before = store::Store::last_write_on_this_thread();
   try {
     if (auto r = sync(key); !r) {

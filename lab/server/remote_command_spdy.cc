@@ -171,9 +171,13 @@ std::vector<spdy::Frame> closing_frames(const SpdyClientFrames& streams, const s
 }
 
 void relay_spdy_session(RawStream& raw, int sock, const RemoteCommand& rc) {
-  std::mutex mu;  // guards streams and reader_done
+  std::mutex mu;  // guards streams, replied and reader_done
   std::condition_variable changed;
   SpdyClientFrames streams(rc);
+  // Every stream the request needs is open and its SYN_REPLY written. Output may flow only then:
+  // spdystream drops DATA on a stream whose reply it has not read yet (handleDataFrame's
+  // "not replied"), so output written between the last SYN_STREAM and its reply was lost.
+  bool replied = false;
   bool reader_done = false;
 
   // Frames to the client, from either thread: the header compressor's state is the
@@ -220,14 +224,23 @@ void relay_spdy_session(RawStream& raw, int sock, const RemoteCommand& rc) {
         {
           std::lock_guard lock(mu);
           out = streams.handle(**frame);
-          if (streams.ready()) changed.notify_all();
         }
         if (!out) {
           protocol_error(out.error().what());
           stop = true;
           break;
         }
-        if (!out->replies.empty() && !send(out->replies)) stop = true;
+        if (!out->replies.empty()) {
+          if (!send(out->replies)) {
+            stop = true;
+            break;
+          }
+          std::lock_guard lock(mu);
+          if (!replied && streams.ready()) {
+            replied = true;
+            changed.notify_all();
+          }
+        }
         if (!out->to_process.empty() && !runtime::send_all(sock, out->to_process)) stop = true;
         if (out->end) stop = true;
         if (stop) break;
@@ -246,12 +259,12 @@ void relay_spdy_session(RawStream& raw, int sock, const RemoteCommand& rc) {
 
   {
     std::unique_lock lock(mu);
-    if (!changed.wait_for(lock, kStreamCreationTimeout, [&] { return streams.ready() || reader_done; })) {
+    if (!changed.wait_for(lock, kStreamCreationTimeout, [&] { return replied || reader_done; })) {
       log_line("exec/attach: SPDY: timed out waiting for client to create streams");
       lock.unlock();
       return finish();
     }
-    if (!streams.ready()) {
+    if (!replied) {
       lock.unlock();
       return finish();  // the client left (or broke the protocol, which was logged)
     }

@@ -311,6 +311,52 @@ TEST(RemoteCommandSpdy, ASessionRelaysBothWaysThenSendsTheStatusAndFinishesEvery
   EXPECT_EQ(got[1].channel, Channel::CloseStdin);
 }
 
+// A command that writes and exits before the client has opened every stream (`sh -c 'echo x >&2;
+// exit 3'`): its output waits until the last stream's SYN_REPLY is written, since spdystream drops
+// DATA on a stream it has no reply for yet (kubectl 1.29 lost such stderr about once in 30).
+TEST(RemoteCommandSpdy, NoOutputPrecedesItsStreamsReply) {
+  for (int round = 0; round < 200; ++round) {
+    Fixture fx;
+    for (const auto& f : {runtime::encode_frame(Channel::Stdout, "out"), runtime::encode_frame(Channel::Stderr, "err"),
+                          runtime::encode_frame(Channel::Status, runtime::encode_status({3, ""}))})
+      ASSERT_EQ(::send(fx.process.get(), f.data(), f.size(), MSG_NOSIGNAL), static_cast<ssize_t>(f.size()));
+    UniqueFd fd = fx.connect();
+    std::string head;
+    std::string rest = upgrade(fd.get(), &head);
+    ASSERT_TRUE(head.starts_with("HTTP/1.1 101")) << head;
+    spdy::Encoder enc;
+    std::string out;
+    for (const auto& f : {syn(1, "error"), syn(3, "stdin", spdy::kFlagFin), syn(5, "stdout"), syn(7, "stderr")})
+      out += *enc.encode(f);
+    send_bytes(fd.get(), out);
+
+    spdy::Decoder dec;
+    dec.feed(rest);
+    std::set<uint32_t> replied, finished;
+    std::string stderr_bytes;
+    char buf[4096];
+    while (finished.size() < 4) {
+      auto f = dec.next();
+      ASSERT_TRUE(f.has_value());
+      if (*f) {
+        const spdy::Frame& frame = **f;
+        if (frame.type == spdy::Type::SynReply) replied.insert(frame.stream_id);
+        if (frame.type == spdy::Type::Data) {
+          ASSERT_TRUE(replied.contains(frame.stream_id))
+              << "round " << round << ": DATA on stream " << frame.stream_id << " before its SYN_REPLY";
+          if (frame.stream_id == 7) stderr_bytes += frame.data;
+          if (frame.fin()) finished.insert(frame.stream_id);
+        }
+        continue;
+      }
+      ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+      ASSERT_GT(n, 0) << "the server closed before finishing every stream";
+      dec.feed(std::string_view(buf, static_cast<size_t>(n)));
+    }
+    EXPECT_EQ(stderr_bytes, "err");
+  }
+}
+
 // Bad input after the upgrade: the session ends (the process side sees the client go, the
 // connection closes, a GOAWAY says why when the framing still allows it) and the server answers
 // the next client.

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -180,12 +181,14 @@ void NftBatch::add_rule(NftRule rule) {
 // ---------------------------------------------------------------------------------------------
 // NftSocket
 
-NftSocket::NftSocket(NftSocket&& o) noexcept : sock_(std::exchange(o.sock_, nullptr)), seq_(o.seq_) {}
+NftSocket::NftSocket(NftSocket&& o) noexcept
+    : sock_(std::exchange(o.sock_, nullptr)), seq_(o.seq_), rcvbuf_(o.rcvbuf_) {}
 NftSocket& NftSocket::operator=(NftSocket&& o) noexcept {
   if (this != &o) {
     if (sock_) mnl_socket_close(sock_);
     sock_ = std::exchange(o.sock_, nullptr);
     seq_ = o.seq_;
+    rcvbuf_ = o.rcvbuf_;
   }
   return *this;
 }
@@ -208,9 +211,41 @@ Result<NftSocket> NftSocket::open_in(const Netns& ns) {
   return open_here();
 }
 
+namespace {
+
+// Room for one acknowledgement in the receive buffer, as libnftables reckons it (mnl_batch_talk:
+// 1 KiB a command, which the kernel doubles for its bookkeeping). A success ack is 36 bytes,
+// but the buffer is charged an skb's whole truesize: the default 208 KiB held ~270 of them, and
+// a bigger batch lost acks to ENOBUFS after the kernel had applied it.
+constexpr int kRcvbufPerMessage = 1024;
+constexpr int kMinRcvbuf = 128 * 1024;
+
+}  // namespace
+
+Result<void> NftSocket::fit_acks(size_t messages) {
+  const size_t want = std::max<size_t>(kMinRcvbuf, (messages + 2) * kRcvbufPerMessage);
+  if (want <= static_cast<size_t>(rcvbuf_)) return {};
+  const int size = static_cast<int>(std::min<size_t>(want, 64u << 20));
+  const int fd = mnl_socket_get_fd(sock_);
+  // SO_RCVBUFFORCE passes rmem_max (we hold CAP_NET_ADMIN); SO_RCVBUF is capped by it.
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0 &&
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) < 0)
+    return fail_errno("size the nf_tables socket's receive buffer");
+  rcvbuf_ = size;
+  return {};
+}
+
 Result<void> NftSocket::commit(const NftBatch& batch) {
   if (!sock_) return fail("nf_tables batch: socket not open", EBADF);
   if (batch.empty()) return {};
+  if (auto fit = fit_acks(batch.ops_.size()); !fit) return fit;
+  // What an earlier, failed commit left unread would be counted as this one's.
+  alignas(nlmsghdr) char rbuf[MNL_SOCKET_BUFFER_SIZE];
+  for (;;) {
+    ssize_t got = recv(mnl_socket_get_fd(sock_), rbuf, sizeof rbuf, MSG_DONTWAIT);
+    if (got > 0 || (got < 0 && (errno == EINTR || errno == ENOBUFS))) continue;
+    break;
+  }
   // Each message is small (one element, or one short rule: names are at most 255 bytes).
   std::vector<char> buf((batch.ops_.size() + 2) * 2048);
   size_t len = 0;
@@ -235,7 +270,6 @@ Result<void> NftSocket::commit(const NftBatch& batch) {
   const uint32_t portid = mnl_socket_get_portid(sock_);
   size_t acks = 0;
   int first_error = 0;
-  alignas(nlmsghdr) char rbuf[MNL_SOCKET_BUFFER_SIZE];
   for (;;) {
     ssize_t got = recv(mnl_socket_get_fd(sock_), rbuf, sizeof rbuf, MSG_DONTWAIT);
     if (got < 0) {

@@ -75,14 +75,17 @@ class NftSocket {
   static Result<NftSocket> open_here();
 
   // Sends the batch as one transaction: all of it is applied, or none of it and the kernel's
-  // first error comes back. Meant for small batches: every message is acknowledged, and the
-  // acknowledgements must fit the socket's receive buffer (a few thousand).
+  // first error comes back. Meant for batches of hundreds, not thousands: every message is
+  // acknowledged, and the receive buffer grows to hold all of their acknowledgements.
   Result<void> commit(const NftBatch& batch);
 
  private:
   explicit NftSocket(mnl_socket* s) : sock_(s) {}
+  // Grows the receive buffer so that `messages` acknowledgements fit in it.
+  Result<void> fit_acks(size_t messages);
   mnl_socket* sock_ = nullptr;
   uint32_t seq_ = 0;
+  int rcvbuf_ = 0;  // what fit_acks last asked for (0: the kernel's default)
 };
 
 // Bytes in the kernel's layout for set keys and map data.

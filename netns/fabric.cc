@@ -2,6 +2,8 @@
 // netns (eth0 on br0, cbr0 for pods, routes, guard rules) and pod netns on a node's cbr0.
 #include "netns/fabric.h"
 
+#include <net/if.h>
+
 #include <string>
 
 #include "netns/addr.h"
@@ -201,9 +203,12 @@ Result<void> teardown_fabric(const FabricPlan& plan) {
       }
     }
   }
-  if (!plan.host_link.empty()) {
-    // Left over only if the fabric netns lost its name while still alive. Only a veth is ever
-    // ours: a host link of another kind with this name (eth0, say) is never touched.
+  // Left over only if the fabric netns lost its name while still alive. if_nametoindex asks
+  // without the rtnl lock (a netlink request waits behind the kernel's cleanup of dying netns),
+  // so the usual case, no such link, costs nothing.
+  if (!plan.host_link.empty() && ::if_nametoindex(plan.host_link.c_str()) != 0) {
+    // Only a veth is ever ours: a host link of another kind with this name (eth0, say) is
+    // never touched.
     auto sk = NlSocket::open_here();
     if (!sk) {
       keep(std::unexpected(sk.error()));

@@ -92,10 +92,11 @@ Result<pid_t> container_pid(pid_t init_pid, const std::string& state_dir,
 
 namespace {
 
-// The lab's `lab-pod-init` processes: P1s (PID 1 of their pid namespace: the pods) when
-// `pods`, else the P0s that start them (in the host's pid namespace, alive for a few ms).
-std::vector<pid_t> pod_init_processes(const std::string& lab, bool pods) {
-  std::vector<pid_t> out;
+// The lab's `lab-pod-init` processes, from one pass over /proc: P1s (PID 1 of their pid
+// namespace: the pods), and the P0s that start them (in the host's pid namespace, alive for a
+// few ms).
+PodProcesses pod_init_processes(const std::string& lab) {
+  PodProcesses out;
   std::string marker = "--lab=" + lab;
   for (pid_t pid : list_pids()) {
     auto args = read_cmdline(pid);
@@ -111,8 +112,8 @@ std::vector<pid_t> pod_init_processes(const std::string& lab, bool pods) {
     if (last == std::string::npos) continue;
     bool nested = nspid.find_first_not_of(" \t") != first + 1;  // more than one pid namespace
     // A container's process before its exec is nested too, but not PID 1: neither.
-    bool pod = nested && nspid.substr(first + 1, last - first) == "1";
-    if (pods ? pod : !nested) out.push_back(pid);
+    if (!nested) out.starters.push_back(pid);
+    else if (nspid.substr(first + 1, last - first) == "1") out.inits.push_back(pid);
   }
   return out;
 }
@@ -121,8 +122,10 @@ std::vector<pid_t> pod_init_processes(const std::string& lab, bool pods) {
 
 UniqueFd open_pidfd(pid_t pid) { return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); }
 
-std::vector<pid_t> find_pod_inits(const std::string& lab) { return pod_init_processes(lab, true); }
+PodProcesses find_pod_processes(const std::string& lab) { return pod_init_processes(lab); }
 
-std::vector<pid_t> find_pod_starters(const std::string& lab) { return pod_init_processes(lab, false); }
+std::vector<pid_t> find_pod_inits(const std::string& lab) { return pod_init_processes(lab).inits; }
+
+std::vector<pid_t> find_pod_starters(const std::string& lab) { return pod_init_processes(lab).starters; }
 
 }  // namespace lab::runtime

@@ -17,7 +17,8 @@
 
 namespace lab::cluster {
 
-Result<void> teardown_lab(const LabRecord& rec, const std::function<void(const char* step)>& done) {
+Result<void> teardown_lab(const LabRecord& rec, const std::function<void(const char* step)>& done,
+                          const std::function<void()>& kill_known) {
   Result<void> first;
   auto keep = [&](Result<void> r) {
     if (first && !r) first = std::move(r);
@@ -25,33 +26,48 @@ Result<void> teardown_lab(const LabRecord& rec, const std::function<void(const c
   auto step = [&](const char* name) {
     if (done) done(name);
   };
-  // The starters first: one still running could fork a pod after the scan below. A daemon killed
-  // in the middle of a posix_spawn leaves a child that has not exec'd lab-pod-init yet (its
-  // command line is still the daemon's): it shows up as a starter, or a pod, a moment later. So
-  // the scan is repeated until two passes 20 ms apart find nothing.
-  for (int quiet = 0, pass = 0; quiet < 2 && pass < 100; ++pass) {
-    if (runtime::find_pod_starters(rec.name).empty() && runtime::find_pod_inits(rec.name).empty()) {
-      if (++quiet < 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      continue;
-    }
-    quiet = 0;
-    keep(runtime::kill_pod_starters(rec.name));
-    for (pid_t pid : runtime::find_pod_inits(rec.name)) keep(runtime::kill_pod(pid));
-  }
-  step("pod processes");
-  // The pods' cgroups (runtime/cgroups.h), now that no process is left in them. Their removal
-  // mostly waits for the kernel (a memory cgroup goes offline on a workqueue, ~2 ms each: 2 s
-  // for a thousand pods), so the wiring and the files go meanwhile.
+  // The wiring first, while every pod still lives: once a thousand pod netns die, the kernel's
+  // cleanup of them holds the rtnl lock for long stretches, and a single link request waited
+  // 0.5-1.5 s behind it. Pods cut off from the node network for their last milliseconds lose
+  // nothing.
+  keep(net::teardown_fabric(rec.plan));
+  step("network");
+  // The pods' cgroups (runtime/cgroups.h) go while the pods die: a cgroup is removed as soon as
+  // its last process has exited (until then rmdir answers EBUSY and is tried again), and the
+  // removal of a memory cgroup mostly waits for the kernel (each goes offline on a workqueue,
+  // ~1 ms apiece under one lock: a second for a thousand pods), so nothing should wait before it.
   Result<void> cgroups;
   {
     std::jthread remover([&] { cgroups = runtime::remove_cgroup(runtime::host_cgroups(), runtime::lab_cgroup(rec.name)); });
-    keep(net::teardown_fabric(rec.plan));
-    step("network");
+    if (kill_known) {
+      kill_known();
+      step("known pods");
+    }
+    // The starters first: one still running could fork a pod after the scan below. A daemon
+    // killed in the middle of a posix_spawn leaves a child that has not exec'd lab-pod-init yet
+    // (its command line is still the daemon's): it shows up as a starter, or a pod, a moment
+    // later. So the scan is repeated until two passes 20 ms apart find nothing.
+    for (int quiet = 0, pass = 0; quiet < 2 && pass < 100; ++pass) {
+      auto found = runtime::find_pod_processes(rec.name);
+      if (found.starters.empty() && found.inits.empty()) {
+        if (++quiet < 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+      quiet = 0;
+      // A pod a starter forks after this pass's scan is found by the next one.
+      if (!found.starters.empty()) keep(runtime::kill_pod_starters(rec.name));
+      for (pid_t pid : found.inits) keep(runtime::kill_pod(pid));
+    }
+    step("pod processes");
     std::error_code ec;
     std::filesystem::remove_all(lab_dir(rec.name), ec);
     if (ec) keep(fail("remove " + lab_dir(rec.name) + ": " + ec.message()));
     step("files");
   }
+  // Once more, now that the scan is quiet: a stray pod init makes its cgroups itself, and one
+  // the scan found may have made them after the remover listed the tree. This pass stands for
+  // the first: it tells how the machine is left (and costs nothing when the first did it all).
+  cgroups = runtime::remove_cgroup(runtime::host_cgroups(), runtime::lab_cgroup(rec.name));
   keep(std::move(cgroups));
   step("cgroups");
   return first;

@@ -425,11 +425,9 @@ int daemon_main(const DaemonOptions& opts) {
   stop_threads();
   if (size_t left = http.stop(); left > 0) log_line("api: " + std::to_string(left) + " streams still open");
   log_line("teardown: threads stopped in " + ms_since(t0));
-  kubelet.stop_all();
-  log_line("teardown: pods killed in " + ms_since(t0));
-  auto down = cluster::teardown_lab(*rec, [&](const char* step) {
-    log_line(std::string("teardown: ") + step + " removed in " + ms_since(t0));
-  });
+  auto down = cluster::teardown_lab(
+      *rec, [&](const char* step) { log_line(std::string("teardown: ") + step + " removed in " + ms_since(t0)); },
+      [&] { kubelet.stop_all(); });
   if (!down) log_line("teardown: " + down.error().what());
   auto tidy = cluster::tidy_run_dir();
   if (!tidy) log_line("teardown: " + tidy.error().what());

@@ -46,8 +46,8 @@ void ServiceCache::relist(const store::Store& st) {
   slice_owner_.clear();
   ports_.clear();
   dirty_.clear();
-  for (const auto& svc : st.list("Service", "")) service_changed("ADDED", svc);
-  for (const auto& slice : st.list("EndpointSlice", "")) slice_changed("ADDED", slice);
+  for (auto& svc : st.list("Service", "")) service_changed("ADDED", std::make_shared<const Json>(std::move(svc)));
+  for (auto& slice : st.list("EndpointSlice", "")) slice_changed("ADDED", std::make_shared<const Json>(std::move(slice)));
   reshape_ = true;
 }
 
@@ -56,17 +56,18 @@ bool ServiceCache::apply(const std::vector<store::Event>& events) {
   for (const auto& e : events) {
     const std::string kind = string_at(*e.object, "kind");
     if (kind == "Service") {
-      service_changed(e.type, *e.object);
+      service_changed(e.type, e.object);
       touched = true;
     } else if (kind == "EndpointSlice") {
-      slice_changed(e.type, *e.object);
+      slice_changed(e.type, e.object);
       touched = true;
     }
   }
   return touched;
 }
 
-void ServiceCache::service_changed(const std::string& type, const Json& svc) {
+void ServiceCache::service_changed(const std::string& type, const store::ObjPtr& obj) {
+  const Json& svc = *obj;
   std::string key = key_of(svc);
   dirty_.insert(key);
   announced_.erase(key);
@@ -74,13 +75,14 @@ void ServiceCache::service_changed(const std::string& type, const Json& svc) {
     services_.erase(key);
     return;
   }
-  services_[key] = svc;
+  services_[key] = obj;
   std::string node = string_at(member(api::metadata_of(svc), "annotations"), api::kAnnouncedBy);
   if (node.empty()) return;
   announced_[key] = {node, api::ingress_ips(svc)};
 }
 
-void ServiceCache::slice_changed(const std::string& type, const Json& slice) {
+void ServiceCache::slice_changed(const std::string& type, const store::ObjPtr& obj) {
+  const Json& slice = *obj;
   const std::string skey = key_of(slice);
   const std::string name = string_at(api::metadata_of(slice), "name");
   // Forget it under its previous owner (labels can change), then file it under the current one.
@@ -92,7 +94,7 @@ void ServiceCache::slice_changed(const std::string& type, const Json& slice) {
   if (type == "DELETED") return;
   std::string owner = owner_of(slice);
   if (owner.empty()) return;
-  slices_[owner][name] = slice;
+  slices_[owner][name] = obj;
   slice_owner_[skey] = owner;
   dirty_.insert(owner);
 }
@@ -101,7 +103,7 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
   std::vector<proxy::ServicePort> out;
   auto it = services_.find(key);
   if (it == services_.end()) return out;
-  const Json& svc = it->second;
+  const Json& svc = *it->second;
   const Json& meta = api::metadata_of(svc);
   const std::string ns = string_at(meta, "namespace", "default"), name = string_at(meta, "name");
   const Json& spec = member(svc, "spec");
@@ -128,7 +130,7 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
   const bool external_local = string_at(spec, "externalTrafficPolicy") == "Local";
   const int timeout =
       api::int_at(member(member(spec, "sessionAffinityConfig"), "clientIP"), "timeoutSeconds").value_or(10800);
-  static const std::map<std::string, Json> kNoSlices;
+  static const std::map<std::string, store::ObjPtr> kNoSlices;
   auto sl = slices_.find(key);
   const auto& slices = sl == slices_.end() ? kNoSlices : sl->second;
   for (const auto& p : api::array_at(spec, "ports")) {
@@ -147,7 +149,8 @@ std::vector<proxy::ServicePort> ServiceCache::ports_of(const std::string& key) c
     sp.external_local = external_local;
     sp.source_ranges = ranges;
     sp.firewall_ips = firewall_ips;
-    for (const auto& [slice_name, slice] : slices) {
+    for (const auto& [slice_name, slice_ptr] : slices) {
+      const Json& slice = *slice_ptr;
       int port = 0;
       for (const auto& sport : api::array_at(slice, "ports"))
         if (string_at(sport, "name") == sp.port_name) port = api::int_at(sport, "port").value_or(0);
@@ -195,7 +198,7 @@ proxy::NodeView& ServiceCache::view() {
 std::map<std::string, int> ServiceCache::health_check_ports() const {
   std::map<std::string, int> out;
   for (const auto& [key, svc] : services_) {
-    const Json& spec = member(svc, "spec");
+    const Json& spec = member(*svc, "spec");
     // needsHealthCheck: a LoadBalancer whose externalTrafficPolicy is Local.
     if (string_at(spec, "type") != "LoadBalancer" || string_at(spec, "externalTrafficPolicy") != "Local") continue;
     const auto port = api::int_at(spec, "healthCheckNodePort");

@@ -36,14 +36,15 @@ class ServiceCache {
   std::map<std::string, int> health_check_ports() const;
 
  private:
-  void service_changed(const std::string& type, const store::Json& svc);
-  void slice_changed(const std::string& type, const store::Json& slice);
+  // The store's objects are shared, never copied (they are immutable once stored).
+  void service_changed(const std::string& type, const store::ObjPtr& svc);
+  void slice_changed(const std::string& type, const store::ObjPtr& slice);
   std::vector<proxy::ServicePort> ports_of(const std::string& key) const;
 
-  std::map<std::string, store::Json> services_;                       // "ns/name"
+  std::map<std::string, store::ObjPtr> services_;                     // "ns/name"
   // Services with an announcing node: key -> (node, LoadBalancer IPs); few, unlike services_.
   std::map<std::string, std::pair<std::string, std::vector<std::string>>> announced_;
-  std::map<std::string, std::map<std::string, store::Json>> slices_;  // service key -> slice name
+  std::map<std::string, std::map<std::string, store::ObjPtr>> slices_;  // service key -> slice name
   std::map<std::string, std::string> slice_owner_;                    // "ns/slice" -> service key
   std::map<std::string, std::vector<proxy::ServicePort>> ports_;      // service key
   std::map<std::string, size_t> first_port_;                          // index in view_.ports

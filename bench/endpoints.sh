@@ -2,18 +2,24 @@
 # Endpoint propagation latency (issue 13): how long after a pod's change in the API the traffic
 # of new connections follows, as a distribution over many changes, with 100 Services selecting
 # the same pods (so each change rewrites 100 EndpointSlices and their rules on every node).
-# A client pod opens new connections to one Service's ClusterIP in a tight loop; each pod
-# answers with its own name (busybox httpd). The Service is the one the EndpointSlice controller
-# reaches last. Times are the arrival of watch events on the API's Unix socket (a pod's Ready
-# condition, its deletionTimestamp) and the start of the client's connections, all on one
-# monotonic clock (CLOCK_MONOTONIC, in the processes that see them).
-#  - ready: a pod's readiness probe (exec `test -e /tmp/ready`, period 1 s) starts passing
-#    (`lab exec ... touch`); from the watch event with Ready=True to the first new connection it
-#    answers. Each is paired with the opposite change (the file removed): from Ready=False to
-#    the last new connection it answered.
-#  - delete: `lab delete pod` of a serving pod that keeps serving through its grace period (its
-#    shell traps TERM and sleeps); from the watch event with its deletionTimestamp (and from the
-#    command's start) to the last new connection it answered; failed connections are counted.
+# A client pod opens new connections to one Service's ClusterIP in a loop, one every 2 ms at
+# most; each pod answers with its own name (busybox httpd). The Service is the one the
+# EndpointSlice controller reaches last. Times are the arrival of watch events on the API's Unix
+# socket (a pod's Ready condition, its deletionTimestamp) and the start of the client's
+# connections, all on one monotonic clock (CLOCK_MONOTONIC, in the processes that see them).
+# Every connection the rules allow goes to the pod measured, so that the first (or last) one it
+# answers is when the rules changed, give or take one connection, and not when a random pick
+# among the ready pods first (or last) chose it, which at 4 pods added up to ~35 ms at p99:
+#  - ready: the other pods are made not ready, so the measured pod is the Service's only ready
+#    endpoint; its readiness probe (exec `test -e /tmp/ready`, period 1 s) starts passing
+#    (`lab exec ... touch`): from the watch event with Ready=True to the first new connection it
+#    answers (until then the Service has no endpoint and refuses). Each is paired with the
+#    opposite change (the file removed): from Ready=False to the last new connection it answered.
+#  - delete: every pod ready again, and the client held to one of them by the Service's
+#    sessionAffinity (ClientIP); `lab delete pod` of that pod, which keeps serving through its
+#    grace period (its shell traps TERM and sleeps): from the watch event with its
+#    deletionTimestamp (and from the command's start) to the last new connection it answered;
+#    failed connections are counted.
 # Needs root and a build (build/lab).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,17 +62,33 @@ metadata: {name: client}
 spec:
   nodeName: node-1
   containers: [{name: client, image: busybox, command: ["sleep", "1000000"]}]
+---
+# Outside every Service: a second client loads it as the measured one loads the web pods, so
+# the machine is as busy while the Service refuses (no ready pod) as while it serves.
+apiVersion: v1
+kind: Pod
+metadata: {name: load, labels: {app: load}}
+spec:
+  nodeName: node-2
+  containers:
+  - name: load
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /tmp/www && echo load > /tmp/www/index.html; exec httpd -f -p 80 -h /tmp/www"]
+    ports: [{containerPort: 80}]
 YAML
+# The Service the EndpointSlice controller reaches last after a pod's change (its queue takes a
+# pod's Services in name order). It alone has session affinity, for the delete part.
+target=$(seq -f 'web-%.0f' 1 "$SERVICES" | LC_ALL=C sort | tail -1)
 for i in $(seq 1 "$SERVICES"); do
-  printf -- '---\napiVersion: v1\nkind: Service\nmetadata: {name: web-%d}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n' "$i"
+  affinity=""
+  [ "web-$i" = "$target" ] && affinity=", sessionAffinity: ClientIP"
+  printf -- '---\napiVersion: v1\nkind: Service\nmetadata: {name: web-%d}\nspec: {selector: {app: web}, ports: [{port: 80}]%s}\n' "$i" "$affinity"
 done >"$tmp/services.yaml"
 started=$(date +%s)
 "$LAB" up "$tmp/lab.yaml" --name "$name" >/dev/null
 "$LAB" apply --lab "$name" -f "$tmp/services.yaml" >/dev/null
-# The Service the EndpointSlice controller reaches last after a pod's change (its queue takes a
-# pod's Services in name order).
-target=$(seq -f 'web-%.0f' 1 "$SERVICES" | LC_ALL=C sort | tail -1)
 cip=$("$LAB" get svc --lab "$name" "$target" -o jsonpath='{.spec.clusterIP}')
+load_ip=$("$LAB" get pod --lab "$name" load -o jsonpath='{.status.podIP}')
 client_pid=$(cat /run/lab/$name/pods/default_client/init.pid)
 
 cat >"$tmp/endpoints.py" <<'PY'
@@ -79,6 +101,8 @@ now = time.monotonic
 sys.setswitchinterval(0.0005)
 
 def client(cip):
+    # One attempt every 2 ms at most: a refused one (no ready endpoint) takes microseconds, and
+    # a loop of them would take a core from what is measured.
     out = sys.stdout
     while True:
         t = now()
@@ -97,6 +121,8 @@ def client(cip):
             pass
         out.write("%.6f %s\n" % (t, body or "-"))
         out.flush()
+        left = t + 0.002 - now()
+        if left > 0: time.sleep(left)
 
 class UnixConnection(http.client.HTTPConnection):
     def __init__(self, sock):
@@ -159,7 +185,7 @@ def brief(ev):
 if sys.argv[1] == "client": client(sys.argv[2]); sys.exit(0)
 if sys.argv[1] == "watch": watch(sys.argv[2], sys.argv[3]); sys.exit(0)
 
-lab, labname, sock, cip, target, want, changes = sys.argv[1:8]
+lab, labname, sock, cip, target, want, changes, load_ip = sys.argv[1:9]
 want, changes = int(want), int(changes)
 lock = threading.Lock()
 conns = []          # (start time, pod name or None for a failed connection), in start order
@@ -189,6 +215,8 @@ def follow(args, on_line):
             on_line(float(t), rest)
     threading.Thread(target=read, daemon=True).start()
 follow(["client", cip], lambda t, n: conns.append((t, None if n == "-" else n)))
+load_conns = []
+follow(["client", load_ip], lambda t, n: load_conns.append((t, n != "-")))
 follow(["watch", sock, "/api/v1/namespaces/default/pods"], lambda t, e: on_pod(t, json.loads(e)))
 follow(["watch", sock, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io/service-name=" + target],
        lambda t, e: slice_events.append((t, json.loads(e)["endpoints"])))
@@ -206,10 +234,13 @@ def wait_for(cond, timeout):
     return True
 def ready_pods():
     with lock: return sorted(n for n, p in pods.items() if p["ready"] and not p["deleting"])
-def settled():
-    # want ready pods, each answering new connections lately, and nothing else answering.
-    r = ready_pods()
-    return len(r) == want and serving(now() - 0.5) == set(r)
+def settled_alone(pod):
+    # pod the only ready one, and the only one answering new connections lately.
+    return ready_pods() == [pod] and serving(now() - 0.3) == {pod}
+def pinned():
+    # want ready pods, and new connections lately all answered by one of them (the affinity).
+    r, s = ready_pods(), serving(now() - 0.3)
+    return len(r) == want and len(s) == 1 and s <= set(r)
 def event_after(since, name, kind, timeout):
     def found():
         with lock: return next((t for t, n, k in pod_events if t >= since and n == name and k == kind), None)
@@ -244,13 +275,16 @@ def lab_cmd(*args):
     subprocess.run([lab, args[0], "--lab", labname, *args[1:]], check=True, stdout=subprocess.DEVNULL)
 
 try:
-    if not wait_for(settled, 180): raise SystemExit("the pods never all served through %s" % target)
+    if not wait_for(lambda: len(ready_pods()) == want and serving(now() - 0.5), 180):
+        raise SystemExit("the pods never all served through %s" % target)
+    victim, others = ready_pods()[0], ready_pods()[1:]
+    for p in others: lab_cmd("exec", p, "--", "rm", "/tmp/ready")
+    if not wait_for(lambda: settled_alone(victim), 60): raise SystemExit("%s never served alone" % victim)
     c0, t_start = len(conns), now()
     ready_lat, notready_lat, lost = [], [], 0
     ready_slice, notready_slice, del_slice = [], [], []
     for i in range(changes):
-        if not wait_for(settled, 60): lost += 1
-        victim = ready_pods()[i % want]
+        if not wait_for(lambda: settled_alone(victim), 60): lost += 1
         t = now()
         lab_cmd("exec", victim, "--", "rm", "/tmp/ready")
         t0 = event_after(t, victim, "notready", 10)
@@ -270,12 +304,15 @@ try:
         if ts is not None: ready_slice.append(ts - t0)
     ready_secs, ready_conns, ready_failed = now() - t_start, len(conns) - c0, failures(t_start)
 
-    wait_for(settled, 60)
+    for p in others: lab_cmd("exec", p, "--", "touch", "/tmp/ready")
+    wait_for(pinned, 60)
     c0, t_start = len(conns), now()
     del_lat, del_cmd_lat = [], []
     for i in range(changes):
-        if not wait_for(settled, 60): lost += 1
-        victim = ready_pods()[0]
+        if not wait_for(pinned, 60): lost += 1
+        served = serving(now() - 0.3)
+        if len(served) != 1: lost += 1; continue
+        victim = next(iter(served))
         t = now()
         lab_cmd("delete", "pod", victim, "--wait=false")
         t0 = event_after(t, victim, "deleting", 10)
@@ -303,12 +340,13 @@ print("    %-47s" % ("then " + target + "'s slice (watch):") + dist(notready_sli
 print("  deletionTimestamp -> last new connection to it:  " + dist(del_lat))
 print("    %-47s" % ("then " + target + "'s slice (watch):") + dist(del_slice))
 print("    from `lab delete pod`'s start:                 " + dist(del_cmd_lat))
-print("  connections: readiness part %d in %.0f s (%.0f/s), %d failed; delete part %d in %.0f s, %d failed%s" % (
+print("  connections: readiness part %d in %.0f s (%.0f/s), %d refused while no pod was ready; delete part %d in %.0f s, %d failed%s" % (
     ready_conns, ready_secs, ready_conns / ready_secs, ready_failed, del_conns, del_secs, del_failed,
     "; %d changes not seen in time" % lost if lost else ""))
+print("  load beside them: %d connections to pod load (%d failed)" % (len(load_conns), sum(1 for t, ok in load_conns if not ok)))
 PY
 echo "endpoints: $PODS pods (busybox httpd, readiness exec probe period 1 s) behind $SERVICES Services on 2 nodes;" \
      "new connections from pod client to $target ($cip); $CHANGES changes each way"
 nsenter -t "$client_pid" -n python3 "$tmp/endpoints.py" "$(realpath "$LAB")" "$name" "/run/lab/$name/api.sock" \
-  "$cip" "$target" "$PODS" "$CHANGES"
+  "$cip" "$target" "$PODS" "$CHANGES" "$load_ip"
 echo "  total $(( $(date +%s) - started )) s"

@@ -244,7 +244,7 @@ TEST_F(ProxyKernel, ZeroToSomeEndpointsTakeTheFastPath) {
   sync_and_compare(v, K::kEndpoints, "only not ready");
 }
 
-// One pod's readiness across 60 Services (bench/endpoints.sh's fan-out): 420 messages in one
+// One pod's readiness across 150 Services (bench/endpoints.sh's fan-out): 1,050 messages in one
 // fast-path batch (per Service 2 endpoints renumbered, 1 gone, the pick rule rewritten), each
 // acknowledged. The acknowledgements outgrow the socket's default receive
 // buffer (~270 fit): the kernel applied such a batch, its acks were lost to ENOBUFS, and the
@@ -254,8 +254,8 @@ TEST_F(ProxyKernel, AFanOutOfHundredsOfServicesTakesTheFastPath) {
   NodeView v = base_view("lab-proxy");
   v.ports.clear();
   const std::vector<Endpoint> four = {{"10.244.1.2", 80}, {"10.244.1.3", 80}, {"10.244.2.2", 80}, {"10.244.2.3", 80}};
-  for (int i = 0; i < 60; ++i)
-    v.ports.push_back(port("web-" + std::to_string(i), "TCP", "10.96.1." + std::to_string(i + 1), 80, four));
+  for (int i = 0; i < 150; ++i)
+    v.ports.push_back(port("web-" + std::to_string(i), "TCP", "10.96." + std::to_string(1 + i / 200) + "." + std::to_string(i % 200 + 1), 80, four));
   sync_and_compare(v, K::kFull, "full load");
   for (int round = 0; round < 3; ++round) {
     for (auto& sp : v.ports) sp.endpoints[1].ready = false;

@@ -75,8 +75,9 @@ class NftSocket {
   static Result<NftSocket> open_here();
 
   // Sends the batch as one transaction: all of it is applied, or none of it and the kernel's
-  // first error comes back. Meant for batches of hundreds, not thousands: every message is
-  // acknowledged, and the receive buffer grows to hold all of their acknowledgements.
+  // first error comes back. Meant for batches of up to a few thousand messages: every message
+  // is acknowledged, and the receive buffer grows to hold all of their acknowledgements (1 KiB
+  // each).
   Result<void> commit(const NftBatch& batch);
 
  private:

@@ -228,7 +228,7 @@ void DnsServer::metrics_loop(int fd) {
     } else {
       resp = {404, "404 page not found\n", "text/plain"};
     }
-    (void)conn.send(resp);
+    if (auto sent = conn.send(resp); !sent) log_("metrics server: " + sent.error().what());
   });
   UniqueFd never(::eventfd(0, EFD_CLOEXEC));
   if (auto r = http.run(fd, never.get()); !r) log_("metrics server: " + r.error().what());

@@ -2,6 +2,7 @@
 // the MetalLB-style layer-2 announcement of LoadBalancer addresses.
 #include "lab/node/proxy_agent.h"
 
+#include <cerrno>
 #include <set>
 #include <thread>
 
@@ -66,7 +67,9 @@ bool ProxyAgent::sync_nodes() {
         ++it;
         continue;
       }
-      if (auto a = net::Ipv4::parse(*it)) (void)net::delete_address(*np.nl, "eth0", *a, 32);
+      if (auto a = net::Ipv4::parse(*it))
+        if (auto r = net::delete_address(*np.nl, "eth0", *a, 32); !r && r.error().code != EADDRNOTAVAIL)
+          log_line("proxy " + plan.name + ": remove LoadBalancer address " + *it + ": " + r.error().what());
       it = np.announced.erase(it);
     }
   }

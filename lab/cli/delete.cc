@@ -113,11 +113,8 @@ int cmd_delete(const Args& args) {
   std::vector<std::pair<std::string, std::string>> waiting;  // path, uid
   for (const auto& [type, tns, name] : targets) {
     std::string path = type.object_path(tns, name);
-    auto obj = api_get(*lab, path);
-    if (!obj) {
-      rc = report_error(obj.error().what());
-      continue;
-    }
+    // One request, as kubectl's: the answer is the object (marked for deletion, or as it was),
+    // or a Status whose details name its uid; a missing object is the server's NotFound.
     auto r = api_call(*lab, "DELETE", path + (*grace >= 0 ? "?gracePeriodSeconds=" + std::to_string(*grace) : ""), nullptr);
     if (!r) {
       rc = report_error(r.error().what());
@@ -126,7 +123,15 @@ int cmd_delete(const Args& args) {
     // kubectl's PrintObj: "force deleted" when the grace period is 0.
     std::printf("%s \"%s\" %s\n", type.qualified_name().c_str(), name.c_str(), *grace == 0 ? "force deleted" : "deleted");
     std::fflush(stdout);
-    waiting.emplace_back(path, api::string_at(api::metadata_of(*obj), "uid"));
+    std::string uid = api::string_at(*r, "kind") == "Status" ? api::string_at(api::member(*r, "details"), "uid")
+                                                              : api::string_at(api::metadata_of(*r), "uid");
+    if (uid.empty()) {
+      // An answer without a uid: what is there now is what is waited for (gone already: nothing).
+      auto obj = api_get(*lab, path);
+      if (!obj) continue;
+      uid = api::string_at(api::metadata_of(*obj), "uid");
+    }
+    waiting.emplace_back(path, uid);
   }
   // kubectl waits (--wait=true) until the objects are really gone: a pod after its containers.
   if (arg(vm, "wait") != "false") {

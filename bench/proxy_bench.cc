@@ -182,8 +182,11 @@ bool run_size(int n, int runs) {
       return false;
     }
     Proxier text_only(std::move(*ctx));
-    good = text_only.sync(view).has_value() &&
-           time_changes(text_only, view, n, runs, "one pod's readiness in 150 services, as text", fan_out);
+    if (auto loaded = text_only.sync(view); !loaded) {
+      std::fprintf(stderr, "text proxier's load: %s\n", loaded.error().what().c_str());
+      return false;
+    }
+    good = time_changes(text_only, view, n, runs, "one pod's readiness in 150 services, as text", fan_out);
   }
 
   t0 = Clock::now();

@@ -28,7 +28,7 @@ Result<void> teardown_lab(const LabRecord& rec, const std::function<void(const c
   };
   // The wiring first, while every pod still lives: once a thousand pod netns die, the kernel's
   // cleanup of them holds the rtnl lock for long stretches, and a single link request waited
-  // 0.5-1.5 s behind it. Pods cut off from the node network for their last milliseconds lose
+  // 0.5-1.8 s behind it. Pods cut off from the node network for their last milliseconds lose
   // nothing.
   keep(net::teardown_fabric(rec.plan));
   step("network");

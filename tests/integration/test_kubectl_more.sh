@@ -5,7 +5,8 @@
 # get -o wide, custom-columns, expose, get svc, describe svc, endpointslices, scale, create secret
 # tls / configmap --from-file, get secrets, edit, kube-dns, cluster-info, get pods -A, delete) and
 # get pods -w, logs / logs -f / logs deployment/x, a rolling update by apply + rollout status,
-# delete -l, get all, create -f, get svc/nodes -o yaml, describe configmap / service.
+# delete -l, get all, create -f, get svc/nodes -o yaml, describe configmap / service, and create /
+# delete namespace with `kubectl create deployment|service` inside it.
 # KUBE_MINORS (default "32 29 33") picks the versions; exec/attach are test_kubectl_exec.sh's.
 source "$(dirname "$0")/lib.sh"
 command -v kubectl >/dev/null || fail "kubectl is not installed (setup.sh installs it)"
@@ -324,6 +325,28 @@ YAML
   local ext; ext=$(k get nodes -o jsonpath='{.items[0].status.addresses[?(@.type=="ExternalIP")].address}')
   retry curl -sk --max-time 2 "https://$ext:$np_https/" | grep -q "Welcome to nginx!" || fail "the NodePort does not serve https"
   k delete deployments,svc my-nginx >/dev/null
+
+  # kubectl 1.32 and 1.33 send these `kubectl create` bodies as protobuf, 1.29 as JSON.
+  note "create namespace; create deployment and service in it; get -A; delete namespace"
+  out=$(k create namespace shop) && [ "$out" = "namespace/shop created" ] || fail "create namespace: $out"
+  [ "$(k get namespace shop -o jsonpath='{.status.phase}')" = Active ] || fail "namespace shop is not Active"
+  out=$(k -n shop create deployment web --image=nginx --replicas=2 --port=80) &&
+    [ "$out" = "deployment.apps/web created" ] || fail "create deployment: $out"
+  out=$(k -n shop create service clusterip web --tcp=8080:80) && [ "$out" = "service/web created" ] ||
+    fail "create service: $out"
+  k -n shop create deployment idle --image=nginx --replicas=0 >/dev/null
+  [ "$(k -n shop get deployment idle -o jsonpath='{.spec.replicas}')" = 0 ] || fail "--replicas=0 was not kept"
+  k -n shop rollout status deployment/web --timeout=60s || fail "deployment web in shop did not roll out"
+  out=$(k get pods -A -l app=web --no-headers)
+  echo "$out"
+  [ "$(echo "$out" | grep -c '^shop  *web-[a-z0-9]*-[a-z0-9]*  *1/1  *Running ')" = 2 ] || fail "get pods -A lacks shop's 2 pods"
+  cip=$(k -n shop get service web -o jsonpath='{.spec.clusterIP}')
+  retry "$LAB" ssh node-1 -- curl -s --max-time 2 "http://$cip:8080/" | grep -q "Welcome to nginx!" ||
+    fail "the Service made by kubectl create service does not serve"
+  out=$(k delete namespace shop) && [ "$out" = 'namespace "shop" deleted' ] || fail "delete namespace: $out"
+  ! k get namespace shop >/dev/null 2>&1 || fail "namespace shop is still there"
+  shop_empty() { [ -z "$(k get pods,services,deployments -A --no-headers 2>/dev/null | grep '^shop ')" ]; }
+  wait_for 30 shop_empty || fail "deleting namespace shop left what it held"
 
   "$LAB" down --lab $L
   ! k config get-contexts "lab-$L" >/dev/null 2>&1 || fail "lab down left the context"

@@ -2,7 +2,9 @@
 // NamespaceLifecycle's refusals, and a deleted namespace taking what it holds with it.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "lab/server/api_server.h"
 #include "tests/unit/api_fixture.h"
@@ -68,6 +70,18 @@ TEST(Namespaces, CreateGetAndWritesIntoAMissingNamespace) {
   // Creating one that exists is 409.
   r = a.call("POST", "/api/v1/namespaces", R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"web"}})");
   EXPECT_EQ(r.status, 409) << r.body;
+}
+
+TEST(Namespaces, KubectlCreateNamespaceInProtobufMakesAnActiveOne) {
+  Api a;
+  std::ifstream in(std::string(LAB_SOURCE_DIR) + "/tests/fixtures/protobuf/namespaces.bin", std::ios::binary);
+  std::stringstream body;
+  body << in.rdbuf();  // kubectl 1.32's `kubectl create namespace demo`
+  auto r = a.TestApi::call("POST", "/api/v1/namespaces", body.str(),
+                           {{"content-type", "application/vnd.kubernetes.protobuf"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(body_of(r)["status"]["phase"], "Active");
+  EXPECT_EQ(body_of(r)["spec"]["finalizers"], Json::array({"kubernetes"}));
 }
 
 TEST(Namespaces, DeletingANamespaceDeletesWhatItHolds) {

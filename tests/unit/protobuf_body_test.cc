@@ -1,5 +1,5 @@
 // The protobuf bodies kubectl 1.32 sends for `kubectl create secret|configmap|namespace|
-// serviceaccount|deployment`, captured from the machine's kubectl (tests/fixtures/protobuf/*.bin),
+// serviceaccount|deployment|service|token|job`, captured from the machine's kubectl (tests/fixtures/protobuf/*.bin),
 // decoded into the objects the JSON API stores; and the bodies that must be refused.
 #include "lab/server/protobuf_body.h"
 
@@ -59,6 +59,8 @@ TEST(ProtobufBody, CreateNamespaceAndServiceAccount) {
   Json n = decoded("namespaces.bin");  // kubectl create namespace demo
   EXPECT_EQ(n["kind"], "Namespace");
   EXPECT_EQ(n["metadata"], Json::parse(R"({"name":"demo"})"));
+  // Go writes NamespaceStatus{} with phase ""; the JSON API omits it, so the server defaults it.
+  EXPECT_FALSE(n.contains("status") && n["status"].contains("phase")) << n.dump();
   Json sa = decoded("serviceaccounts.bin");  // kubectl create serviceaccount robot
   EXPECT_EQ(sa["kind"], "ServiceAccount");
   EXPECT_EQ(sa["metadata"], Json::parse(R"({"name":"robot"})"));
@@ -73,12 +75,48 @@ TEST(ProtobufBody, CreateTokenAsKubectlSendsIt) {
   EXPECT_EQ(t["spec"]["expirationSeconds"], 7200);  // a number, as in JSON
 }
 
+TEST(ProtobufBody, CreateDeploymentAsKubectlSendsIt) {
+  // What Go's JSON encoder writes for the same object: zero non-pointer fields (hostNetwork,
+  // stdin, minReadySeconds, the status counters, empty strings) are gone, a set struct stays {}.
+  Json d = decoded("deployments.bin");  // kubectl create deployment web --image=nginx
+  EXPECT_EQ(d["apiVersion"], "apps/v1");
+  EXPECT_EQ(d["kind"], "Deployment");
+  EXPECT_EQ(d["metadata"], Json::parse(R"({"name":"web","labels":{"app":"web"}})"));
+  EXPECT_EQ(d["spec"], Json::parse(R"({"replicas":1,"selector":{"matchLabels":{"app":"web"}},
+    "template":{"metadata":{"labels":{"app":"web"}},
+                "spec":{"containers":[{"name":"nginx","image":"nginx","resources":{}}]}},
+    "strategy":{}})")) << d["spec"].dump();
+  EXPECT_EQ(d["status"], Json::object());
+  // --replicas=0 is a pointer's zero: kept. --port: a containerPort, no hostPort.
+  Json p = decoded("deployments_port.bin");
+  EXPECT_EQ(p["spec"]["replicas"], 0);
+  EXPECT_EQ(p["spec"]["template"]["spec"]["containers"][0]["ports"], Json::parse(R"([{"containerPort":80}])"));
+}
+
+TEST(ProtobufBody, CreateServiceAsKubectlSendsIt) {
+  Json c = decoded("services_clusterip.bin");  // kubectl create service clusterip my-cs --tcp=5678:8080
+  EXPECT_EQ(c["kind"], "Service");
+  EXPECT_EQ(c["spec"], Json::parse(R"({"ports":[{"name":"5678-8080","protocol":"TCP","port":5678,"targetPort":8080}],
+    "selector":{"app":"my-cs"},"type":"ClusterIP"})")) << c["spec"].dump();
+  EXPECT_EQ(c["status"], Json::parse(R"({"loadBalancer":{}})"));
+  // A named targetPort is a string; the nodePort asked for stays.
+  Json n = decoded("services_nodeport.bin");  // --tcp=5678:http --node-port=30080
+  EXPECT_EQ(n["spec"]["ports"], Json::parse(R"([{"name":"5678-http","protocol":"TCP","port":5678,
+    "targetPort":"http","nodePort":30080}])"));
+  EXPECT_EQ(n["spec"]["type"], "NodePort");
+  EXPECT_EQ(decoded("services_loadbalancer.bin")["spec"]["type"], "LoadBalancer");
+  Json e = decoded("services_externalname.bin");
+  EXPECT_EQ(e["spec"]["externalName"], "bar.com");
+  EXPECT_FALSE(e["spec"].contains("ports"));
+  EXPECT_EQ(decoded("services_headless.bin")["spec"]["clusterIP"], "None");
+}
+
 TEST(ProtobufBody, KindsTheLabDoesNotDecodeAreRefusedNotShortened) {
-  // kubectl create deployment web --image=nginx: a Deployment message the lab has no schema for.
-  auto r = decode_protobuf_object(file("deployments.bin"));
+  // kubectl create job j --image=busybox: a Job message the lab has no schema for.
+  auto r = decode_protobuf_object(file("jobs.bin"));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().reason, Reason::UnsupportedMediaType);
-  EXPECT_NE(r.error().message.find("apps/v1 Deployment"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("batch/v1 Job"), std::string::npos) << r.error().message;
 }
 
 TEST(ProtobufBody, MalformedBodiesAreBadRequests) {

@@ -184,8 +184,8 @@ class Fuzzer {
   std::string protobuf() {
     std::string out = pick(5) ? std::string("k8s\0", 4) : std::string("k8s");
     if (pick(2)) {
-      // TypeMeta {apiVersion v1, kind Secret|ConfigMap|Pod}, raw = random bytes.
-      static const char* kinds[] = {"Secret", "ConfigMap", "Pod", "Namespace"};
+      // TypeMeta {apiVersion v1, kind Secret|ConfigMap|Pod|Namespace|Service}, raw = random bytes.
+      static const char* kinds[] = {"Secret", "ConfigMap", "Pod", "Namespace", "Service"};
       std::string kind = kinds[pick(std::size(kinds))];
       std::string tm = std::string("\x0a\x02v1\x12") + static_cast<char>(kind.size()) + kind;
       out += "\x0a" + std::string(1, static_cast<char>(tm.size())) + tm;

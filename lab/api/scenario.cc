@@ -17,6 +17,8 @@
 #include "lab/api/json_access.h"
 #include "lab/api/schema.h"
 #include "lab/api/schema_config.h"
+#include "lab/api/schema_namespace.h"
+#include "lab/api/schema_serviceaccount.h"
 #include "lab/api/utf8.h"
 #include "lab/base/parse.h"
 #include "netns/cidr.h"
@@ -266,6 +268,8 @@ const KindInfo kKinds[] = {
     {"Service", "v1", &schema::kServiceDocument},
     {"Secret", "v1", &schema::kSecretDocument},
     {"ConfigMap", "v1", &schema::kConfigMapDocument},
+    {"Namespace", "v1", &schema::kNamespaceDocument},
+    {"ServiceAccount", "v1", &schema::kServiceAccountDocument},
     // A Service without a selector gets its endpoints from these, written by hand.
     {"Endpoints", "v1", &schema::kEndpointsDocument},
     {"EndpointSlice", "discovery.k8s.io/v1", &schema::kEndpointSliceDocument},
@@ -319,6 +323,11 @@ Result<void> check_across(const Scenario& s, const std::vector<Document>& docs, 
   std::map<int64_t, std::pair<size_t, std::string>> node_ports;  // 30080 -> (object, `Service "a" at line 12`)
   std::map<std::string, std::string> cluster_ips;   // "10.96.0.50" -> the same
   const auto service_cidr = net::Cidr::parse(s.lab.service_cidr);
+  // A new lab has the system namespaces and those its Namespace documents make (created first,
+  // wherever they stand in the file); an object anywhere else would be refused by the API server.
+  std::set<std::string> namespaces{"default", "kube-system", "kube-public", "kube-node-lease"};
+  for (const json& obj : s.objects)
+    if (string_at(obj, "kind") == "Namespace") namespaces.insert(string_at(metadata_of(obj), "name"));
   for (size_t i = 0; i < s.objects.size(); ++i) {
     const json& obj = s.objects[i];
     const Document& d = docs[i];
@@ -328,6 +337,11 @@ Result<void> check_across(const Scenario& s, const std::vector<Document>& docs, 
       return "by " + kind + " " + quote(string_at(metadata_of(obj), "name")) + " at line " +
              std::to_string(d.mark(ptr).line + 1);
     };
+    if (const std::string ns = string_at(metadata_of(obj), "namespace");
+        use == ScenarioUse::Up && kind != "Namespace" && !namespaces.contains(ns))
+      return d.error(d.mark("/metadata/namespace"), "metadata.namespace",
+                     "namespaces " + quote(ns) + " not found (a scenario makes one with a Namespace document: "
+                     "apiVersion: v1, kind: Namespace, metadata.name: " + ns + ")");
     const json& spec = member(obj, "spec");
     if (kind == "Service") {
       const json& ports = member(spec, "ports");
@@ -422,8 +436,7 @@ Result<Scenario> parse_documents(const std::vector<YAML::Node>& docs, const std:
       continue;
     }
     const json& meta = (*object)["metadata"];
-    const std::string id = std::string(info->kind) + " " + meta["namespace"].get<std::string>() + "/" +
-                           meta["name"].get<std::string>();
+    const std::string id = std::string(info->kind) + " " + string_at(meta, "namespace") + "/" + string_at(meta, "name");
     const YAML::Mark at = w.mark("/metadata/name");
     if (auto [first, fresh] = first_line.emplace(id, at.line + 1); !fresh)
       return w.error(at, "metadata.name",

@@ -169,18 +169,7 @@ int cmd_up(const Args& args, const std::string& self_exe) {
   if (!api::is_dns1123_label(lab) || lab.size() > kMaxLabName)
     return report_error("invalid lab name \"" + lab + "\": " + lab_name_rules());
   if (::geteuid() != 0) return report_error("lab needs root: it creates namespaces and links");
-  for (const auto& obj : scenario->objects) {
-    const auto& pod_spec = obj["kind"] == "Deployment" ? obj["spec"]["template"]["spec"] : obj["spec"];
-    std::string node = pod_spec.value("nodeName", "");
-    const auto& nodes = scenario->lab.nodes;
-    if (!node.empty() && std::find(nodes.begin(), nodes.end(), node) == nodes.end()) {
-      std::string list;
-      for (const auto& n : nodes) list += (list.empty() ? "" : ", ") + n;
-      return report_error(file + ": " + obj.value("kind", std::string()) + " \"" +
-                          obj["metadata"].value("name", std::string()) + "\": spec.nodeName: node \"" +
-                          node + "\" is not a node of this lab (nodes: " + list + ")");
-    }
-  }
+  // (The objects' nodeNames were checked against the scenario's nodes when it was loaded.)
 
   if (cluster::read_record(lab) && cluster::daemon_pid(lab) == 0) {
     // `lab up` of a lab whose daemon died brings the daemon back; it adopts the running pods.

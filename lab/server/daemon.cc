@@ -76,6 +76,14 @@ Result<void> seed(const cluster::LabRecord& rec, store::Registry& registry, cons
       auto created = registry.create(o);
       if (!created) return std::unexpected(created.error().context("the lab's own objects"));
     }
+  auto objects_text = read_file(cluster::lab_dir(rec.name) + "/objects.json");
+  if (!objects_text) return std::unexpected(objects_text.error());
+  Json objects = Json::parse(*objects_text, nullptr, false);
+  if (!objects.is_array()) return fail("malformed objects.json");
+  // The scenario's namespaces first, wherever they stand in the file: the rest may live in them.
+  for (const auto& o : objects)
+    if (api::string_at(o, "kind") == "Namespace")
+      if (auto created = registry.create(o); !created) return std::unexpected(created.error());
   // What the serviceaccounts and root-ca-cert-publisher controllers make in every namespace, made
   // before the scenario's pods so that they find their account and get its token.
   if (!cluster.root_ca_pem.empty())
@@ -85,12 +93,17 @@ Result<void> seed(const cluster::LabRecord& rec, store::Registry& registry, cons
         if (auto created = registry.create(o); !created && created.error().reason != Reason::AlreadyExists)
           return std::unexpected(created.error().context("the lab's own objects"));
     }
-  auto objects_text = read_file(cluster::lab_dir(rec.name) + "/objects.json");
-  if (!objects_text) return std::unexpected(objects_text.error());
-  Json objects = Json::parse(*objects_text, nullptr, false);
-  if (!objects.is_array()) return fail("malformed objects.json");
   for (auto& o : objects) {
+    if (api::string_at(o, "kind") == "Namespace") continue;
     auto created = registry.create(o);
+    // A namespace's `default` ServiceAccount exists already: the scenario's version of it replaces
+    // it, as `kubectl apply` would.
+    if (!created && created.error().reason == Reason::AlreadyExists && api::string_at(o, "kind") == "ServiceAccount")
+      if (auto had = registry.store().get("ServiceAccount", api::string_at(api::metadata_of(o), "namespace"),
+                                          api::string_at(api::metadata_of(o), "name"))) {
+        o["metadata"]["resourceVersion"] = api::string_at(api::metadata_of(*had), "resourceVersion");
+        created = registry.update(o);
+      }
     if (!created) return std::unexpected(created.error());
   }
   return {};

@@ -121,8 +121,8 @@ TEST(ScenarioText, InvalidUtf8IsAnErrorWithALine) {
   EXPECT_EQ(error_of("apiVersion: \"v1\xfe\"\nkind: Pod\n"),
             "s.yaml:1:13: Pod: apiVersion: expected \"v1\" for kind Pod, got \"v1\xef\xbf\xbd\"");
   EXPECT_EQ(error_of("apiVersion: v1\nkind: \"Pod\xc0\"\n"),
-            "s.yaml:2:7: kind \"Pod\xef\xbf\xbd\" is not supported (supported: Lab, Pod, Deployment, Service, Secret, ConfigMap, Endpoints, "
-            "EndpointSlice)");
+            "s.yaml:2:7: kind \"Pod\xef\xbf\xbd\" is not supported (supported: Lab, Pod, Deployment, Service, Secret, ConfigMap, Namespace, "
+            "ServiceAccount, Endpoints, EndpointSlice)");
   EXPECT_EQ(error_of("kind: Lab\nmetadata: {name: \"\xff\"}\n"),
             "s.yaml:2:18: Lab \"\xef\xbf\xbd\": metadata.name: not valid UTF-8");
   for (const std::string& bad : {env, std::string("apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"p\xff\"\n")})

@@ -294,7 +294,7 @@ TEST(Scenario, RequiredFieldsPointAtTheirParent) {
             "s.yaml:4:3: Pod: metadata.name: required field missing");
   EXPECT_EQ(error_of("metadata: {name: x}\n"),
             "s.yaml:1:1: kind: required field missing (expected one of: Lab, Pod, Deployment, Service, Secret, "
-            "ConfigMap, Endpoints, EndpointSlice)");
+            "ConfigMap, Namespace, ServiceAccount, Endpoints, EndpointSlice)");
 }
 
 TEST(Scenario, UnknownImage) {
@@ -305,10 +305,35 @@ TEST(Scenario, UnknownImage) {
   EXPECT_NE(e.find("nginx"), std::string::npos) << "lists the known images: " << e;
 }
 
+TEST(Scenario, NamespacesAndServiceAccounts) {
+  auto in = [](const std::string& ns) {
+    std::string p = pod();
+    return p.replace(p.find("  name: web\n"), 0, "  namespace: " + ns + "\n");
+  };
+  // Objects may live in a namespace a Namespace document makes, wherever it stands in the file.
+  Scenario s = parse_ok(in("shop") + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n"
+                        "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: robot, namespace: shop}\n");
+  ASSERT_EQ(s.objects.size(), 3u);
+  EXPECT_EQ(s.objects[0]["metadata"]["namespace"], "shop");
+  EXPECT_EQ(s.objects[1]["spec"]["finalizers"], nlohmann::json::array({"kubernetes"}));
+  EXPECT_FALSE(s.objects[1]["metadata"].contains("namespace"));
+  EXPECT_EQ(s.objects[2]["kind"], "ServiceAccount");
+  // In a system namespace, no document is needed; elsewhere the API server would answer 404.
+  parse_ok(in("kube-system"));
+  EXPECT_EQ(error_of(in("shop")),
+            "s.yaml:4:14: Pod \"web\": metadata.namespace: namespaces \"shop\" not found (a scenario makes one with a "
+            "Namespace document: apiVersion: v1, kind: Namespace, metadata.name: shop)");
+  // apply and delete send to a lab whose namespaces the server knows.
+  EXPECT_TRUE(parse_scenario(in("shop"), "s.yaml", ScenarioUse::Objects).has_value());
+  EXPECT_NE(error_of("apiVersion: v1\nkind: Namespace\nmetadata: {name: a.b}\n").find("metadata.name"), std::string::npos);
+  EXPECT_NE(error_of("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\napiVersion: v1\nkind: Namespace\n"
+                     "metadata: {name: x}\n").find("duplicate Namespace /x"), std::string::npos);
+}
+
 TEST(Scenario, KindsAndApiVersions) {
   EXPECT_EQ(error_of("# comment\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: x}\n"),
             "s.yaml:3:7: kind \"PersistentVolumeClaim\" is not supported (supported: Lab, Pod, Deployment, "
-            "Service, Secret, ConfigMap, Endpoints, EndpointSlice)");
+            "Service, Secret, ConfigMap, Namespace, ServiceAccount, Endpoints, EndpointSlice)");
   EXPECT_EQ(error_of("apiVersion: apps/v1\nkind: Service\nmetadata: {name: x}\n"),
             "s.yaml:1:13: Service \"x\": apiVersion: expected \"v1\" for kind Service, got \"apps/v1\"");
   EXPECT_EQ(error_of("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: x}\n"),
@@ -329,7 +354,9 @@ TEST(Scenario, DuplicateObject) {
   // Another namespace or another kind is another object.
   std::string other = pod();
   other.replace(other.find("  name: web\n"), 0, "  namespace: other\n");
-  EXPECT_EQ(parse_ok(pod() + "---\n" + other).objects.size(), 2u);
+  EXPECT_EQ(parse_ok(pod() + "---\n" + other + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n")
+                .objects.size(),
+            3u);
 }
 
 TEST(Scenario, DeploymentRules) {

@@ -55,26 +55,25 @@ const char kSecretUsage[] =
     "  tls         Create a TLS secret\n\n"
     "Usage:\n"
     "  lab create secret generic NAME [--type=string] [--from-file=[key=]source] [--from-literal=key1=value1]\n"
-    "          [--from-env-file=path] [-n NAMESPACE] [--dry-run=none|client] [-o yaml|json|name]\n"
-    "  lab create secret tls NAME --cert=path/to/cert/file --key=path/to/key/file [--dry-run=none|client]\n";
+    "          [--from-env-file=path] [-n NAMESPACE] [--dry-run=none|client|server] [-o yaml|json|name]\n"
+    "  lab create secret tls NAME --cert=path/to/cert/file --key=path/to/key/file [--dry-run=none|client|server]\n";
 
 const char kConfigMapUsage[] =
     "Create a config map based on a file, directory, or specified literal value.\n\n"
     "Usage:\n"
     "  lab create configmap NAME [--from-file=[key=]source] [--from-literal=key1=value1] [--from-env-file=path]\n"
-    "          [-n NAMESPACE] [--dry-run=none|client] [-o yaml|json|name]\n";
+    "          [-n NAMESPACE] [--dry-run=none|client|server] [-o yaml|json|name]\n";
 
 std::vector<std::string> strings(const po::variables_map& vm, const char* name) {
   return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string>{};
 }
 
-// The generator's object, sent (or not, --dry-run=client) and printed as kubectl's PrintFlags
+// The generator's object, sent (or not, --dry-run=client; as a dry run, --dry-run=server) and printed as kubectl's PrintFlags
 // "created" prints it. `failed` is kubectl's wrapping of a server error ("failed to create secret ").
 int send(const po::variables_map& vm, Json obj, const std::string& ns, const std::string& failed) {
   const std::string dry_run = arg(vm, "dry-run"), output = arg(vm, "output");
-  if (dry_run != "" && dry_run != "none" && dry_run != "client")
-    return report_error("Invalid dry-run value (" + dry_run + "). Must be \"none\", \"server\", or \"client\"." +
-                        (dry_run == "server" ? " (lab's API has no server-side dry run)" : ""));
+  if (dry_run != "" && dry_run != "none" && dry_run != "client" && dry_run != "server")
+    return report_error("Invalid dry-run value (" + dry_run + "). Must be \"none\", \"server\", or \"client\".");
   if (output != "" && output != "yaml" && output != "json" && output != "name")
     return report_error("unable to match a printer suitable for the output format \"" + output +
                         "\", allowed formats are: json,name,yaml");
@@ -88,7 +87,10 @@ int send(const po::variables_map& vm, Json obj, const std::string& ns, const std
   } else {
     auto lab = pick_lab(arg(vm, "lab"));
     if (!lab) return report_error(lab.error().what());
-    auto created = api_call(*lab, "POST", type->collection_path(ns), obj);
+    // --dry-run=server: the server validates, defaults and answers, and stores nothing.
+    const bool on_server = dry_run == "server";
+    if (on_server) suffix += " (server dry run)";
+    auto created = api_call(*lab, "POST", type->collection_path(ns) + (on_server ? "?dryRun=All" : ""), obj);
     if (!created) {
       // kubectl wraps the server's message, not the "Error from server (...)" line.
       std::string message = created.error().what();

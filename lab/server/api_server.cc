@@ -145,7 +145,15 @@ Result<store::DeleteOptions> delete_options(const HttpRequest& req) {
     }
     if (auto p = body->find("preconditions"); p != body->end() && p->is_object())
       if (auto uid = p->find("uid"); uid != p->end() && uid->is_string()) opts.uid = uid->get<std::string>();
+    if (auto d = body->find("dryRun"); d != body->end()) {
+      auto dry = dry_run_of(*d);
+      if (!dry) return std::unexpected(dry.error());
+      opts.dry_run = *dry;
+    }
   }
+  auto w = write_options(req);
+  if (!w) return std::unexpected(w.error());
+  opts.dry_run = opts.dry_run || w->dry_run;
   return opts;
 }
 
@@ -207,23 +215,27 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
     auto obj = store_.get(type.kind, r.ns, r.name);
     return ok(200, obj ? Result<Json>(encode_object(*enc, type.kind, std::move(*obj))) : obj);
   }
+  const bool writes = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+  const auto w = writes ? write_options(req) : store::WriteOptions{};
+  if (!w) return error_status(w.error());
   if (req.method == "POST" && r.name.empty()) {
     auto obj = decode_object_body(req);
     if (!obj) return error_status(obj.error());
     if (auto m = match_url(*obj, type, r.ns, ""); !m) return error_status(m.error());
-    return ok(201, registry_.create(std::move(*obj)));
+    return ok(201, registry_.create(std::move(*obj), *w));
   }
   if (req.method == "PUT" && !r.name.empty()) {
     auto obj = decode_object_body(req);
     if (!obj) return error_status(obj.error());
     if (auto m = match_url(*obj, type, r.ns, r.name); !m) return error_status(m.error());
-    return ok(200, status ? registry_.update_status(std::move(*obj)) : registry_.update(std::move(*obj)));
+    return ok(200, status ? registry_.update_status(std::move(*obj), *w) : registry_.update(std::move(*obj), *w));
   }
   if (req.method == "PATCH" && !r.name.empty()) {
     auto patch = decode_patch_body(req);
     if (!patch) return error_status(patch.error());
     bool created = false;
-    auto patched = registry_.patch(type.kind, type.namespaced ? r.ns : "", r.name, patch->patch, status, patch->type, &created);
+    auto patched = registry_.patch(type.kind, type.namespaced ? r.ns : "", r.name, patch->patch, status, patch->type,
+                                   &created, *w);
     return ok(created ? 201 : 200, patched);
   }
   if (req.method == "DELETE" && r.name.empty()) {
@@ -252,7 +264,7 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
     auto removed = registry_.remove(type.kind, type.namespaced ? r.ns : "", r.name, *opts);
     if (!removed) return error_status(removed.error());
     // Still there: a pod's graceful deletion, or an object waiting for its finalizers.
-    if (store_.get(type.kind, type.namespaced ? r.ns : "", r.name)) return ok(200, removed);
+    if (opts->dry_run || store_.get(type.kind, type.namespaced ? r.ns : "", r.name)) return ok(200, removed);
     return {200, Json{{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Success"},
                       {"details", {{"name", r.name}, {"kind", type.plural}, {"uid", (*removed)["metadata"]["uid"]}}}}.dump()};
   }

@@ -70,4 +70,24 @@ Result<PatchBody> decode_patch_body(const HttpRequest& req) {
   return out;
 }
 
+Result<bool> dry_run_of(const Json& values) {
+  if (values.is_null()) return false;
+  bool all = false;
+  if (values.is_array())
+    for (const auto& v : values) all = all || v == "All";
+  if (values.is_array() && (values.empty() || (all && values.size() == 1))) return all;
+  return fail_api(Reason::BadRequest, "dryRun: Unsupported value: []string{" +
+                                          (values.is_array() && !values.empty() ? values[0].dump() : values.dump()) +
+                                          "}: supported values: \"All\"");
+}
+
+Result<store::WriteOptions> write_options(const HttpRequest& req) {
+  Json values = Json::array();
+  for (const auto& [k, v] : req.query_list)
+    if (k == "dryRun") values.push_back(v);
+  auto dry = dry_run_of(values);
+  if (!dry) return std::unexpected(dry.error());
+  return store::WriteOptions{.dry_run = *dry};
+}
+
 }  // namespace lab::server

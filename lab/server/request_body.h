@@ -21,4 +21,11 @@ struct PatchBody {
 // A PATCH body and its type, from the Content-Type (415 for one that is no patch type).
 Result<PatchBody> decode_patch_body(const HttpRequest& req);
 
+// A write's options from its query: `dryRun=All`, the one value the API server knows (400 for
+// another, as it answers).
+Result<store::WriteOptions> write_options(const HttpRequest& req);
+
+// The same check for a dryRun list (DeleteOptions.dryRun in a DELETE's body).
+Result<bool> dry_run_of(const nlohmann::json& values);
+
 }  // namespace lab::server

@@ -136,6 +136,8 @@ HttpResponse serve_scale(store::Registry& registry, const api::ResourceType& typ
   // a patch applies to the Scale as it is at each attempt.
   std::optional<Json> put;
   std::optional<PatchBody> patch;
+  const auto w = write_options(req);
+  if (!w) return error_status(w.error());
   if (req.method == "PUT") {
     auto obj = decode_object_body(req);
     if (!obj) return error_status(obj.error());
@@ -166,7 +168,7 @@ HttpResponse serve_scale(store::Registry& registry, const api::ResourceType& typ
     const bool client_rv = put ? !rv.empty() : rv != api::string_at(current["metadata"], "resourceVersion");
     Json change = {{"spec", {{"replicas", *replicas}}}};
     if (!rv.empty()) change["metadata"] = {{"resourceVersion", rv}};
-    auto written = registry.patch(type.kind, key_ns, name, change);
+    auto written = registry.patch(type.kind, key_ns, name, change, false, store::PatchType::Merge, nullptr, *w);
     if (written) return answer(200, scale_of(*written));
     if (written.error().reason != Reason::Conflict || client_rv || attempt >= 16) return error_status(written.error());
   }

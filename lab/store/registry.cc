@@ -41,6 +41,13 @@ std::vector<std::string> finalizers_of(const Json& obj) {
 // deletion and Namespaces the namespace controller's spec.finalizers instead.
 bool finalizes(const std::string& kind) { return kind != "Pod" && kind != "Namespace"; }
 
+// A delete's uid precondition (DeleteOptions.preconditions.uid), in the API server's words.
+Result<void> check_uid(const std::string& want, const Json& obj) {
+  const std::string has = api::string_at(api::metadata_of(obj), "uid");
+  if (want.empty() || want == has) return {};
+  return fail_api(Reason::Conflict, "Precondition failed: UID in precondition: " + want + ", UID in object meta: " + has);
+}
+
 // The status a kind starts with when created through the main resource.
 Json initial_status(const std::string& kind) {
   if (kind == "Pod") return {{"phase", "Pending"}};
@@ -111,7 +118,7 @@ Result<void> Registry::check_capacity(const Json& obj, const Json* old) const {
   return fail_api(Reason::Invalid, api::invalid_message(obj, {e}));
 }
 
-Result<Json> Registry::create(Json obj) {
+Result<Json> Registry::create(Json obj, WriteOptions w) {
   if (!obj.is_object()) return fail_api(Reason::BadRequest, "the object is not a JSON object");
   const std::string kind = api::string_at(obj, "kind");
   if (!api::find_resource_by_kind(kind)) return fail_api(Reason::BadRequest, "unknown kind \"" + kind + "\"");
@@ -145,6 +152,19 @@ Result<Json> Registry::create(Json obj) {
   }
   const std::string generate = api::string_at(api::metadata_of(obj), "generateName");
   const bool generated = api::string_at(api::metadata_of(obj), "name").empty() && !generate.empty();
+  if (w.dry_run) {
+    // What the API server fills before it stores (BeforeCreate); the version is the store's.
+    Json& meta = obj["metadata"];
+    if (generated) meta["name"] = generate + random_suffix();
+    const auto type = api::find_resource_by_kind(kind);
+    if (type->namespaced && api::string_at(meta, "namespace").empty()) meta["namespace"] = "default";
+    const std::string name = api::string_at(meta, "name");
+    if (store_.find(kind, type->namespaced ? api::string_at(meta, "namespace") : "", name))
+      return fail_api(Reason::AlreadyExists, type->group_resource() + " \"" + name + "\" already exists");
+    meta["uid"] = new_uid();
+    meta["creationTimestamp"] = now_rfc3339();
+    return obj;
+  }
   for (int attempt = 0;; ++attempt) {
     // A random name can collide; the API server retries generateName collisions too.
     if (generated) obj["metadata"]["name"] = generate + random_suffix();
@@ -155,7 +175,7 @@ Result<Json> Registry::create(Json obj) {
   }
 }
 
-Result<Json> Registry::write_update(Json obj, const Json& old) {
+Result<Json> Registry::write_update(Json obj, const Json& old, WriteOptions w) {
   const std::string kind = api::string_at(obj, "kind");
   auto checked = validated(std::move(obj), &old);
   if (!checked) return checked;
@@ -176,6 +196,7 @@ Result<Json> Registry::write_update(Json obj, const Json& old) {
       return fail_api(Reason::Invalid, "metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{" + list + "}");
     }
     if (has.empty()) {
+      if (w.dry_run) return obj;
       std::unique_lock services(services_mu_, std::defer_lock);
       if (kind == "Service") services.lock();
       const Json& meta = obj["metadata"];
@@ -186,10 +207,10 @@ Result<Json> Registry::write_update(Json obj, const Json& old) {
       return obj;
     }
   }
-  if (kind != "Service") return store_.update(std::move(obj));
+  if (kind != "Service") return w.dry_run ? Result<Json>(std::move(obj)) : store_.update(std::move(obj));
   std::lock_guard services(services_mu_);
   auto allocated = allocate_service(taken_, std::move(obj), old, ranges_);
-  if (!allocated) return allocated;
+  if (!allocated || w.dry_run) return allocated;
   auto updated = store_.update(std::move(*allocated));
   if (updated) {
     taken_.remove(old);
@@ -231,7 +252,8 @@ Json Registry::prepare_status_update(const Json& obj, const Json& old) {
 
 Result<Json> Registry::guaranteed_update(const std::string& kind, const std::string& ns, const std::string& name,
                                          const std::string& client_rv,
-                                         const std::function<Result<Json>(const Json& old)>& prepare) {
+                                         const std::function<Result<Json>(const Json& old)>& prepare,
+                                         WriteOptions w) {
   // As the API server's GuaranteedUpdate: a write whose client named no resourceVersion applies to
   // whatever is current, so a conflict with a concurrent write is retried on a fresh read; one
   // that named a version fails with 409 when that version is gone.
@@ -242,12 +264,12 @@ Result<Json> Registry::guaranteed_update(const std::string& kind, const std::str
     if (!client_rv.empty() && client_rv != api::string_at(api::metadata_of(old), "resourceVersion")) return conflict(kind, name);
     auto obj = prepare(old);
     if (!obj) return obj;
-    auto r = write_update(std::move(*obj), old);
+    auto r = write_update(std::move(*obj), old, w);
     if (r || !client_rv.empty() || r.error().reason != Reason::Conflict || attempt >= 16) return r;
   }
 }
 
-Result<Json> Registry::update(Json obj) {
+Result<Json> Registry::update(Json obj, WriteOptions w) {
   if (!obj.is_object() || !obj.contains("metadata") || !obj["metadata"].is_object())
     return fail_api(Reason::BadRequest, "the object has no metadata");
   const std::string kind = api::string_at(obj, "kind"), ns = api::string_at(obj["metadata"], "namespace"),
@@ -257,20 +279,20 @@ Result<Json> Registry::update(Json obj) {
   // the request's object is moved in rather than copied.
   return guaranteed_update(kind, ns, name, rv, [&](const Json& old) -> Result<Json> {
     return prepare_spec_update(rv.empty() ? Json(obj) : std::move(obj), old);
-  });
+  }, w);
 }
 
-Result<Json> Registry::update_status(Json obj) {
+Result<Json> Registry::update_status(Json obj, WriteOptions w) {
   if (!obj.is_object() || !obj.contains("metadata") || !obj["metadata"].is_object())
     return fail_api(Reason::BadRequest, "the object has no metadata");
   const std::string kind = api::string_at(obj, "kind"), ns = api::string_at(obj["metadata"], "namespace"),
                     name = api::string_at(obj["metadata"], "name");
   return guaranteed_update(kind, ns, name, api::string_at(obj["metadata"], "resourceVersion"),
-                           [&](const Json& old) -> Result<Json> { return prepare_status_update(obj, old); });
+                           [&](const Json& old) -> Result<Json> { return prepare_status_update(obj, old); }, w);
 }
 
 Result<Json> Registry::patch(const std::string& kind, const std::string& ns, const std::string& name,
-                             const Json& patch, bool status, PatchType type, bool* created) {
+                             const Json& patch, bool status, PatchType type, bool* created, WriteOptions w) {
   if (type == PatchType::Json ? !patch.is_array() : !patch.is_object())
     return fail_api(Reason::BadRequest, type == PatchType::Json ? "the JSON patch is not a list of operations"
                                                                 : "the patch is not a JSON object");
@@ -281,7 +303,7 @@ Result<Json> Registry::patch(const std::string& kind, const std::string& ns, con
     if (!obj["metadata"].is_object()) return fail_api(Reason::BadRequest, "metadata: must be an object");
     obj["metadata"]["name"] = name;
     if (!ns.empty()) obj["metadata"]["namespace"] = ns;
-    auto made = create(std::move(obj));
+    auto made = create(std::move(obj), w);
     if (made && created) *created = true;
     if (made || made.error().reason != Reason::AlreadyExists) return made;
     // Created by someone else meanwhile: merged as for an existing object.
@@ -308,11 +330,18 @@ Result<Json> Registry::patch(const std::string& kind, const std::string& ns, con
     obj["metadata"]["name"] = name;
     if (!ns.empty()) obj["metadata"]["namespace"] = ns;
     return status ? prepare_status_update(obj, old) : prepare_spec_update(std::move(obj), old);
-  });
+  }, w);
 }
 
 Result<Json> Registry::remove(const std::string& kind, const std::string& ns, const std::string& name,
                               const DeleteOptions& opts) {
+  if (opts.dry_run) {
+    // Found and matching its precondition, as the deletion would find it; nothing goes.
+    auto obj = store_.get(kind, ns, name);
+    if (!obj) return obj;
+    if (auto c = check_uid(opts.uid, *obj); !c) return std::unexpected(c.error());
+    return obj;
+  }
   if (kind == "Namespace") {
     // The namespace controller's work, done at once: what the namespace holds goes first (the
     // workloads before their pods, so no ReplicaSet replaces them; pods gracefully, through this
@@ -335,10 +364,7 @@ Result<Json> Registry::remove(const std::string& kind, const std::string& ns, co
     for (int attempt = 0;; ++attempt) {
       auto obj = store_.get(kind, ns, name);
       if (!obj) return obj;
-      const Json& meta = api::metadata_of(*obj);
-      if (!opts.uid.empty() && api::string_at(meta, "uid") != opts.uid)
-        return fail_api(Reason::Conflict, "Precondition failed: UID in precondition: " + opts.uid +
-                                              ", UID in object meta: " + api::string_at(meta, "uid"));
+      if (auto c = check_uid(opts.uid, *obj); !c) return std::unexpected(c.error());
       if (finalizers_of(*obj).empty()) break;
       if (api::is_terminating(*obj)) return obj;  // marked already
       Json marked = *obj;
@@ -358,9 +384,7 @@ Result<Json> Registry::remove(const std::string& kind, const std::string& ns, co
   for (int attempt = 0;; ++attempt) {
     auto pod = store_.get(kind, ns, name);
     if (!pod) return pod;
-    if (!opts.uid.empty() && api::string_at(api::metadata_of(*pod), "uid") != opts.uid)
-      return fail_api(Reason::Conflict, "Precondition failed: UID in precondition: " + opts.uid +
-                                            ", UID in object meta: " + api::string_at(api::metadata_of(*pod), "uid"));
+    if (auto c = check_uid(opts.uid, *pod); !c) return std::unexpected(c.error());
     const Json& spec = pod->value("spec", Json::object());
     if (api::is_terminating(*pod)) {
       auto shortened = shorten_deletion(*pod, opts.grace_seconds);

@@ -20,6 +20,14 @@ namespace lab::store {
 struct DeleteOptions {
   std::optional<int> grace_seconds;  // pods: nullopt = spec.terminationGracePeriodSeconds
   std::string uid;                   // precondition: delete only this incarnation
+  bool dry_run = false;              // as WriteOptions::dry_run: the object is answered, not deleted
+};
+
+// dry_run (the API's ?dryRun=All, which `kubectl diff` and `--dry-run=server` send): the write is
+// decoded, admitted, defaulted and validated as any other, and answered with the object it would
+// store; nothing is stored and nothing is allocated.
+struct WriteOptions {
+  bool dry_run = false;
 };
 
 // A delete of a pod already being deleted (rest.BeforeDelete): nullopt when nothing changes (no
@@ -45,21 +53,21 @@ class Registry {
   // POST. The server fills what it owns: uid, resourceVersion, creationTimestamp, generation 1,
   // a name from metadata.generateName, a Pod's status (phase Pending), a Service's ClusterIP and
   // NodePorts; status sent with a create is dropped for kinds with a status subresource.
-  Result<Json> create(Json obj);
+  Result<Json> create(Json obj, WriteOptions w = {});
   // PUT of the main resource. metadata.resourceVersion, when set, is a precondition (409). The
   // stored status is kept (the body's is ignored) for kinds with a status subresource, and so is
   // metadata the server owns; generation counts spec changes.
-  Result<Json> update(Json obj);
+  Result<Json> update(Json obj, WriteOptions w = {});
   // PUT .../status: only status is taken from obj; spec and metadata stay as stored. Without a
   // resourceVersion in obj, a concurrent write is no conflict: it applies to the current object.
-  Result<Json> update_status(Json obj);
+  Result<Json> update_status(Json obj, WriteOptions w = {});
   // PATCH of the main resource or (status = true) of status, by the patch's type: an RFC 7386
   // merge patch, a strategic-merge patch, an RFC 6902 JSON patch, or server-side apply's
   // configuration (merged as a strategic-merge patch; it creates the object when there is none,
   // with `created` set). metadata.resourceVersion in a merge or strategic patch is a precondition.
   Result<Json> patch(const std::string& kind, const std::string& ns, const std::string& name,
                      const Json& patch, bool status = false, PatchType type = PatchType::Merge,
-                     bool* created = nullptr);
+                     bool* created = nullptr, WriteOptions w = {});
   // DELETE. A Pod bound to a node is marked (deletionTimestamp, deletionGracePeriodSeconds) and
   // the kubelet removes it once its processes are gone; a grace period of 0, or an unbound pod,
   // removes it at once. Other kinds go at once (their dependents by the garbage collector).
@@ -83,10 +91,10 @@ class Registry {
   }
 
  private:
-  Result<Json> write_update(Json obj, const Json& old);
+  Result<Json> write_update(Json obj, const Json& old, WriteOptions w);
   Result<Json> guaranteed_update(const std::string& kind, const std::string& ns, const std::string& name,
                                  const std::string& client_rv,
-                                 const std::function<Result<Json>(const Json& old)>& prepare);
+                                 const std::function<Result<Json>(const Json& old)>& prepare, WriteOptions w = {});
   static Json prepare_spec_update(Json next, const Json& old);
   static Json prepare_status_update(const Json& obj, const Json& old);
   Result<Json> validated(Json obj, const Json* old);

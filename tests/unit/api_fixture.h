@@ -7,6 +7,7 @@
 #include <string>
 
 #include "lab/server/api_server.h"
+#include "lab/server/http.h"
 #include "lab/store/registry.h"
 
 namespace lab::testing {
@@ -19,6 +20,8 @@ struct TestApi {
   server::HttpResponse call(const std::string& method, const std::string& path, const std::string& body = "",
                             std::map<std::string, std::string> headers = {}) {
     server::HttpRequest req{method, path, {}, body};
+    // A query in the path is the server's to read, as from the wire.
+    if (auto parsed = server::parse_target(path, req); !parsed) return {400, parsed.error().message};
     req.headers = std::move(headers);
     return api.handle(req);
   }

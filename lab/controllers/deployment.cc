@@ -32,11 +32,10 @@ RsCounts count_pods(const Json& rs) {
   return RsCounts{number("replicas"), number("readyReplicas")};
 }
 
+constexpr const char* kRevision = "deployment.kubernetes.io/revision";
+
 int revision_of(const Json& rs) {
-  const Json& meta = rs["metadata"];
-  auto ann = meta.find("annotations");
-  if (ann == meta.end() || !ann->is_object()) return 0;
-  auto r = parse_int(ann->value("deployment.kubernetes.io/revision", "0"), 0);
+  auto r = parse_int(api::string_at(api::member(api::metadata_of(rs), "annotations"), kRevision, "0"), 0);
   return r ? *r : 0;
 }
 
@@ -58,8 +57,29 @@ Result<Json> set_replicas(Context& ctx, const Json& deployment, Json rs, int n) 
 
 }  // namespace
 
+namespace {
+
+// The template as the Go structs the deployment controller compares (EqualIgnoreHash) see it: a
+// member set to null or to an empty object is one left out (`kubectl rollout undo` sends back a
+// ReplicaSet's template with `metadata.creationTimestamp: null` and `resources: {}`, which must
+// find that ReplicaSet again, not make a new one).
+Json semantic_form(const Json& v) {
+  if (v.is_array()) {
+    Json out = Json::array();
+    for (const auto& e : v) out.push_back(semantic_form(e));
+    return out;
+  }
+  if (!v.is_object()) return v;
+  Json out = Json::object();
+  for (const auto& [k, e] : v.items())
+    if (!e.is_null() && !(e.is_object() && e.empty())) out[k] = semantic_form(e);
+  return out;
+}
+
+}  // namespace
+
 std::string pod_template_hash(const Json& pod_template) {
-  uint32_t h = fnv1a32(pod_template.dump());
+  uint32_t h = fnv1a32(semantic_form(pod_template).dump());
   // As rand.SafeEncodeString: the decimal hash mapped character by character onto the safe
   // alphabet, so names carry no vowels (no accidental words).
   std::string out;
@@ -123,7 +143,7 @@ Result<void> DeploymentController::reconcile(Context& ctx, const Json& deploymen
                  {{"name", rs_name},
                   {"namespace", ns},
                   {"labels", labels},
-                  {"annotations", {{"deployment.kubernetes.io/revision", std::to_string(max_revision + 1)},
+                  {"annotations", {{kRevision, std::to_string(max_revision + 1)},
                                    {"deployment.kubernetes.io/desired-replicas", std::to_string(desired)}}},
                   {"ownerReferences", Json::array({api::owner_reference(deployment)})}}},
                 {"spec", {{"replicas", has_old_pods ? 0 : desired}, {"selector", selector}, {"template", rs_tmpl}}},
@@ -136,9 +156,19 @@ Result<void> DeploymentController::reconcile(Context& ctx, const Json& deploymen
                    "deployment-controller");
   } else if (revision_of(*current) < max_revision) {
     // Rolling back to an earlier template makes its ReplicaSet the newest revision again.
-    (*current)["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = std::to_string(max_revision + 1);
+    (*current)["metadata"]["annotations"][kRevision] = std::to_string(max_revision + 1);
     current = ctx.registry.update(*current);
     if (!current) return std::unexpected(current.error());
+  }
+  // The Deployment carries its newest revision, as the deployment controller's
+  // SetDeploymentRevision writes it: `kubectl rollout undo` replaces these annotations.
+  std::optional<Json> annotated;
+  if (const std::string revision = std::to_string(revision_of(*current));
+      api::string_at(api::member(meta, "annotations"), kRevision) != revision) {
+    auto r = ctx.registry.patch("Deployment", ns, meta.value("name", ""),
+                                {{"metadata", {{"annotations", {{kRevision, revision}}}}}});
+    if (!r) return std::unexpected(r.error());
+    annotated = std::move(*r);
   }
 
   const Json& strategy = deployment["spec"].value("strategy", Json::object());
@@ -201,7 +231,7 @@ Result<void> DeploymentController::reconcile(Context& ctx, const Json& deploymen
     total += c.pods;
     ready += c.ready;
   }
-  auto fresh = std::optional<Json>(deployment);
+  auto fresh = annotated ? std::move(annotated) : std::optional<Json>(deployment);
   newc = count_pods(*current);
   Json status = {{"observedGeneration", (*fresh)["metadata"].value("generation", 1)},
                  {"replicas", total},

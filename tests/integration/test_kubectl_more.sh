@@ -5,6 +5,7 @@
 # get -o wide, custom-columns, expose, get svc, describe svc, endpointslices, scale, create secret
 # tls / configmap --from-file, get secrets, edit, kube-dns, cluster-info, get pods -A, delete) and
 # get pods -w, logs / logs -f / logs deployment/x, a rolling update by apply + rollout status,
+# rollout history / undo, server dry runs (apply --dry-run=server, diff, delete --dry-run=server),
 # delete -l, get all, create -f, get svc/nodes -o yaml, describe configmap / service, and create /
 # delete namespace with `kubectl create deployment|service` inside it.
 # KUBE_MINORS (default "32 29 33") picks the versions; exec/attach are test_kubectl_exec.sh's.
@@ -185,6 +186,35 @@ YAML
   echo "$out" | tail -1 | grep -qx 'deployment "my-nginx" successfully rolled out' || fail "rollout status after the fix differs"
   wait_for 60 running 2 || fail "2 replicas are not Running after the fix"
   [ "$(k get pods -l run=my-nginx --no-headers | wc -l)" = 2 ] || fail "pods of the stuck rollout remain"
+
+  note "rollout history; rollout undo --to-revision=1: the first template again, as a new revision"
+  out=$(k rollout history deployment/my-nginx)
+  echo "$out"
+  [ "$(echo "$out" | grep -Ec '^[0-9]+ +<none>$')" -ge 3 ] || fail "rollout history lists fewer than 3 revisions"
+  out=$(k rollout undo deployment/my-nginx --to-revision=1) && [ "$out" = "deployment.apps/my-nginx rolled back" ] ||
+    fail "rollout undo printed '$out'"
+  timeout 120 kubectl rollout status deployment/my-nginx >/dev/null || fail "the rollback did not roll out"
+  first_image() { [ "$(k get pods -l run=my-nginx -o jsonpath='{.items[*].spec.containers[0].image}')" = "nginx nginx" ]; }
+  wait_for 60 first_image || fail "after rollout undo the pods do not run the first template's image"
+  [ "$(k get deployment my-nginx -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')" -ge 4 ] ||
+    fail "the rolled-back Deployment is not at a new revision"
+
+  note "dry runs on the server store nothing: apply --dry-run=server, diff, delete --dry-run=server"
+  k create deployment dry --image=nginx --dry-run=client -o yaml >"$tmp/dry.yaml"
+  out=$(k apply --dry-run=server -f "$tmp/dry.yaml") && [ "$out" = "deployment.apps/dry created (server dry run)" ] ||
+    fail "apply --dry-run=server printed '$out'"
+  ! k get deployment dry >/dev/null 2>&1 || fail "apply --dry-run=server created the Deployment"
+  k get deployment my-nginx -o yaml | sed 's/^  replicas: 2$/  replicas: 3/' >"$tmp/three.yaml"
+  grep -q '^  replicas: 3$' "$tmp/three.yaml" || fail "could not make the changed Deployment"
+  local rc=0
+  out=$(k diff -f "$tmp/three.yaml") || rc=$?
+  echo "$out"
+  [ "$rc" = 1 ] || fail "kubectl diff exited $rc, not 1 (differences found)"
+  echo "$out" | grep -qx '+  replicas: 3' || fail "kubectl diff does not show replicas: 3"
+  [ "$(k get deployment my-nginx -o jsonpath='{.spec.replicas}')" = 2 ] || fail "kubectl diff changed the Deployment"
+  out=$(k delete deployment my-nginx --dry-run=server) &&
+    [ "$out" = 'deployment.apps "my-nginx" deleted (server dry run)' ] || fail "delete --dry-run=server printed '$out'"
+  k get deployment my-nginx >/dev/null || fail "delete --dry-run=server deleted the Deployment"
 
   note "get all: pods, services, deployments, replicasets"
   out=$(k get all)

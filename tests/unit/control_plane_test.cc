@@ -76,6 +76,37 @@ TEST(DeploymentController, NamesFollowKubernetes) {
   EXPECT_EQ(st.list("Pod", "default").size(), 3u);
 }
 
+TEST(DeploymentController, TheDeploymentCarriesItsRevisionAndRollsBackByPatch) {
+  Plane plane;
+  auto& st = plane.st;
+  ASSERT_TRUE(plane.registry.create(deployment(1)));
+  plane.settle();
+  auto revision = [&] {
+    auto d = st.get("Deployment", "default", "my-nginx");
+    return d ? (*d)["metadata"]["annotations"].value("deployment.kubernetes.io/revision", "") : "";
+  };
+  EXPECT_EQ(revision(), "1");
+  const Json first_template = (*st.get("Deployment", "default", "my-nginx"))["spec"]["template"];
+  const Json set_image = Json::parse(
+      R"({"spec":{"template":{"spec":{"containers":[{"name":"my-nginx","image":"nginx:1.27"}]}}}})");
+  ASSERT_TRUE(plane.registry.patch("Deployment", "default", "my-nginx", set_image, false, store::PatchType::Strategic));
+  plane.settle();
+  EXPECT_EQ(revision(), "2");
+  // `kubectl rollout undo`: a JSON patch replacing the template and the annotations with the
+  // earlier ReplicaSet's; replacing /metadata/annotations needs them to exist.
+  // The template as kubectl's Go structs write it: creationTimestamp null, resources {}.
+  Json sent_template = first_template;
+  sent_template["metadata"]["creationTimestamp"] = nullptr;
+  sent_template["spec"]["containers"][0]["resources"] = Json::object();
+  const Json undo = Json::array({{{"op", "replace"}, {"path", "/spec/template"}, {"value", sent_template}},
+                                 {{"op", "replace"}, {"path", "/metadata/annotations"},
+                                  {"value", {{"deployment.kubernetes.io/revision", "1"}}}}});
+  ASSERT_TRUE(plane.registry.patch("Deployment", "default", "my-nginx", undo, false, store::PatchType::Json));
+  plane.settle();
+  EXPECT_EQ(revision(), "3");  // the first ReplicaSet is the newest revision again
+  EXPECT_EQ(st.list("ReplicaSet", "default").size(), 2u);
+}
+
 TEST(Scheduler, SpreadsAWorkloadAcrossNodes) {
   Plane plane;
   auto& st = plane.st;

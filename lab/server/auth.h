@@ -96,6 +96,13 @@ bool discovery_path(const std::string& path);
 // kube-apiserver's 403 for user making req (a resource or a non-resource request).
 HttpResponse forbidden_response(const std::string& user, const HttpRequest& req);
 
+// The lab's authorizer, the one policy behind authorize() and `kubectl auth can-i`:
+// system:masters may do anything; every other identity may read resources (get, list, watch;
+// not exec, attach, portforward or proxy), GET the discovery paths, and ask about itself
+// (create selfsubjectaccessreviews and selfsubjectreviews, as system:basic-user allows).
+bool may(const Identity& who, const RequestAttributes& a);
+bool may_non_resource(const Identity& who, const std::string& verb, const std::string& path);
+
 // A ServiceAccount token as Kubernetes issues it (ES256 JWT), signed with the PEM private key.
 struct TokenClaims {
   std::string ns, name, uid;       // the ServiceAccount

@@ -42,6 +42,7 @@
 #include "lab/server/http_server.h"
 #include "lab/server/pki.h"
 #include "lab/server/read_only_api.h"
+#include "lab/server/self_review.h"
 #include "lab/server/token_request.h"
 #include "lab/store/informer.h"
 #include "lab/store/registry.h"
@@ -408,6 +409,11 @@ int daemon_main(const DaemonOptions& opts) {
       // hundred kubectl -w (bench/kubectl.sh) plus the lab's own watchers must all fit.
       ServerLimits{.streams = 512},
       [&](Connection& conn, const Result<HttpRequest>& req) {
+        if (req)
+          if (auto answer = serve_self_review(*req, *credentials)) {  // `kubectl auth can-i|whoami`
+            if (!conn.send(*answer)) log_line("api: cannot answer a self review");
+            return;
+          }
         if (req && req->path.ends_with("/token")) {
           if (auto answer = tokens.handle(*req)) {  // TokenRequest (lab/server/token_request.h)
             if (!conn.send(*answer)) log_line("api: cannot answer a TokenRequest");

@@ -46,6 +46,10 @@ std::unique_ptr<pb::Message> message_for(const std::string& api_version, const s
   if (api_version == "authentication.k8s.io/v1" && kind == "TokenRequest")
     return std::make_unique<lab::k8s::TokenRequest>();
   if (api_version == "apps/v1" && kind == "Deployment") return std::make_unique<lab::k8s::Deployment>();
+  if (api_version == "authorization.k8s.io/v1" && kind == "SelfSubjectAccessReview")
+    return std::make_unique<lab::k8s::SelfSubjectAccessReview>();
+  if (api_version == "authentication.k8s.io/v1" && kind == "SelfSubjectReview")
+    return std::make_unique<lab::k8s::SelfSubjectReview>();
   if (api_version != "v1") return nullptr;
   if (kind == "Secret") return std::make_unique<lab::k8s::Secret>();
   if (kind == "ConfigMap") return std::make_unique<lab::k8s::ConfigMap>();
@@ -144,7 +148,8 @@ Result<Json> decode_protobuf_object(std::string_view body) {
     return fail_api(Reason::UnsupportedMediaType,
                     "the body of the request was in an unknown format - accepted media types include: "
                     "application/json, application/yaml (protobuf only for v1 Secret, ConfigMap, Namespace, "
-                    "ServiceAccount, Service, apps/v1 Deployment and authentication.k8s.io/v1 TokenRequest, not " +
+                    "ServiceAccount, Service, apps/v1 Deployment, authentication.k8s.io/v1 TokenRequest and the "
+                    "self reviews of authorization.k8s.io/v1 and authentication.k8s.io/v1, not " +
                         (api_version.empty() ? "" : api_version + " ") + kind + ")");
   if (!msg->ParseFromString(envelope.raw()))
     return fail_api(Reason::BadRequest, "the body of the request was in an unknown format: malformed " + kind);

@@ -3,6 +3,7 @@
 # the same credentials, the server certificate verifies against the lab's CA for 127.0.0.1 and
 # kubernetes.default.svc; no credentials or a certificate of another CA get kube-apiserver's 401,
 # a ServiceAccount token (TokenRequest) reads but gets a 403 for a write, which changes nothing;
+# `kubectl auth can-i` and `auth whoami` answer by the same policy, for the admin and the token;
 # a restarted daemon keeps its CA; `lab down` leaves the kubeconfig byte for byte as it was.
 source "$(dirname "$0")/lib.sh"
 command -v kubectl >/dev/null || fail "kubectl is not installed"
@@ -115,6 +116,20 @@ for forged in "${token:0:$mid}$r${token:$((mid + 1))}" "${token%?}$l"; do
   [ "$code" = 401 ] || fail "a forged token: HTTP $code, not 401"
 done
 kubectl --context lab-$L get configmap intruder >/dev/null 2>&1 && fail "a refused write changed the lab"
+
+note "kubectl auth can-i / whoami: the admin may do anything, the token only read"
+out=$(kubectl --context lab-$L auth can-i create pods) && [ "$out" = yes ] || fail "the admin's can-i create pods: '$out'"
+kubectl --context lab-$L auth whoami | shows -Eqx 'Username +kubernetes-admin' || fail "whoami does not name the admin"
+# kubectl 1.29 asks in JSON, 1.32 in protobuf.
+out=$(/usr/lib/google-cloud-sdk/bin/kubectl.1.29 --context lab-$L auth can-i delete services) && [ "$out" = yes ] ||
+  fail "kubectl 1.29's can-i: '$out'"
+as_token() { KUBECONFIG=/dev/null kubectl --server "https://$addr" --certificate-authority "$tmp/ca.crt" --token "$token" "$@"; }
+rc=0; out=$(as_token auth can-i create pods) || rc=$?
+[ "$out" = no ] && [ "$rc" = 1 ] || fail "the token's can-i create pods: '$out' (exit $rc)"
+out=$(as_token auth can-i list pods) && [ "$out" = yes ] || fail "the token's can-i list pods: '$out'"
+rc=0; out=$(as_token auth can-i create pods --subresource=exec) || rc=$?
+[ "$out" = no ] || fail "the token's can-i exec: '$out'"
+as_token auth whoami | shows -Eqx 'Username +system:serviceaccount:default:default' || fail "whoami does not name the account"
 
 note "a restarted daemon keeps the lab's CA and the kubeconfig keeps working"
 pid=$(cat /run/lab/$L/daemon.pid)

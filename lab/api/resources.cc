@@ -45,6 +45,7 @@ const std::vector<ResourceType>& resource_types() {
   static const std::vector<ResourceType> types = {
       with({"Pod", "pods", "pod", {"po"}, "", "v1", true}, {"all"},
            {{"attach", "", "v1", "PodAttachOptions", {"create", "get"}},
+            {"eviction", "policy", "v1", "Eviction", {"create"}},
             {"exec", "", "v1", "PodExecOptions", {"create", "get"}},
             {"log", "", "v1", "Pod", {"get"}},
             status_of("", "Pod")}),

@@ -64,10 +64,25 @@ bool host_ports_taken(const store::Informer& pods, const std::vector<WantedPort>
   return false;
 }
 
+// The pod tolerates the taint a cordoned node has (node.kubernetes.io/unschedulable:NoSchedule),
+// as DaemonSet pods do.
+bool tolerates_unschedulable(const Json& pod) {
+  const Json& tolerations = api::member(api::member(pod, "spec"), "tolerations");
+  if (!tolerations.is_array()) return false;
+  for (const auto& t : tolerations) {
+    const std::string key = api::string_at(t, "key"), op = api::string_at(t, "operator", "Equal"),
+                      effect = api::string_at(t, "effect");
+    const bool key_matches = key == "node.kubernetes.io/unschedulable" || (key.empty() && op == "Exists");
+    if (key_matches && (effect.empty() || effect == "NoSchedule")) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes,
-                                int pods_per_node, const std::set<std::string>& not_ready) {
+                                int pods_per_node, const std::set<std::string>& not_ready,
+                                const std::set<std::string>& unschedulable) {
   std::string fixed = api::string_at(api::member(pod, "spec"), "nodeName");
   if (!fixed.empty()) {
     if (std::find(nodes.begin(), nodes.end(), fixed) == nodes.end())
@@ -79,10 +94,15 @@ Result<std::string> choose_node(const store::Informer& pods, const Json& pod, co
   std::string owner = api::controller_uid(pod);
   std::string best;
   std::pair<int, int> best_score{INT_MAX, INT_MAX};
-  int full = 0, ports_busy = 0;
+  int full = 0, ports_busy = 0, cordoned = 0;
   const std::vector<WantedPort> want = host_ports_of(pod);
+  const bool tolerates = tolerates_unschedulable(pod);
   for (const auto& node : nodes) {
     if (not_ready.contains(node)) continue;
+    if (unschedulable.contains(node) && !tolerates) {
+      ++cordoned;
+      continue;
+    }
     int all = static_cast<int>(pods.count_index(store::kByNode, node));
     if (pods_per_node > 0 && all >= pods_per_node) {  // its pod CIDR has no address left
       ++full;
@@ -106,6 +126,7 @@ Result<std::string> choose_node(const store::Informer& pods, const Json& pod, co
     if (full > 0) reasons.push_back(std::to_string(full) + " Too many pods");
     if (ports_busy > 0)
       reasons.push_back(std::to_string(ports_busy) + " node(s) didn't have free ports for the requested pod ports");
+    if (cordoned > 0) reasons.push_back(std::to_string(cordoned) + " node(s) were unschedulable");
     if (!not_ready.empty())
       reasons.push_back(std::to_string(not_ready.size()) + " node(s) had untolerated taint {node.kubernetes.io/not-ready: }");
     std::sort(reasons.begin(), reasons.end());
@@ -129,10 +150,14 @@ std::vector<std::string> Scheduler::all_keys() const {
 Result<void> Scheduler::sync(const std::string& key) {
   auto pod = ctx_.pods.get(key);
   if (!pod || !unscheduled(*pod)) return {};
-  std::set<std::string> not_ready;
-  for (const auto& name : ctx_.cluster.nodes)
-    if (auto n = ctx_.nodes.get(name); n && api::node_not_ready(*n)) not_ready.insert(name);
-  auto node = choose_node(ctx_.pods, *pod, ctx_.cluster.nodes, ctx_.cluster.pods_per_node, not_ready);
+  std::set<std::string> not_ready, unschedulable;
+  for (const auto& name : ctx_.cluster.nodes) {
+    auto n = ctx_.nodes.get(name);
+    if (!n) continue;
+    if (api::node_not_ready(*n)) not_ready.insert(name);
+    if (api::member(api::member(*n, "spec"), "unschedulable") == true) unschedulable.insert(name);  // cordoned
+  }
+  auto node = choose_node(ctx_.pods, *pod, ctx_.cluster.nodes, ctx_.cluster.pods_per_node, not_ready, unschedulable);
   if (!node) {
     ctx_.event(*pod, "Warning", "FailedScheduling", node.error().message, "default-scheduler");
     // Unschedulable for now: room may come as pods go, so try again later (the scheduler's

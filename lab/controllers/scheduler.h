@@ -14,9 +14,12 @@ namespace lab::controllers {
 // spec.nodeName when set.
 // pods_per_node > 0: a node with that many pods takes no more (its pod CIDR is full); a node in
 // not_ready takes none (as the node.kubernetes.io/not-ready taint keeps pods away); nor does a
-// node where another pod holds a hostPort the pod asks for (the NodePorts filter).
+// node where another pod holds a hostPort the pod asks for (the NodePorts filter); nor does a
+// cordoned node in unschedulable (spec.unschedulable: the NodeUnschedulable filter), unless the
+// pod tolerates node.kubernetes.io/unschedulable.
 Result<std::string> choose_node(const store::Informer& pods, const Json& pod, const std::vector<std::string>& nodes,
-                                int pods_per_node = 0, const std::set<std::string>& not_ready = {});
+                                int pods_per_node = 0, const std::set<std::string>& not_ready = {},
+                                const std::set<std::string>& unschedulable = {});
 
 class Scheduler : public Controller {
  public:

@@ -91,14 +91,6 @@ Route route(const std::string& path) {
 
 namespace {
 
-// The body of a write: a JSON object, or a 400 as the API server's decoder answers.
-Result<Json> decode_body(const std::string& body) {
-  Json obj = Json::parse(body, nullptr, false);
-  if (obj.is_discarded()) return fail_api(Reason::BadRequest, "the body of the request was in an unknown format: not JSON");
-  if (!obj.is_object()) return fail_api(Reason::BadRequest, "the body of the request is not a JSON object");
-  return obj;
-}
-
 std::string query(const HttpRequest& req, const char* key) {
   auto it = req.query.find(key);
   return it == req.query.end() ? std::string() : it->second;
@@ -126,35 +118,62 @@ Result<Selectors> selectors(const HttpRequest& req, const std::string& kind) {
   return out;
 }
 
-// gracePeriodSeconds and preconditions of a delete: from the query, or DeleteOptions in the body
-// as kubectl sends them.
-Result<store::DeleteOptions> delete_options(const HttpRequest& req) {
+// What a DeleteOptions object says (a DELETE's body, an Eviction's deleteOptions) over opts.
+Result<void> read_delete_options(const Json& body, store::DeleteOptions& opts) {
+  if (!body.is_object()) return {};
+  if (auto g = body.find("gracePeriodSeconds"); g != body.end() && !g->is_null()) {
+    if (!g->is_number_integer() || g->get<int64_t>() < 0 || g->get<int64_t>() > (1 << 30))
+      return fail_api(Reason::BadRequest, "gracePeriodSeconds: must be a non-negative integer");
+    opts.grace_seconds = g->get<int>();
+  }
+  if (auto p = body.find("preconditions"); p != body.end() && p->is_object())
+    if (auto uid = p->find("uid"); uid != p->end() && uid->is_string()) opts.uid = uid->get<std::string>();
+  if (auto d = body.find("dryRun"); d != body.end()) {
+    auto dry = dry_run_of(*d);
+    if (!dry) return std::unexpected(dry.error());
+    opts.dry_run = *dry;
+  }
+  return {};
+}
+
+// gracePeriodSeconds, preconditions and dryRun of a delete: from the query, or DeleteOptions in
+// the body (JSON as kubectl delete sends it, protobuf from typed clients such as kubectl drain's).
+Result<store::DeleteOptions> delete_options(const HttpRequest& req, const Json& body = Json()) {
   store::DeleteOptions opts;
   if (std::string g = query(req, "gracePeriodSeconds"); !g.empty()) {
     auto grace = parse_int(g, 0, 1 << 30);
     if (!grace) return fail_api(Reason::BadRequest, "gracePeriodSeconds: " + grace.error().message);
     opts.grace_seconds = *grace;
   }
-  if (!req.body.empty()) {
-    auto body = decode_body(req.body);
-    if (!body) return std::unexpected(body.error());
-    if (auto g = body->find("gracePeriodSeconds"); g != body->end() && !g->is_null()) {
-      if (!g->is_number_integer() || g->get<int64_t>() < 0 || g->get<int64_t>() > (1 << 30))
-        return fail_api(Reason::BadRequest, "gracePeriodSeconds: must be a non-negative integer");
-      opts.grace_seconds = g->get<int>();
-    }
-    if (auto p = body->find("preconditions"); p != body->end() && p->is_object())
-      if (auto uid = p->find("uid"); uid != p->end() && uid->is_string()) opts.uid = uid->get<std::string>();
-    if (auto d = body->find("dryRun"); d != body->end()) {
-      auto dry = dry_run_of(*d);
-      if (!dry) return std::unexpected(dry.error());
-      opts.dry_run = *dry;
-    }
+  if (body.is_object()) {
+    LAB_TRY(read_delete_options(body, opts));
+  } else if (!req.body.empty()) {
+    auto decoded = decode_object_body(req);
+    if (!decoded) return std::unexpected(decoded.error());
+    LAB_TRY(read_delete_options(*decoded, opts));
   }
   auto w = write_options(req);
   if (!w) return std::unexpected(w.error());
   opts.dry_run = opts.dry_run || w->dry_run;
   return opts;
+}
+
+// POST pods/NAME/eviction (policy/v1 Eviction, `kubectl drain`): the lab has no
+// PodDisruptionBudgets, so every eviction is allowed and is the pod's graceful deletion with the
+// Eviction's deleteOptions; answered with the API server's 201 Status.
+HttpResponse evict(store::Registry& registry, const Route& r, const HttpRequest& req) {
+  if (req.method != "POST")
+    return error_response(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+  auto eviction = decode_object_body(req);
+  if (!eviction) return error_status(eviction.error());
+  if (const std::string name = api::string_at(api::metadata_of(*eviction), "name"); !name.empty() && name != r.name)
+    return error_response(400, "BadRequest", "name in URL does not match name in Eviction object");
+  const Json& options = api::member(*eviction, "deleteOptions");
+  auto opts = delete_options(req, options.is_object() ? options : Json::object());
+  if (!opts) return error_status(opts.error());
+  auto removed = registry.remove("Pod", r.ns.empty() ? "default" : r.ns, r.name, *opts);
+  if (!removed) return error_status(removed.error());
+  return {201, R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","code":201})"};
 }
 
 // Metadata of a body sent to a path: it may leave name and namespace out, but not contradict
@@ -202,6 +221,7 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
   if (auto refused = admit_namespace(store_, req, r)) return *refused;
   if (r.ok && r.subresource == "scale" && !r.name.empty() && api::find_subresource(*r.type, "scale"))
     return serve_scale(registry_, *r.type, r.ns, r.name, req);
+  if (r.ok && r.type->kind == "Pod" && r.subresource == "eviction" && !r.name.empty()) return evict(registry_, r, req);
   if (!r.ok || (!r.subresource.empty() && r.subresource != "status"))
     return error_response(404, "NotFound", "the server could not find the requested resource");
   const auto& type = *r.type;

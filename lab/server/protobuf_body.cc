@@ -50,6 +50,9 @@ std::unique_ptr<pb::Message> message_for(const std::string& api_version, const s
     return std::make_unique<lab::k8s::SelfSubjectAccessReview>();
   if (api_version == "authentication.k8s.io/v1" && kind == "SelfSubjectReview")
     return std::make_unique<lab::k8s::SelfSubjectReview>();
+  if (api_version == "policy/v1" && kind == "Eviction") return std::make_unique<lab::k8s::Eviction>();
+  if ((api_version == "v1" || api_version == "meta.k8s.io/v1") && kind == "DeleteOptions")
+    return std::make_unique<lab::k8s::DeleteOptions>();
   if (api_version != "v1") return nullptr;
   if (kind == "Secret") return std::make_unique<lab::k8s::Secret>();
   if (kind == "ConfigMap") return std::make_unique<lab::k8s::ConfigMap>();
@@ -148,8 +151,8 @@ Result<Json> decode_protobuf_object(std::string_view body) {
     return fail_api(Reason::UnsupportedMediaType,
                     "the body of the request was in an unknown format - accepted media types include: "
                     "application/json, application/yaml (protobuf only for v1 Secret, ConfigMap, Namespace, "
-                    "ServiceAccount, Service, apps/v1 Deployment, authentication.k8s.io/v1 TokenRequest and the "
-                    "self reviews of authorization.k8s.io/v1 and authentication.k8s.io/v1, not " +
+                    "ServiceAccount, Service, DeleteOptions, apps/v1 Deployment, policy/v1 Eviction, "
+                    "authentication.k8s.io/v1 TokenRequest and the self reviews, not " +
                         (api_version.empty() ? "" : api_version + " ") + kind + ")");
   if (!msg->ParseFromString(envelope.raw()))
     return fail_api(Reason::BadRequest, "the body of the request was in an unknown format: malformed " + kind);

@@ -12,8 +12,9 @@
 namespace lab::server {
 
 // The object in a protobuf body. A body that is not a well-formed envelope of one of the kinds
-// the lab decodes (v1 Secret, ConfigMap, Namespace, ServiceAccount, Service; apps/v1 Deployment;
-// authentication.k8s.io/v1 TokenRequest, which `kubectl create token` sends), or that holds a
+// the lab decodes (v1 Secret, ConfigMap, Namespace, ServiceAccount, Service, DeleteOptions; apps/v1
+// Deployment; policy/v1 Eviction; authentication.k8s.io/v1 TokenRequest, which `kubectl create
+// token` sends; the self reviews of `kubectl auth`), or that holds a
 // field the lab's messages do not know, is an error: BadRequest for a malformed body,
 // UnsupportedMediaType for a kind the lab does not decode, never a silently shortened object.
 Result<nlohmann::json> decode_protobuf_object(std::string_view body);

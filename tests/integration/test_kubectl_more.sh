@@ -6,6 +6,7 @@
 # tls / configmap --from-file, get secrets, edit, kube-dns, cluster-info, get pods -A, delete) and
 # get pods -w, logs / logs -f / logs deployment/x, a rolling update by apply + rollout status,
 # rollout history / undo, server dry runs (apply --dry-run=server, diff, delete --dry-run=server),
+# cordon / drain / uncordon,
 # delete -l, get all, create -f, get svc/nodes -o yaml, describe configmap / service, and create /
 # delete namespace with `kubectl create deployment|service` inside it.
 # KUBE_MINORS (default "32 29 33") picks the versions; exec/attach are test_kubectl_exec.sh's.
@@ -215,6 +216,19 @@ YAML
   out=$(k delete deployment my-nginx --dry-run=server) &&
     [ "$out" = 'deployment.apps "my-nginx" deleted (server dry run)' ] || fail "delete --dry-run=server printed '$out'"
   k get deployment my-nginx >/dev/null || fail "delete --dry-run=server deleted the Deployment"
+
+  note "cordon; drain (pods/eviction: every pod leaves node-2, the new ones land on node-1); uncordon"
+  out=$(k cordon node-2) && [ "$out" = "node/node-2 cordoned" ] || fail "cordon printed '$out'"
+  k get nodes | shows -Eq '^node-2 +Ready,SchedulingDisabled ' || fail "node-2 is not shown SchedulingDisabled"
+  out=$(k drain node-2 --ignore-daemonsets --timeout=60s 2>&1) || { echo "$out" >&2; fail "drain failed"; }
+  echo "$out"
+  echo "$out" | grep -qx 'node/node-2 drained' || fail "drain did not say node-2 is drained"
+  echo "$out" | grep -Eq '^pod/[a-z0-9-]+ evicted$' || fail "drain evicted no pod"
+  [ -z "$(k get pods -A --field-selector spec.nodeName=node-2 -o name)" ] || fail "pods are left on the drained node"
+  wait_for 60 running 2 || fail "2 replicas are not Running after the drain"
+  [ "$(k get pods -l run=my-nginx -o jsonpath='{.items[*].spec.nodeName}')" = "node-1 node-1" ] ||
+    fail "a new pod was scheduled onto the cordoned node"
+  out=$(k uncordon node-2) && [ "$out" = "node/node-2 uncordoned" ] || fail "uncordon printed '$out'"
 
   note "get all: pods, services, deployments, replicasets"
   out=$(k get all)

@@ -127,6 +127,27 @@ TEST(Scheduler, HonoursNodeNameAndRefusesUnknownNodes) {
   EXPECT_NE(r.error().message.find("node \"node-9\" does not exist"), std::string::npos);
 }
 
+TEST(Scheduler, ACordonedNodeGetsNoPodsButThoseThatTolerateIt) {
+  store::Store st;
+  store::InformerFactory informers(st);
+  auto& pods = informers.informer("Pod");
+  pods.add_index(store::kByNode, store::index_by_node);
+  informers.start();
+  Json pod = {{"metadata", {{"name", "p"}}}, {"spec", Json::object()}};
+  auto r = controllers::choose_node(pods, pod, {"node-1", "node-2"}, 0, {}, {"node-1"});
+  auto none = controllers::choose_node(pods, pod, {"node-1"}, 0, {}, {"node-1"});
+  Json tolerant = pod;
+  tolerant["spec"]["tolerations"] = Json::parse(R"([{"key":"node.kubernetes.io/unschedulable","operator":"Exists","effect":"NoSchedule"}])");
+  auto t = controllers::choose_node(pods, tolerant, {"node-1"}, 0, {}, {"node-1"});
+  informers.stop();
+  ASSERT_TRUE(r) << r.error().what();
+  EXPECT_EQ(*r, "node-2");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().message, "0/1 nodes are available: 1 node(s) were unschedulable.");
+  ASSERT_TRUE(t) << t.error().what();
+  EXPECT_EQ(*t, "node-1");
+}
+
 TEST(Scheduler, ANodeWhosePodAddressesAreTakenGetsNoMorePods) {
   store::Store st;
   store::Registry registry(st, store::ServiceRanges{*net::Cidr::parse("10.96.0.0/12")});

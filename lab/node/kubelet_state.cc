@@ -310,6 +310,7 @@ std::vector<Json> Kubelet::node_objects() const {
                           {"status", "True"},
                           {"reason", "KubeletReady"},
                           {"message", "kubelet is posting ready status"},
+                          {"lastHeartbeatTime", now_rfc3339()},
                           {"lastTransitionTime", now_rfc3339()}}})},
            {"nodeInfo",
             {{"kubeletVersion", api::git_version()},

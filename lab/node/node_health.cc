@@ -19,11 +19,12 @@ constexpr auto kInterval = std::chrono::seconds(1);
 nlohmann::json ready_condition(const std::optional<std::string>& problem, const std::string& now) {
   if (!problem)
     return {{"type", "Ready"}, {"status", "True"}, {"reason", "KubeletReady"},
-            {"message", "kubelet is posting ready status"}, {"lastTransitionTime", now}};
+            {"message", "kubelet is posting ready status"}, {"lastHeartbeatTime", now}, {"lastTransitionTime", now}};
   // The kubelet's wording when the pod network is not ready.
   return {{"type", "Ready"}, {"status", "False"}, {"reason", "KubeletNotReady"},
           {"message", "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady "
                       "message:" + *problem},
+          {"lastHeartbeatTime", now},
           {"lastTransitionTime", now}};
 }
 

@@ -1,7 +1,8 @@
 // Kubernetes protobuf request bodies (Content-Type application/vnd.kubernetes.protobuf), which
 // kubectl 1.32+ sends for `kubectl create secret|configmap|namespace|serviceaccount|deployment|
-// service|token`: the magic "k8s\0", then a runtime.Unknown envelope {typeMeta, raw} whose raw
-// bytes are the object's message. Decoded with libprotobuf from proto/k8s.proto into the JSON object the API stores.
+// service|token`, `kubectl auth can-i|whoami` and `kubectl drain`: the magic "k8s\0", then a
+// runtime.Unknown envelope {typeMeta, raw} whose raw bytes are the object's message. Decoded with
+// libprotobuf from proto/k8s.proto into the JSON object the API stores.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -6,6 +6,9 @@
 # made from the downward API). `lab delete pod` of a serving pod, timed from the command's start
 # to the last new connection that still reached that pod, and failed connections meanwhile
 # (Kubernetes' promise: a terminating pod gets no new connections once its endpoint is gone).
+# The last Service has sessionAffinity: ClientIP and the pod deleted is the one the client is
+# held to, so every new connection the rules allow reaches it: the last one is when the rules
+# changed, not when a random pick last chose it among 20 (bench/endpoints.sh does the same).
 # Needs root and a build (build/lab).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +40,9 @@ spec:
       - name: web
         image: busybox
         env: [{name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
-        command: ["sh", "-c", "mkdir -p /tmp/www && echo \$(POD_NAME) > /tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www"]
+        # httpd ignores SIGTERM and serves through its grace period, as a server that drains
+        # does: a connection the rules still send to a deleted pod is answered, not refused.
+        command: ["sh", "-c", "trap '' TERM; mkdir -p /tmp/www && echo \$(POD_NAME) > /tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www"]
         ports: [{containerPort: 80}]
         readinessProbe: {tcpSocket: {port: 80}, periodSeconds: 1}
 ---
@@ -49,7 +54,9 @@ spec:
   containers: [{name: client, image: busybox, command: ["sleep", "1000000"]}]
 YAML
 for i in $(seq 1 "$SERVICES"); do
-  printf -- '---\napiVersion: v1\nkind: Service\nmetadata: {name: web-%d}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n' "$i"
+  affinity=""
+  [ "$i" = "$SERVICES" ] && affinity=", sessionAffinity: ClientIP"
+  printf -- '---\napiVersion: v1\nkind: Service\nmetadata: {name: web-%d}\nspec: {selector: {app: web}, ports: [{port: 80}]%s}\n' "$i" "$affinity"
 done >"$tmp/services.yaml"
 "$LAB" up "$tmp/lab.yaml" --name "$name" >/dev/null
 "$LAB" apply --lab "$name" -f "$tmp/services.yaml" >/dev/null
@@ -77,23 +84,30 @@ def poll():
         except OSError:
             log.append((t, None))
 threading.Thread(target=poll, daemon=True).start()
-def serving(since):
-    return {n for t, n in log if t >= since and n}
-deadline = time.monotonic() + 120   # all pods answering through the Service before the first delete
-while len(serving(time.monotonic() - 2)) < want and time.monotonic() < deadline: time.sleep(0.2)
+def ready():   # every replica Ready, and the client answered in the last second
+    out = subprocess.run([lab, "get", "deploy", "web", "--lab", labname, "-o", "jsonpath={.status.readyReplicas}"],
+                         capture_output=True, text=True).stdout.strip()
+    return out == str(want) and any(n for t, n in log if t >= time.monotonic() - 1)
+def current():   # the pod the client's affinity holds it to
+    return next(n for t, n in reversed(log) if n)
+deadline = time.monotonic() + 120   # all pods Ready before the first delete
+while not ready() and time.monotonic() < deadline: time.sleep(0.2)
 reached, failed, conns = [], [], []
 for _ in range(deletes):
-    victim = sorted(serving(time.monotonic() - 1))[0]
+    victim = current()
     t0 = time.monotonic()
     subprocess.run([lab, "delete", "pod", "--lab", labname, victim, "--wait=false"], check=True, stdout=subprocess.DEVNULL)
     time.sleep(4)
     after = [(t, n) for t, n in log if t >= t0]
     hits = [t for t, n in after if n == victim]
     reached.append(max(hits) - t0 if hits else 0.0)
+    print("    %s: last reached at %.0f ms" % (victim, 1000 * reached[-1]))
     failed.append(sum(1 for t, n in after if n is None))
+    bad = [t - t0 for t, n in after if n is None]
+    if bad: print("    delete of %s: failures from %.0f to %.0f ms; answers after: %s" % (victim, 1000 * bad[0], 1000 * bad[-1], sorted({n for t, n in after if n and t - t0 > bad[0]})[:3]))
     conns.append(len(after))
-    deadline = time.monotonic() + 60   # the replacement serving before the next delete
-    while len(serving(time.monotonic() - 1)) < want and time.monotonic() < deadline: time.sleep(0.2)
+    deadline = time.monotonic() + 60   # the replacement Ready before the next delete
+    while not ready() and time.monotonic() < deadline: time.sleep(0.2)
 stop.set()
 r = sorted(reached)
 # 0 ms: no new connection reached the pod once the command had started.
@@ -102,5 +116,5 @@ print("  last new connection to the deleted pod, after `lab delete pod` started:
                                                     sum(1 for x in r if x > 0)))
 print("  failed connections in the 4 s after each delete: %s of %s" % (" ".join(map(str, failed)), " ".join(map(str, conns))))
 PY
-echo "user path: $PODS pods (busybox httpd, grace 5 s) behind $SERVICES Services on 2 nodes; new connections from pod client to web-$SERVICES ($cip)"
+echo "user path: $PODS pods (busybox httpd serving through its grace of 5 s) behind $SERVICES Services on 2 nodes; new connections from pod client to web-$SERVICES ($cip, sessionAffinity ClientIP)"
 nsenter -t "$client_pid" -n python3 "$tmp/path.py" "$(realpath "$LAB")" "$name" "$cip" "$DELETES" "$PODS"

@@ -182,13 +182,14 @@ void NftBatch::add_rule(NftRule rule) {
 // NftSocket
 
 NftSocket::NftSocket(NftSocket&& o) noexcept
-    : sock_(std::exchange(o.sock_, nullptr)), seq_(o.seq_), rcvbuf_(o.rcvbuf_) {}
+    : sock_(std::exchange(o.sock_, nullptr)), seq_(o.seq_), rcvbuf_(o.rcvbuf_), sndbuf_(o.sndbuf_) {}
 NftSocket& NftSocket::operator=(NftSocket&& o) noexcept {
   if (this != &o) {
     if (sock_) mnl_socket_close(sock_);
     sock_ = std::exchange(o.sock_, nullptr);
     seq_ = o.seq_;
     rcvbuf_ = o.rcvbuf_;
+    sndbuf_ = o.sndbuf_;
   }
   return *this;
 }
@@ -235,6 +236,20 @@ Result<void> NftSocket::fit_acks(size_t messages) {
   return {};
 }
 
+Result<void> NftSocket::fit_send(size_t bytes) {
+  // netlink_sendmsg refuses a message larger than the send buffer (EMSGSIZE; the default,
+  // wmem_default, is ~208 KiB: a batch of ~2,400 messages). The kernel doubles what is set.
+  const size_t want = bytes + 64 * 1024;
+  if (want <= static_cast<size_t>(sndbuf_)) return {};
+  const int size = static_cast<int>(std::min<size_t>(want, 64u << 20));
+  const int fd = mnl_socket_get_fd(sock_);
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0 &&
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) < 0)
+    return fail_errno("size the nf_tables socket's send buffer");
+  sndbuf_ = size;
+  return {};
+}
+
 Result<void> NftSocket::commit(const NftBatch& batch) {
   if (!sock_) return fail("nf_tables batch: socket not open", EBADF);
   if (batch.empty()) return {};
@@ -264,6 +279,7 @@ Result<void> NftSocket::commit(const NftBatch& batch) {
   }
   grow(nftnl_batch_end(tail(), seq_++));
 
+  if (auto fit = fit_send(len); !fit) return fit;
   if (mnl_socket_sendto(sock_, buf.data(), len) < 0) return fail_errno("send nf_tables batch");
   // The kernel handles the batch inside sendto: every acknowledgement is queued by now, so the
   // socket is drained without waiting. One ack per message; an error carries its errno.

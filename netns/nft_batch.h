@@ -84,9 +84,12 @@ class NftSocket {
   explicit NftSocket(mnl_socket* s) : sock_(s) {}
   // Grows the receive buffer so that `messages` acknowledgements fit in it.
   Result<void> fit_acks(size_t messages);
+  // Grows the send buffer so that a batch of `bytes` goes in one message.
+  Result<void> fit_send(size_t bytes);
   mnl_socket* sock_ = nullptr;
   uint32_t seq_ = 0;
   int rcvbuf_ = 0;  // what fit_acks last asked for (0: the kernel's default)
+  int sndbuf_ = 0;  // what fit_send last asked for (0: the kernel's default)
 };
 
 // Bytes in the kernel's layout for set keys and map data.

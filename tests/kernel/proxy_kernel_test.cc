@@ -256,7 +256,7 @@ TEST_F(ProxyKernel, AFanOutOfHundredsOfServicesTakesTheFastPath) {
   const std::vector<Endpoint> four = {{"10.244.1.2", 80}, {"10.244.1.3", 80}, {"10.244.2.2", 80}, {"10.244.2.3", 80}};
   // 150 Services: ~1,050 messages, more acknowledgements than the default receive buffer holds;
   // 500: ~3,500 messages, ~300 KiB, more than the default send buffer takes in one message.
-  for (int services : {150, 500}) {
+  for (int services : {150, 500, 1000}) {
     v.ports.clear();
     for (int i = 0; i < services; ++i)
       v.ports.push_back(port("web-" + std::to_string(i), "TCP", "10.96." + std::to_string(1 + i / 200) + "." + std::to_string(i % 200 + 1), 80, four));

@@ -221,33 +221,29 @@ namespace {
 constexpr int kRcvbufPerMessage = 1024;
 constexpr int kMinRcvbuf = 128 * 1024;
 
+// Grows one of the socket's buffers to want bytes (at most 64 MiB) when `had` is smaller.
+// The FORCE options pass rmem_max/wmem_max (we hold CAP_NET_ADMIN); the plain ones are capped.
+Result<void> grow_buffer(int fd, int force_opt, int opt, size_t want, int& had, const char* which) {
+  if (want <= static_cast<size_t>(had)) return {};
+  const int size = static_cast<int>(std::min<size_t>(want, 64u << 20));
+  if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof size) < 0 &&
+      setsockopt(fd, SOL_SOCKET, opt, &size, sizeof size) < 0)
+    return fail_errno(std::string("size the nf_tables socket's ") + which + " buffer");
+  had = size;
+  return {};
+}
+
 }  // namespace
 
 Result<void> NftSocket::fit_acks(size_t messages) {
-  const size_t want = std::max<size_t>(kMinRcvbuf, (messages + 2) * kRcvbufPerMessage);
-  if (want <= static_cast<size_t>(rcvbuf_)) return {};
-  const int size = static_cast<int>(std::min<size_t>(want, 64u << 20));
-  const int fd = mnl_socket_get_fd(sock_);
-  // SO_RCVBUFFORCE passes rmem_max (we hold CAP_NET_ADMIN); SO_RCVBUF is capped by it.
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0 &&
-      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) < 0)
-    return fail_errno("size the nf_tables socket's receive buffer");
-  rcvbuf_ = size;
-  return {};
+  return grow_buffer(mnl_socket_get_fd(sock_), SO_RCVBUFFORCE, SO_RCVBUF,
+                     std::max<size_t>(kMinRcvbuf, (messages + 2) * kRcvbufPerMessage), rcvbuf_, "receive");
 }
 
 Result<void> NftSocket::fit_send(size_t bytes) {
   // netlink_sendmsg refuses a message larger than the send buffer (EMSGSIZE; the default,
-  // wmem_default, is ~208 KiB: a batch of ~2,400 messages). The kernel doubles what is set.
-  const size_t want = bytes + 64 * 1024;
-  if (want <= static_cast<size_t>(sndbuf_)) return {};
-  const int size = static_cast<int>(std::min<size_t>(want, 64u << 20));
-  const int fd = mnl_socket_get_fd(sock_);
-  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0 &&
-      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) < 0)
-    return fail_errno("size the nf_tables socket's send buffer");
-  sndbuf_ = size;
-  return {};
+  // wmem_default, is ~208 KiB: a batch of ~2,400 messages).
+  return grow_buffer(mnl_socket_get_fd(sock_), SO_SNDBUFFORCE, SO_SNDBUF, bytes + 64 * 1024, sndbuf_, "send");
 }
 
 Result<void> NftSocket::commit(const NftBatch& batch) {

@@ -165,7 +165,7 @@ Result<void> DeploymentController::reconcile(Context& ctx, const Json& deploymen
   std::optional<Json> annotated;
   if (const std::string revision = std::to_string(revision_of(*current));
       api::string_at(api::member(meta, "annotations"), kRevision) != revision) {
-    auto r = ctx.registry.patch("Deployment", ns, meta.value("name", ""),
+    auto r = ctx.registry.patch("Deployment", ns, api::string_at(meta, "name"),
                                 {{"metadata", {{"annotations", {{kRevision, revision}}}}}});
     if (!r) return std::unexpected(r.error());
     annotated = std::move(*r);

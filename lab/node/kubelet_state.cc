@@ -13,6 +13,7 @@
 #include "lab/api/json_access.h"
 #include "lab/api/version.h"
 #include "lab/node/kubelet.h"
+#include "lab/node/node_health.h"
 #include "lab/node/kubelet_internal.h"
 #include "lab/node/pod_status.h"
 #include "netns/fabric.h"
@@ -305,13 +306,7 @@ std::vector<Json> Kubelet::node_objects() const {
             Json::array({{{"type", "InternalIP"}, {"address", n.ip.str()}},
                          {{"type", "ExternalIP"}, {"address", n.ip.str()}},
                          {{"type", "Hostname"}, {"address", n.name}}})},
-           {"conditions",
-            Json::array({{{"type", "Ready"},
-                          {"status", "True"},
-                          {"reason", "KubeletReady"},
-                          {"message", "kubelet is posting ready status"},
-                          {"lastHeartbeatTime", now_rfc3339()},
-                          {"lastTransitionTime", now_rfc3339()}}})},
+           {"conditions", Json::array({ready_condition(std::nullopt, now_rfc3339())})},
            {"nodeInfo",
             {{"kubeletVersion", api::git_version()},
              {"kubeProxyVersion", api::git_version()},

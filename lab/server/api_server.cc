@@ -136,26 +136,28 @@ Result<void> read_delete_options(const Json& body, store::DeleteOptions& opts) {
   return {};
 }
 
-// gracePeriodSeconds, preconditions and dryRun of a delete: from the query, or DeleteOptions in
-// the body (JSON as kubectl delete sends it, protobuf from typed clients such as kubectl drain's).
-Result<store::DeleteOptions> delete_options(const HttpRequest& req, const Json& body = Json()) {
+// gracePeriodSeconds and dryRun of the query over a DeleteOptions object (body: {} for none).
+Result<store::DeleteOptions> delete_options(const HttpRequest& req, const Json& body) {
   store::DeleteOptions opts;
   if (std::string g = query(req, "gracePeriodSeconds"); !g.empty()) {
     auto grace = parse_int(g, 0, 1 << 30);
     if (!grace) return fail_api(Reason::BadRequest, "gracePeriodSeconds: " + grace.error().message);
     opts.grace_seconds = *grace;
   }
-  if (body.is_object()) {
-    LAB_TRY(read_delete_options(body, opts));
-  } else if (!req.body.empty()) {
-    auto decoded = decode_object_body(req);
-    if (!decoded) return std::unexpected(decoded.error());
-    LAB_TRY(read_delete_options(*decoded, opts));
-  }
+  LAB_TRY(read_delete_options(body, opts));
   auto w = write_options(req);
   if (!w) return std::unexpected(w.error());
   opts.dry_run = opts.dry_run || w->dry_run;
   return opts;
+}
+
+// A DELETE's options: the query, and DeleteOptions in its body (JSON as kubectl delete sends it,
+// protobuf from typed clients such as kubectl drain's).
+Result<store::DeleteOptions> delete_options(const HttpRequest& req) {
+  if (req.body.empty()) return delete_options(req, Json::object());
+  auto body = decode_object_body(req);
+  if (!body) return std::unexpected(body.error());
+  return delete_options(req, *body);
 }
 
 // POST pods/NAME/eviction (policy/v1 Eviction, `kubectl drain`): the lab has no
@@ -168,8 +170,7 @@ HttpResponse evict(store::Registry& registry, const Route& r, const HttpRequest&
   if (!eviction) return error_status(eviction.error());
   if (const std::string name = api::string_at(api::metadata_of(*eviction), "name"); !name.empty() && name != r.name)
     return error_response(400, "BadRequest", "name in URL does not match name in Eviction object");
-  const Json& options = api::member(*eviction, "deleteOptions");
-  auto opts = delete_options(req, options.is_object() ? options : Json::object());
+  auto opts = delete_options(req, api::member(*eviction, "deleteOptions"));
   if (!opts) return error_status(opts.error());
   auto removed = registry.remove("Pod", r.ns.empty() ? "default" : r.ns, r.name, *opts);
   if (!removed) return error_status(removed.error());

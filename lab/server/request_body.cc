@@ -72,13 +72,15 @@ Result<PatchBody> decode_patch_body(const HttpRequest& req) {
 
 Result<bool> dry_run_of(const Json& values) {
   if (values.is_null()) return false;
-  bool all = false;
-  if (values.is_array())
-    for (const auto& v : values) all = all || v == "All";
-  if (values.is_array() && (values.empty() || (all && values.size() == 1))) return all;
-  return fail_api(Reason::BadRequest, "dryRun: Unsupported value: []string{" +
-                                          (values.is_array() && !values.empty() ? values[0].dump() : values.dump()) +
-                                          "}: supported values: \"All\"");
+  // Every value must be one the API server knows; it names them all when one is not.
+  bool known = values.is_array();
+  std::string listed;
+  for (const auto& v : values.is_array() ? values : Json::array({values})) {
+    known = known && v == "All";
+    listed += (listed.empty() ? "" : ", ") + v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  if (known) return !values.empty();
+  return fail_api(Reason::BadRequest, "dryRun: Unsupported value: []string{" + listed + "}: supported values: \"All\"");
 }
 
 Result<store::WriteOptions> write_options(const HttpRequest& req) {

@@ -152,24 +152,11 @@ Result<Json> Registry::create(Json obj, WriteOptions w) {
   }
   const std::string generate = api::string_at(api::metadata_of(obj), "generateName");
   const bool generated = api::string_at(api::metadata_of(obj), "name").empty() && !generate.empty();
-  if (w.dry_run) {
-    // What the API server fills before it stores (BeforeCreate); the version is the store's.
-    Json& meta = obj["metadata"];
-    if (generated) meta["name"] = generate + random_suffix();
-    const auto type = api::find_resource_by_kind(kind);
-    if (type->namespaced && api::string_at(meta, "namespace").empty()) meta["namespace"] = "default";
-    const std::string name = api::string_at(meta, "name");
-    if (store_.find(kind, type->namespaced ? api::string_at(meta, "namespace") : "", name))
-      return fail_api(Reason::AlreadyExists, type->group_resource() + " \"" + name + "\" already exists");
-    meta["uid"] = new_uid();
-    meta["creationTimestamp"] = now_rfc3339();
-    return obj;
-  }
   for (int attempt = 0;; ++attempt) {
     // A random name can collide; the API server retries generateName collisions too.
     if (generated) obj["metadata"]["name"] = generate + random_suffix();
-    auto created = store_.create(obj);
-    if (created && kind == "Service") taken_.add(*created);
+    auto created = store_.create(obj, w.dry_run);
+    if (created && kind == "Service" && !w.dry_run) taken_.add(*created);
     if (created || !generated || created.error().reason != Reason::AlreadyExists || attempt >= 8)
       return created;
   }

@@ -38,7 +38,7 @@ std::string conflict_message(const std::string& kind, const std::string& name) {
          "try again";
 }
 
-Result<Json> Store::create(Json obj) {
+Result<Json> Store::create(Json obj, bool dry_run) {
   std::string kind = api::string_at(obj, "kind");
   auto type = api::find_resource_by_kind(kind);
   if (!type) return fail_api(Reason::BadRequest, "unknown kind \"" + kind + "\"");
@@ -53,6 +53,7 @@ Result<Json> Store::create(Json obj) {
     return fail_api(Reason::AlreadyExists, type->group_resource() + " \"" + name + "\" already exists");
   meta["uid"] = new_uid();
   meta["creationTimestamp"] = now_rfc3339();
+  if (dry_run) return obj;  // as stored, but for the version: nothing is
   meta["resourceVersion"] = std::to_string(version_ + 1);
   LAB_TRY(persist(k, version_ + 1, &obj));
   ++version_;

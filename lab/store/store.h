@@ -51,8 +51,9 @@ class Store {
 
   // Adds a new object; fills metadata.uid, resourceVersion, creationTimestamp (and namespace
   // "default" for namespaced kinds). Reason::AlreadyExists if the name is taken. The store
-  // checks nothing else: lab/store/registry validates before it writes.
-  Result<Json> create(Json obj);
+  // checks nothing else: lab/store/registry validates before it writes. dry_run: the object as
+  // it would be stored (no resourceVersion), and nothing is.
+  Result<Json> create(Json obj, bool dry_run = false);
   // Replaces an existing object whole; bumps resourceVersion. If the object carries a
   // metadata.resourceVersion that is not the stored one, fails with Reason::Conflict
   // (optimistic concurrency); without one the write is unconditional.

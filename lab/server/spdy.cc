@@ -333,6 +333,12 @@ Result<std::optional<Frame>> Decoder::next() {
       offset_ = 0;
       return std::unexpected(*failed_);
     };
+    // The bytes of frames already given out go before any view of the buffer is taken: the
+    // frame below is read through views into it.
+    if (offset_ > 0 && (offset_ == buffer_.size() || offset_ > (64u << 10))) {
+      buffer_.erase(0, offset_);
+      offset_ = 0;
+    }
     std::string_view in = std::string_view(buffer_).substr(offset_);
     if (in.size() < 8) return std::nullopt;
     const uint32_t first = get32(in, 0);
@@ -347,10 +353,6 @@ Result<std::optional<Frame>> Decoder::next() {
     if (in.size() < 8 + length) return std::nullopt;
     std::string_view p = in.substr(8, length);
     offset_ += 8 + length;
-    if (offset_ == buffer_.size() || offset_ > (64u << 10)) {
-      buffer_.erase(0, offset_);
-      offset_ = 0;
-    }
     Frame f;
     f.flags = static_cast<uint8_t>(flags_length >> 24);
     if (!control) {

@@ -48,6 +48,7 @@ const std::vector<ResourceType>& resource_types() {
             {"eviction", "policy", "v1", "Eviction", {"create"}},
             {"exec", "", "v1", "PodExecOptions", {"create", "get"}},
             {"log", "", "v1", "Pod", {"get"}},
+            {"portforward", "", "v1", "PodPortForwardOptions", {"create", "get"}},
             status_of("", "Pod")}),
       with({"Node", "nodes", "node", {"no"}, "", "v1", false}, {}, {status_of("", "Node")}),
       with({"Deployment", "deployments", "deployment", {"deploy"}, "apps", "v1", true}, {"all"},

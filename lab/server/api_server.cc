@@ -19,6 +19,7 @@
 #include "lab/server/namespace_admission.h"
 #include "lab/server/pod_logs.h"
 #include "lab/server/get_encoding.h"
+#include "lab/server/port_forward.h"
 #include "lab/server/remote_command.h"
 #include "lab/server/request_body.h"
 #include "lab/server/scale_subresource.h"
@@ -33,13 +34,13 @@ Json status_object(int code, const std::string& reason, const std::string& messa
           {"status", "Failure"}, {"message", message}, {"reason", reason}, {"code", code}};
 }
 
-namespace {
-
 // A message may quote what the client sent (a selector's bytes): replaced where not UTF-8, as Go's
 // JSON encoder does, rather than throwing.
-HttpResponse error_response(int code, const std::string& reason, const std::string& msg) {
+HttpResponse status_response(int code, const std::string& reason, const std::string& msg) {
   return {code, status_object(code, reason, msg).dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
+
+namespace {
 
 
 std::vector<std::string> split_path(const std::string& path) {
@@ -165,11 +166,11 @@ Result<store::DeleteOptions> delete_options(const HttpRequest& req) {
 // Eviction's deleteOptions; answered with the API server's 201 Status.
 HttpResponse evict(store::Registry& registry, const Route& r, const HttpRequest& req) {
   if (req.method != "POST")
-    return error_response(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    return status_response(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
   auto eviction = decode_object_body(req);
   if (!eviction) return error_status(eviction.error());
   if (const std::string name = api::string_at(api::metadata_of(*eviction), "name"); !name.empty() && name != r.name)
-    return error_response(400, "BadRequest", "name in URL does not match name in Eviction object");
+    return status_response(400, "BadRequest", "name in URL does not match name in Eviction object");
   auto opts = delete_options(req, api::member(*eviction, "deleteOptions"));
   if (!opts) return error_status(opts.error());
   auto removed = registry.remove("Pod", r.ns.empty() ? "default" : r.ns, r.name, *opts);
@@ -210,7 +211,7 @@ HttpResponse ApiServer::handle(const HttpRequest& req) {
   try {
     return handle_unchecked(req);
   } catch (const std::exception& e) {
-    return error_response(500, "InternalError", std::string("Internal error occurred: ") + e.what());
+    return status_response(500, "InternalError", std::string("Internal error occurred: ") + e.what());
   }
 }
 
@@ -224,7 +225,7 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
     return serve_scale(registry_, *r.type, r.ns, r.name, req);
   if (r.ok && r.type->kind == "Pod" && r.subresource == "eviction" && !r.name.empty()) return evict(registry_, r, req);
   if (!r.ok || (!r.subresource.empty() && r.subresource != "status"))
-    return error_response(404, "NotFound", "the server could not find the requested resource");
+    return status_response(404, "NotFound", "the server could not find the requested resource");
   const auto& type = *r.type;
   const bool status = r.subresource == "status";
 
@@ -289,7 +290,7 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
     return {200, Json{{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Success"},
                       {"details", {{"name", r.name}, {"kind", type.plural}, {"uid", (*removed)["metadata"]["uid"]}}}}.dump()};
   }
-  return error_response(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+  return status_response(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
 }
 
 void ApiServer::serve(Connection& conn, const HttpRequest& req, const std::atomic<bool>& stop) try {
@@ -316,10 +317,21 @@ void ApiServer::serve(Connection& conn, const HttpRequest& req, const std::atomi
     serve_remote_command(conn, req, *rc, *pod, cluster::pod_dir(lab_, r.ns, r.name), runtime::self_exe());
     return;
   }
+  // kubectl port-forward: a websocket tunnelling SPDY (GET), or SPDY itself (POST).
+  if ((req.method == "GET" || req.method == "POST") && r.ok && r.type->kind == "Pod" && !r.name.empty() &&
+      r.subresource == "portforward") {
+    auto pod = store_.get("Pod", r.ns, r.name);
+    if (!pod) {
+      if (!conn.send(error_status(pod.error()))) log_line("api: cannot answer a port-forward request");
+      return;
+    }
+    serve_port_forward(conn, req, *pod, cluster::pod_dir(lab_, r.ns, r.name));
+    return;
+  }
   send_or_log(conn, handle(req));
 } catch (const std::exception& e) {
   // A stream that failed half-way cannot answer any more; one that has not started still can.
-  send_or_log(conn, error_response(500, "InternalError", std::string("Internal error occurred: ") + e.what()));
+  send_or_log(conn, status_response(500, "InternalError", std::string("Internal error occurred: ") + e.what()));
 }
 
 void ApiServer::watch(Connection& conn, const std::string& kind, const std::string& ns, const HttpRequest& req,
@@ -333,7 +345,7 @@ void ApiServer::watch(Connection& conn, const std::string& kind, const std::stri
   if (auto it = req.query.find("resourceVersion"); it != req.query.end() && !it->second.empty() && it->second != "0") {
     auto rv = parse_uint64(it->second);
     if (!rv) {
-      send_or_log(conn, error_response(400, "BadRequest", "resourceVersion: " + rv.error().message));
+      send_or_log(conn, status_response(400, "BadRequest", "resourceVersion: " + rv.error().message));
       return;
     }
     since = *rv;
@@ -378,7 +390,7 @@ void ApiServer::logs(Connection& conn, const std::string& ns, const std::string&
     if (containers.size() > 1) {
       std::string names;
       for (const auto& c : containers) names += (names.empty() ? "" : " ") + c.value("name", "");
-      send_or_log(conn, error_response(400, "BadRequest",
+      send_or_log(conn, status_response(400, "BadRequest",
                                               "a container name must be specified for pod " + pod +
                                                   ", choose one of: [" + names + "]"));
       return;
@@ -396,7 +408,7 @@ void ApiServer::logs(Connection& conn, const std::string& ns, const std::string&
   if (!file) {
     std::string msg = previous ? "previous terminated container \"" + container + "\" in pod \"" + pod + "\" not found"
                                : "container \"" + container + "\" in pod \"" + pod + "\" is not available";
-    send_or_log(conn, error_response(400, "BadRequest", msg));
+    send_or_log(conn, status_response(400, "BadRequest", msg));
     return;
   }
   if (opts->tail_lines)
@@ -455,19 +467,19 @@ HttpResponse ApiServer::list(const api::ResourceType& type, const std::string& n
 
 HttpResponse error_status(const Error& e) {
   switch (e.reason) {
-    case Reason::BadRequest: return error_response(400, "BadRequest", e.message);
-    case Reason::NotFound: return error_response(404, "NotFound", e.message);
-    case Reason::MethodNotAllowed: return error_response(405, "MethodNotAllowed", e.message);
-    case Reason::AlreadyExists: return error_response(409, "AlreadyExists", e.message);
-    case Reason::Conflict: return error_response(409, "Conflict", e.message);
-    case Reason::Gone: return error_response(410, "Expired", e.message);
-    case Reason::RequestEntityTooLarge: return error_response(413, "RequestEntityTooLarge", e.message);
-    case Reason::UnsupportedMediaType: return error_response(415, "UnsupportedMediaType", e.message);
-    case Reason::Invalid: return error_response(422, "Invalid", e.message);
+    case Reason::BadRequest: return status_response(400, "BadRequest", e.message);
+    case Reason::NotFound: return status_response(404, "NotFound", e.message);
+    case Reason::MethodNotAllowed: return status_response(405, "MethodNotAllowed", e.message);
+    case Reason::AlreadyExists: return status_response(409, "AlreadyExists", e.message);
+    case Reason::Conflict: return status_response(409, "Conflict", e.message);
+    case Reason::Gone: return status_response(410, "Expired", e.message);
+    case Reason::RequestEntityTooLarge: return status_response(413, "RequestEntityTooLarge", e.message);
+    case Reason::UnsupportedMediaType: return status_response(415, "UnsupportedMediaType", e.message);
+    case Reason::Invalid: return status_response(422, "Invalid", e.message);
     case Reason::InternalError:
     case Reason::None: break;
   }
-  return error_response(500, "InternalError", e.what());
+  return status_response(500, "InternalError", e.what());
 }
 
 }  // namespace lab::server

@@ -19,6 +19,8 @@ namespace lab::server {
 
 // A Kubernetes Status object: {"kind":"Status","status":"Failure","reason":"NotFound","code":404,...}
 nlohmann::json status_object(int code, const std::string& reason, const std::string& message);
+// That Status as an answer with its code.
+HttpResponse status_response(int code, const std::string& reason, const std::string& message);
 // The Status answer for an error: its Reason picks the code (400, 404, 409, 413, 422, ...); an
 // error without one is a 500.
 HttpResponse error_status(const Error& e);

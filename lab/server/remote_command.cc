@@ -26,10 +26,6 @@ using api::string_at;
 
 namespace {
 
-HttpResponse status_response(int code, const std::string& reason, const std::string& message) {
-  return {code, status_object(code, reason, message).dump(-1, ' ', false, Json::error_handler_t::replace)};
-}
-
 bool query_true(const HttpRequest& req, const char* key) {
   auto it = req.query.find(key);
   return it != req.query.end() && (it->second == "true" || it->second == "1");

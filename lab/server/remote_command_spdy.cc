@@ -17,6 +17,8 @@ namespace lab::server {
 namespace {
 
 using namespace std::chrono_literals;
+using spdy::control_frame;
+using spdy::data_frame;
 
 // The kubelet's stream creation timeout (streaming.DefaultConfig): how long the client has to
 // open the streams the request needs.
@@ -48,23 +50,6 @@ const char* kind_name(StreamKind kind) {
     case StreamKind::Resize: return "resize";
   }
   return "?";
-}
-
-spdy::Frame data_frame(uint32_t id, std::string data, uint8_t flags = 0) {
-  spdy::Frame f;
-  f.type = spdy::Type::Data;
-  f.stream_id = id;
-  f.flags = flags;
-  f.data = std::move(data);
-  return f;
-}
-
-spdy::Frame control(spdy::Type type, uint32_t id, uint32_t value = 0) {
-  spdy::Frame f;
-  f.type = type;
-  f.stream_id = id;
-  f.value = value;
-  return f;
 }
 
 }  // namespace
@@ -111,18 +96,14 @@ Result<SpdyClientFrames::Outcome> SpdyClientFrames::handle(const spdy::Frame& f)
   };
   switch (f.type) {
     case spdy::Type::SynStream: {
-      // Streams the client opens have odd ids, each above the last (spdystream's validateStreamId).
-      if (f.stream_id % 2 == 0 || f.stream_id <= last_id_)
-        return fail("stream id " + std::to_string(f.stream_id) + " out of order (the last was " +
-                    std::to_string(last_id_) + ")");
-      last_id_ = f.stream_id;
+      if (auto ok = spdy::accept_client_stream_id(f.stream_id, last_id_); !ok) return std::unexpected(ok.error());
       auto kind = stream_kind(f.headers);
       if (!kind) return std::unexpected(kind.error());
       uint32_t& slot = ids_[static_cast<size_t>(*kind)];
       if (slot != 0) return fail(std::string("a second ") + kind_name(*kind) + " stream");
       slot = f.stream_id;
       opened_++;
-      out.replies.push_back(control(spdy::Type::SynReply, f.stream_id));
+      out.replies.push_back(control_frame(spdy::Type::SynReply, f.stream_id));
       if (*kind == StreamKind::Stdin && f.fin()) close_stdin();
       return out;
     }
@@ -150,8 +131,7 @@ Result<SpdyClientFrames::Outcome> SpdyClientFrames::handle(const spdy::Frame& f)
       if (f.stream_id != 0 && f.stream_id == id(StreamKind::Stdin)) close_stdin();
       return out;
     case spdy::Type::Ping:
-      // The client's pings have odd ids; the server sends none, so there is nothing else to get back.
-      if (f.value % 2 == 1) out.replies.push_back(control(spdy::Type::Ping, 0, f.value));
+      if (auto pong = spdy::ping_reply(f)) out.replies.push_back(*pong);
       return out;
     case spdy::Type::GoAway:
       out.end = true;
@@ -180,26 +160,12 @@ void relay_spdy_session(RawStream& raw, int sock, const RemoteCommand& rc) {
   bool replied = false;
   bool reader_done = false;
 
-  // Frames to the client, from either thread: the header compressor's state is the
-  // connection's, so encoding and writing go together.
-  std::mutex write_mu;
-  spdy::Encoder encoder;
-  auto send = [&](const std::vector<spdy::Frame>& frames) -> bool {
-    std::lock_guard lock(write_mu);
-    std::string bytes;
-    for (const auto& f : frames) {
-      auto encoded = encoder.encode(f);
-      if (!encoded) {
-        log_line("exec/attach: SPDY: " + encoded.error().what());
-        return false;
-      }
-      bytes += *encoded;
-    }
-    return bytes.empty() || raw.write(bytes).has_value();
-  };
+  // Frames to the client, from either thread.
+  spdy::FrameWriter writer([&](std::string_view bytes) { return raw.write(bytes); });
+  auto send = [&](const std::vector<spdy::Frame>& frames) { return writer.send(frames).has_value(); };
   auto protocol_error = [&](const std::string& why) {
     log_line("exec/attach: SPDY: " + why + "; ending the session");
-    send({control(spdy::Type::GoAway, 0, spdy::kGoAwayProtocolError)});
+    send({control_frame(spdy::Type::GoAway, 0, spdy::kGoAwayProtocolError)});
     raw.close();
   };
 

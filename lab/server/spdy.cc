@@ -416,4 +416,45 @@ Result<std::optional<Frame>> Decoder::next() {
   }
 }
 
+Frame data_frame(uint32_t stream_id, std::string data, uint8_t flags) {
+  Frame f;
+  f.type = Type::Data;
+  f.stream_id = stream_id;
+  f.flags = flags;
+  f.data = std::move(data);
+  return f;
+}
+
+Frame control_frame(Type type, uint32_t stream_id, uint32_t value) {
+  Frame f;
+  f.type = type;
+  f.stream_id = stream_id;
+  f.value = value;
+  return f;
+}
+
+Result<void> accept_client_stream_id(uint32_t id, uint32_t& last) {
+  if (id % 2 == 0 || id <= last)
+    return fail("stream id " + std::to_string(id) + " out of order (the last was " + std::to_string(last) + ")");
+  last = id;
+  return {};
+}
+
+std::optional<Frame> ping_reply(const Frame& ping) {
+  if (ping.type != Type::Ping || ping.value % 2 == 0) return std::nullopt;
+  return control_frame(Type::Ping, 0, ping.value);
+}
+
+Result<void> FrameWriter::send(const std::vector<Frame>& frames) {
+  std::lock_guard lock(mu_);
+  std::string bytes;
+  for (const auto& f : frames) {
+    auto encoded = encoder_.encode(f);
+    if (!encoded) return std::unexpected(encoded.error());
+    bytes += *encoded;
+  }
+  if (bytes.empty()) return {};
+  return write_(bytes);
+}
+
 }  // namespace lab::server::spdy

@@ -10,7 +10,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +70,11 @@ struct Frame {
   bool fin() const { return (flags & kFlagFin) != 0; }
 };
 
+// A data frame on a stream (kFlagFin: the sender's last), and a control frame with its one value
+// (RST_STREAM's and GOAWAY's status, PING's id).
+Frame data_frame(uint32_t stream_id, std::string data, uint8_t flags = 0);
+Frame control_frame(Type type, uint32_t stream_id, uint32_t value = 0);
+
 // Compresses header blocks, one zlib stream for the connection's one direction.
 class HeaderCompressor {
  public:
@@ -108,6 +115,27 @@ class Encoder {
 
  private:
   HeaderCompressor compressor_;
+};
+
+// A server's checks of its client's frames. A stream the client opens has an odd id above the
+// last one it opened (spdystream's validateStreamId): last is advanced, or the error (the
+// connection is beyond repair). A client's PING (odd id) is answered with itself; the server
+// sends none, so there is no other kind to get back.
+Result<void> accept_client_stream_id(uint32_t id, uint32_t& last);
+std::optional<Frame> ping_reply(const Frame& ping);
+
+// Sends frames on a connection from any thread: the header compressor's state is the
+// connection's, so encoding and writing go together, under one lock.
+class FrameWriter {
+ public:
+  explicit FrameWriter(std::function<Result<void>(std::string_view)> write) : write_(std::move(write)) {}
+  // Whether every frame was encoded and written (false once the peer is gone).
+  Result<void> send(const std::vector<Frame>& frames);
+
+ private:
+  std::mutex mu_;
+  Encoder encoder_;
+  std::function<Result<void>(std::string_view)> write_;
 };
 
 // Bytes to frames. feed() the bytes as they come; next() gives each whole frame, nullopt while

@@ -15,18 +15,19 @@ namespace {
 
 using Json = nlohmann::json;
 
-HttpResponse status_response(int code, const std::string& reason, const std::string& message, Json details = {}) {
+// A Status with details (the object named, the fields at fault), as the apiserver sends them.
+HttpResponse status_with_details(int code, const std::string& reason, const std::string& message, Json details) {
   Json s = status_object(code, reason, message);
-  if (!details.is_null()) s["details"] = std::move(details);
+  s["details"] = std::move(details);
   return {code, s.dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 
 HttpResponse invalid(const std::string& name, const std::string& field, const std::string& what) {
-  return status_response(422, "Invalid", "TokenRequest.authentication.k8s.io \"" + name + "\" is invalid: " + field + ": " + what,
-                         {{"name", name},
-                          {"group", "authentication.k8s.io"},
-                          {"kind", "TokenRequest"},
-                          {"causes", Json::array({{{"reason", "FieldValueInvalid"}, {"message", what}, {"field", field}}})}});
+  return status_with_details(422, "Invalid", "TokenRequest.authentication.k8s.io \"" + name + "\" is invalid: " + field + ": " + what,
+                             {{"name", name},
+                              {"group", "authentication.k8s.io"},
+                              {"kind", "TokenRequest"},
+                              {"causes", Json::array({{{"reason", "FieldValueInvalid"}, {"message", what}, {"field", field}}})}});
 }
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
@@ -62,7 +63,7 @@ std::optional<HttpResponse> TokenIssuer::handle(const HttpRequest& req) const {
   if (!body.is_object())
     return status_response(400, "BadRequest", "the body of the request was in an unknown format - accepted media types include: application/json");
   auto uid = account_uid_ ? account_uid_(ns, name) : std::optional<std::string>();
-  if (!uid) return status_response(404, "NotFound", "serviceaccounts \"" + name + "\" not found", {{"name", name}, {"kind", "serviceaccounts"}});
+  if (!uid) return status_with_details(404, "NotFound", "serviceaccounts \"" + name + "\" not found", {{"name", name}, {"kind", "serviceaccounts"}});
 
   const Json& spec = api::member(body, "spec");
   long long seconds = 3600;

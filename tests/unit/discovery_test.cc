@@ -94,7 +94,7 @@ TEST(Discovery, AggregatedCoreGroupWithTheExactContentType) {
     EXPECT_TRUE(s["responseKind"].contains("kind"));
     EXPECT_FALSE(s["verbs"].empty());
   }
-  EXPECT_EQ(subs, (std::set<std::string>{"attach", "eviction", "exec", "log", "status"}));
+  EXPECT_EQ(subs, (std::set<std::string>{"attach", "eviction", "exec", "log", "portforward", "status"}));
   const Json* svc = find_named(v1["resources"], "resource", "services");
   ASSERT_NE(svc, nullptr);
   EXPECT_EQ((*svc)["shortNames"], Json::array({"svc"}));

@@ -45,13 +45,7 @@ spdy::Frame syn(uint32_t id, const std::string& type, uint8_t flags = 0) {
   return f;
 }
 
-spdy::Frame data(uint32_t id, std::string bytes, uint8_t flags = 0) {
-  spdy::Frame f;
-  f.stream_id = id;
-  f.data = std::move(bytes);
-  f.flags = flags;
-  return f;
-}
+spdy::Frame data(uint32_t id, std::string bytes, uint8_t flags = 0) { return spdy::data_frame(id, std::move(bytes), flags); }
 
 TEST(RemoteCommandSpdy, TheUpgradeNamesV4WhenOffered) {
   EXPECT_EQ(pick_stream_protocol("v4.channel.k8s.io, v3.channel.k8s.io, v2.channel.k8s.io, channel.k8s.io"),

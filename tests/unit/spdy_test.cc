@@ -16,13 +16,7 @@ Frame syn_stream(uint32_t id, Headers headers) {
   return f;
 }
 
-Frame control(Type type, uint32_t id, uint32_t value) {
-  Frame f;
-  f.type = type;
-  f.stream_id = id;
-  f.value = value;
-  return f;
-}
+Frame control(Type type, uint32_t id, uint32_t value) { return control_frame(type, id, value); }
 
 std::vector<Frame> decode_all(Decoder& d) {
   std::vector<Frame> out;

@@ -58,6 +58,7 @@ const std::vector<ResourceType>& resource_types() {
       with({"Event", "events", "event", {"ev"}, "", "v1", true}, {}, {}),
       with({"Service", "services", "service", {"svc"}, "", "v1", true}, {"all"}, {status_of("", "Service")}),
       with({"Endpoints", "endpoints", "endpoints", {"ep"}, "", "v1", true}, {}, {}),
+      with({"Lease", "leases", "lease", {}, "coordination.k8s.io", "v1", true}, {}, {}),
       with({"EndpointSlice", "endpointslices", "endpointslice", {}, "discovery.k8s.io", "v1", true}, {}, {}),
       with({"Secret", "secrets", "secret", {}, "", "v1", true}, {}, {}),
       with({"ConfigMap", "configmaps", "configmap", {"cm"}, "", "v1", true}, {}, {}),

@@ -204,6 +204,10 @@ Json serviceaccount_cells(const Json& sa, bool, Clock::time_point now) {
   return Json::array({str(sa, {"metadata", "name"}), arr(sa, {"secrets"}).size(), age(sa, now)});
 }
 
+Json lease_cells(const Json& lease, bool, Clock::time_point now) {
+  return Json::array({str(lease, {"metadata", "name"}), str(lease, {"spec", "holderIdentity"}), age(lease, now)});
+}
+
 Json namespace_cells(const Json& ns, bool, Clock::time_point now) {
   return Json::array({str(ns, {"metadata", "name"}), str(ns, {"status", "phase"}), age(ns, now)});
 }
@@ -275,6 +279,12 @@ const std::vector<TableColumn> kServiceAccountColumns = {
     {"Age", "string", "", kAgeDescription, 0},
 };
 
+const std::vector<TableColumn> kLeaseColumns = {
+    {"Name", "string", "name", kNameDescription, 0},
+    {"Holder", "string", "", "holderIdentity contains the identity of the holder of a current lease.", 0},
+    {"Age", "string", "", kAgeDescription, 0},
+};
+
 const std::vector<TableColumn> kNamespaceColumns = {
     {"Name", "string", "name", kNameDescription, 0},
     {"Status", "string", "", "The status of the namespace", 0},
@@ -290,6 +300,7 @@ const std::vector<KindPrinter>& network_printers() {
       {"Event", &kEventColumns, event_cells},           {"Secret", &kSecretColumns, secret_cells},
       {"ConfigMap", &kConfigMapColumns, configmap_cells}, {"Namespace", &kNamespaceColumns, namespace_cells},
       {"Endpoints", &kEndpointsColumns, endpoints_cells}, {"ServiceAccount", &kServiceAccountColumns, serviceaccount_cells},
+      {"Lease", &kLeaseColumns, lease_cells},
   };
   return printers;
 }

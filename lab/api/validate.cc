@@ -9,6 +9,7 @@
 #include "lab/api/schema.h"
 #include "lab/api/schema_config.h"
 #include "lab/api/schema_namespace.h"
+#include "lab/api/schema_lease.h"
 #include "lab/api/schema_serviceaccount.h"
 
 namespace lab::api {
@@ -41,6 +42,7 @@ const KindSchema kSchemas[] = {
     {"ConfigMap", &schema::kConfigMapDocument},
     {"Namespace", &schema::kNamespaceDocument},
     {"ServiceAccount", &schema::kServiceAccountDocument},
+    {"Lease", &schema::kLeaseDocument},
 };
 
 const json* member(const json* o, const char* key) {

@@ -13,6 +13,9 @@ namespace lab {
 std::string rfc3339(std::time_t t);
 // The same for now.
 std::string now_rfc3339();
+// Now with microseconds ("2026-11-26T09:40:00.123456Z"), as metav1.MicroTime serializes: a
+// Lease's renewTime.
+std::string now_rfc3339_micro();
 // The time in "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)", the only shape metav1.Time serializes
 // to; nullopt for anything else (the text is input: a stored or received object).
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view s);

@@ -13,6 +13,15 @@ namespace lab {
 
 std::string now_rfc3339() { return rfc3339(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())); }
 
+std::string now_rfc3339_micro() {
+  const auto now = std::chrono::system_clock::now();
+  const std::string seconds = rfc3339(std::chrono::system_clock::to_time_t(now));
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(micros));
+  return seconds.substr(0, seconds.size() - 1) + frac;
+}
+
 std::string rfc3339(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);

@@ -13,6 +13,11 @@ namespace lab::node {
 namespace {
 
 constexpr auto kInterval = std::chrono::seconds(1);
+// The kubelet's node lease: 40 s long, renewed every quarter of that (nodeLeaseDurationSeconds,
+// and the lease controller's renewInterval).
+constexpr int kLeaseDurationSeconds = 40;
+constexpr auto kLeaseRenewInterval = std::chrono::seconds(10);
+constexpr const char* kNodeLeaseNamespace = "kube-node-lease";
 
 }  // namespace
 
@@ -65,7 +70,42 @@ void NodeHealth::check_once() {
     std::optional<std::string> problem =
         ns ? net::node_network_problem(rec_.plan, i, *ns) : std::optional<std::string>("netns " + node.netns_name + " is gone");
     report(node.name, problem);
+    renew_lease(node.name);
   }
+}
+
+void NodeHealth::renew_lease(const std::string& node) {
+  const auto now = std::chrono::steady_clock::now();
+  if (auto last = renewed_.find(node); last != renewed_.end() && now - last->second < kLeaseRenewInterval) return;
+  const std::string when = now_rfc3339_micro();
+  auto renew = [&](nlohmann::json& lease) {
+    lease["spec"]["holderIdentity"] = node;
+    lease["spec"]["leaseDurationSeconds"] = kLeaseDurationSeconds;
+    lease["spec"]["renewTime"] = when;
+    return true;
+  };
+  auto w = registry_.retry_update("Lease", kNodeLeaseNamespace, node, renew);
+  if (!w && w.error().reason == Reason::NotFound) {
+    // The first renewal makes the lease, owned by its Node (so that it goes with it), as the
+    // kubelet's lease controller does.
+    auto n = registry_.get("Node", "", node);
+    if (!n) return log_line("node " + node + ": lease: " + n.error().what());
+    nlohmann::json lease = {
+        {"apiVersion", "coordination.k8s.io/v1"},
+        {"kind", "Lease"},
+        {"metadata",
+         {{"name", node},
+          {"namespace", kNodeLeaseNamespace},
+          {"ownerReferences", nlohmann::json::array({{{"apiVersion", "v1"},
+                                                      {"kind", "Node"},
+                                                      {"name", node},
+                                                      {"uid", api::string_at(api::metadata_of(*n), "uid")}}})}}},
+        {"spec", nlohmann::json::object()}};
+    renew(lease);
+    w = registry_.create(lease);
+  }
+  if (!w) return log_line("node " + node + ": lease: " + w.error().what());  // tried again next round
+  renewed_[node] = now;
 }
 
 void NodeHealth::report(const std::string& node, const std::optional<std::string>& problem) {

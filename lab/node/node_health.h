@@ -2,10 +2,12 @@
 // each node's wiring (netns/node_health); a node whose wiring broke goes NotReady (its Ready
 // condition False with the problem, and a NodeNotReady event), and Ready again once whole. A
 // deleted host link is remade at once: it belongs to the lab, not to a node. What happens to
-// the pods of a NotReady node is the node lifecycle controller's business (eviction).
+// the pods of a NotReady node is the node lifecycle controller's business (eviction). It also renews
+// each node's Lease in kube-node-lease, the kubelet's heartbeat.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -37,11 +39,15 @@ class NodeHealth {
 
  private:
   void report(const std::string& node, const std::optional<std::string>& problem);
+  // The node's Lease in kube-node-lease (the kubelet's heartbeat, which `kubectl describe node`
+  // shows): made at the first round, its renewTime written every 10 s.
+  void renew_lease(const std::string& node);
 
   const cluster::LabRecord& rec_;
   store::Registry& registry_;
   NetnsOf netns_of_;
   std::map<std::string, std::string> reported_;  // node -> problem last written ("" = Ready)
+  std::map<std::string, std::chrono::steady_clock::time_point> renewed_;  // node -> its lease's last renewal
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -4,7 +4,7 @@
 # lab/api/version.h). Per version: `kubectl version`, test_kubectl.sh's non-exec commands (apply,
 # get -o wide, custom-columns, expose, get svc, describe svc, endpointslices, scale, create secret
 # tls / configmap --from-file, get secrets, edit, kube-dns, cluster-info, get pods -A, delete) and
-# get pods -w, logs / logs -f / logs deployment/x, a rolling update by apply + rollout status,
+# get leases and describe node's Lease, get pods -w, logs / logs -f / logs deployment/x, a rolling update by apply + rollout status,
 # rollout history / undo, server dry runs (apply --dry-run=server, diff, delete --dry-run=server),
 # cordon / drain / uncordon,
 # delete -l, get all, create -f, get svc/nodes -o yaml, describe configmap / service, and create /
@@ -71,6 +71,22 @@ subset() {  # minor
   echo "$out" | grep -q WARNING && fail "kubectl warns about version skew"
   k get nodes -o jsonpath='{.items[*].status.nodeInfo.kubeletVersion}' | grep -qx "v1.$minor.0-lab v1.$minor.0-lab" \
     || fail "the nodes' kubeletVersion does not follow the reported minor"
+
+  note "node leases: get leases, and describe node's Lease (the kubelet's heartbeat)"
+  out=$(k get leases -n kube-node-lease)
+  echo "$out"
+  header_is "$out" "NAME HOLDER AGE" || fail "the leases' header differs"
+  [ "$(echo "$out" | sed 1d | awk '{print $1 "=" $2}' | sort | tr '\n' ' ')" = "node-1=node-1 node-2=node-2 " ] \
+    || fail "not one lease per node, held by it"
+  out=$(k describe node node-1)
+  if grep -q 'Failed to get lease' <<<"$out"; then fail "describe node could not get the lease"; fi
+  grep -q '^  HolderIdentity:  node-1$' <<<"$out" || fail "describe node shows no lease holder"
+  grep -Eq '^  RenewTime:       [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} ' <<<"$out" || fail "describe node shows no RenewTime"
+  if [ "$minor" = 32 ]; then
+    local renewed; renewed=$(k get lease node-1 -n kube-node-lease -o jsonpath='{.spec.renewTime}')
+    lease_renewed() { [ "$(k get lease node-1 -n kube-node-lease -o jsonpath='{.spec.renewTime}')" != "$renewed" ]; }
+    wait_for 15 lease_renewed || fail "node-1's lease was not renewed within 15 s (every 10 s)"
+  fi
 
   note "apply -f run-my-nginx.yaml: created, unchanged"
   k apply -f "$T/run-my-nginx.yaml" | grep -qx 'deployment.apps/my-nginx created' || fail "apply did not create"

@@ -117,7 +117,8 @@ TEST(Discovery, AggregatedGroupsAdvertiseScale) {
   for (const auto& g : d["items"]) groups.push_back(g["metadata"]["name"]);
   // Not autoscaling: only deployments/scale answers in it, and a group-version listing no resources
   // makes kubectl read discovery afresh on every run (it caches none without resources).
-  EXPECT_EQ(groups, (std::vector<std::string>{"apps", "discovery.k8s.io"}));
+  // In kube-apiserver's order: coordination.k8s.io (node leases) before discovery.k8s.io.
+  EXPECT_EQ(groups, (std::vector<std::string>{"apps", "coordination.k8s.io", "discovery.k8s.io"}));
   const Json& apps = d["items"][0]["versions"][0];
   const Json* deploy = find_named(apps["resources"], "resource", "deployments");
   ASSERT_NE(deploy, nullptr);

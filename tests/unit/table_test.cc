@@ -170,11 +170,21 @@ TEST(Table, NamespacesAndKindsWithoutAPrinter) {
   EXPECT_EQ(column_names(t), (std::vector<std::string>{"Name", "Status", "Age"}));
   EXPECT_EQ(t["rows"][0]["cells"], Json::parse(R"(["kube-system","Active","40m"])"));
   // The apiserver's default convertor: Name and Created At (a date, RFC 3339 in UTC).
-  Json lease = {{"metadata", {{"name", "default"}, {"creationTimestamp", "2026-11-26T11:00:33+02:00"}}}};
-  Json d = api::make_table("Lease", Json::array({lease}), "3", {}, kNow);
+  Json other = {{"metadata", {{"name", "default"}, {"creationTimestamp", "2026-11-26T11:00:33+02:00"}}}};
+  Json d = api::make_table("PodTemplate", Json::array({other}), "3", {}, kNow);
   EXPECT_EQ(column_names(d), (std::vector<std::string>{"Name", "Created At"}));
   EXPECT_EQ(d["columnDefinitions"][1]["type"], "date");
   EXPECT_EQ(d["rows"][0]["cells"], Json::parse(R"(["default","2026-11-26T09:00:33Z"])"));
+}
+
+TEST(Table, LeasesShowTheirHolder) {
+  Json lease = {{"metadata", {{"name", "node-1"}, {"creationTimestamp", "2026-11-26T09:00:33Z"}}},
+                {"spec", {{"holderIdentity", "node-1"}, {"leaseDurationSeconds", 40}}}};
+  Json t = api::make_table("Lease", Json::array({lease}), "3", {}, kNow);
+  EXPECT_EQ(column_names(t), (std::vector<std::string>{"Name", "Holder", "Age"}));
+  EXPECT_EQ(t["rows"][0]["cells"], Json::parse(R"(["node-1","node-1","40m"])"));
+  lease["spec"].erase("holderIdentity");  // a lease nobody holds
+  EXPECT_EQ(api::table_cells("Lease", lease, false, kNow), Json::parse(R"(["node-1","","40m"])"));
 }
 
 TEST(Table, EndpointsAndServiceAccounts) {

@@ -255,6 +255,28 @@ TEST(Validate, NodesAsTheKubeletWritesThem) {
   EXPECT_EQ(errors_of(node), "metadata.namespace: Forbidden: not allowed on this type\n");
 }
 
+TEST(Validate, LeasesAsTheKubeletWritesThem) {
+  // lab/node/node_health.cc renew_lease(), for node-1: renewTime a MicroTime.
+  Json lease = {{"apiVersion", "coordination.k8s.io/v1"},
+                {"kind", "Lease"},
+                {"metadata",
+                 {{"name", "node-1"},
+                  {"namespace", "kube-node-lease"},
+                  {"ownerReferences", Json::array({{{"apiVersion", "v1"}, {"kind", "Node"}, {"name", "node-1"},
+                                                    {"uid", "0e6c2b5e-1f7c-4a8e-9a43-2f1d3c4b5a69"}}})}}},
+                {"spec", {{"holderIdentity", "node-1"}, {"leaseDurationSeconds", 40},
+                          {"renewTime", "2026-12-04T09:25:01.123456Z"}}}};
+  Json created = expect_clean(lease);
+  expect_clean(stored(created), &created);
+  lease["spec"]["leaseDurationSeconds"] = 0;
+  lease["spec"]["leaseTransitions"] = -1;
+  lease["spec"]["renewTime"] = "yesterday";
+  const std::string errors = errors_of(lease);
+  EXPECT_NE(errors.find("spec.leaseDurationSeconds: Invalid value: 0"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("spec.leaseTransitions: Invalid value: -1"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("spec.renewTime"), std::string::npos) << errors;
+}
+
 // ---- what the lead's issue quotes, and each kind of bad value ----
 
 TEST(Validate, StringReplicas) {
@@ -386,7 +408,7 @@ TEST(Validate, HostileBodies) {
   d = deployment();
   d["kind"] = "PersistentVolumeClaim";
   EXPECT_EQ(errors_of(d), "kind: Unsupported value: \"PersistentVolumeClaim\": supported values: \"ConfigMap\", "
-                          "\"Deployment\", \"EndpointSlice\", \"Endpoints\", \"Event\", \"Namespace\", \"Node\", "
+                          "\"Deployment\", \"EndpointSlice\", \"Endpoints\", \"Event\", \"Lease\", \"Namespace\", \"Node\", "
                           "\"Pod\", \"ReplicaSet\", \"Secret\", \"Service\", \"ServiceAccount\"\n");
   d = deployment();
   d["apiVersion"] = "extensions/v1beta1";

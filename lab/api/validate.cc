@@ -8,9 +8,10 @@
 #include "lab/api/resources.h"
 #include "lab/api/schema.h"
 #include "lab/api/schema_config.h"
-#include "lab/api/schema_namespace.h"
 #include "lab/api/schema_lease.h"
+#include "lab/api/schema_namespace.h"
 #include "lab/api/schema_serviceaccount.h"
+#include "lab/base/parse.h"
 
 namespace lab::api {
 
@@ -203,7 +204,26 @@ void check_update(const json& obj, const json& old, const std::string& kind, boo
                    "was previously negative)"});
 }
 
-Validation validate(json& obj, const json* old) {
+// Removes the member that the path's tokens (JSON pointer tokens: keys, array indices) name.
+void erase_at(json& obj, const std::vector<std::string>& at) {
+  json* o = &obj;
+  for (size_t k = 0; k + 1 < at.size(); ++k) {
+    if (o->is_object()) {
+      auto it = o->find(at[k]);
+      if (it == o->end()) return;
+      o = &*it;
+    } else if (o->is_array()) {
+      auto index = parse_int(at[k], 0);
+      if (!index || static_cast<size_t>(*index) >= o->size()) return;
+      o = &(*o)[static_cast<size_t>(*index)];
+    } else {
+      return;
+    }
+  }
+  if (!at.empty() && o->is_object()) o->erase(at.back());
+}
+
+Validation validate(json& obj, const json* old, bool drop_unknown) {
   Validation out;
   auto refuse = [&](std::string field, std::string detail) {
     out.errors.push_back({std::move(field), std::move(detail), true});
@@ -232,6 +252,15 @@ Validation validate(json& obj, const json* old) {
   const bool update = old && old->is_object();
   if (update && type->kind == "Service") drop_type_dependent_fields(obj, *old);
   auto issues = schema::walk(obj, *found->document, schema::Mode::Api);
+  const auto unknown = [](const schema::Issue& i) { return i.cause == schema::Issue::Cause::Unknown; };
+  if (drop_unknown && std::any_of(issues.begin(), issues.end(), unknown)) {
+    for (const auto& i : issues)
+      if (unknown(i)) {
+        erase_at(obj, i.at);
+        out.dropped.push_back(i.detail);
+      }
+    issues = schema::walk(obj, *found->document, schema::Mode::Api);  // again without them: defaults fill in
+  }
   for (auto& i : issues) {
     const bool unknown = i.cause == schema::Issue::Cause::Unknown;
     out.bad_request = out.bad_request || unknown;
@@ -253,11 +282,11 @@ std::string join(const std::vector<std::string>& parts, const char* sep) {
 
 }  // namespace
 
-Validation validate_object(json& obj, const json* old) {
+Validation validate_object(json& obj, const json* old, bool drop_unknown) {
   try {
-    return validate(obj, old);
+    return validate(obj, old, drop_unknown);
   } catch (const std::exception& e) {  // a hook's assumption broken: still an answer, not a crash
-    return Validation{{{"", std::string("Internal error: ") + e.what()}}, false};
+    return Validation{{{"", std::string("Internal error: ") + e.what()}}, false, {}};
   }
 }
 

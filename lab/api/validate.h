@@ -27,13 +27,16 @@ struct FieldError {
 struct Validation {
   std::vector<FieldError> errors;  // empty: the object is valid (and was defaulted in place)
   bool bad_request = false;        // some error is a decoding error: 400 BadRequest, not 422 Invalid
+  std::vector<std::string> dropped;  // drop_unknown: `unknown field "spec.foo"` for each field dropped
 };
 
 // Validates a whole object of any kind the API serves and fills defaults in place (only where
 // nothing was wrong; validating the result again changes nothing). Never throws. old: the stored
 // object on update (immutable fields are checked against it, and a Service changing type drops the
 // fields of its old type it left unchanged, as the Service strategy does), nullptr on create.
-Validation validate_object(nlohmann::json& obj, const nlohmann::json* old = nullptr);
+// drop_unknown (the API's fieldValidation Warn or Ignore): a field the object's type does not have
+// is dropped, and named in `dropped`, instead of failing the decoding (Strict).
+Validation validate_object(nlohmann::json& obj, const nlohmann::json* old = nullptr, bool drop_unknown = false);
 
 // The Status message for the errors of validate_object, whichever they are:
 //   422: `Deployment.apps "web" is invalid: spec.replicas: Invalid value: "2": must be an

@@ -179,7 +179,12 @@ Result<server::HttpResponse> call_daemon(const std::string& lab, const std::stri
 Result<nlohmann::json> api_call(const std::string& lab, const std::string& method,
                                 const std::string& target, const nlohmann::json& body, const std::string& accept,
                                 const std::string& content_type) {
-  auto resp = call_daemon(lab, method, target, body.is_null() ? "" : body.dump(), accept, content_type);
+  // As kubectl's --validate=strict (its default): a field the type does not have is refused, not
+  // dropped with a warning (the API's default).
+  std::string to = target;
+  if ((method == "POST" || method == "PUT" || method == "PATCH") && to.find("fieldValidation=") == std::string::npos)
+    to += (to.find('?') == std::string::npos ? "?" : "&") + std::string("fieldValidation=Strict");
+  auto resp = call_daemon(lab, method, to, body.is_null() ? "" : body.dump(), accept, content_type);
   if (!resp) return std::unexpected(resp.error());
   auto j = nlohmann::json::parse(resp->body, nullptr, false);
   if (j.is_discarded()) return fail("malformed response from the lab daemon");

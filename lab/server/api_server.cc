@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lab/api/fields.h"
+#include "lab/api/go_quote.h"
 #include "lab/api/json_access.h"
 #include "lab/api/labels.h"
 #include "lab/api/objects.h"
@@ -238,8 +239,16 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
     return ok(200, obj ? Result<Json>(encode_object(*enc, type.kind, std::move(*obj))) : obj);
   }
   const bool writes = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-  const auto w = writes ? write_options(req) : store::WriteOptions{};
+  auto w = writes ? write_options(req) : store::WriteOptions{};
   if (!w) return error_status(w.error());
+  // fieldValidation=Warn: each field dropped is a Warning header, which kubectl prints.
+  std::vector<std::string> warnings;
+  w->warnings = &warnings;
+  auto ok = [&](int code, const Result<Json>& r) {
+    HttpResponse resp = server::ok(code, r);
+    for (const auto& text : warnings) resp.headers.push_back({"Warning", "299 - " + api::go_quote(text)});
+    return resp;
+  };
   if (req.method == "POST" && r.name.empty()) {
     auto obj = decode_object_body(req);
     if (!obj) return error_status(obj.error());

@@ -151,7 +151,7 @@ class Session final : public SessionBase {
     res.version(version_);
     res.result(static_cast<unsigned>(resp.status));
     res.set(http::field::content_type, resp.content_type);
-    for (const auto& [name, value] : resp.headers) res.set(name, value);
+    for (const auto& [name, value] : resp.headers) res.insert(name, value);  // several Warning headers stay several
     res.body() = resp.body;
     res.keep_alive(keep_alive_);
     res.prepare_payload();

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "lab/api/go_quote.h"
 #include "lab/base/parse.h"
 #include "lab/server/protobuf_body.h"
 
@@ -89,7 +90,18 @@ Result<store::WriteOptions> write_options(const HttpRequest& req) {
     if (k == "dryRun") values.push_back(v);
   auto dry = dry_run_of(values);
   if (!dry) return std::unexpected(dry.error());
-  return store::WriteOptions{.dry_run = *dry};
+  store::WriteOptions w{.dry_run = *dry, .field_validation = store::FieldValidation::Warn};
+  // kubectl sends Strict by default (--validate=strict), Warn for --validate=warn and Ignore for
+  // --validate=false; without the parameter the API server warns (its default since 1.27).
+  auto it = req.query.find("fieldValidation");
+  if (it != req.query.end()) {
+    if (it->second == "Strict") w.field_validation = store::FieldValidation::Strict;
+    else if (it->second == "Ignore") w.field_validation = store::FieldValidation::Ignore;
+    else if (it->second != "Warn")
+      return fail_api(Reason::BadRequest, "fieldValidation: Unsupported value: " + api::go_quote(it->second) +
+                                              ": supported values: \"Ignore\", \"Strict\", \"Warn\"");
+  }
+  return w;
 }
 
 }  // namespace lab::server

@@ -89,8 +89,10 @@ bool Registry::has_status_subresource(const std::string& kind) {
          kind == "Node";
 }
 
-Result<Json> Registry::validated(Json obj, const Json* old) {
-  auto v = api::validate_object(obj, old);
+Result<Json> Registry::validated(Json obj, const Json* old, const WriteOptions& w) {
+  auto v = api::validate_object(obj, old, w.field_validation != FieldValidation::Strict);
+  if (w.field_validation == FieldValidation::Warn && w.warnings)
+    w.warnings->insert(w.warnings->end(), v.dropped.begin(), v.dropped.end());
   if (v.errors.empty()) {
     if (auto r = check_capacity(obj, old); !r) return std::unexpected(r.error());
     return obj;
@@ -139,7 +141,7 @@ Result<Json> Registry::create(Json obj, WriteOptions w) {
     auto account = store_.get("ServiceAccount", ns.empty() ? "default" : ns, api::service_account_name(obj));
     api::admit_service_account(obj, account ? &*account : nullptr, random_suffix(5));
   }
-  auto checked = validated(std::move(obj), nullptr);
+  auto checked = validated(std::move(obj), nullptr, w);
   if (!checked) return checked;
   obj = std::move(*checked);
 
@@ -164,7 +166,7 @@ Result<Json> Registry::create(Json obj, WriteOptions w) {
 
 Result<Json> Registry::write_update(Json obj, const Json& old, WriteOptions w) {
   const std::string kind = api::string_at(obj, "kind");
-  auto checked = validated(std::move(obj), &old);
+  auto checked = validated(std::move(obj), &old, w);
   if (!checked) return checked;
   obj = std::move(*checked);
   // The version read is the precondition: nothing written between our read and this write is
@@ -412,7 +414,7 @@ Result<Json> Registry::bind(const std::string& ns, const std::string& name, cons
                                           "\": pod " + name + " is being deleted, cannot be assigned to a host");
   Json obj = *pod;
   obj["spec"]["nodeName"] = node;
-  auto checked = validated(std::move(obj), nullptr);
+  auto checked = validated(std::move(obj), nullptr, WriteOptions{});
   if (!checked) return checked;
   return store_.update(std::move(*checked));  // carries the read version: a precondition
 }

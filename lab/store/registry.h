@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lab/api/event_object.h"
 #include "lab/base/result.h"
@@ -26,8 +27,15 @@ struct DeleteOptions {
 // dry_run (the API's ?dryRun=All, which `kubectl diff` and `--dry-run=server` send): the write is
 // decoded, admitted, defaulted and validated as any other, and answered with the object it would
 // store; nothing is stored and nothing is allocated.
+// field_validation (the API's ?fieldValidation=): what a field the object's type does not have
+// does to the write: Strict refuses it (400, "strict decoding error"), Warn drops it and names it
+// in *warnings (the API's Warning headers), Ignore drops it silently. Writes of the lab's own
+// controllers are Strict; the API's default is Warn, as kube-apiserver's.
+enum class FieldValidation { Strict, Warn, Ignore };
 struct WriteOptions {
   bool dry_run = false;
+  FieldValidation field_validation = FieldValidation::Strict;
+  std::vector<std::string>* warnings = nullptr;
 };
 
 // A delete of a pod already being deleted (rest.BeforeDelete): nullopt when nothing changes (no
@@ -97,7 +105,7 @@ class Registry {
                                  const std::function<Result<Json>(const Json& old)>& prepare, WriteOptions w = {});
   static Json prepare_spec_update(Json next, const Json& old);
   static Json prepare_status_update(const Json& obj, const Json& old);
-  Result<Json> validated(Json obj, const Json* old);
+  Result<Json> validated(Json obj, const Json* old, const WriteOptions& w);
   Result<void> check_capacity(const Json& obj, const Json* old) const;
   static bool has_status_subresource(const std::string& kind);
 

@@ -4,7 +4,7 @@
 # lab/api/version.h). Per version: `kubectl version`, test_kubectl.sh's non-exec commands (apply,
 # get -o wide, custom-columns, expose, get svc, describe svc, endpointslices, scale, create secret
 # tls / configmap --from-file, get secrets, edit, kube-dns, cluster-info, get pods -A, delete) and
-# get leases and describe node's Lease, get pods -w, logs / logs -f / logs deployment/x, a rolling update by apply + rollout status,
+# get leases and describe node's Lease, --validate=strict|warn|false, get pods -w, logs / logs -f / logs deployment/x, a rolling update by apply + rollout status,
 # rollout history / undo, server dry runs (apply --dry-run=server, diff, delete --dry-run=server),
 # cordon / drain / uncordon,
 # delete -l, get all, create -f, get svc/nodes -o yaml, describe configmap / service, and create /
@@ -87,6 +87,20 @@ subset() {  # minor
     lease_renewed() { [ "$(k get lease node-1 -n kube-node-lease -o jsonpath='{.spec.renewTime}')" != "$renewed" ]; }
     wait_for 15 lease_renewed || fail "node-1's lease was not renewed within 15 s (every 10 s)"
   fi
+
+  note "unknown fields: refused by default (--validate=strict), dropped with a warning, dropped silently"
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n  colour: red\ndata:\n  a: "1"\nspedd: 3\n' >"$tmp/odd.yaml"
+  if out=$(k apply -f "$tmp/odd.yaml" 2>&1); then fail "apply took unknown fields: $out"; fi
+  grep -q 'strict decoding error: unknown field "metadata.colour", unknown field "spedd"' <<<"$out" \
+    || fail "the refusal does not name the unknown fields: $out"
+  out=$(k apply --validate=warn -f "$tmp/odd.yaml" 2>&1) || fail "apply --validate=warn failed: $out"
+  grep -qx 'Warning: unknown field "metadata.colour"' <<<"$out" || fail "no warning for metadata.colour: $out"
+  grep -qx 'Warning: unknown field "spedd"' <<<"$out" || fail "no warning for spedd: $out"
+  [ "$(k get configmap odd -o jsonpath='{.data.a}')" = 1 ] || fail "the configmap was not made without the fields"
+  k delete configmap odd >/dev/null
+  out=$(k create --validate=false -f "$tmp/odd.yaml" 2>&1) || fail "create --validate=false failed: $out"
+  [ "$out" = "configmap/odd created" ] || fail "create --validate=false said more than it made: $out"
+  k delete configmap odd >/dev/null
 
   note "apply -f run-my-nginx.yaml: created, unchanged"
   k apply -f "$T/run-my-nginx.yaml" | grep -qx 'deployment.apps/my-nginx created' || fail "apply did not create"

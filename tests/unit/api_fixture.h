@@ -28,6 +28,11 @@ struct TestApi {
   server::HttpResponse get(const std::string& path, const std::string& accept = "application/json, */*") {
     return call("GET", path, "", {{"accept", accept}});
   }
+  // A write with a JSON body (or a patch's, by its content type).
+  server::HttpResponse send(const std::string& method, const std::string& path, const nlohmann::json& body,
+                            const std::string& type = "application/json") {
+    return call(method, path, body.dump(), {{"content-type", type}});
+  }
 };
 
 inline nlohmann::json body_of(const server::HttpResponse& r) { return nlohmann::json::parse(r.body, nullptr, false); }

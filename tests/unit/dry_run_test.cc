@@ -11,12 +11,7 @@ using lab::testing::body_of;
 
 namespace {
 
-struct Api : lab::testing::TestApi {
-  server::HttpResponse send(const std::string& method, const std::string& path, const Json& body,
-                            const std::string& type = "application/json") {
-    return call(method, path, body.dump(), {{"content-type", type}});
-  }
-};
+using Api = lab::testing::TestApi;
 
 Json deployment(int replicas) {
   return Json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},

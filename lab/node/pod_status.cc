@@ -15,10 +15,17 @@ constexpr const char* kConditionTypes[] = {"PodReadyToStartContainers", "Initial
                                            "ContainersReady", "PodScheduled"};
 
 Json conditions_for(bool all_ready, bool node_ready, const Json& old_conditions, const std::string& now) {
+  // On a NotReady node, the node lifecycle controller makes the pods not Ready (MarkPodsNotReady,
+  // with a NodeNotReady event on each); the kubelet keeps them so until the node is back, but never
+  // flips one first (which raced the controller out of its events).
+  bool was_ready = false;
+  if (old_conditions.is_array())
+    for (const auto& oc : old_conditions)
+      if (string_at(oc, "type") == "Ready") was_ready = string_at(oc, "status") == "True";
   Json out = Json::array();
   for (const char* type : kConditionTypes) {
     std::string t = type;
-    bool value = t == "Ready" ? all_ready && node_ready : t == "ContainersReady" ? all_ready : true;
+    bool value = t == "Ready" ? all_ready && (node_ready || was_ready) : t == "ContainersReady" ? all_ready : true;
     std::string status = value ? "True" : "False";
     // A condition whose status did not change keeps the time it last changed.
     std::string when = now;

@@ -87,6 +87,22 @@ TEST(PodStatus, APodOfANotReadyNodeIsNotReady) {
   EXPECT_EQ(condition(back, "ContainersReady")["lastTransitionTime"], "T1");
 }
 
+TEST(PodStatus, TheKubeletLeavesTheFirstNotReadyToTheNodeController) {
+  // A Ready pod whose node just went NotReady stays Ready in the kubelet's status: the node
+  // lifecycle controller flips it, with its NodeNotReady event (a kubelet that flipped it first
+  // left the controller nothing to mark, and no event).
+  Json ready = running_pod_status(spec_with(), Json::object(), observation(true, true), "T1");
+  PodObservation node_down = observation(true, true);
+  node_down.node_ready = false;
+  Json kept = running_pod_status(spec_with(), ready, node_down, "T2");
+  EXPECT_EQ(condition(kept, "Ready")["status"], "True");
+  // Once the controller marked it, the kubelet keeps it so while the node is NotReady.
+  Json marked = ready;
+  for (auto& c : marked["conditions"])
+    if (c["type"] == "Ready") c["status"] = "False";
+  EXPECT_EQ(condition(running_pod_status(spec_with(), marked, node_down, "T3"), "Ready")["status"], "False");
+}
+
 TEST(PodStatus, StartTimeIsKeptOnceSet) {
   Json old = {{"startTime", "2025-12-31T23:59:59Z"}};
   Json st = running_pod_status(spec_with(), old, observation(true, true), "T");

@@ -11,6 +11,7 @@
 #include <memory>
 #include <sstream>
 
+#include "lab/base/parse.h"
 #include "lab/base/unique_fd.h"
 #include "runtime/spawn.h"
 
@@ -77,6 +78,16 @@ Result<std::vector<pid_t>> container_pids(pid_t init_pid) {
   std::vector<pid_t> out;
   for (const auto& [start, pid] : kids) out.push_back(pid);
   return out;
+}
+
+std::string init_pid_path(const std::string& state_dir) { return state_dir + "/init.pid"; }
+
+std::optional<pid_t> read_init_pid(const std::string& state_dir) {
+  auto text = read_file(init_pid_path(state_dir));
+  if (!text) return std::nullopt;
+  auto pid = parse_int(trim_space(*text), 1);
+  if (!pid) return std::nullopt;
+  return static_cast<pid_t>(*pid);
 }
 
 Result<pid_t> container_pid(pid_t init_pid, const std::string& state_dir,

@@ -27,6 +27,11 @@ Result<void> kill_pod(pid_t init_pid);
 // in start order).
 Result<std::vector<pid_t>> container_pids(pid_t init_pid);
 
+// The file where the node agent keeps a pod's init pid (`lab exec`, port-forward and a restarted
+// daemon find the pod through it), and its pid read back: nullopt when absent or not a pid.
+std::string init_pid_path(const std::string& state_dir);
+std::optional<pid_t> read_init_pid(const std::string& state_dir);
+
 // Host pid of one container's current process, from <state_dir>/<container>.hostpid
 // (rewritten by the pod init at every restart), checked to still be a child of init_pid.
 // Unlike container_pids(), stays right after a restart reorders the start times.

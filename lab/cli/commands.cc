@@ -102,15 +102,6 @@ Result<void> register_lab(const std::string& lab, const std::string& file, const
   return {};
 }
 
-// A pid that lab wrote to a file ("1234\n"); an error if the file is missing or holds anything else.
-Result<pid_t> read_pid_file(const std::string& path) {
-  auto text = read_file(path);
-  if (!text) return std::unexpected(text.error());
-  auto pid = parse_int(trim_space(*text), 1);
-  if (!pid) return std::unexpected(pid.error().context(path));
-  return *pid;
-}
-
 // kind's closing lines: the context is merged and current. A kubeconfig that cannot take it is
 // no reason to give the running lab up: said, and `lab kubeconfig` still prints it.
 void merge_kubeconfig_and_say(const std::string& lab) {
@@ -319,7 +310,7 @@ int cmd_exec(const Args& all) {
     }
   }
   std::string pod_dir = cluster::pod_dir(*lab, ns, pod_name);
-  auto init_pid = read_pid_file(pod_dir + "/init.pid");
+  auto init_pid = runtime::read_init_pid(pod_dir);
   if (!init_pid) return report_error("pod " + pod_name + " has no running init process");
   auto pid = runtime::container_pid(*init_pid, pod_dir, container);
   if (!pid) return report_error(pid.error().context("pod " + pod_name).what());

@@ -284,7 +284,7 @@ Result<void> Kubelet::start_pod(const Json& pod, const PriorSandbox* prior) {
     return std::unexpected(init.error().context("pod " + pod_name(pod)));
   }
   // `lab exec`, `lab logs` and a restarted daemon find the pod's processes through this file.
-  if (auto r = write_file(spec.state_dir + "/init.pid", std::to_string(*init) + "\n", 0600); !r)
+  if (auto r = write_file(runtime::init_pid_path(spec.state_dir), std::to_string(*init) + "\n", 0600); !r)
     log_line("pod " + key + ": " + r.error().what());
 
   auto rec = std::make_shared<PodRecord>();

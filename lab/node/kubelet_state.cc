@@ -180,7 +180,7 @@ void Kubelet::adopt_pod(const Json& pod) {
   if (!node || ip_text.empty()) return;
   const std::string ns = pod_namespace(pod), name = pod_name(pod), uid = pod_uid(pod);
   const std::string dir = cluster::pod_dir(rec_.name, ns, name);
-  pid_t init = detail::read_int_file(dir + "/init.pid", 0);
+  pid_t init = runtime::read_init_pid(dir).value_or(0);
   auto cmdline = init > 0 ? read_file("/proc/" + std::to_string(init) + "/cmdline") : Result<std::string>();
   auto ip = net::Ipv4::parse(ip_text);
   if (init <= 0 || !cmdline || !ip || cmdline->find("--pod=" + ns + "/" + name) == std::string::npos ||

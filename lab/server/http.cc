@@ -184,6 +184,16 @@ const char* reason_phrase(int status) {
   }
 }
 
+bool list_holds(std::string_view list, std::string_view token) {
+  for (size_t start = 0;;) {
+    size_t comma = list.find(',', start);
+    if (trim(list.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)) == token)
+      return true;
+    if (comma == std::string_view::npos) return false;
+    start = comma + 1;
+  }
+}
+
 std::string url_encode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;

@@ -106,6 +106,9 @@ Result<int> http_stream(const std::string& socket_path, const std::string& metho
                         const std::string& target, const std::function<bool(const std::string&)>& on_data,
                         const std::string& accept = "");
 
+// Whether a comma-separated header value (Sec-WebSocket-Protocol, X-Stream-Protocol-Version)
+// holds the token, blanks around each item ignored.
+bool list_holds(std::string_view list, std::string_view token);
 std::string url_encode(const std::string& s);
 // "%2F" -> "/", and '+' -> ' ' where it stands for a space (a query); a malformed escape ("%zz",
 // a '%' at the end) is a Reason::BadRequest error.

@@ -20,6 +20,7 @@
 #include "lab/server/remote_command_spdy.h"
 #include "netns/netns.h"
 #include "runtime/fd_io.h"
+#include "runtime/spawn.h"
 
 namespace lab::server {
 namespace {
@@ -34,18 +35,6 @@ constexpr size_t kChunk = 32 << 10;
 // stuck connection does not hold up the session's other streams.
 constexpr int kPodSendTimeoutSeconds = 30;
 
-// Whether a comma-separated header value holds the token.
-bool offers(std::string_view list, std::string_view token) {
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    auto p = trim_space(list.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-    if (p == token) return true;
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -265,41 +254,34 @@ Result<UniqueFd> connect_in_pod(int init_pid, uint16_t port) {
     return fail("the pod's process is not in a network namespace of its own");
   auto netns = net::Netns::open_path(ns_path);
   if (!netns) return std::unexpected(netns.error());
-  UniqueFd v4, v6;
-  {
-    auto sw = net::NetnsSwitch::enter(*netns);
-    if (!sw) return std::unexpected(sw.error());
-    v4 = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    v6 = UniqueFd(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  }
-  // Go's words for a dial's failure ("dial tcp4 127.0.0.1:81: connect: connection refused").
-  auto dial_error = [&](const char* net, const std::string& addr, int err) {
-    std::string text = std::strerror(err);  // Go's errno texts are C's, lower-case
-    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-    return std::string("dial ") + net + " " + addr + ": connect: " + text;
-  };
   const std::string p = std::to_string(port);
-  std::string v4_error, v6_error;
-  if (v4) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(v4.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return v4;
-    v4_error = dial_error("tcp4", "127.0.0.1:" + p, errno);
-  } else {
-    v4_error = dial_error("tcp4", "127.0.0.1:" + p, errno);
-  }
-  if (v6) {
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(port);
-    a.sin6_addr = in6addr_loopback;
-    if (::connect(v6.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return v6;
-    v6_error = dial_error("tcp6", "[::1]:" + p, errno);
-  } else {
-    v6_error = dial_error("tcp6", "[::1]:" + p, errno);
-  }
+  // A socket made in the pod's namespace, connected to its loopback; else Go's words for the
+  // dial's failure ("dial tcp4 127.0.0.1:81: connect: connection refused").
+  auto dial = [&](int family, const sockaddr* addr, socklen_t len, const std::string& name) -> Result<UniqueFd> {
+    UniqueFd fd;
+    {
+      auto sw = net::NetnsSwitch::enter(*netns);
+      if (!sw) return std::unexpected(sw.error());
+      fd = UniqueFd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    }
+    if (fd && ::connect(fd.get(), addr, len) == 0) return fd;
+    std::string text = std::strerror(errno);  // Go's errno texts are C's, lower-case
+    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    return fail("dial " + name + ": connect: " + text);
+  };
+  sockaddr_in v4{};
+  v4.sin_family = AF_INET;
+  v4.sin_port = htons(port);
+  v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  auto via_v4 = dial(AF_INET, reinterpret_cast<sockaddr*>(&v4), sizeof v4, "tcp4 127.0.0.1:" + p);
+  if (via_v4) return via_v4;
+  sockaddr_in6 v6{};
+  v6.sin6_family = AF_INET6;
+  v6.sin6_port = htons(port);
+  v6.sin6_addr = in6addr_loopback;
+  auto via_v6 = dial(AF_INET6, reinterpret_cast<sockaddr*>(&v6), sizeof v6, "tcp6 [::1]:" + p);
+  if (via_v6) return via_v6;
+  const std::string v4_error = via_v4.error().what(), v6_error = via_v6.error().what();
   // containerd's wording (its portForward), which kubectl prints.
   return fail("failed to connect to localhost:" + p + " inside namespace of the pod, IPv4: " + v4_error +
               " IPv6 " + v6_error + " ");
@@ -319,10 +301,9 @@ void serve_port_forward(Connection& conn, const HttpRequest& req, const Json& po
     return answer(status_response(400, "BadRequest",
                                   "unable to upgrade connection: pod is not running; current phase is " +
                                       (phase.empty() ? std::string("Pending") : phase)));
-  pid_t init = 0;
-  if (auto text = read_file(state_dir + "/init.pid"))
-    if (auto pid = parse_int(trim_space(*text), 1)) init = *pid;
-  if (init == 0) return answer(status_response(400, "BadRequest", "unable to upgrade connection: pod not found"));
+  auto found = runtime::read_init_pid(state_dir);
+  if (!found) return answer(status_response(400, "BadRequest", "unable to upgrade connection: pod not found"));
+  const pid_t init = *found;
   const std::string uid = api::string_at(api::metadata_of(pod), "uid");
   PortConnector connect = [init, uid](uint16_t port) -> Result<UniqueFd> {
     auto fd = connect_in_pod(init, port);
@@ -333,7 +314,7 @@ void serve_port_forward(Connection& conn, const HttpRequest& req, const Json& po
 
   if (wants_spdy(req)) {
     // kubectl before 1.31, and later ones when the websocket is refused.
-    if (!offers(req.header("x-stream-protocol-version"), kPortForwardProtocol))
+    if (!list_holds(req.header("x-stream-protocol-version"), kPortForwardProtocol))
       return answer(status_response(403, "Forbidden",
                                     "unable to upgrade: unable to negotiate protocol: client supports [" +
                                         req.header("x-stream-protocol-version") + "], server accepts [" +
@@ -350,7 +331,7 @@ void serve_port_forward(Connection& conn, const HttpRequest& req, const Json& po
                                   "Upgrade request required: the lab serves port-forward over a websocket (" +
                                       std::string(kPortForwardTunnelProtocol) + ") and SPDY/3.1 (" +
                                       kPortForwardProtocol + ")"));
-  if (!offers(req.header("sec-websocket-protocol"), kPortForwardTunnelProtocol))
+  if (!list_holds(req.header("sec-websocket-protocol"), kPortForwardTunnelProtocol))
     return answer(status_response(400, "BadRequest",
                                   "unable to upgrade connection: none of the requested subprotocols is supported (" +
                                       std::string(kPortForwardTunnelProtocol) + ")"));

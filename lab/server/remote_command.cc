@@ -56,9 +56,8 @@ Result<std::string> pick_container(const Json& pod, const std::string& wanted) {
 // The container's current process (the pod init's <container>.hostpid), or the kubelet's
 // "container not found" when it is not running.
 Result<pid_t> running_container(const std::string& state_dir, const std::string& container) {
-  if (auto text = read_file(state_dir + "/init.pid"))
-    if (auto init = parse_int(trim_space(*text), 1))
-      if (auto pid = runtime::container_pid(static_cast<pid_t>(*init), state_dir, container)) return *pid;
+  if (auto init = runtime::read_init_pid(state_dir))
+    if (auto pid = runtime::container_pid(*init, state_dir, container)) return *pid;
   return fail_api(Reason::BadRequest, "unable to upgrade connection: container not found (\"" + container + "\")");
 }
 
@@ -84,19 +83,7 @@ Result<RemoteCommand> parse_remote_command(const HttpRequest& req, bool exec) {
 }
 
 std::string pick_channel_protocol(std::string_view offered) {
-  bool v5 = false, v4 = false;
-  size_t start = 0;
-  while (start <= offered.size()) {
-    size_t comma = offered.find(',', start);
-    std::string_view p = offered.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
-    while (!p.empty() && (p.front() == ' ' || p.front() == '\t')) p.remove_prefix(1);
-    while (!p.empty() && (p.back() == ' ' || p.back() == '\t')) p.remove_suffix(1);
-    v5 = v5 || p == kChannelV5;
-    v4 = v4 || p == kChannelV4;
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return v5 ? kChannelV5 : v4 ? kChannelV4 : "";
+  return list_holds(offered, kChannelV5) ? kChannelV5 : list_holds(offered, kChannelV4) ? kChannelV4 : "";
 }
 
 Result<std::string> client_message_frames(std::string_view message, bool v5) {

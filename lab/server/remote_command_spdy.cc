@@ -56,17 +56,7 @@ const char* kind_name(StreamKind kind) {
 
 bool wants_spdy(const HttpRequest& req) { return lower(req.header("upgrade")).find("spdy/3.1") != std::string::npos; }
 
-std::string pick_stream_protocol(std::string_view offered) {
-  size_t start = 0;
-  while (start <= offered.size()) {
-    size_t comma = offered.find(',', start);
-    auto p = trim(offered.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-    if (p == kChannelV4) return kChannelV4;
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return "";
-}
+std::string pick_stream_protocol(std::string_view offered) { return list_holds(offered, kChannelV4) ? kChannelV4 : ""; }
 
 std::vector<std::pair<std::string, std::string>> spdy_upgrade_headers(const std::string& protocol) {
   return {{"Connection", "Upgrade"}, {"Upgrade", "SPDY/3.1"}, {"X-Stream-Protocol-Version", protocol}};

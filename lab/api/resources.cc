@@ -67,6 +67,7 @@ const std::vector<ResourceType>& resource_types() {
         // No deletecollection, as in Kubernetes.
         ResourceType ns{"Namespace", "namespaces", "namespace", {"ns"}, "", "v1", false};
         ns.verbs = {"create", "delete", "get", "list", "patch", "update", "watch"};
+        ns.subresources = {{"finalize", "", "v1", "Namespace", {"update"}}, status_of("", "Namespace")};
         return ns;
       }(),
   };

@@ -15,6 +15,7 @@ namespace lab {
 enum class Reason {
   None,
   BadRequest,        // 400: the request cannot be decoded
+  Forbidden,         // 403: refused by a rule (a namespace being terminated)
   NotFound,          // 404
   MethodNotAllowed,  // 405
   AlreadyExists,     // 409: create of a name that is taken

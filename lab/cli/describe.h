@@ -45,6 +45,9 @@ std::string describe_endpoint_slice(const Json& slice, const Json& events, Clock
 std::string describe_secret(const Json& secret);
 // `kubectl describe configmap`: each data key and its text, binaryData keys with their sizes, Events.
 std::string describe_configmap(const Json& configmap, const Json& events, Clock::time_point now);
+// `kubectl describe namespace`: labels, annotations, phase and the namespace controller's
+// conditions while it is being deleted.
+std::string describe_namespace(const Json& ns);
 // kubectl's describer for kinds it has none for: metadata, then every other field, labelled.
 std::string describe_generic(const Json& obj, const Json& events, Clock::time_point now);
 

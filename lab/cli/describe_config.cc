@@ -1,5 +1,6 @@
-// kubectl describe for Secrets and ConfigMaps (k8s.io/kubectl/pkg/describe: describeSecret and
-// ConfigMapDescriber), line for line. A Secret's values are never printed, only their sizes.
+// kubectl describe for Secrets, ConfigMaps and Namespaces (k8s.io/kubectl/pkg/describe:
+// describeSecret, ConfigMapDescriber, describeNamespace), line for line. A Secret's values are
+// never printed, only their sizes.
 #include "lab/base/base64.h"
 #include "lab/cli/describe_util.h"
 
@@ -47,6 +48,26 @@ std::string describe_configmap(const Json& cm, const Json& events, Clock::time_p
     }
   w(0, "\n");
   describe_events(w, events, now);
+  return w.tw.str();
+}
+
+// The lab serves no ResourceQuotas or LimitRanges: kubectl's lists of them are 404s, and it then
+// prints neither section.
+std::string describe_namespace(const Json& ns) {
+  Writer w;
+  w(0, "Name:\t" + str(ns, "metadata.name") + "\n");
+  labels_multiline(w, "Labels", obj(ns, "metadata.labels"));
+  annotations_multiline(w, "Annotations", obj(ns, "metadata.annotations"));
+  w(0, "Status:\t" + str(ns, "status.phase") + "\n");
+  const Json& conditions = arr(ns, "status.conditions");
+  if (!conditions.empty()) {
+    w(0, "Conditions:\n");
+    w(1, "Type\tStatus\tLastTransitionTime\tReason\tMessage\n");
+    w(1, "----\t------\t------------------\t------\t-------\n");
+    for (const auto& c : conditions)
+      w(1, str(c, "type") + "\t" + str(c, "status") + "\t" + rfc1123z(str(c, "lastTransitionTime")) + "\t" +
+               str(c, "reason") + "\t" + str(c, "message") + "\n");
+  }
   return w.tw.str();
 }
 

@@ -234,6 +234,8 @@ int cmd_describe(const Args& args) {
       text = describe_secret(obj);
     } else if (type->kind == "ConfigMap") {
       text = describe_configmap(obj, mine, now);
+    } else if (type->kind == "Namespace") {
+      text = describe_namespace(obj);
     } else {
       text = describe_generic(obj, mine, now);
     }

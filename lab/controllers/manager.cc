@@ -15,6 +15,7 @@
 #include "lab/controllers/endpointslice.h"
 #include "lab/controllers/garbage_collector.h"
 #include "lab/controllers/kubernetes_service.h"
+#include "lab/controllers/namespace.h"
 #include "lab/controllers/node_lifecycle.h"
 #include "lab/controllers/replicaset.h"
 #include "lab/controllers/scheduler.h"
@@ -111,8 +112,11 @@ void Controller::process(const std::string& key) {
   const uint64_t written_before = store::Store::last_write_on_this_thread();
   try {
     if (auto r = sync(key); !r) {
-      // A conflict only means the cache was behind a newer write: retry without noise.
-      if (r.error().reason != Reason::Conflict) log_line(name_ + " " + key + ": " + r.error().what());
+      // A conflict only means the cache was behind a newer write, and Forbidden that the object's
+      // namespace is being emptied (its objects go soon, and the key with them): retry without
+      // noise, as kube-controller-manager ignores NamespaceTerminatingCause.
+      if (r.error().reason != Reason::Conflict && r.error().reason != Reason::Forbidden)
+        log_line(name_ + " " + key + ": " + r.error().what());
       queue_.add_rate_limited(key);
     } else {
       queue_.forget(key);
@@ -155,6 +159,7 @@ ControllerManager::ControllerManager(store::Registry& reg, store::InformerFactor
   controllers_.push_back(std::make_unique<KubernetesServiceController>(ctx_));
   controllers_.push_back(std::make_unique<ServiceAccountsController>(ctx_));
   controllers_.push_back(std::make_unique<RootCaPublisher>(ctx_));
+  controllers_.push_back(std::make_unique<NamespaceController>(ctx_));
 }
 
 ControllerManager::~ControllerManager() { stop(); }

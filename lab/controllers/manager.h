@@ -1,6 +1,7 @@
-// The controller manager: Deployment, ReplicaSet, garbage collector, scheduler, EndpointSlice
-// and LoadBalancer controllers over shared informers, each with its own work queue and worker
-// thread, so a change wakes only the objects it concerns.
+// The controller manager: the Deployment, ReplicaSet, garbage collector, scheduler,
+// EndpointSlice, Endpoints, EndpointSlice mirroring, LoadBalancer, node lifecycle, kubernetes
+// Service, ServiceAccount, root CA and namespace controllers over shared informers, each with its
+// own work queue and worker thread, so a change wakes only the objects it concerns.
 #pragma once
 
 #include <memory>

@@ -4,9 +4,9 @@
 //  - the root-ca-cert-publisher (pkg/controller/certificates/rootcacertpublisher): ConfigMap
 //    `kube-root-ca.crt` in every namespace holding the cluster CA under ca.crt (what a pod's
 //    kube-api-access volume projects), its data put back when changed or deleted.
-// Keys are namespace names. The lab deletes a namespace's contents at once (store::Registry's
-// remove), so a namespace that is gone also has these two removed, should one have been made in
-// the moment between.
+// Keys are namespace names. A namespace being deleted gets neither again: the namespace
+// controller deletes them with the rest of its content (and the registry refuses new content
+// there); one found in a namespace that is gone is removed.
 #pragma once
 
 #include "lab/controllers/controller.h"

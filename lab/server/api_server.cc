@@ -225,6 +225,17 @@ HttpResponse ApiServer::handle_unchecked(const HttpRequest& req) {
   if (r.ok && r.subresource == "scale" && !r.name.empty() && api::find_subresource(*r.type, "scale"))
     return serve_scale(registry_, *r.type, r.ns, r.name, req);
   if (r.ok && r.type->kind == "Pod" && r.subresource == "eviction" && !r.name.empty()) return evict(registry_, r, req);
+  // PUT namespaces/NAME/finalize: spec.finalizers alone (how an owner clears a stuck namespace).
+  if (r.ok && r.type->kind == "Namespace" && r.subresource == "finalize" && !r.name.empty()) {
+    if (req.method != "PUT")
+      return status_response(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    auto obj = decode_object_body(req);
+    if (!obj) return error_status(obj.error());
+    if (auto m = match_url(*obj, *r.type, "", r.name); !m) return error_status(m.error());
+    auto w = write_options(req);
+    if (!w) return error_status(w.error());
+    return ok(200, registry_.finalize_namespace(std::move(*obj), *w));
+  }
   if (!r.ok || (!r.subresource.empty() && r.subresource != "status"))
     return status_response(404, "NotFound", "the server could not find the requested resource");
   const auto& type = *r.type;
@@ -477,6 +488,7 @@ HttpResponse ApiServer::list(const api::ResourceType& type, const std::string& n
 HttpResponse error_status(const Error& e) {
   switch (e.reason) {
     case Reason::BadRequest: return status_response(400, "BadRequest", e.message);
+    case Reason::Forbidden: return status_response(403, "Forbidden", e.message);
     case Reason::NotFound: return status_response(404, "NotFound", e.message);
     case Reason::MethodNotAllowed: return status_response(405, "MethodNotAllowed", e.message);
     case Reason::AlreadyExists: return status_response(409, "AlreadyExists", e.message);

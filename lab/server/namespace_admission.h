@@ -1,8 +1,9 @@
 // kube-apiserver's NamespaceLifecycle admission, for requests that reach the API: an object is
-// created only in a namespace that exists (404 `namespaces "x" not found`) and is not being
-// deleted (403), and the namespaces a cluster cannot run without are never deleted (403). The
-// lab's own writers (the scenario at `lab up`, controllers, the kubelet) go through the registry
-// directly and only write where their objects already live.
+// created only in a namespace that exists (404 `namespaces "x" not found`), and the namespaces a
+// cluster cannot run without are never deleted (403). The lab's own writers (the scenario at
+// `lab up`, controllers, the kubelet) go through the registry directly and only write where
+// their objects already live. No creation in a namespace being deleted (403) is the registry's
+// rule, for every writer (Registry::create).
 #pragma once
 
 #include <optional>

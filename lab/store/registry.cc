@@ -38,8 +38,24 @@ std::vector<std::string> finalizers_of(const Json& obj) {
 }
 
 // Kinds whose deletion waits for metadata.finalizers here. Pods have the kubelet's graceful
-// deletion and Namespaces the namespace controller's spec.finalizers instead.
-bool finalizes(const std::string& kind) { return kind != "Pod" && kind != "Namespace"; }
+// deletion instead, and Namespaces (remove_namespace) the namespace controller's spec.finalizers
+// as well.
+bool finalizes(const std::string& kind) { return kind != "Pod"; }
+
+// A Namespace's spec.finalizers (the namespace controller's "kubernetes").
+std::vector<std::string> spec_finalizers_of(const Json& ns) {
+  std::vector<std::string> out;
+  const Json& f = api::member(api::member(ns, "spec"), "finalizers");
+  if (f.is_array())
+    for (const auto& v : f)
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+// Whether an object being deleted may go now: no finalizer left (for a Namespace, of neither list).
+bool finalized(const std::string& kind, const Json& obj) {
+  return finalizers_of(obj).empty() && (kind != "Namespace" || spec_finalizers_of(obj).empty());
+}
 
 // A delete's uid precondition (DeleteOptions.preconditions.uid), in the API server's words.
 Result<void> check_uid(const std::string& want, const Json& obj) {
@@ -86,7 +102,7 @@ Registry::Registry(Store& st, ServiceRanges ranges) : store_(st), ranges_(std::m
 
 bool Registry::has_status_subresource(const std::string& kind) {
   return kind == "Pod" || kind == "Deployment" || kind == "ReplicaSet" || kind == "Service" ||
-         kind == "Node";
+         kind == "Node" || kind == "Namespace";
 }
 
 Result<Json> Registry::validated(Json obj, const Json* old, const WriteOptions& w) {
@@ -144,6 +160,7 @@ Result<Json> Registry::create(Json obj, WriteOptions w) {
   auto checked = validated(std::move(obj), nullptr, w);
   if (!checked) return checked;
   obj = std::move(*checked);
+  if (auto open = check_namespace_open(obj); !open) return std::unexpected(open.error());
 
   std::unique_lock services(services_mu_, std::defer_lock);
   if (kind == "Service") {
@@ -162,6 +179,20 @@ Result<Json> Registry::create(Json obj, WriteOptions w) {
     if (created || !generated || created.error().reason != Reason::AlreadyExists || attempt >= 8)
       return created;
   }
+}
+
+// NamespaceLifecycle, for every writer (the API's clients, controllers, the kubelet's events): no
+// new object in a namespace being deleted, which the namespace controller is emptying.
+Result<void> Registry::check_namespace_open(const Json& obj) const {
+  auto type = api::find_resource_by_kind(api::string_at(obj, "kind"));
+  if (!type || !type->namespaced) return {};
+  const Json& meta = api::metadata_of(obj);
+  const std::string ns = api::string_at(meta, "namespace", "default");
+  auto found = store_.find("Namespace", "", ns);
+  if (!found || !api::is_terminating(**found)) return {};
+  return fail_api(Reason::Forbidden, type->plural + " \"" + api::string_at(meta, "name") +
+                                         "\" is forbidden: unable to create new content in namespace " + ns +
+                                         " because it is being terminated");
 }
 
 Result<Json> Registry::write_update(Json obj, const Json& old, WriteOptions w) {
@@ -184,7 +215,7 @@ Result<Json> Registry::write_update(Json obj, const Json& old, WriteOptions w) {
       for (const auto& f : added) list += (list.empty() ? "" : ", ") + f;
       return fail_api(Reason::Invalid, "metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{" + list + "}");
     }
-    if (has.empty()) {
+    if (finalized(kind, obj)) {
       if (w.dry_run) return obj;
       std::unique_lock services(services_mu_, std::defer_lock);
       if (kind == "Service") services.lock();
@@ -219,9 +250,19 @@ Json Registry::prepare_spec_update(Json next, const Json& old) {
   }
   for (const char* k : {"ownerReferences", "generateName"})
     if (old_meta.contains(k) && !meta.contains(k)) meta[k] = old_meta[k];
-  if (has_status_subresource(api::string_at(next, "kind"))) {
+  const std::string kind = api::string_at(next, "kind");
+  if (has_status_subresource(kind)) {
     if (old.contains("status")) next["status"] = old["status"];
     else next.erase("status");
+  }
+  // A namespace's spec.finalizers change through its finalize subresource only.
+  if (kind == "Namespace" && (!next.contains("spec") || next["spec"].is_object())) {
+    const Json& had = api::member(api::member(old, "spec"), "finalizers");
+    if (had.is_null()) {
+      if (next.contains("spec")) next["spec"].erase("finalizers");
+    } else {
+      next["spec"]["finalizers"] = had;
+    }
   }
   int generation = old_meta.contains("generation") && old_meta["generation"].is_number_integer()
                        ? old_meta["generation"].get<int>() : 1;
@@ -331,34 +372,32 @@ Result<Json> Registry::remove(const std::string& kind, const std::string& ns, co
     if (auto c = check_uid(opts.uid, *obj); !c) return std::unexpected(c.error());
     return obj;
   }
-  if (kind == "Namespace") {
-    // The namespace controller's work, done at once: what the namespace holds goes first (the
-    // workloads before their pods, so no ReplicaSet replaces them; pods gracefully, through this
-    // same path), then the namespace itself.
-    auto existing = store_.get(kind, "", name);
-    if (!existing) return existing;
-    for (bool owners : {true, false})
-      for (const auto& t : api::resource_types()) {
-        if (!t.namespaced || owners != (t.kind == "Deployment" || t.kind == "ReplicaSet")) continue;
-        for (const auto& obj : store_.list(t.kind, name)) {
-          auto r = remove(t.kind, name, api::string_at(api::metadata_of(obj), "name"));
-          if (!r && r.error().reason != Reason::NotFound) return r;
-        }
-      }
-    return store_.remove(kind, "", name, opts.uid);
-  }
   // An object with finalizers is only marked as being deleted: their owners clean up and remove
-  // them, and the last one's removal deletes it (write_update).
+  // them, and the last one's removal deletes it (write_update). A namespace, as the namespace
+  // REST storage: the first delete marks it Terminating, for the namespace controller to empty
+  // and finalize; another while its spec.finalizers remain is refused.
   if (finalizes(kind)) {
     for (int attempt = 0;; ++attempt) {
       auto obj = store_.get(kind, ns, name);
       if (!obj) return obj;
       if (auto c = check_uid(opts.uid, *obj); !c) return std::unexpected(c.error());
-      if (finalizers_of(*obj).empty()) break;
-      if (api::is_terminating(*obj)) return obj;  // marked already
+      if (finalized(kind, *obj)) break;
+      if (api::is_terminating(*obj)) {
+        if (kind == "Namespace" && !spec_finalizers_of(*obj).empty())
+          return fail_api(Reason::Conflict, "Operation cannot be fulfilled on namespaces \"" + name +
+                                                "\": The system is ensuring all content is removed from this "
+                                                "namespace.  Upon completion, this namespace will automatically be "
+                                                "purged by the system.");
+        return obj;  // marked already
+      }
       Json marked = *obj;
       marked["metadata"]["deletionTimestamp"] = now_rfc3339();
-      marked["metadata"]["deletionGracePeriodSeconds"] = 0;
+      if (kind == "Namespace") {
+        if (!marked["status"].is_object()) marked["status"] = Json::object();
+        marked["status"]["phase"] = "Terminating";
+      } else {
+        marked["metadata"]["deletionGracePeriodSeconds"] = 0;
+      }
       auto r = store_.update(std::move(marked));
       if (r || r.error().reason != Reason::Conflict || attempt >= 10) return r;
     }
@@ -396,6 +435,24 @@ Result<Json> Registry::remove(const std::string& kind, const std::string& ns, co
     auto r = store_.update(std::move(marked));
     if (r || r.error().reason != Reason::Conflict || attempt >= 10) return r;
   }
+}
+
+Result<Json> Registry::finalize_namespace(Json obj, WriteOptions w) {
+  if (!obj.is_object() || !obj.contains("metadata") || !obj["metadata"].is_object())
+    return fail_api(Reason::BadRequest, "the object has no metadata");
+  const std::string name = api::string_at(obj["metadata"], "name");
+  return guaranteed_update("Namespace", "", name, api::string_at(obj["metadata"], "resourceVersion"),
+                           [&](const Json& old) -> Result<Json> {
+    Json next = old;
+    const Json& want = api::member(api::member(obj, "spec"), "finalizers");
+    if (want.is_null()) {
+      if (next["spec"].is_object()) next["spec"].erase("finalizers");
+    } else {
+      if (!next["spec"].is_object()) next["spec"] = Json::object();
+      next["spec"]["finalizers"] = want;
+    }
+    return next;
+  }, w);
 }
 
 Result<Json> Registry::bind(const std::string& ns, const std::string& name, const std::string& uid,

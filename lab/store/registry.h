@@ -78,9 +78,15 @@ class Registry {
                      bool* created = nullptr, WriteOptions w = {});
   // DELETE. A Pod bound to a node is marked (deletionTimestamp, deletionGracePeriodSeconds) and
   // the kubelet removes it once its processes are gone; a grace period of 0, or an unbound pod,
-  // removes it at once. Other kinds go at once (their dependents by the garbage collector).
+  // removes it at once. A Namespace is marked (status.phase Terminating) for the namespace
+  // controller to empty, and goes when its finalizers are done; deleting it again meanwhile is a
+  // Conflict. An object with metadata.finalizers is marked and goes with its last finalizer.
+  // Other kinds go at once (their dependents by the garbage collector).
   Result<Json> remove(const std::string& kind, const std::string& ns, const std::string& name,
                       const DeleteOptions& opts = {});
+  // PUT namespaces/NAME/finalize: only spec.finalizers is taken from obj; a namespace being
+  // deleted goes once no finalizer of either list is left.
+  Result<Json> finalize_namespace(Json obj, WriteOptions w = {});
   // The scheduler's binding (pods/binding): sets spec.nodeName of an unbound pod.
   Result<Json> bind(const std::string& ns, const std::string& name, const std::string& uid,
                     const std::string& node);
@@ -107,6 +113,7 @@ class Registry {
   static Json prepare_status_update(const Json& obj, const Json& old);
   Result<Json> validated(Json obj, const Json* old, const WriteOptions& w);
   Result<void> check_capacity(const Json& obj, const Json* old) const;
+  Result<void> check_namespace_open(const Json& obj) const;
   static bool has_status_subresource(const std::string& kind);
 
   Store& store_;

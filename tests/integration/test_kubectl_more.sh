@@ -417,7 +417,32 @@ YAML
   cip=$(k -n shop get service web -o jsonpath='{.spec.clusterIP}')
   retry "$LAB" ssh node-1 -- curl -s --max-time 2 "http://$cip:8080/" | grep -q "Welcome to nginx!" ||
     fail "the Service made by kubectl create service does not serve"
-  out=$(k delete namespace shop) && [ "$out" = 'namespace "shop" deleted' ] || fail "delete namespace: $out"
+  # A pod that outlives SIGTERM keeps the namespace Terminating through its grace period, as the
+  # namespace controller waits for it; nothing new may go in meanwhile.
+  k -n shop apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: stubborn}
+spec:
+  terminationGracePeriodSeconds: 3
+  containers:
+  - name: c
+    image: busybox
+    command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
+YAML
+  k -n shop wait --for=condition=Ready pod/stubborn --timeout=60s >/dev/null || fail "pod stubborn is not Ready"
+  out=$(k delete namespace shop --wait=false) && [ "$out" = 'namespace "shop" deleted' ] || fail "delete namespace: $out"
+  out=$(k get namespace shop --no-headers) && echo "$out" | grep -q '^shop  *Terminating ' ||
+    fail "namespace shop is not Terminating: $out"
+  out=$(k -n shop create configmap late --from-literal=a=b 2>&1) &&
+    fail "a configmap was created in a namespace being deleted: $out"
+  echo "$out" | grep -qF 'configmaps "late" is forbidden: unable to create new content in namespace shop because it is being terminated' ||
+    fail "creating in a terminating namespace: $out"
+  out=$(k describe namespace shop)
+  echo "$out"
+  echo "$out" | grep -q '^Status: *Terminating$' && echo "$out" | grep -q 'NamespaceContentRemaining *True .* SomeResourcesRemain *Some resources are remaining: pods\. has 1 resource instances$' ||
+    fail "describe namespace shop lacks its conditions"
+  k wait --for=delete namespace/shop --timeout=60s >/dev/null || fail "namespace shop did not go after its pod"
   ! k get namespace shop >/dev/null 2>&1 || fail "namespace shop is still there"
   shop_empty() { [ -z "$(k get pods,services,deployments -A --no-headers 2>/dev/null | grep '^shop ')" ]; }
   wait_for 30 shop_empty || fail "deleting namespace shop left what it held"

@@ -722,5 +722,31 @@ TEST_F(Describe, EndpointSlice) {
       << out;
 }
 
+TEST_F(Describe, NamespaceBeingDeletedShowsItsConditions) {
+  Json ns = Json::parse(R"({"apiVersion":"v1","kind":"Namespace",
+    "metadata":{"name":"shop","labels":{"kubernetes.io/metadata.name":"shop"},"deletionTimestamp":"2026-11-26T09:40:29Z"},
+    "spec":{"finalizers":["kubernetes"]},
+    "status":{"phase":"Terminating","conditions":[
+      {"type":"NamespaceDeletionContentFailure","status":"False","lastTransitionTime":"2026-11-26T09:40:30Z",
+       "reason":"ContentDeleted","message":"All content successfully deleted, may be waiting on finalization"},
+      {"type":"NamespaceContentRemaining","status":"True","lastTransitionTime":"2026-11-26T09:40:30Z",
+       "reason":"SomeResourcesRemain","message":"Some resources are remaining: pods. has 1 resource instances"}]}})");
+  EXPECT_EQ(describe_namespace(ns),
+            "Name:         shop\n"
+            "Labels:       kubernetes.io/metadata.name=shop\n"
+            "Annotations:  <none>\n"
+            "Status:       Terminating\n"
+            "Conditions:\n"
+            "  Type                             Status  LastTransitionTime               Reason               Message\n"
+            "  ----                             ------  ------------------               ------               -------\n"
+            "  NamespaceDeletionContentFailure  False   Thu, 26 Nov 2026 09:40:30 +0000  ContentDeleted       All content successfully deleted, may be waiting on finalization\n"
+            "  NamespaceContentRemaining        True    Thu, 26 Nov 2026 09:40:30 +0000  SomeResourcesRemain  Some resources are remaining: pods. has 1 resource instances\n");
+  // An Active one: the four lines kubectl prints against a server without ResourceQuotas.
+  ns["status"] = {{"phase", "Active"}};
+  ns["metadata"]["annotations"] = {{"team", "blue"}};
+  EXPECT_EQ(describe_namespace(ns),
+            "Name:         shop\nLabels:       kubernetes.io/metadata.name=shop\nAnnotations:  team: blue\nStatus:       Active\n");
+}
+
 }  // namespace
 }  // namespace lab::cli

@@ -39,7 +39,7 @@ int revision_of(const Json& rs) {
   return r ? *r : 0;
 }
 
-int replicas_of(const Json& obj) { return obj["spec"].value("replicas", 1); }
+int replicas_of(const Json& obj) { return api::int_at(api::member(obj, "spec"), "replicas").value_or(1); }
 
 Result<Json> set_replicas(Context& ctx, const Json& deployment, Json rs, int n) {
   int old = replicas_of(rs);
@@ -49,7 +49,7 @@ Result<Json> set_replicas(Context& ctx, const Json& deployment, Json rs, int n) 
   if (!updated) return updated;
   ctx.event(deployment, "Normal", "ScalingReplicaSet",
                std::string(n > old ? "Scaled up" : "Scaled down") + " replica set " +
-                   rs["metadata"].value("name", "") + " from " + std::to_string(old) + " to " +
+                   api::string_at(api::metadata_of(rs), "name") + " from " + std::to_string(old) + " to " +
                    std::to_string(n),
                "deployment-controller");
   return updated;
@@ -111,29 +111,35 @@ Result<void> DeploymentController::sync(const std::string& key) {
 }
 
 Result<void> DeploymentController::reconcile(Context& ctx, const Json& deployment) {
-  const auto& meta = deployment["metadata"];
-  std::string ns = meta.value("namespace", "default");
-  const Json& tmpl = deployment["spec"]["template"];
+  // Read through api:: accessors: a stored object is validated, but one that is not (an older
+  // daemon's) must fail its key, not throw or read out of bounds.
+  const Json& meta = api::metadata_of(deployment);
+  const Json& spec = api::member(deployment, "spec");
+  std::string ns = api::string_at(meta, "namespace", "default");
+  const Json& tmpl = api::member(spec, "template");
   std::string hash = pod_template_hash(tmpl);
-  std::string rs_name = meta["name"].get<std::string>() + "-" + hash;
+  std::string rs_name = api::string_at(meta, "name") + "-" + hash;
   int desired = replicas_of(deployment);
 
   std::vector<Json> olds;
   int max_revision = 0;
-  const auto owned = ctx.replicasets.by_index(store::kByController, meta.value("uid", ""));
+  const auto owned = ctx.replicasets.by_index(store::kByController, api::string_at(meta, "uid"));
   for (const auto& rs : owned) {
     max_revision = std::max(max_revision, revision_of(*rs));
-    if ((*rs)["metadata"]["name"] != rs_name) olds.push_back(*rs);
+    if (api::string_at(api::metadata_of(*rs), "name") != rs_name) olds.push_back(*rs);
   }
 
   Result<Json> current = fail_api(Reason::NotFound, "");
   if (auto c = ctx.replicasets.get(ns, rs_name)) current = *c;
   if (!current) {
-    Json labels = tmpl["metadata"].value("labels", Json::object());
+    Json labels = api::member(api::metadata_of(tmpl), "labels");
+    if (!labels.is_object()) labels = Json::object();
     labels["pod-template-hash"] = hash;
-    Json selector = deployment["spec"]["selector"];
+    Json selector = api::member(spec, "selector");
+    if (!selector.is_object()) selector = Json::object();
+    if (!selector["matchLabels"].is_object()) selector["matchLabels"] = Json::object();
     selector["matchLabels"]["pod-template-hash"] = hash;
-    Json rs_tmpl = tmpl;
+    Json rs_tmpl = tmpl.is_object() ? tmpl : Json::object();
     rs_tmpl["metadata"]["labels"] = labels;
     bool has_old_pods = false;
     for (const auto& o : olds) has_old_pods |= replicas_of(o) > 0 || count_pods(o).pods > 0;
@@ -156,7 +162,9 @@ Result<void> DeploymentController::reconcile(Context& ctx, const Json& deploymen
                    "deployment-controller");
   } else if (revision_of(*current) < max_revision) {
     // Rolling back to an earlier template makes its ReplicaSet the newest revision again.
-    (*current)["metadata"]["annotations"][kRevision] = std::to_string(max_revision + 1);
+    Json& annotations = (*current)["metadata"]["annotations"];
+    if (!annotations.is_object()) annotations = Json::object();
+    annotations[kRevision] = std::to_string(max_revision + 1);
     current = ctx.registry.update(*current);
     if (!current) return std::unexpected(current.error());
   }
@@ -171,11 +179,12 @@ Result<void> DeploymentController::reconcile(Context& ctx, const Json& deploymen
     annotated = std::move(*r);
   }
 
-  const Json& strategy = deployment["spec"].value("strategy", Json::object());
-  bool recreate = strategy.value("type", "RollingUpdate") == "Recreate";
-  Json ru = strategy.value("rollingUpdate", Json::object());
-  int surge = api::resolve_int_or_percent(ru.value("maxSurge", Json("25%")), desired, true, 1);
-  int unavailable = api::resolve_int_or_percent(ru.value("maxUnavailable", Json("25%")), desired, false, 0);
+  const Json& strategy = api::member(spec, "strategy");
+  bool recreate = api::string_at(strategy, "type", "RollingUpdate") == "Recreate";
+  const Json& ru = api::member(strategy, "rollingUpdate");
+  auto or_quarter = [](const Json& v) { return v.is_null() ? Json("25%") : v; };
+  int surge = api::resolve_int_or_percent(or_quarter(api::member(ru, "maxSurge")), desired, true, 1);
+  int unavailable = api::resolve_int_or_percent(or_quarter(api::member(ru, "maxUnavailable")), desired, false, 0);
   if (surge == 0 && unavailable == 0) unavailable = 1;
 
   int old_pods = 0, old_ready = 0, old_replicas = 0;
@@ -226,14 +235,15 @@ Result<void> DeploymentController::reconcile(Context& ctx, const Json& deploymen
 
   // Status, as `kubectl get deploy` and `rollout status` read it.
   int total = 0, ready = 0;
-  for (const auto& rs : ctx.replicasets.by_index(store::kByController, meta.value("uid", ""))) {
+  for (const auto& rs : ctx.replicasets.by_index(store::kByController, api::string_at(meta, "uid"))) {
     auto c = count_pods(*rs);
     total += c.pods;
     ready += c.ready;
   }
   auto fresh = annotated ? std::move(annotated) : std::optional<Json>(deployment);
   newc = count_pods(*current);
-  Json status = {{"observedGeneration", (*fresh)["metadata"].value("generation", 1)},
+  const Json& generation = api::member(api::metadata_of(*fresh), "generation");
+  Json status = {{"observedGeneration", generation.is_number_integer() ? generation : Json(1)},
                  {"replicas", total},
                  {"updatedReplicas", newc.pods},
                  {"readyReplicas", ready},
@@ -249,12 +259,12 @@ Result<void> DeploymentController::reconcile(Context& ctx, const Json& deploymen
         {"reason", newc.ready == desired && total == desired ? "NewReplicaSetAvailable" : "ReplicaSetUpdated"},
         {"message", "ReplicaSet \"" + rs_name + "\" " +
                         (newc.ready == desired && total == desired ? "has successfully progressed." : "is progressing.")}}});
-  Json old_status = (*fresh).value("status", Json::object());
+  const Json& old_status = api::member(*fresh, "status");
   // Keep transition-free conditions stable so watchers see no noise.
-  if (old_status.value("replicas", -1) != total || old_status.value("readyReplicas", -1) != ready ||
-      old_status.value("updatedReplicas", -1) != newc.pods ||
-      old_status.value("observedGeneration", -1) != status["observedGeneration"] ||
-      old_status.value("conditions", Json()) != status["conditions"]) {
+  if (api::int_at(old_status, "replicas") != total || api::int_at(old_status, "readyReplicas") != ready ||
+      api::int_at(old_status, "updatedReplicas") != newc.pods ||
+      api::member(old_status, "observedGeneration") != status["observedGeneration"] ||
+      api::member(old_status, "conditions") != status["conditions"]) {
     (*fresh)["status"] = status;
     auto written = ctx.registry.update_status(*fresh);  // the version read is the precondition
     if (!written) return std::unexpected(written.error());

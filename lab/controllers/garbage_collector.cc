@@ -14,7 +14,7 @@ GarbageCollector::GarbageCollector(Context& ctx) : Controller("garbage-collector
   // An owner's delete concerns its dependents.
   for (auto* owners : {&ctx.deployments, &ctx.replicasets, &ctx.services})
     owners->add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
-      if (old && !cur) queue_.add((*old)["metadata"].value("uid", ""));
+      if (old && !cur) queue_.add(api::string_at(api::metadata_of(*old), "uid"));
     });
   // A dependent that appears after its owner went (or at start) is checked too.
   for (auto* dependents : {&ctx.replicasets, &ctx.pods, &ctx.slices})
@@ -46,9 +46,10 @@ Result<void> GarbageCollector::sync(const std::string& owner_uid) {
   if (owner_uid.empty() || owner_exists(owner_uid)) return {};
   for (auto* dependents : {&ctx_.replicasets, &ctx_.slices, &ctx_.pods}) {
     for (const auto& obj : dependents->by_index(store::kByController, owner_uid)) {
-      const Json& meta = (*obj)["metadata"];
-      auto r = ctx_.registry.remove(dependents->kind(), meta.value("namespace", "default"), meta.value("name", ""),
-                                    {.grace_seconds = std::nullopt, .uid = meta.value("uid", "")});
+      const Json& meta = api::metadata_of(*obj);
+      auto r = ctx_.registry.remove(dependents->kind(), api::string_at(meta, "namespace", "default"),
+                                    api::string_at(meta, "name"),
+                                    {.grace_seconds = std::nullopt, .uid = api::string_at(meta, "uid")});
       if (!r && r.error().reason != Reason::NotFound && r.error().reason != Reason::Conflict)
         return std::unexpected(r.error());
     }

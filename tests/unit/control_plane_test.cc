@@ -76,6 +76,24 @@ TEST(DeploymentController, NamesFollowKubernetes) {
   EXPECT_EQ(st.list("Pod", "default").size(), 3u);
 }
 
+TEST(DeploymentController, AnObjectOfTheWrongShapeFailsItsPassWithoutThrowing) {
+  // The store only holds validated objects; one that is not (an older daemon's) must fail the
+  // reconcile with an error, not throw out of the controller's reads.
+  store::Store st;
+  store::Registry registry{st, store::ServiceRanges{*net::Cidr::parse("10.96.0.0/12")}};
+  store::InformerFactory informers{st};
+  controllers::Context ctx{registry, informers, {{"node-1"}, {}}};
+  for (const char* text : {R"({"metadata":{"name":"d"},"spec":"oops"})",
+                           R"({"metadata":{"name":"d","uid":7},"spec":{"replicas":"2","strategy":[],"template":5,
+                               "selector":{"matchLabels":"x"}},"status":{"replicas":"1","conditions":{}}})",
+                           R"({"metadata":[],"spec":{"template":{"metadata":{"labels":[]}}}})"}) {
+    Result<void> r;
+    EXPECT_NO_THROW(r = controllers::DeploymentController::reconcile(ctx, Json::parse(text))) << text;
+    EXPECT_FALSE(r) << text;
+  }
+  EXPECT_TRUE(st.list("ReplicaSet", "default").empty());
+}
+
 TEST(DeploymentController, TheDeploymentCarriesItsRevisionAndRollsBackByPatch) {
   Plane plane;
   auto& st = plane.st;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lab::api {
 
@@ -54,6 +55,14 @@ inline const nlohmann::json& array_at(const nlohmann::json& obj, const char* key
   static const nlohmann::json empty = nlohmann::json::array();
   const nlohmann::json& v = member(obj, key);
   return v.is_array() ? v : empty;
+}
+
+// The strings of obj[key] when it is an array (finalizers, say); anything else in it is skipped.
+inline std::vector<std::string> strings_at(const nlohmann::json& obj, const char* key) {
+  std::vector<std::string> out;
+  for (const auto& v : array_at(obj, key))
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
 }
 
 // obj.metadata when it is an object, else an empty object.

@@ -43,15 +43,6 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
-std::vector<std::string> strings_at(const nlohmann::json& obj, const char* key) {
-  std::vector<std::string> out;
-  const nlohmann::json& list = member(obj, key);
-  if (list.is_array())
-    for (const auto& s : list)
-      if (s.is_string()) out.push_back(s.get<std::string>());
-  return out;
-}
-
 // formDNSSearchFitsLimits.
 std::vector<std::string> fit_searches(std::vector<std::string> search, std::vector<std::string>& warnings) {
   bool exceeded = false;

@@ -16,10 +16,7 @@ constexpr const char* kFinalizer = "kubernetes";
 
 bool terminating(const ObjPtr& ns) { return ns && api::is_terminating(*ns); }
 
-bool holds_finalizer(const Json& ns) {
-  const Json& f = api::member(api::member(ns, "spec"), "finalizers");
-  return f.is_array() && std::find(f.begin(), f.end(), Json(kFinalizer)) != f.end();
-}
+std::vector<std::string> spec_finalizers(const Json& ns) { return api::strings_at(api::member(ns, "spec"), "finalizers"); }
 
 Json condition(const std::string& type, bool status, const std::string& reason, const std::string& message) {
   return {{"type", type}, {"status", status ? "True" : "False"}, {"reason", reason}, {"message", message}};
@@ -95,7 +92,8 @@ std::vector<std::string> NamespaceController::all_keys() const {
 
 Result<void> NamespaceController::sync(const std::string& name) {
   auto ns = namespaces_.get(name);
-  if (!terminating(ns) || !holds_finalizer(*ns)) return {};
+  const auto held = terminating(ns) ? spec_finalizers(*ns) : std::vector<std::string>();
+  if (std::find(held.begin(), held.end(), kFinalizer) == held.end()) return {};
   auto& st = ctx_.registry.store();
   // Deleted through the registry as the API would: workloads first, then everything else.
   std::vector<std::string> failures;
@@ -117,10 +115,7 @@ Result<void> NamespaceController::sync(const std::string& name) {
     if (!t.namespaced) continue;
     for (const auto& obj : st.list(t.kind, name)) {
       remaining[t.plural + "." + t.group]++;
-      const Json& f = api::member(api::metadata_of(obj), "finalizers");
-      if (f.is_array())
-        for (const auto& one : f)
-          if (one.is_string()) finalizers[one.get<std::string>()]++;
+      for (const auto& f : api::strings_at(api::metadata_of(obj), "finalizers")) finalizers[f]++;
     }
   }
   const Json& status = api::member(*ns, "status");
@@ -137,7 +132,7 @@ Result<void> NamespaceController::sync(const std::string& name) {
   if (!remaining.empty()) return {};  // their informers' handlers wake it again
   // Empty: our finalizer goes, and with it the namespace (when it was the last one).
   Json kept = Json::array();
-  for (const auto& f : api::member(api::member(current, "spec"), "finalizers"))
+  for (const auto& f : held)
     if (f != kFinalizer) kept.push_back(f);
   current["spec"]["finalizers"] = std::move(kept);
   auto r = ctx_.registry.finalize_namespace(std::move(current));

@@ -11,6 +11,7 @@ namespace lab::node {
 namespace {
 
 using api::member;
+using api::strings_at;
 
 // The value of a quantity as a long double (bytes, cores); an error names the quantity.
 Result<long double> quantity(const std::string& q) {
@@ -63,15 +64,6 @@ std::optional<bool> bool_at(const Json& obj, const char* key) {
   const Json& v = member(obj, key);
   if (!v.is_boolean()) return std::nullopt;
   return v.get<bool>();
-}
-
-std::vector<std::string> strings_at(const Json& obj, const char* key) {
-  std::vector<std::string> out;
-  const Json& v = member(obj, key);
-  if (v.is_array())
-    for (const auto& s : v)
-      if (s.is_string()) out.push_back(s.get<std::string>());
-  return out;
 }
 
 // A quantity of resources.limits/requests, nullopt when absent or not a string.

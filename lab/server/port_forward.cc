@@ -35,7 +35,6 @@ constexpr size_t kChunk = 32 << 10;
 // stuck connection does not hold up the session's other streams.
 constexpr int kPodSendTimeoutSeconds = 30;
 
-
 }  // namespace
 
 std::string request_id_of(const spdy::Headers& headers, uint32_t stream_id) {

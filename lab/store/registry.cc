@@ -28,14 +28,7 @@ constexpr const char* kServerOwned[] = {"uid", "resourceVersion", "creationTimes
                                         "deletionTimestamp", "deletionGracePeriodSeconds"};
 
 // metadata.finalizers of a validated object (a list of strings, or none).
-std::vector<std::string> finalizers_of(const Json& obj) {
-  std::vector<std::string> out;
-  const Json& f = api::member(api::metadata_of(obj), "finalizers");
-  if (f.is_array())
-    for (const auto& v : f)
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
+std::vector<std::string> finalizers_of(const Json& obj) { return api::strings_at(api::metadata_of(obj), "finalizers"); }
 
 // Kinds whose deletion waits for metadata.finalizers here. Pods have the kubelet's graceful
 // deletion instead, and Namespaces (remove_namespace) the namespace controller's spec.finalizers
@@ -43,13 +36,16 @@ std::vector<std::string> finalizers_of(const Json& obj) {
 bool finalizes(const std::string& kind) { return kind != "Pod"; }
 
 // A Namespace's spec.finalizers (the namespace controller's "kubernetes").
-std::vector<std::string> spec_finalizers_of(const Json& ns) {
-  std::vector<std::string> out;
-  const Json& f = api::member(api::member(ns, "spec"), "finalizers");
-  if (f.is_array())
-    for (const auto& v : f)
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
+std::vector<std::string> spec_finalizers_of(const Json& ns) { return api::strings_at(api::member(ns, "spec"), "finalizers"); }
+
+// ns.spec.finalizers set to value, or left out when value is null (spec made an object if need be).
+void put_spec_finalizers(Json& ns, const Json& value) {
+  if (value.is_null()) {
+    if (auto spec = ns.find("spec"); spec != ns.end() && spec->is_object()) spec->erase("finalizers");
+    return;
+  }
+  if (!ns["spec"].is_object()) ns["spec"] = Json::object();
+  ns["spec"]["finalizers"] = value;
 }
 
 // Whether an object being deleted may go now: no finalizer left (for a Namespace, of neither list).
@@ -256,14 +252,8 @@ Json Registry::prepare_spec_update(Json next, const Json& old) {
     else next.erase("status");
   }
   // A namespace's spec.finalizers change through its finalize subresource only.
-  if (kind == "Namespace" && (!next.contains("spec") || next["spec"].is_object())) {
-    const Json& had = api::member(api::member(old, "spec"), "finalizers");
-    if (had.is_null()) {
-      if (next.contains("spec")) next["spec"].erase("finalizers");
-    } else {
-      next["spec"]["finalizers"] = had;
-    }
-  }
+  if (kind == "Namespace" && (!next.contains("spec") || next["spec"].is_object()))
+    put_spec_finalizers(next, api::member(api::member(old, "spec"), "finalizers"));
   int generation = old_meta.contains("generation") && old_meta["generation"].is_number_integer()
                        ? old_meta["generation"].get<int>() : 1;
   auto spec = next.find("spec");
@@ -444,13 +434,7 @@ Result<Json> Registry::finalize_namespace(Json obj, WriteOptions w) {
   return guaranteed_update("Namespace", "", name, api::string_at(obj["metadata"], "resourceVersion"),
                            [&](const Json& old) -> Result<Json> {
     Json next = old;
-    const Json& want = api::member(api::member(obj, "spec"), "finalizers");
-    if (want.is_null()) {
-      if (next["spec"].is_object()) next["spec"].erase("finalizers");
-    } else {
-      if (!next["spec"].is_object()) next["spec"] = Json::object();
-      next["spec"]["finalizers"] = want;
-    }
+    put_spec_finalizers(next, api::member(api::member(obj, "spec"), "finalizers"));
     return next;
   }, w);
 }

@@ -51,8 +51,11 @@ spec:
       - name: web
         image: busybox
         env: [{name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
-        # httpd serves on while the shell, told to stop, sleeps 3 s (as a preStop sleep would).
-        command: ["sh", "-c", "touch /tmp/ready; mkdir -p /tmp/www && echo \$(POD_NAME) > /tmp/www/index.html; httpd -f -p 80 -h /tmp/www & trap 'sleep 3; exit 0' TERM; wait"]
+        # Ready (the file the probe tests) once httpd answers: a replacement pod marked ready
+        # before its httpd listened refused the client's first connections to it (10-16 a run
+        # in the delete part). httpd serves on while the shell, told to stop, sleeps 3 s (as a
+        # preStop sleep would).
+        command: ["sh", "-c", "mkdir -p /tmp/www && echo \$(POD_NAME) > /tmp/www/index.html; httpd -f -p 80 -h /tmp/www & until wget -q -O /dev/null http://127.0.0.1/; do sleep 0.05; done; touch /tmp/ready; trap 'sleep 3; exit 0' TERM; wait"]
         ports: [{containerPort: 80}]
         readinessProbe: {exec: {command: [test, -e, /tmp/ready]}, periodSeconds: 1, failureThreshold: 1}
 ---

@@ -16,6 +16,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "lab/base/log.h"
 #include "lab/base/unique_fd.h"
 #include "runtime/attach.h"
 #include "runtime/cgroups.h"
@@ -43,7 +44,7 @@ struct PreparedPod {
 
 // The pod's cgroup and everything below it (cgroups.h); nothing when it has none.
 void remove_pod_cgroup(const PodRuntimeSpec& spec) {
-  if (!spec.cgroup.empty()) (void)remove_cgroup(host_cgroups(), spec.cgroup);
+  if (!spec.cgroup.empty()) log_failure(remove_cgroup(host_cgroups(), spec.cgroup));
 }
 
 Result<std::unique_ptr<PreparedPod>> prepare(const std::string& spec_path) {
@@ -164,8 +165,7 @@ Result<pid_t> start_container(PreparedPod& pod, size_t i) {
   l.cgroup_procs.clear();
   if (!p) return std::unexpected(p.error().context("container " + l.name));
   // Where `lab exec` finds the container: the host pid, which only the child could see.
-  (void)write_file_atomic(pod.spec.state_dir + "/" + l.name + ".hostpid",
-                          std::to_string(p->host_pid) + "\n");
+  log_failure(write_file_atomic(pod.spec.state_dir + "/" + l.name + ".hostpid", std::to_string(p->host_pid) + "\n"));
   return p->pid;
 }
 
@@ -192,7 +192,7 @@ Result<pid_t> start_container(PreparedPod& pod, size_t i) {
     if (!pod.cgroups[i].empty())
       cs[i].oom_kills = [cg = pod.cgroups[i]] { return runtime::oom_kills(host_cgroups(), cg); };
     if (cs[i].oom_kills) cs[i].oom_base = cs[i].oom_kills();
-    (void)write_file_atomic(pod.spec.state_dir + "/" + cs[i].name + ".restarts", "0\n");
+    log_failure(write_file_atomic(pod.spec.state_dir + "/" + cs[i].name + ".restarts", "0\n"));
     // How an earlier sandbox's run ended is not this one's.
     for (const char* old : {".terminated", ".last-reason"})
       (void)::unlink((pod.spec.state_dir + "/" + cs[i].name + old).c_str());

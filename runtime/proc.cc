@@ -82,6 +82,8 @@ Result<std::vector<pid_t>> container_pids(pid_t init_pid) {
 
 std::string init_pid_path(const std::string& state_dir) { return state_dir + "/init.pid"; }
 
+std::string pod_init_log_path(const std::string& state_dir) { return state_dir + "/init.log"; }
+
 std::optional<pid_t> read_init_pid(const std::string& state_dir) {
   auto text = read_file(init_pid_path(state_dir));
   if (!text) return std::nullopt;

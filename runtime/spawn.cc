@@ -203,7 +203,10 @@ Result<pid_t> start_pod(const PodRuntimeSpec& spec, int netns_fd, const std::str
   SpawnAttrs sa;
   posix_spawn_file_actions_addopen(&sa.actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&sa.actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&sa.actions, 1, 2);
+  // The pod init's own log (log_line): what it can only report, such as a state file it could
+  // not write. Its containers write to their own logs, never to this.
+  const std::string init_log = pod_init_log_path(spec.state_dir);
+  posix_spawn_file_actions_addopen(&sa.actions, 2, init_log.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0640);
   posix_spawn_file_actions_adddup2(&sa.actions, netns_hi.get(), kNetnsFd);
   posix_spawn_file_actions_adddup2(&sa.actions, status_hi.get(), kStatusFd);
   posix_spawn_file_actions_addclosefrom_np(&sa.actions, kStatusFd + 1);

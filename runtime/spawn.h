@@ -31,6 +31,8 @@ Result<std::vector<pid_t>> container_pids(pid_t init_pid);
 // daemon find the pod through it), and its pid read back: nullopt when absent or not a pid.
 std::string init_pid_path(const std::string& state_dir);
 std::optional<pid_t> read_init_pid(const std::string& state_dir);
+// The pod init's log (its stderr): the failures it can only report, one timed line each.
+std::string pod_init_log_path(const std::string& state_dir);
 
 // Host pid of one container's current process, from <state_dir>/<container>.hostpid
 // (rewritten by the pod init at every restart), checked to still be a child of init_pid.

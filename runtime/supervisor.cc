@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <span>
 
+#include "lab/base/log.h"
 #include "lab/base/unique_fd.h"
 #include "runtime/attach.h"
 #include "runtime/container.h"
@@ -119,15 +120,15 @@ class Supervisor {
     ::kill(-c.pid, SIGKILL);
     bool oom = c.oom_kills && c.oom_kills() > c.oom_base;
     // The reason first: the kubelet reads it when it sees the new exit code.
-    (void)write_file_atomic(path(c, "last-reason"), termination_reason(code, oom) + "\n");
-    (void)write_file_atomic(path(c, "last-exit"), std::to_string(code) + "\n");
+    log_failure(write_file_atomic(path(c, "last-reason"), termination_reason(code, oom) + "\n"));
+    log_failure(write_file_atomic(path(c, "last-exit"), std::to_string(code) + "\n"));
     c.pid = 0;
     // Its last output first, then its attached clients learn how it ended.
     relay_output();
     bool again = !terminating_ && restarts_after(restart_policy_, code);
     attach_exited(c.name, code, !again);
     if (!again && !terminating_)
-      (void)write_file_atomic(path(c, "terminated"), std::to_string(code) + "\n");
+      log_failure(write_file_atomic(path(c, "terminated"), std::to_string(code) + "\n"));
     if (!again) return;
     auto ran_for = std::chrono::duration_cast<RestartBackoff::Duration>(Clock::now() - c.started);
     c.restart_at = Clock::now() + c.backoff.next(ran_for);
@@ -139,7 +140,7 @@ class Supervisor {
       if (!c.restart_at || *c.restart_at > Clock::now()) continue;
       c.restart_at.reset();
       ++c.restarts;
-      (void)write_file_atomic(path(c, "restarts"), std::to_string(c.restarts) + "\n");
+      log_failure(write_file_atomic(path(c, "restarts"), std::to_string(c.restarts) + "\n"));
       c.started = Clock::now();
       uint64_t oom_base = c.oom_kills ? c.oom_kills() : 0;
       auto pid = start_(i);
@@ -149,8 +150,8 @@ class Supervisor {
         attach_started(c.name);
       } else {
         // A failed start counts as a crash at once (the error is in the container's log).
-        (void)write_file_atomic(path(c, "last-reason"), "Error\n");
-        (void)write_file_atomic(path(c, "last-exit"), "128\n");
+        log_failure(write_file_atomic(path(c, "last-reason"), "Error\n"));
+        log_failure(write_file_atomic(path(c, "last-exit"), "128\n"));
         c.restart_at = Clock::now() + c.backoff.next(RestartBackoff::Duration{0});
       }
     }

@@ -269,6 +269,27 @@ wait_for 30 bash -c "'$LAB' get pods --lab $L hog-once --no-headers | awk '{prin
 [ "$(lab get pods hog-once -o jsonpath='{.status.containerStatuses[0].state.terminated.reason}')" = OOMKilled ] \
   || fail "hog-once: state.terminated.reason"
 
+note "a pod init logs what it cannot report: a state file it could not write, in init.log"
+cat >"$tmp/quitter.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: quitter}
+spec:
+  restartPolicy: Never
+  containers: [{name: q, image: busybox, command: ["sh", "-c", "sleep 3; exit 3"]}]
+YAML
+lab apply -f "$tmp/quitter.yaml" >/dev/null
+qdir=/run/lab/$L/pods/default_quitter
+wait_for 20 test -e "$qdir/q.hostpid" || fail "quitter did not start"
+[ -f "$qdir/init.log" ] && [ ! -s "$qdir/init.log" ] || fail "a running pod's init.log is missing or not empty"
+[ ! -s "/run/lab/$L/pods/default_hog/init.log" ] || fail "hog's init.log: $(cat "/run/lab/$L/pods/default_hog/init.log")"
+mkdir "$qdir/q.last-exit"  # the exit code's file cannot be replaced by a directory's rename
+wait_for 20 grep -q 'q.last-exit.tmp: Is a directory' "$qdir/init.log" \
+  || fail "the failed write is not in init.log: $(cat "$qdir/init.log")"
+cat "$qdir/init.log"
+grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z rename ' "$qdir/init.log" || fail "init.log lines are not timed"
+lab delete pod quitter >/dev/null
+
 note "cpu: 100m holds a busy loop near 10% of a core"
 spin_uid=$(lab get pods spin -o jsonpath='{.metadata.uid}')
 if [ -d /sys/fs/cgroup/cpuacct ]; then

@@ -33,6 +33,10 @@ bool is_terminating(const Json& obj) {
   return meta.is_object() && meta.contains("deletionTimestamp");
 }
 
+std::vector<std::string> finalizers_of(const Json& obj) { return strings_at(metadata_of(obj), "finalizers"); }
+
+std::vector<std::string> spec_finalizers_of(const Json& ns) { return strings_at(member(ns, "spec"), "finalizers"); }
+
 namespace {
 
 // obj[key] == text, read in place (no copy: controllers ask this of every pod they count).

@@ -14,6 +14,10 @@ Json owner_reference(const Json& owner);  // controller reference to owner
 std::string controller_uid(const Json& obj);  // uid of the controlling owner, "" if none
 bool owned_by(const Json& obj, const Json& owner);
 bool is_terminating(const Json& obj);  // metadata.deletionTimestamp set
+// metadata.finalizers (what an object's deletion waits for), and a Namespace's own
+// spec.finalizers (the namespace controller's "kubernetes"); the strings of each list.
+std::vector<std::string> finalizers_of(const Json& obj);
+std::vector<std::string> spec_finalizers_of(const Json& ns);
 bool is_pod_ready(const Json& pod);    // condition Ready=True and not terminating
 // status.conditions[] of the type, nullptr when there is none; and whether it says True.
 const Json* find_condition(const Json& obj, const std::string& type);

@@ -16,8 +16,6 @@ constexpr const char* kFinalizer = "kubernetes";
 
 bool terminating(const ObjPtr& ns) { return ns && api::is_terminating(*ns); }
 
-std::vector<std::string> spec_finalizers(const Json& ns) { return api::strings_at(api::member(ns, "spec"), "finalizers"); }
-
 Json condition(const std::string& type, bool status, const std::string& reason, const std::string& message) {
   return {{"type", type}, {"status", status ? "True" : "False"}, {"reason", reason}, {"message", message}};
 }
@@ -92,7 +90,7 @@ std::vector<std::string> NamespaceController::all_keys() const {
 
 Result<void> NamespaceController::sync(const std::string& name) {
   auto ns = namespaces_.get(name);
-  const auto held = terminating(ns) ? spec_finalizers(*ns) : std::vector<std::string>();
+  const auto held = terminating(ns) ? api::spec_finalizers_of(*ns) : std::vector<std::string>();
   if (std::find(held.begin(), held.end(), kFinalizer) == held.end()) return {};
   auto& st = ctx_.registry.store();
   // Deleted through the registry as the API would: workloads first, then everything else.
@@ -115,7 +113,7 @@ Result<void> NamespaceController::sync(const std::string& name) {
     if (!t.namespaced) continue;
     for (const auto& obj : st.list(t.kind, name)) {
       remaining[t.plural + "." + t.group]++;
-      for (const auto& f : api::strings_at(api::metadata_of(obj), "finalizers")) finalizers[f]++;
+      for (const auto& f : api::finalizers_of(obj)) finalizers[f]++;
     }
   }
   const Json& status = api::member(*ns, "status");

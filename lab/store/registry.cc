@@ -27,16 +27,10 @@ std::unexpected<Error> conflict(const std::string& kind, const std::string& name
 constexpr const char* kServerOwned[] = {"uid", "resourceVersion", "creationTimestamp",
                                         "deletionTimestamp", "deletionGracePeriodSeconds"};
 
-// metadata.finalizers of a validated object (a list of strings, or none).
-std::vector<std::string> finalizers_of(const Json& obj) { return api::strings_at(api::metadata_of(obj), "finalizers"); }
-
 // Kinds whose deletion waits for metadata.finalizers here. Pods have the kubelet's graceful
 // deletion instead, and Namespaces (remove_namespace) the namespace controller's spec.finalizers
 // as well.
 bool finalizes(const std::string& kind) { return kind != "Pod"; }
-
-// A Namespace's spec.finalizers (the namespace controller's "kubernetes").
-std::vector<std::string> spec_finalizers_of(const Json& ns) { return api::strings_at(api::member(ns, "spec"), "finalizers"); }
 
 // ns.spec.finalizers set to value, or left out when value is null (spec made an object if need be).
 void put_spec_finalizers(Json& ns, const Json& value) {
@@ -50,7 +44,7 @@ void put_spec_finalizers(Json& ns, const Json& value) {
 
 // Whether an object being deleted may go now: no finalizer left (for a Namespace, of neither list).
 bool finalized(const std::string& kind, const Json& obj) {
-  return finalizers_of(obj).empty() && (kind != "Namespace" || spec_finalizers_of(obj).empty());
+  return api::finalizers_of(obj).empty() && (kind != "Namespace" || api::spec_finalizers_of(obj).empty());
 }
 
 // A delete's uid precondition (DeleteOptions.preconditions.uid), in the API server's words.
@@ -202,7 +196,7 @@ Result<Json> Registry::write_update(Json obj, const Json& old, WriteOptions w) {
   if (finalizes(kind) && api::is_terminating(old)) {
     // An object being deleted takes no new finalizer, and goes once its last one is removed (as
     // the API server's deleteForEmptyFinalizers).
-    const auto had = finalizers_of(old), has = finalizers_of(obj);
+    const auto had = api::finalizers_of(old), has = api::finalizers_of(obj);
     std::vector<std::string> added;
     for (const auto& f : has)
       if (std::find(had.begin(), had.end(), f) == had.end()) added.push_back("\"" + f + "\"");
@@ -373,7 +367,7 @@ Result<Json> Registry::remove(const std::string& kind, const std::string& ns, co
       if (auto c = check_uid(opts.uid, *obj); !c) return std::unexpected(c.error());
       if (finalized(kind, *obj)) break;
       if (api::is_terminating(*obj)) {
-        if (kind == "Namespace" && !spec_finalizers_of(*obj).empty())
+        if (kind == "Namespace" && !api::spec_finalizers_of(*obj).empty())
           return fail_api(Reason::Conflict, "Operation cannot be fulfilled on namespaces \"" + name +
                                                 "\": The system is ensuring all content is removed from this "
                                                 "namespace.  Upon completion, this namespace will automatically be "

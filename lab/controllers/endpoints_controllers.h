@@ -7,6 +7,11 @@
 
 namespace lab::controllers {
 
+// How long the Endpoints of a Service wait after a change of its slices, so that a burst of slice
+// writes (one per Service selecting a pod) comes first and each Service's Endpoints are written
+// once for the burst: the legacy API trails the EndpointSlices the proxies read.
+inline constexpr std::chrono::milliseconds kEndpointsBatch{100};
+
 class EndpointsController : public Controller {
  public:
   explicit EndpointsController(Context& ctx);

@@ -59,7 +59,27 @@ bool same_content(const Json& written, const Json& slice) {
          written[2] == api::member(api::metadata_of(slice), "labels") && written[3] == api::member(slice, "addressType");
 }
 
+// A pod in its Services' slices: with an address and not ended (the sync's own test).
+bool in_endpoints(const Json* pod) {
+  if (!pod) return false;
+  const Json& status = api::member(*pod, "status");
+  const std::string phase = api::string_at(status, "phase");
+  return !api::string_at(status, "podIP").empty() && phase != "Succeeded" && phase != "Failed";
+}
+
 }  // namespace
+
+bool endpoint_changed(const Json* old, const Json* cur) {
+  const bool was = in_endpoints(old), is = in_endpoints(cur);
+  if (was != is) return true;
+  if (!was) return false;  // in no slice before or after, whatever its labels
+  const Json &o = *old, &c = *cur;
+  return api::member(api::metadata_of(o), "labels") != api::member(api::metadata_of(c), "labels") ||
+         api::string_at(api::member(o, "status"), "podIP") != api::string_at(api::member(c, "status"), "podIP") ||
+         api::condition_true(o, "Ready") != api::condition_true(c, "Ready") ||
+         api::is_terminating(o) != api::is_terminating(c) ||
+         api::string_at(api::member(o, "spec"), "nodeName") != api::string_at(api::member(c, "spec"), "nodeName");
+}
 
 Json endpoint_ports(const Json& svc, const Json& pod) {
   // getEndpointPorts: a port the pod does not resolve is left out of its endpoints' slice.
@@ -122,6 +142,9 @@ EndpointSliceController::EndpointSliceController(Context& ctx) : Controller("end
     if (auto key = owner_key(cur ? *cur : *old, "Service"); !key.empty()) queue_.add(key);
   });
   ctx.pods.add_handler([this](const ObjPtr& old, const ObjPtr& cur) {
+    // Most of a pod's writes change nothing its endpoints show (a new pod binding and starting
+    // before it has an address, restart counts, the other conditions): they wake no Service.
+    if (!endpoint_changed(old.get(), cur.get())) return;
     // Both versions: a label change leaves some Services and joins others.
     if (old) pod_changed(*old);
     if (cur) pod_changed(*cur);

@@ -46,6 +46,11 @@ inline constexpr const char* kBySelector = "selector";
 // protocol), as EndpointSlice ports {name, port, protocol}; ports it does not resolve are absent.
 // Endpoints are grouped into slices by this list.
 nlohmann::json endpoint_ports(const nlohmann::json& svc, const nlohmann::json& pod);
+// Whether a pod's change from old to cur (either null: created, deleted) can change an endpoint
+// of the Services selecting it (Kubernetes' podEndpointsChanged): it joins or leaves the slices
+// (an address, the end of its run), or, in them, its labels, address, Ready condition,
+// termination or node change.
+bool endpoint_changed(const nlohmann::json* old, const nlohmann::json* cur);
 // An endpoint's conditions (podToEndpoint): serving = the pod's Ready condition, terminating =
 // it has a deletionTimestamp, ready = publishNotReadyAddresses || (serving && !terminating).
 nlohmann::json endpoint_conditions(bool publish_not_ready, const nlohmann::json& pod);

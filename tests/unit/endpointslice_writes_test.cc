@@ -160,3 +160,61 @@ TEST(EndpointSliceWrites, SeveralWorkersKeepEveryServiceCurrent) {
   for (auto& t : workers) t.join();
   for (int i = 0; i < kServices; ++i) EXPECT_EQ(plane.slices_of("web-" + std::to_string(i)).size(), 1u);
 }
+
+// Kubernetes' podEndpointsChanged: a pod's write wakes the Services selecting it only when it can
+// change an endpoint. A replacement pod binding and starting wrote its status several times before
+// it had an address, and each woke every Service selecting it (100 in bench/endpoints.sh), in the
+// middle of the burst of the pod it replaced.
+TEST(EndpointSliceWrites, PodWritesThatChangeNoEndpointWakeNoService) {
+  SlicePlane plane;
+  ASSERT_TRUE(plane.registry.create(service("web")));
+  plane.settle();
+  ASSERT_TRUE(plane.registry.create(pod("web-1")));
+  EXPECT_EQ(plane.settle(), 0u) << "a pod without an address is in no slice";
+  auto pending = *plane.st.get("Pod", "default", "web-1");
+  pending["status"] = {{"phase", "Pending"}, {"conditions", Json::array({{{"type", "PodScheduled"}, {"status", "True"}}})}};
+  ASSERT_TRUE(plane.registry.update_status(pending));
+  EXPECT_EQ(plane.settle(), 0u);
+
+  plane.set_ready("web-1", true);
+  EXPECT_EQ(plane.settle(), 1u) << "an address";
+  EXPECT_EQ(plane.ready_in("web"), true);
+  auto restarted = *plane.st.get("Pod", "default", "web-1");
+  restarted["status"]["containerStatuses"] = Json::array({{{"name", "c"}, {"restartCount", 1}, {"ready", true}}});
+  ASSERT_TRUE(plane.registry.update_status(restarted));
+  EXPECT_EQ(plane.settle(), 0u) << "a restart count";
+
+  auto relabelled = *plane.st.get("Pod", "default", "web-1");
+  relabelled["metadata"]["labels"]["tier"] = "front";
+  ASSERT_TRUE(plane.registry.update(relabelled));
+  EXPECT_EQ(plane.settle(), 1u) << "labels may change which Services select it";
+  plane.set_ready("web-1", false);
+  EXPECT_EQ(plane.settle(), 1u);
+  EXPECT_EQ(plane.ready_in("web"), false);
+}
+
+TEST(EndpointSliceWrites, EndpointChangedComparesWhatAnEndpointShows) {
+  Json a = pod("p");
+  a["status"] = {{"phase", "Running"}, {"podIP", "10.244.1.5"}, {"conditions", Json::array({{{"type", "Ready"}, {"status", "True"}}})}};
+  Json b = a;
+  EXPECT_FALSE(controllers::endpoint_changed(&a, &b));
+  EXPECT_TRUE(controllers::endpoint_changed(nullptr, &a));
+  EXPECT_TRUE(controllers::endpoint_changed(&a, nullptr));
+  Json no_ip = pod("p");
+  EXPECT_FALSE(controllers::endpoint_changed(nullptr, &no_ip));
+  EXPECT_FALSE(controllers::endpoint_changed(&no_ip, nullptr));
+  b["status"]["phase"] = "Failed";
+  EXPECT_TRUE(controllers::endpoint_changed(&a, &b)) << "an ended pod leaves";
+  b = a;
+  b["metadata"]["deletionTimestamp"] = "2026-12-04T00:00:00Z";
+  EXPECT_TRUE(controllers::endpoint_changed(&a, &b));
+  b = a;
+  b["status"]["podIP"] = "10.244.1.6";
+  EXPECT_TRUE(controllers::endpoint_changed(&a, &b));
+  b = a;
+  b["status"]["conditions"][0]["status"] = "False";
+  EXPECT_TRUE(controllers::endpoint_changed(&a, &b));
+  b = a;
+  b["status"]["startTime"] = "2026-12-04T00:00:00Z";
+  EXPECT_FALSE(controllers::endpoint_changed(&a, &b));
+}

@@ -96,7 +96,8 @@ client_pid=$(cat /run/lab/$name/pods/default_client/init.pid)
 
 cat >"$tmp/endpoints.py" <<'PY'
 # Three kinds of process, so that no measuring thread waits for another's turn at Python's lock:
-# `client` (new connections, a line "time pod" each, "-" when one failed), `watch PATH` (a line
+# `client` (new connections, a line "time pod" each, "-" when one failed, "timeout" when nothing
+# answered it for 1 s: a SYN lost, where the rules must answer or refuse at once), `watch PATH` (a line
 # "time json" per watch event, stamped on arrival) and the driver, which reads their lines.
 # time.monotonic() is CLOCK_MONOTONIC, one clock for all of them.
 import bisect, http.client, json, socket, subprocess, sys, threading, time
@@ -120,6 +121,8 @@ def client(cip):
                 data += chunk
             s.close()
             if data.startswith(b"HTTP/1"): body = data.split(b"\r\n\r\n", 1)[-1].strip().decode() or None
+        except TimeoutError:
+            body = "timeout"
         except OSError:
             pass
         out.write("%.6f %s\n" % (t, body or "-"))
@@ -217,9 +220,13 @@ def follow(args, on_line):
             t, rest = l.rstrip("\n").split(" ", 1)
             on_line(float(t), rest)
     threading.Thread(target=read, daemon=True).start()
-follow(["client", cip], lambda t, n: conns.append((t, None if n == "-" else n)))
+timeouts = []  # start times of the client's connections that timed out
+def on_conn(t, n):
+    if n == "timeout": timeouts.append(t)
+    conns.append((t, None if n in ("-", "timeout") else n))
+follow(["client", cip], on_conn)
 load_conns = []
-follow(["client", load_ip], lambda t, n: load_conns.append((t, n != "-")))
+follow(["client", load_ip], lambda t, n: load_conns.append((t, n not in ("-", "timeout"))))
 follow(["watch", sock, "/api/v1/namespaces/default/pods"], lambda t, e: on_pod(t, json.loads(e)))
 follow(["watch", sock, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io/service-name=" + target],
        lambda t, e: slice_events.append((t, json.loads(e)["endpoints"])))
@@ -274,6 +281,8 @@ def slice_shows(since, name, ready, timeout):
     return found()
 def failures(since):
     return sum(1 for t, n in after(since) if n is None)
+def timed_out(since):
+    return sum(1 for t in timeouts if t >= since)
 def lab_cmd(*args):
     subprocess.run([lab, args[0], "--lab", labname, *args[1:]], check=True, stdout=subprocess.DEVNULL)
 
@@ -306,6 +315,7 @@ try:
         ts = slice_shows(t0, victim, True, 0)
         if ts is not None: ready_slice.append(ts - t0)
     ready_secs, ready_conns, ready_failed = now() - t_start, len(conns) - c0, failures(t_start)
+    ready_timeouts = timed_out(t_start)
 
     for p in others: lab_cmd("exec", p, "--", "touch", "/tmp/ready")
     wait_for(pinned, 60)
@@ -327,6 +337,7 @@ try:
         ts = slice_shows(t0, victim, False, 0)
         if ts is not None: del_slice.append(ts - t0)
     del_secs, del_conns, del_failed = now() - t_start, len(conns) - c0, failures(t_start)
+    del_timeouts = timed_out(t_start)
 finally:
     for p in procs: p.kill()
 
@@ -343,9 +354,9 @@ print("    %-47s" % ("then " + target + "'s slice (watch):") + dist(notready_sli
 print("  deletionTimestamp -> last new connection to it:  " + dist(del_lat))
 print("    %-47s" % ("then " + target + "'s slice (watch):") + dist(del_slice))
 print("    from `lab delete pod`'s start:                 " + dist(del_cmd_lat))
-print("  connections: readiness part %d in %.0f s (%.0f/s), %d refused while no pod was ready; delete part %d in %.0f s, %d failed%s" % (
-    ready_conns, ready_secs, ready_conns / ready_secs, ready_failed, del_conns, del_secs, del_failed,
-    "; %d changes not seen in time" % lost if lost else ""))
+print("  connections: readiness part %d in %.0f s (%.0f/s), %d refused while no pod was ready, %d timed out; delete part %d in %.0f s, %d failed, %d of them timed out%s" % (
+    ready_conns, ready_secs, ready_conns / ready_secs, ready_failed - ready_timeouts, ready_timeouts, del_conns, del_secs,
+    del_failed, del_timeouts, "; %d changes not seen in time" % lost if lost else ""))
 print("  load beside them: %d connections to pod load (%d failed)" % (len(load_conns), sum(1 for t, ok in load_conns if not ok)))
 PY
 echo "endpoints: $PODS pods (busybox httpd, readiness exec probe period 1 s) behind $SERVICES Services on 2 nodes;" \

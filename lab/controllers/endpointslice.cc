@@ -59,7 +59,7 @@ bool same_content(const Json& written, const Json& slice) {
          written[2] == api::member(api::metadata_of(slice), "labels") && written[3] == api::member(slice, "addressType");
 }
 
-// A pod in its Services' slices: with an address and not ended (the sync's own test).
+// A pod in its Services' slices: with an address and not ended (ShouldPodBeInEndpoints).
 bool in_endpoints(const Json* pod) {
   if (!pod) return false;
   const Json& status = api::member(*pod, "status");
@@ -205,10 +205,8 @@ Result<void> EndpointSliceController::sync(const std::string& key) {
     const Json& pod = *cached_pod;
     const Json& pod_meta = api::metadata_of(pod);
     if (!selector.matches(api::member(pod_meta, "labels"))) continue;
-    const Json& status = api::member(pod, "status");
-    std::string ip = api::string_at(status, "podIP");
-    std::string phase = api::string_at(status, "phase");
-    if (ip.empty() || phase == "Succeeded" || phase == "Failed") continue;
+    if (!in_endpoints(&pod)) continue;
+    std::string ip = api::string_at(api::member(pod, "status"), "podIP");
     Json ports = endpoint_ports(svc, pod);
     auto& group = groups[ports.dump()];
     group.first = std::move(ports);

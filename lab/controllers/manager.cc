@@ -10,6 +10,7 @@
 
 #include "lab/api/json_access.h"
 #include "lab/base/clock.h"
+#include "lab/base/thread_name.h"
 #include "lab/controllers/deployment.h"
 #include "lab/controllers/endpoints_controllers.h"
 #include "lab/controllers/endpointslice.h"
@@ -136,6 +137,10 @@ void Controller::process(const std::string& key) {
 }
 
 void Controller::run() {
+  // "endpointslice" for endpointslice-controller: the kernel keeps 15 bytes of a thread's name.
+  std::string_view short_name = name_;
+  if (short_name.ends_with("-controller")) short_name.remove_suffix(std::string_view("-controller").size());
+  name_this_thread(short_name);
   while (auto key = queue_.get()) process(*key);
 }
 

@@ -13,6 +13,7 @@
 #include <ctime>
 
 #include "lab/base/log.h"
+#include "lab/base/thread_name.h"
 #include "netns/cidr.h"
 #include "netns/netns.h"
 
@@ -96,7 +97,10 @@ HealthCheckServer::~HealthCheckServer() { stop(); }
 void HealthCheckServer::start() {
   if (thread_.joinable()) return;
   stop_ = false;
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    name_this_thread("health-check");
+    loop();
+  });
 }
 
 void HealthCheckServer::stop() {

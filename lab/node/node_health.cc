@@ -1,4 +1,5 @@
 #include "lab/base/log.h"
+#include "lab/base/thread_name.h"
 #include "lab/node/node_health.h"
 
 #include <chrono>
@@ -40,6 +41,7 @@ NodeHealth::~NodeHealth() { stop(); }
 
 void NodeHealth::start() {
   thread_ = std::thread([this] {
+    name_this_thread("node-health");
     std::unique_lock lock(mu_);
     while (!stop_) {
       lock.unlock();

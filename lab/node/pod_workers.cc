@@ -8,6 +8,7 @@
 #include <exception>
 
 #include "lab/base/log.h"
+#include "lab/base/thread_name.h"
 
 namespace lab::node {
 
@@ -32,6 +33,7 @@ size_t PodWorkers::busy() const {
 }
 
 void PodWorkers::run() {
+  name_this_thread("pod-worker");
   while (auto key = queue_->get()) {
     {
       std::lock_guard lock(mu_);
@@ -63,7 +65,10 @@ Result<void> ExitWatcher::start() {
   ev.events = EPOLLIN;
   ev.data.fd = wake_.get();
   if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev) != 0) return fail_errno("epoll_ctl");
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("exit-watcher");
+    run();
+  });
   return {};
 }
 

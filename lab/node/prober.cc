@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "lab/base/log.h"
+#include "lab/base/thread_name.h"
 #include "runtime/spawn.h"
 
 namespace lab::node {
@@ -46,7 +47,10 @@ void Prober::stop() {
 
 void Prober::spawn_locked() {
   if (stopping_ || threads_.size() >= max_threads_) return;
-  threads_.emplace_back([this] { loop(); });
+  threads_.emplace_back([this] {
+    name_this_thread("prober");
+    loop();
+  });
 }
 
 size_t Prober::threads() const {

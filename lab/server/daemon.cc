@@ -2,6 +2,7 @@
 // controller manager and the kubelet on their own threads, report ready, then serve the API
 // until SIGTERM, when everything the lab made is removed.
 #include "lab/base/log.h"
+#include "lab/base/thread_name.h"
 #include "lab/server/daemon.h"
 
 #include <fcntl.h>
@@ -353,7 +354,10 @@ int daemon_main(const DaemonOptions& opts) {
     informers.stop();
     return fail_up(r.error());
   }
-  std::thread proxy_thread([&] { proxy_agent.run_loop(stop); });
+  std::thread proxy_thread([&] {
+    name_this_thread("proxy");
+    proxy_agent.run_loop(stop);
+  });
   // glibc keeps what the API's and the controllers' threads free in their arenas: after 1,000
   // pods came and went under 100 watches the daemon held 766 MiB (440 MiB before) with every
   // watch closed. Every 5 s the free pages go back to the kernel (malloc_trim also releases
@@ -361,6 +365,7 @@ int daemon_main(const DaemonOptions& opts) {
   std::mutex trim_mu;
   std::condition_variable trim_cv;  // wakes the trimmer at the stop (a lab's down waited for its sleep)
   std::thread trimmer([&] {
+    name_this_thread("malloc-trim");
     std::unique_lock lock(trim_mu);
     while (!trim_cv.wait_for(lock, std::chrono::seconds(5), [&] { return stop.load(); })) ::malloc_trim(0);
   });

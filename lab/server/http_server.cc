@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "lab/base/log.h"
+#include "lab/base/thread_name.h"
 #include "lab/server/server_state.h"
 
 namespace lab::server {
@@ -89,6 +90,7 @@ void HttpServer::State::dispatch(const std::shared_ptr<SessionBase>& s, Result<H
   active.insert(s);
   lock.unlock();
   std::thread([st = shared_from_this(), session = s, req = std::move(req)]() mutable {
+    name_this_thread("api-stream");
     st->serve(*session, req);
     st->finish(session);
     session.reset();
@@ -209,9 +211,13 @@ HttpServer::HttpServer(ServerLimits limits, Handler handler, Gate gate) : state_
   s.max_reading = std::max<size_t>(1, limits.reading);
   if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
     s.max_reading = std::clamp<size_t>(rl.rlim_cur / 2, 1, s.max_reading);
-  for (size_t i = 0; i < std::max<size_t>(1, limits.workers); ++i) s.workers.emplace_back([st = state_] { st->worker(); });
+  for (size_t i = 0; i < std::max<size_t>(1, limits.workers); ++i) s.workers.emplace_back([st = state_] {
+      name_this_thread("api-worker");
+      st->worker();
+    });
   s.guard.emplace(s.ioc.get_executor());
   s.io_thread = std::thread([st = state_.get()] {
+    name_this_thread("api-io");
     for (;;) {
       try {
         st->ioc.run();

@@ -4,6 +4,7 @@
 #include "lab/api/json_access.h"
 #include "lab/base/log.h"
 #include "lab/base/parse.h"
+#include "lab/base/thread_name.h"
 
 namespace lab::store {
 
@@ -204,7 +205,10 @@ void InformerFactory::relist() {
 
 void InformerFactory::start() {
   relist();
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("informers");
+    run();
+  });
 }
 
 void InformerFactory::stop() {

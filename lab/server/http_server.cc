@@ -211,10 +211,12 @@ HttpServer::HttpServer(ServerLimits limits, Handler handler, Gate gate) : state_
   s.max_reading = std::max<size_t>(1, limits.reading);
   if (rlimit rl{}; ::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
     s.max_reading = std::clamp<size_t>(rl.rlim_cur / 2, 1, s.max_reading);
-  for (size_t i = 0; i < std::max<size_t>(1, limits.workers); ++i) s.workers.emplace_back([st = state_] {
+  for (size_t i = 0; i < std::max<size_t>(1, limits.workers); ++i) {
+    s.workers.emplace_back([st = state_] {
       name_this_thread("api-worker");
       st->worker();
     });
+  }
   s.guard.emplace(s.ioc.get_executor());
   s.io_thread = std::thread([st = state_.get()] {
     name_this_thread("api-io");

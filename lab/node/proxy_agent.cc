@@ -73,22 +73,19 @@ bool ProxyAgent::sync_nodes() {
       it = np.announced.erase(it);
     }
   }
-  sync_health_checks(view);
+  sync_health_checks();
   return all_good;
 }
 
-void ProxyAgent::sync_health_checks(const proxy::NodeView& view) {
-  const std::map<std::string, int> ports = cache_.health_check_ports();
+void ProxyAgent::sync_health_checks() {
+  const std::map<std::string, int>& ports = cache_.health_check_ports();
   // Per Service and node, the distinct ready endpoints (address:port) on that node, over all the
   // Service's ports: kube-proxy's LocalReadyEndpoints. Terminating ones do not count.
   std::map<std::string, std::map<std::string, std::set<std::string>>> ready;  // key -> node -> ep
-  if (!ports.empty())
-    for (const auto& sp : view.ports) {
-      const std::string key = sp.ns + "/" + sp.service;
-      if (!ports.contains(key)) continue;
+  for (const auto& [key, port] : ports)
+    for (const auto& sp : cache_.view_ports(key))
       for (const auto& ep : sp.endpoints)
         if (ep.ready && !ep.node_name.empty()) ready[key][ep.node_name].insert(ep.ip + ":" + std::to_string(ep.port));
-    }
   std::map<std::string, HealthCheckNode> want;
   for (const auto& plan : rec_.plan.nodes) {
     HealthCheckNode& n = want[plan.name];

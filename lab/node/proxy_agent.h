@@ -52,7 +52,7 @@ class ProxyAgent {
   // One pass over the nodes; false if some node could not be brought in line (retried later).
   bool sync_nodes();
   // What each node's health check server answers (kube-proxy's SyncServices and SyncEndpoints).
-  void sync_health_checks(const proxy::NodeView& view);
+  void sync_health_checks();
 
   cluster::LabRecord rec_;
   store::InformerFactory& informers_;

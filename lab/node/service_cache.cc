@@ -42,6 +42,7 @@ ServiceCache::ServiceCache(const net::Cidr& pod_cidr, const net::Cidr& service_c
 void ServiceCache::relist(const store::Store& st) {
   services_.clear();
   announced_.clear();
+  health_checks_.clear();
   slices_.clear();
   slice_owner_.clear();
   ports_.clear();
@@ -71,11 +72,17 @@ void ServiceCache::service_changed(const std::string& type, const store::ObjPtr&
   std::string key = key_of(svc);
   dirty_.insert(key);
   announced_.erase(key);
+  health_checks_.erase(key);
   if (type == "DELETED") {
     services_.erase(key);
     return;
   }
   services_[key] = obj;
+  const Json& spec = member(svc, "spec");
+  // needsHealthCheck: a LoadBalancer whose externalTrafficPolicy is Local.
+  if (string_at(spec, "type") == "LoadBalancer" && string_at(spec, "externalTrafficPolicy") == "Local")
+    if (const auto port = api::int_at(spec, "healthCheckNodePort"); port && *port > 0 && *port <= 65535)
+      health_checks_[key] = *port;
   std::string node = string_at(member(api::metadata_of(svc), "annotations"), api::kAnnouncedBy);
   if (node.empty()) return;
   announced_[key] = {node, api::ingress_ips(svc)};
@@ -195,16 +202,11 @@ proxy::NodeView& ServiceCache::view() {
   return view_;
 }
 
-std::map<std::string, int> ServiceCache::health_check_ports() const {
-  std::map<std::string, int> out;
-  for (const auto& [key, svc] : services_) {
-    const Json& spec = member(*svc, "spec");
-    // needsHealthCheck: a LoadBalancer whose externalTrafficPolicy is Local.
-    if (string_at(spec, "type") != "LoadBalancer" || string_at(spec, "externalTrafficPolicy") != "Local") continue;
-    const auto port = api::int_at(spec, "healthCheckNodePort");
-    if (port && *port > 0 && *port <= 65535) out[key] = *port;
-  }
-  return out;
+std::span<const proxy::ServicePort> ServiceCache::view_ports(const std::string& key) const {
+  auto first = first_port_.find(key);
+  auto ports = ports_.find(key);
+  if (first == first_port_.end() || ports == ports_.end()) return {};
+  return std::span(view_.ports).subspan(first->second, ports->second.size());
 }
 
 std::map<std::string, std::set<std::string>> ServiceCache::announcements() const {

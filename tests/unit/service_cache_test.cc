@@ -174,6 +174,31 @@ TEST_F(ServiceCacheTest, TrafficPoliciesNodeNamesAndHealthCheckPorts) {
   catch_up();
   EXPECT_TRUE(cache_.health_check_ports().empty());
   EXPECT_FALSE(cache_.view().ports[1].external_local);
+  // Local again, then deleted: the port comes and goes with the Service's events.
+  lb = *st_.get("Service", "default", "web");
+  lb["spec"]["externalTrafficPolicy"] = "Local";
+  lb["spec"]["healthCheckNodePort"] = 31501;
+  ASSERT_TRUE(st_.update(lb));
+  catch_up();
+  EXPECT_EQ(cache_.health_check_ports(), (std::map<std::string, int>{{"default/web", 31501}}));
+  ASSERT_TRUE(st_.remove("Service", "default", "web"));
+  catch_up();
+  EXPECT_TRUE(cache_.health_check_ports().empty());
+}
+
+TEST_F(ServiceCacheTest, ViewPortsAreOneServicesSliceOfTheView) {
+  ASSERT_TRUE(st_.create(service("web", "10.96.0.20", {{"http", 80}, {"metrics", 9090}})));
+  ASSERT_TRUE(st_.create(service("api", "10.96.0.21", {{"http", 80}})));
+  ASSERT_TRUE(st_.create(slice("web-abcde", "web", {"10.244.1.5"})));
+  cache_.relist(st_);
+  cache_.view();
+  auto web = cache_.view_ports("default/web");
+  ASSERT_EQ(web.size(), 2u);
+  EXPECT_EQ(web[0].identity(), "default/web/http");
+  EXPECT_EQ(web[1].identity(), "default/web/metrics");
+  ASSERT_EQ(web[0].endpoints.size(), 1u);
+  EXPECT_EQ(cache_.view_ports("default/api").size(), 1u);
+  EXPECT_TRUE(cache_.view_ports("default/none").empty());
 }
 
 TEST_F(ServiceCacheTest, ObjectsOfAnUnexpectedShapeAreReadAsAbsentFieldsNeverAThrow) {

@@ -5,6 +5,7 @@
 #include "lab/base/log.h"
 #include "lab/base/parse.h"
 #include "lab/base/thread_name.h"
+#include "lab/base/thread_priority.h"
 
 namespace lab::store {
 
@@ -207,6 +208,7 @@ void InformerFactory::start() {
   relist();
   thread_ = std::thread([this] {
     name_this_thread("informers");
+    favor_this_thread();  // every change reaches the controllers and the proxy through here
     run();
   });
 }

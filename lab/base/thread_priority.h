@@ -1,5 +1,5 @@
-// The data path's threads (the informers, the EndpointSlice controller, the proxy agent and the
-// API's workers) run ahead of what shares the CPUs with them: a replacement pod's start, exec
+// The data path's threads (the informers, the EndpointSlice controller's workers and the proxy
+// agent) run ahead of what shares the CPUs with them: a replacement pod's start, exec
 // probes, the pods' own traffic. An endpoint change waits for CPU behind those otherwise (perf
 // sched on bench/endpoints.sh: up to 9 ms per wakeup), and a deleted pod kept getting new
 // connections for that long.
@@ -21,7 +21,8 @@ namespace lab {
 // must run at the default).
 inline constexpr int kDataPathNice = -5;
 
-// Fails only without CAP_SYS_NICE (tests run unprivileged): the thread then runs at the default.
+// Fails only without CAP_SYS_NICE (unit tests run the informers unprivileged): the thread then
+// runs at the default, which is no fault, so only another error is logged.
 inline void favor_this_thread() {
   if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kDataPathNice) != 0 && errno != EACCES &&
       errno != EPERM)

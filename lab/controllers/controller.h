@@ -85,9 +85,6 @@ class Controller {
   // writes, not every write in the store. With several workers writing, waiting for the whole
   // store cost each reconcile the others' writes too (2 ms of every 3 for 100 Services).
   virtual bool own_writes_per_key() const { return false; }
-  // True for the controller an endpoint change passes through (lab/base/thread_priority.h): its
-  // workers run ahead of pod starts and probes. Its reconciles start no process.
-  virtual bool on_data_path() const { return false; }
 
   // The worker loop, until the queue shuts down.
   void run();

@@ -20,7 +20,6 @@ class EndpointSliceController : public Controller {
   // Services wakes 100 keys, and one worker wrote their slices one informer round trip apart.
   size_t workers() const override { return 5; }
   bool own_writes_per_key() const override { return true; }  // a Service's own slices
-  bool on_data_path() const override { return true; }
 
  private:
   void pod_changed(const Json& pod);

@@ -11,7 +11,6 @@
 #include "lab/api/json_access.h"
 #include "lab/base/clock.h"
 #include "lab/base/thread_name.h"
-#include "lab/base/thread_priority.h"
 #include "lab/controllers/deployment.h"
 #include "lab/controllers/endpoints_controllers.h"
 #include "lab/controllers/endpointslice.h"
@@ -142,7 +141,6 @@ void Controller::run() {
   std::string_view short_name = name_;
   if (short_name.ends_with("-controller")) short_name.remove_suffix(std::string_view("-controller").size());
   name_this_thread(short_name);
-  if (on_data_path()) favor_this_thread();
   while (auto key = queue_.get()) process(*key);
 }
 

@@ -3,7 +3,6 @@
 // until SIGTERM, when everything the lab made is removed.
 #include "lab/base/log.h"
 #include "lab/base/thread_name.h"
-#include "lab/base/thread_priority.h"
 #include "lab/server/daemon.h"
 
 #include <fcntl.h>
@@ -357,7 +356,6 @@ int daemon_main(const DaemonOptions& opts) {
   }
   std::thread proxy_thread([&] {
     name_this_thread("proxy");
-    favor_this_thread();
     proxy_agent.run_loop(stop);
   });
   // glibc keeps what the API's and the controllers' threads free in their arenas: after 1,000

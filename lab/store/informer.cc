@@ -5,7 +5,6 @@
 #include "lab/base/log.h"
 #include "lab/base/parse.h"
 #include "lab/base/thread_name.h"
-#include "lab/base/thread_priority.h"
 
 namespace lab::store {
 
@@ -208,7 +207,6 @@ void InformerFactory::start() {
   relist();
   thread_ = std::thread([this] {
     name_this_thread("informers");
-    favor_this_thread();  // every change reaches the controllers and the proxy through here
     run();
   });
 }

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <ctime>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -15,6 +14,8 @@
 #include <set>
 #include <string>
 #include <thread>
+
+#include "lab/base/clock.h"
 
 namespace lab {
 
@@ -103,7 +104,7 @@ class WorkQueue {
     std::lock_guard lock(mu_);
     if (auto it = batched_.find(key); it != batched_.end()) {
       Batch& b = it->second;
-      b.cost = b.thread == std::this_thread::get_id() ? thread_cpu_now() - b.cpu_start : Clock::now() - b.start;
+      b.cost = b.thread == std::this_thread::get_id() ? thread_cpu_time() - b.cpu_start : Clock::now() - b.start;
     }
     processing_.erase(key);
     if (dirty_.erase(key)) add_locked(key);
@@ -143,21 +144,17 @@ class WorkQueue {
     ready_.notify_one();
   }
   // Only keys ever added with add_batched() are tracked.
-  void note_start_locked(const std::string& key) {
-    if (auto it = batched_.find(key); it != batched_.end()) {
-      it->second.start = Clock::now();
-      it->second.cpu_start = thread_cpu_now();
-      it->second.thread = std::this_thread::get_id();
-    }
-  }
   // What a reconcile costs is the work it did, not how long it waited: measured in wall time, a
   // reconcile of 0.2 ms of CPU took 5 ms while a burst of other work held the CPUs (or while its
   // worker waited for the informers), and the key's next change waited 50 ms for it
   // (bench/endpoints.sh: 15 of 100 deletes; a pod's deletion reached the proxies up to 50 ms late).
-  static Clock::duration thread_cpu_now() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+  // Hence the worker's CPU time, read here at the hand-out and again in done().
+  void note_start_locked(const std::string& key) {
+    if (auto it = batched_.find(key); it != batched_.end()) {
+      it->second.start = Clock::now();
+      it->second.cpu_start = thread_cpu_time();
+      it->second.thread = std::this_thread::get_id();
+    }
   }
   // Keys of objects long gone would pile up: past kMaxTracked, the ones not handed out since
   // `before` (which add_batched() would add at once anyway) are dropped.

@@ -2,9 +2,9 @@
 // a key waits once however often it is added, and batched keys coalesce bursts.
 #include <gtest/gtest.h>
 
-#include <ctime>
 #include <thread>
 
+#include "lab/base/clock.h"
 #include "lab/base/work_queue.h"
 
 using namespace std::chrono_literals;
@@ -13,12 +13,7 @@ namespace {
 
 // A reconcile's work: this thread's CPU time advances by d (a sleep would cost nothing).
 void burn(std::chrono::milliseconds d) {
-  auto cpu = [] {
-    timespec ts{};
-    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
-  };
-  for (auto start = cpu(); cpu() - start < d;) {
+  for (auto start = lab::thread_cpu_time(); lab::thread_cpu_time() - start < d;) {
   }
 }
 

@@ -18,9 +18,24 @@ ApiFollower::~ApiFollower() {
 }
 
 void ApiFollower::start() {
-  threads_.emplace_back([this] { run(Kind::Service, "/api/v1/services"); });
-  threads_.emplace_back([this] { run(Kind::EndpointSlice, "/apis/discovery.k8s.io/v1/endpointslices"); });
-  threads_.emplace_back([this] { run(Kind::Pod, "/api/v1/pods"); });
+  threads_.emplace_back([this] { run(Kind::Service, "/api/v1/services", 0); });
+  // Only a headless Service's records come from its slices, so the slices the EndpointSlice
+  // controller makes for the other Services (most of them, rewritten on every endpoint change)
+  // are left on the server, as kube-proxy leaves the headless ones there: one watch for the
+  // slices labelled headless, and one for the slices the controller did not make (a user's, or
+  // mirrored from a user's Endpoints), which are not labelled whatever their Service. The two are
+  // disjoint, each relisted on its own (the zone's feeds).
+  const std::string slices = "/apis/discovery.k8s.io/v1/endpointslices?labelSelector=";
+  threads_.emplace_back([this, slices] {
+    run(Kind::EndpointSlice, slices + server::url_encode("service.kubernetes.io/headless"), 0);
+  });
+  threads_.emplace_back([this, slices] {
+    run(Kind::EndpointSlice,
+        slices + server::url_encode("!service.kubernetes.io/headless,endpointslice.kubernetes.io/managed-by!="
+                                    "endpointslice-controller.k8s.io"),
+        1);
+  });
+  threads_.emplace_back([this] { run(Kind::Pod, "/api/v1/pods", 0); });
 }
 
 namespace {
@@ -34,7 +49,7 @@ std::optional<EventType> event_type(const std::string& t) {
 
 }  // namespace
 
-void ApiFollower::run(Kind kind, const std::string& path) {
+void ApiFollower::run(Kind kind, const std::string& path, unsigned feed) {
   bool listed_once = false;
   std::string last_problem;  // one line per problem, not one per retry
   auto problem = [&](const std::string& what) {
@@ -66,7 +81,7 @@ void ApiFollower::run(Kind kind, const std::string& path) {
     last_problem.clear();
     std::vector<Json> items;
     for (const auto& item : api::member(list, "items")) items.push_back(item);
-    zone_.replace_all(kind, items);
+    zone_.replace_all(kind, items, feed);
     if (!listed_once) synced_count_.fetch_add(1, std::memory_order_acq_rel);
     listed_once = true;
 
@@ -94,11 +109,13 @@ void ApiFollower::run(Kind kind, const std::string& path) {
       }
       const std::string rv = api::string_at(api::metadata_of(object), "resourceVersion");
       if (!rv.empty()) version = rv;
-      if (auto t = event_type(type)) zone_.apply(kind, *t, object);
+      if (auto t = event_type(type)) zone_.apply(kind, *t, object, feed);
       return true;
     };
     auto watched = server::http_stream(
-        socket_, "GET", path + "?watch=1&allowWatchBookmarks=false&resourceVersion=" + server::url_encode(version),
+        socket_, "GET",
+        path + (path.find('?') == std::string::npos ? "?" : "&") +
+            "watch=1&allowWatchBookmarks=false&resourceVersion=" + server::url_encode(version),
         [&](const std::string& data) {
           buffer += data;
           for (size_t nl; (nl = buffer.find('\n')) != std::string::npos;) {

@@ -1,7 +1,7 @@
 // Keeps a Zone in step with the lab's API, as an informer does: list, then watch from the list's
 // resourceVersion, event by event; when a watch ends (410 Expired, the daemon restarted, the
-// socket went away) list again and watch again. One thread per kind: Services, EndpointSlices,
-// Pods. Uses the lab's own HTTP client (lab/server/http).
+// socket went away) list again and watch again. One thread per watch: Services, Pods, and two of
+// EndpointSlices (follow.cc says which). Uses the lab's own HTTP client (lab/server/http).
 #pragma once
 
 #include <atomic>
@@ -20,11 +20,13 @@ class ApiFollower {
   ApiFollower(std::string socket_path, Zone& zone, Log log);
   ~ApiFollower();
   void start();
-  // Every kind has been listed once: answers can be trusted from here on.
-  bool synced() const { return synced_count_.load(std::memory_order_acquire) == 3; }
+  // Every watch has listed once: answers can be trusted from here on.
+  bool synced() const { return synced_count_.load(std::memory_order_acquire) == kWatches; }
 
  private:
-  void run(Kind kind, const std::string& path);
+  static constexpr int kWatches = 4;
+  // feed: the zone's name for this watch among its kind's (Zone::apply).
+  void run(Kind kind, const std::string& path, unsigned feed);
   std::string socket_;
   Zone& zone_;
   Log log_;

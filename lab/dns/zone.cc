@@ -272,7 +272,7 @@ void Zone::set_pod(const std::string& key, const PodInfo* info) {
   }
 }
 
-void Zone::apply_locked(Kind kind, EventType type, const std::string& key, const Json& obj) {
+void Zone::apply_locked(Kind kind, EventType type, const std::string& key, const Json& obj, unsigned feed) {
   const bool gone = type == EventType::Deleted;
   switch (kind) {
     case Kind::Service: {
@@ -283,6 +283,8 @@ void Zone::apply_locked(Kind kind, EventType type, const std::string& key, const
     case Kind::EndpointSlice: {
       SliceInfo info = parse_slice(obj);
       set_slice(key, gone ? nullptr : &info);
+      if (gone) slice_feed_.erase(key);
+      else slice_feed_[key] = feed;
       break;
     }
     case Kind::Pod: {
@@ -293,21 +295,21 @@ void Zone::apply_locked(Kind kind, EventType type, const std::string& key, const
   }
 }
 
-void Zone::apply(Kind kind, EventType type, const Json& obj) {
+void Zone::apply(Kind kind, EventType type, const Json& obj, unsigned feed) {
   const std::string key = object_key(obj);
   if (key.empty()) return;
   std::unique_lock lock(mu_);
-  apply_locked(kind, type, key, obj);
+  apply_locked(kind, type, key, obj, feed);
 }
 
-void Zone::replace_all(Kind kind, const std::vector<Json>& items) {
+void Zone::replace_all(Kind kind, const std::vector<Json>& items, unsigned feed) {
   std::unique_lock lock(mu_);
   std::unordered_set<std::string> present;
   for (const auto& obj : items) {
     const std::string key = object_key(obj);
     if (key.empty()) continue;
     present.insert(key);
-    apply_locked(kind, EventType::Added, key, obj);
+    apply_locked(kind, EventType::Added, key, obj, feed);
   }
   std::vector<std::string> gone;
   auto collect_gone = [&](const auto& map) {
@@ -315,9 +317,11 @@ void Zone::replace_all(Kind kind, const std::vector<Json>& items) {
       if (!present.contains(key)) gone.push_back(key);
   };
   if (kind == Kind::Service) collect_gone(services_);
-  if (kind == Kind::EndpointSlice) collect_gone(slices_);
+  if (kind == Kind::EndpointSlice)
+    for (const auto& [key, from] : slice_feed_)
+      if (from == feed && !present.contains(key)) gone.push_back(key);
   if (kind == Kind::Pod) collect_gone(pods_);
-  for (const auto& key : gone) apply_locked(kind, EventType::Deleted, key, Json::object());
+  for (const auto& key : gone) apply_locked(kind, EventType::Deleted, key, Json::object(), feed);
 }
 
 }  // namespace lab::dns

@@ -110,9 +110,12 @@ class Zone {
   explicit Zone(ZoneConfig config = {});
 
   // One watch event (or one item of a list, as Added). Thread-safe against answer().
-  void apply(Kind kind, EventType type, const nlohmann::json& obj);
-  // A list: everything of this kind is replaced (objects not in items are deleted), as a relist.
-  void replace_all(Kind kind, const std::vector<nlohmann::json>& items);
+  // `feed`: which of a kind's watches it came by, when the kind is followed by several, each with
+  // its own selector (EndpointSlices, follow.cc); 0 otherwise.
+  void apply(Kind kind, EventType type, const nlohmann::json& obj, unsigned feed = 0);
+  // A list: everything of this kind that came by this feed is replaced (objects not in items are
+  // deleted), as a relist. What another feed brought stays: its watch answers for it.
+  void replace_all(Kind kind, const std::vector<nlohmann::json>& items, unsigned feed = 0);
 
   // The answer to one question (IN class). name as asked (any case, final dot optional).
   Response answer(std::string_view qname, uint16_t qtype) const;
@@ -130,7 +133,7 @@ class Zone {
   };
   using RecordSet = std::map<std::string, std::vector<Record>>;  // name -> records
 
-  void apply_locked(Kind kind, EventType type, const std::string& key, const nlohmann::json& obj);
+  void apply_locked(Kind kind, EventType type, const std::string& key, const nlohmann::json& obj, unsigned feed);
   void set_service(const std::string& key, const ServiceInfo* info);
   void set_slice(const std::string& key, const SliceInfo* info);
   void set_pod(const std::string& key, const PodInfo* info);
@@ -156,6 +159,7 @@ class Zone {
 
   std::unordered_map<std::string, ServiceInfo> services_;
   std::unordered_map<std::string, SliceInfo> slices_;
+  std::unordered_map<std::string, unsigned> slice_feed_;  // slice key -> the feed that last brought it
   std::unordered_map<std::string, PodInfo> pods_;  // only pods with hostname and subdomain
   std::unordered_map<std::string, std::set<std::string>> slices_of_;  // service key -> slice keys
   std::unordered_map<std::string, std::map<std::string, int>> services_of_pod_;  // pod -> services

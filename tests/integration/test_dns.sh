@@ -245,6 +245,47 @@ cname=$(pdig CNAME docs.default.svc.cluster.local | grep -E '^docs\.default\.svc
 echo "$cname"
 echo "$cname" | grep -Eq 'CNAME[[:space:]]+kubernetes\.io\.$' || fail "ExternalName: no CNAME to kubernetes.io."
 
+note "headless Services without a selector: records from a user's EndpointSlice, and from a user's Endpoints (mirrored)"
+# Neither slice is the EndpointSlice controller's, and neither carries the headless label: the DNS
+# server follows them by its second slice watch.
+cat >"$tmp/manual.yaml" <<'EOF'
+apiVersion: v1
+kind: Service
+metadata: {name: manual}
+spec:
+  clusterIP: None
+  ports: [{name: http, port: 80}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: manual-1, labels: {kubernetes.io/service-name: manual}}
+addressType: IPv4
+ports: [{name: http, port: 80, protocol: TCP}]
+endpoints: [{addresses: ["10.244.250.7"], conditions: {ready: true}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: mirrored}
+spec:
+  clusterIP: None
+  ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: mirrored}
+subsets: [{addresses: [{ip: "10.244.250.8"}], ports: [{name: http, port: 80}]}]
+EOF
+"$LAB" apply -f "$tmp/manual.yaml" --lab $L >/dev/null
+for _ in $(seq 1 40); do
+  [ -n "$(pdig +short manual.default.svc.cluster.local)" ] && [ -n "$(pdig +short mirrored.default.svc.cluster.local)" ] && break
+  sleep 0.05
+done
+expect_answer "headless, a user's EndpointSlice" "10.244.250.7" manual.default.svc.cluster.local
+expect_answer "headless, a user's Endpoints" "10.244.250.8" mirrored.default.svc.cluster.local
+"$LAB" delete endpointslice manual-1 --lab $L >/dev/null
+for _ in $(seq 1 40); do [ -z "$(pdig +short manual.default.svc.cluster.local)" ] && break; sleep 0.05; done
+expect_answer "headless, its EndpointSlice deleted" "" manual.default.svc.cluster.local
+
 note "lab down leaves nothing"
 "$LAB" down --lab $L
 expect_state "$before"

@@ -253,6 +253,29 @@ TEST_F(DnsZone, RelistDropsWhatIsGone) {
   EXPECT_EQ(ips(zone.answer("b.default.svc.cluster.local", kA)), std::vector<std::string>{"10.96.1.3"});
 }
 
+// EndpointSlices come by two watches with disjoint selectors (follow.cc), each relisted on its
+// own: a relist of one drops what it no longer lists, never what the other brought.
+TEST_F(DnsZone, ARelistReplacesOnlyItsOwnFeed) {
+  add(Kind::Service, service("default", "a", "None"));
+  add(Kind::Service, service("default", "b", "None"));
+  zone.apply(Kind::EndpointSlice, EventType::Added, slice("default", "a-1", "a", Json::array({endpoint("10.244.1.1")})), 0);
+  zone.apply(Kind::EndpointSlice, EventType::Added, slice("default", "b-1", "b", Json::array({endpoint("10.244.1.2")})), 1);
+  zone.apply(Kind::EndpointSlice, EventType::Added, slice("default", "b-2", "b", Json::array({endpoint("10.244.1.3")})), 1);
+
+  zone.replace_all(Kind::EndpointSlice, {}, 0);  // feed 0 lists nothing now
+  EXPECT_EQ(zone.answer("a.default.svc.cluster.local", kA).rcode, Rcode::NXDomain);
+  EXPECT_EQ(ips(zone.answer("b.default.svc.cluster.local", kA)), (std::vector<std::string>{"10.244.1.2", "10.244.1.3"}));
+
+  zone.replace_all(Kind::EndpointSlice, {slice("default", "b-2", "b", Json::array({endpoint("10.244.1.3")}))}, 1);
+  EXPECT_EQ(ips(zone.answer("b.default.svc.cluster.local", kA)), std::vector<std::string>{"10.244.1.3"});
+
+  // A slice that moved to the other feed (its labels changed) belongs to the feed that brought
+  // it last: the first feed's relist, which no longer lists it, leaves it.
+  zone.apply(Kind::EndpointSlice, EventType::Modified, slice("default", "b-2", "b", Json::array({endpoint("10.244.1.4")})), 0);
+  zone.replace_all(Kind::EndpointSlice, {}, 1);
+  EXPECT_EQ(ips(zone.answer("b.default.svc.cluster.local", kA)), std::vector<std::string>{"10.244.1.4"});
+}
+
 TEST_F(DnsZone, HostileObjectsAreSkipped) {
   for (const Json& bad : {Json(nullptr), Json::array(), Json{{"metadata", 5}},
                           Json{{"metadata", {{"name", "x"}}}, {"spec", "nope"}},

@@ -17,6 +17,8 @@
 // Usage: controller_bench [--part a|b|c|abc] [--runs N] [--sizes 100,1000,10000]
 //                         [--services N: part b 10000, part c 100]
 //                         [--fresh-log: part a without filling the store's event log first]
+//                         [--sqlite: part c with the store written through to an SQLite file
+//                          in /tmp (removed after), as the daemon's is]
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
@@ -61,6 +63,7 @@ namespace {
 constexpr const char* kE2eNetns = "lab-bench-e2e-node-1";
 constexpr const char* kE2eNetnsPath = "/run/netns/lab-bench-e2e-node-1";  // for the signal handler
 bool g_fresh_log = false;  // --fresh-log: part a without filling the event log first
+bool g_sqlite = false;     // --sqlite: part c with the store written through to SQLite, as in the daemon
 
 using bench::ms_since;
 using bench::kNs;
@@ -434,6 +437,22 @@ bool part_c(int services, int pods, int runs) {
   std::printf("c. one pod's readiness, fanned out: %d Services selecting the same %d pods (controllers only)\n",
               services, pods);
   Plane p(*net::Cidr::parse("10.96.0.0/12"));
+  std::string db_dir;
+  if (g_sqlite) {
+    char tmpl[] = "/tmp/controller-bench-XXXXXX";
+    if (!::mkdtemp(tmpl)) return fail("mkdtemp", Error{errno, std::strerror(errno)});
+    db_dir = tmpl;
+    if (auto o = p.st.open_file(db_dir + "/store.db"); !o) return fail("open the store's file", o.error());
+  }
+  // The files go when part c ends, whatever its outcome.
+  struct RemoveDir {
+    std::string dir;
+    ~RemoveDir() {
+      if (dir.empty()) return;
+      for (const char* f : {"/store.db", "/store.db-wal", "/store.db-shm"}) ::unlink((dir + f).c_str());
+      ::rmdir(dir.c_str());
+    }
+  } remove_dir{db_dir};
   for (int i = 0; i < pods; ++i) {
     std::string name = "web-" + std::to_string(i);
     auto c = p.registry.create(bench::pod(name, "web"));
@@ -526,8 +545,9 @@ int main(int argc, char** argv) {
     else if (a == "--sizes" && i + 1 < argc) sizes = parse_list(argv[++i]);
     else if (a == "--services" && i + 1 < argc) services = std::atoi(argv[++i]);
     else if (a == "--fresh-log") g_fresh_log = true;
+    else if (a == "--sqlite") g_sqlite = true;
     else {
-      std::fprintf(stderr, "usage: %s [--part a|b|c|abc] [--runs N] [--sizes 100,1000,10000] [--services 10000] [--fresh-log]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--part a|b|c|abc] [--runs N] [--sizes 100,1000,10000] [--services 10000] [--fresh-log] [--sqlite]\n", argv[0]);
       return 2;
     }
   }

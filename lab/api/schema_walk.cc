@@ -132,28 +132,54 @@ std::string quoted_list(const std::vector<std::string_view>& values) {
   return out;
 }
 
-struct Path {
-  std::string text;              // "spec.ports[0].port"
-  std::vector<std::string> at;   // {"spec", "ports", "0", "port"}
+// Where a problem is: "spec.ports[0].port", and the same as JSON pointer tokens.
+struct Where {
+  std::string text;
+  std::vector<std::string> at;
 
-  Path field(std::string_view name) const {
-    Path p{text.empty() ? std::string(name) : text + "." + std::string(name), at};
-    p.at.emplace_back(name);
-    return p;
+  void field(std::string_view name) {
+    text += text.empty() ? std::string(name) : "." + std::string(name);
+    at.emplace_back(name);
   }
   // An index ("0") or a map key ("run"), both written in brackets.
-  Path item(const std::string& key) const {
-    Path p{text + "[" + key + "]", at};
-    p.at.push_back(key);
-    return p;
+  void item(std::string_view key) {
+    text += "[" + std::string(key) + "]";
+    at.emplace_back(key);
   }
-  Path index(size_t i) const { return item(std::to_string(i)); }
+};
+
+// Where a value being checked is: a link to its parent's Path, which lives on the walker's stack
+// as long as the value's check does. Every value of every write gets one, and only a problem
+// needs its text (where()), so a sound object costs no strings here.
+struct Path {
+  static constexpr size_t kNoIndex = SIZE_MAX;
+  const Path* parent = nullptr;  // nullptr: the object itself
+  std::string_view name;         // a field's name or a map key
+  size_t index = kNoIndex;       // a list's index
+  bool bracket = false;          // an index or a map key
+
+  Path field(std::string_view n) const { return Path{this, n, kNoIndex, false}; }
+  Path item(std::string_view key) const { return Path{this, key, kNoIndex, true}; }
+  Path index_at(size_t i) const { return Path{this, {}, i, true}; }
+
+  Where where() const {
+    std::vector<const Path*> chain;
+    for (const Path* p = this; p->parent; p = p->parent) chain.push_back(p);
+    Where w;
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      const Path& p = **it;
+      const std::string part = p.index != kNoIndex ? std::to_string(p.index) : std::string(p.name);
+      if (p.bracket) w.item(part);
+      else w.field(part);
+    }
+    return w;
+  }
 };
 
 // A hook's relative path ("ports[1].nodePort") from `base`, and the value it names in `object`
 // (nullptr when absent).
-std::pair<Path, const json*> follow(const Path& base, const json& object, const std::string& rel) {
-  Path p = base;
+std::pair<Where, const json*> follow(const Path& base, const json& object, const std::string& rel) {
+  Where w = base.where();
   const json* v = &object;
   for (size_t i = 0; i < rel.size();) {
     if (rel[i] == '.') {
@@ -163,7 +189,8 @@ std::pair<Path, const json*> follow(const Path& base, const json& object, const 
     const bool bracket = rel[i] == '[';
     const size_t end = bracket ? rel.find(']', i) : rel.find_first_of(".[", i);
     const std::string part = bracket ? rel.substr(i + 1, end - i - 1) : rel.substr(i, end - i);
-    p = bracket ? p.item(part) : p.field(part);
+    if (bracket) w.item(part);
+    else w.field(part);
     if (v && v->is_object() && v->contains(part)) {
       v = &(*v)[part];
     } else if (auto n = parse_number<size_t>(part); v && v->is_array() && bracket && n && *n < v->size()) {
@@ -173,7 +200,7 @@ std::pair<Path, const json*> follow(const Path& base, const json& object, const 
     }
     i = end == std::string::npos ? rel.size() : end + (bracket ? 1 : 0);
   }
-  return {p, v};
+  return {w, v};
 }
 
 class Walker {
@@ -185,21 +212,22 @@ class Walker {
   // Returns whether the object and everything in it checked out.
   bool object(json& o, const ObjectSchema& s, const Path& path) {
     const size_t before = issues.size();
-    std::vector<std::string> keys;
-    for (auto it = o.begin(); it != o.end(); ++it) keys.push_back(it.key());
-    for (const std::string& k : keys) {
+    std::vector<std::string> dropped;  // erased once the loop is done with the iterators
+    for (auto it = o.begin(); it != o.end(); ++it) {
+      const std::string& k = it.key();
       const Path p = path.field(k);
       const Field* f = find(s, k);
       if (!f) {
         if (s.open) continue;
-        Issue& i = add(p, "unknown field \"" + p.text + "\"", Issue::Cause::Unknown);
+        const Where w = p.where();
+        Issue& i = add(w, "unknown field \"" + w.text + "\"", Issue::Cause::Unknown);
         i.at_key = true;
         if (mode_ == Mode::File) i.expected = field_names(s);
         continue;
       }
       const InFile in_file = mode_ == Mode::File ? f->in_file : InFile::Accept;
       if (in_file == InFile::Drop) {
-        o.erase(k);
+        dropped.push_back(k);
         continue;
       }
       if (f->type == Type::Unsupported || in_file == InFile::Unsupported) {
@@ -207,21 +235,22 @@ class Walker {
             true;
         continue;
       }
-      json& v = o[k];
+      json& v = it.value();
       // `field:` alone in YAML means absent, as in Kubernetes; so does a null time (kubectl sends
       // `creationTimestamp: null`). Elsewhere the API takes null for the wrong type it is.
       if (v.is_null() && (mode_ == Mode::File || f->type == Type::Timestamp)) {
-        o.erase(k);
+        dropped.push_back(k);
         continue;
       }
       field(v, *f, p);
     }
+    for (const auto& k : dropped) o.erase(k);
     for (const Field& f : s.fields) {
       if (!f.required || !visible(f) || o.contains(f.name)) continue;
       if (!f.unless.empty() && o.contains(f.unless)) continue;
       const std::string why =
           f.unless.empty() ? "" : ": " + std::string(f.name) + " or " + std::string(f.unless) + " is required";
-      add(path.field(f.name), "Required value" + why, Issue::Cause::Missing).scope = path.at;
+      add(path.field(f.name), "Required value" + why, Issue::Cause::Missing).scope = path.where().at;
     }
     if (issues.size() != before) return false;
     if (!s.finish) return true;
@@ -256,9 +285,12 @@ class Walker {
   }
 
   Issue& add(const Path& p, std::string detail, Issue::Cause cause = Issue::Cause::Value) {
+    return add(p.where(), std::move(detail), cause);
+  }
+  Issue& add(Where w, std::string detail, Issue::Cause cause = Issue::Cause::Value) {
     Issue& i = issues.emplace_back();
-    i.field = p.text;
-    i.at = p.at;
+    i.field = std::move(w.text);
+    i.at = std::move(w.at);
     i.detail = std::move(detail);
     i.cause = cause;
     return i;
@@ -278,7 +310,7 @@ class Walker {
       case ErrorType::TooLong: detail = "Too long: " + problem.message; break;
       case ErrorType::NotFound: detail = "Not found: " + value; break;
     }
-    add(p, detail).scope = path.at;
+    add(std::move(p), detail).scope = path.where().at;
   }
 
   bool field(json& v, const Field& f, const Path& p) {
@@ -292,10 +324,10 @@ class Walker {
         if (!v.is_array()) return type_error(v, f.type, p);
         bool ok = true;
         for (size_t i = 0; i < v.size(); ++i) {
-          if (f.type == Type::StringList) ok = scalar(v[i], f, Type::String, p.index(i)) && ok;
-          else if (f.type == Type::Int64List) ok = scalar(v[i], f, Type::Int64, p.index(i)) && ok;
-          else if (!v[i].is_object()) ok = type_error(v[i], Type::Object, p.index(i));
-          else ok = object(v[i], *f.object, p.index(i)) && ok;
+          if (f.type == Type::StringList) ok = scalar(v[i], f, Type::String, p.index_at(i)) && ok;
+          else if (f.type == Type::Int64List) ok = scalar(v[i], f, Type::Int64, p.index_at(i)) && ok;
+          else if (!v[i].is_object()) ok = type_error(v[i], Type::Object, p.index_at(i));
+          else ok = object(v[i], *f.object, p.index_at(i)) && ok;
         }
         return ok;
       }

@@ -436,15 +436,8 @@ bool part_b(int services, int with_two, int runs) {
 bool part_c(int services, int pods, int runs) {
   std::printf("c. one pod's readiness, fanned out: %d Services selecting the same %d pods (controllers only)\n",
               services, pods);
-  Plane p(*net::Cidr::parse("10.96.0.0/12"));
-  std::string db_dir;
-  if (g_sqlite) {
-    char tmpl[] = "/tmp/controller-bench-XXXXXX";
-    if (!::mkdtemp(tmpl)) return fail("mkdtemp", Error{errno, std::strerror(errno)});
-    db_dir = tmpl;
-    if (auto o = p.st.open_file(db_dir + "/store.db"); !o) return fail("open the store's file", o.error());
-  }
-  // The files go when part c ends, whatever its outcome.
+  // The files go when part c ends, whatever its outcome, and after the store has closed them
+  // (declared before the plane, so destroyed after it).
   struct RemoveDir {
     std::string dir;
     ~RemoveDir() {
@@ -452,7 +445,15 @@ bool part_c(int services, int pods, int runs) {
       for (const char* f : {"/store.db", "/store.db-wal", "/store.db-shm"}) ::unlink((dir + f).c_str());
       ::rmdir(dir.c_str());
     }
-  } remove_dir{db_dir};
+  } db_dir;
+  if (g_sqlite) {
+    char tmpl[] = "/tmp/controller-bench-XXXXXX";
+    if (!::mkdtemp(tmpl)) return fail("create a directory in /tmp", Error{errno, "mkdtemp"});
+    db_dir.dir = tmpl;
+  }
+  Plane p(*net::Cidr::parse("10.96.0.0/12"));
+  if (g_sqlite)
+    if (auto o = p.st.open_file(db_dir.dir + "/store.db"); !o) return fail("open the store's file", o.error());
   for (int i = 0; i < pods; ++i) {
     std::string name = "web-" + std::to_string(i);
     auto c = p.registry.create(bench::pod(name, "web"));

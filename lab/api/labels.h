@@ -14,6 +14,12 @@
 
 namespace lab::api {
 
+// Labels the EndpointSlice controllers, kube-proxy and the DNS server agree on (discovery.k8s.io
+// and kube-proxy's well-known labels): a headless Service's objects, and who manages a slice.
+inline constexpr const char* kHeadlessLabel = "service.kubernetes.io/headless";
+inline constexpr const char* kManagedByLabel = "endpointslice.kubernetes.io/managed-by";
+inline constexpr const char* kEndpointSliceController = "endpointslice-controller.k8s.io";
+
 struct Requirement {
   enum class Op { Equals, DoubleEquals, NotEquals, In, NotIn, Exists, DoesNotExist, GreaterThan, LessThan };
   std::string key;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "lab/api/json_access.h"
+#include "lab/api/labels.h"
 #include "lab/api/objects.h"
 #include "lab/controllers/endpoints_mirror.h"
 
@@ -29,7 +30,7 @@ std::vector<ObjPtr> slices_of_service(const store::Informer& slices, const std::
 }
 
 std::string managed_by(const Json& slice) {
-  return api::string_at(api::member(api::metadata_of(slice), "labels"), "endpointslice.kubernetes.io/managed-by");
+  return api::string_at(api::member(api::metadata_of(slice), "labels"), api::kManagedByLabel);
 }
 
 bool has_selector(const Json& svc) {
@@ -80,7 +81,7 @@ Result<void> EndpointsController::sync(const std::string& key) {
   const std::vector<ObjPtr> owned = slices_of_service(ctx_.slices, key);  // keeps the pointers below alive
   std::vector<const Json*> slices;
   for (const auto& s : owned)
-    if (managed_by(*s) == "endpointslice-controller.k8s.io") slices.push_back(s.get());
+    if (managed_by(*s) == api::kEndpointSliceController) slices.push_back(s.get());
   Json want = endpoints_from_slices(*svc, slices);
   if (!current) {
     auto r = ctx_.registry.create(std::move(want));

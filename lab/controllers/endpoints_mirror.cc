@@ -7,6 +7,7 @@
 #include <set>
 
 #include "lab/api/json_access.h"
+#include "lab/api/labels.h"
 #include "netns/cidr.h"
 
 namespace lab::controllers {
@@ -34,9 +35,9 @@ Json service_labels(const Json& svc) {
   const Json& l = api::member(api::member(svc, "metadata"), "labels");
   if (l.is_object())
     for (const auto& [k, v] : l.items())
-      if (v.is_string() && k != "service.kubernetes.io/headless") labels[k] = v;
+      if (v.is_string() && k != api::kHeadlessLabel) labels[k] = v;
   const std::string cip = api::string_at(api::member(svc, "spec"), "clusterIP");
-  if (cip.empty() || cip == "None") labels["service.kubernetes.io/headless"] = "";
+  if (cip.empty() || cip == "None") labels[api::kHeadlessLabel] = "";
   return labels;
 }
 
@@ -133,7 +134,7 @@ std::vector<Json> slices_from_endpoints(const Json& endpoints) {
     for (const auto& [k, v] : l.items())
       if (v.is_string() && k != "endpointslice.kubernetes.io/skip-mirror") labels[k] = v;
   labels["kubernetes.io/service-name"] = name;
-  labels["endpointslice.kubernetes.io/managed-by"] = kMirroringManager;
+  labels[api::kManagedByLabel] = kMirroringManager;
   for (const auto& subset : subsets) {
     Json ports = Json::array();
     if (const Json& ps = api::member(subset, "ports"); ps.is_array())

@@ -107,17 +107,16 @@ Json endpoint_slice_labels(const Json& svc) {
   // the Service has no ClusterIP (kube-proxy ignores such slices), and the two owner labels.
   Json labels = Json::object();
   auto reserved = [](const std::string& k) {
-    return k == "kubernetes.io/service-name" || k == "endpointslice.kubernetes.io/managed-by" ||
-           k == "service.kubernetes.io/headless";
+    return k == "kubernetes.io/service-name" || k == api::kManagedByLabel || k == api::kHeadlessLabel;
   };
   const Json& meta = api::metadata_of(svc);
   if (const Json& l = api::member(meta, "labels"); l.is_object())
     for (const auto& [k, v] : l.items())
       if (!reserved(k) && v.is_string()) labels[k] = v;
   const std::string cip = api::string_at(api::member(svc, "spec"), "clusterIP");
-  if (cip.empty() || cip == "None") labels["service.kubernetes.io/headless"] = "";
+  if (cip.empty() || cip == "None") labels[api::kHeadlessLabel] = "";
   labels["kubernetes.io/service-name"] = api::string_at(meta, "name");
-  labels["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io";
+  labels[api::kManagedByLabel] = api::kEndpointSliceController;
   return labels;
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "lab/api/json_access.h"
+#include "lab/api/labels.h"
 #include "lab/server/http.h"
 
 namespace lab::dns {
@@ -26,15 +27,12 @@ void ApiFollower::start() {
   // mirrored from a user's Endpoints), which are not labelled whatever their Service. The two are
   // disjoint, each relisted on its own (the zone's feeds).
   const std::string slices = "/apis/discovery.k8s.io/v1/endpointslices?labelSelector=";
-  threads_.emplace_back([this, slices] {
-    run(Kind::EndpointSlice, slices + server::url_encode("service.kubernetes.io/headless"), 0);
-  });
-  threads_.emplace_back([this, slices] {
-    run(Kind::EndpointSlice,
-        slices + server::url_encode("!service.kubernetes.io/headless,endpointslice.kubernetes.io/managed-by!="
-                                    "endpointslice-controller.k8s.io"),
-        1);
-  });
+  const std::string headless = slices + server::url_encode(api::kHeadlessLabel);
+  const std::string not_the_controllers =
+      slices + server::url_encode(std::string("!") + api::kHeadlessLabel + "," + api::kManagedByLabel +
+                                  "!=" + api::kEndpointSliceController);
+  threads_.emplace_back([this, headless] { run(Kind::EndpointSlice, headless, 0); });
+  threads_.emplace_back([this, not_the_controllers] { run(Kind::EndpointSlice, not_the_controllers, 1); });
   threads_.emplace_back([this] { run(Kind::Pod, "/api/v1/pods", 0); });
 }
 

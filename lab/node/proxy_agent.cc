@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "lab/api/json_access.h"
+#include "lab/api/labels.h"
 #include "lab/base/log.h"
 #include "netns/addr.h"
 
@@ -19,7 +20,7 @@ bool proxied(const Json& obj) {
   if (meta == obj.end() || !meta->is_object()) return true;
   auto labels = meta->find("labels");
   if (labels == meta->end() || !labels->is_object()) return true;
-  return !labels->contains(kServiceProxyName) && !labels->contains(kHeadless);
+  return !labels->contains(kServiceProxyName) && !labels->contains(api::kHeadlessLabel);
 }
 
 bool ProxyAgent::sync_nodes() {

@@ -25,7 +25,6 @@ namespace lab::node {
 // !service.kubernetes.io/headless`. A Service another proxy implements (any value of the first),
 // or a headless one's slices (the EndpointSlice controller labels them), get no rules here.
 inline constexpr const char* kServiceProxyName = "service.kubernetes.io/service-proxy-name";
-inline constexpr const char* kHeadless = "service.kubernetes.io/headless";
 bool proxied(const nlohmann::json& obj);
 
 class ProxyAgent {
